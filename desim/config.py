@@ -1,0 +1,161 @@
+"""Frozen-dataclass configuration: validated on construction, loaded from TOML strictly.
+
+A config is a tree of frozen dataclasses whose field names carry their unit (``latency_cycles``,
+``width_bits``). `from_mapping` builds one from nested dicts (a TOML file, a sweep point) and rejects
+an unknown key with its dotted path and the allowed keys; a typo never falls back to a default.
+
+Examples
+--------
+>>> from dataclasses import dataclass
+>>> @dataclass(frozen=True)
+... class Link:
+...     latency_cycles: int = 1
+...     width_bits: int = 128
+>>> from_mapping(Link, {"latency_cycle": 2}, path="noc.link")
+Traceback (most recent call last):
+...
+desim.kernel.errors.ConfigError: unknown key 'noc.link.latency_cycle'; allowed: latency_cycles, width_bits
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tomllib
+import types
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+from desim.kernel.errors import ConfigError
+
+__all__ = [
+    "ConfigError",
+    "from_mapping",
+    "load_toml",
+    "to_mapping",
+    "replace_dotted",
+    "config_hash",
+    "require",
+]
+
+C = TypeVar("C")
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise `ConfigError` with ``message`` unless ``condition`` holds (for ``__post_init__``)."""
+    if not condition:
+        raise ConfigError(message)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _coerce(tp: Any, value: Any, path: str) -> Any:
+    """Check ``value`` against the annotation ``tp``; build nested dataclasses."""
+    origin = typing.get_origin(tp)
+    if tp is Any:
+        return value
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        if isinstance(value, tp):
+            return value
+        if not isinstance(value, dict):
+            raise ConfigError(f"'{path}' must be a table of {tp.__name__} keys, got {value!r}")
+        return from_mapping(tp, value, path)
+    if origin in (typing.Union, types.UnionType):
+        errors = []
+        for option in typing.get_args(tp):
+            if option is type(None) and value is None:
+                return None
+            try:
+                return _coerce(option, value, path)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(f"'{path}' = {value!r} matches none of {tp}")
+    if origin is typing.Literal:
+        allowed = typing.get_args(tp)
+        if value not in allowed:
+            raise ConfigError(f"'{path}' = {value!r}; allowed: {', '.join(map(repr, allowed))}")
+        return value
+    if origin in (tuple, list):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"'{path}' must be a list, got {value!r}")
+        args = typing.get_args(tp)
+        item = args[0] if args else Any
+        return tuple(_coerce(item, v, f"{path}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"'{path}' must be a table, got {value!r}")
+        return dict(value)
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"'{path}' must be a number, got {value!r}")
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"'{path}' must be an integer, got {value!r}")
+        return value
+    if isinstance(tp, type) and not isinstance(value, tp):
+        raise ConfigError(f"'{path}' must be {tp.__name__}, got {value!r}")
+    return value
+
+
+def from_mapping(cls: type[C], data: dict[str, Any], path: str = "") -> C:
+    """Build the dataclass ``cls`` from nested dicts, strictly.
+
+    Unknown keys and ill-typed values raise `ConfigError` naming the dotted key and what is
+    allowed; missing keys take the dataclass defaults; ``__post_init__`` validation runs as usual.
+    """
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls!r} is not a dataclass")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(
+            f"unknown key '{_join(path, unknown[0])}'; allowed: {', '.join(sorted(fields))}"
+        )
+    kwargs = {key: _coerce(hints[key], value, _join(path, key)) for key, value in data.items()}
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # a required field is missing
+        raise ConfigError(f"'{path or cls.__name__}': {exc}") from None
+
+
+def load_toml(path: str | Path, cls: type[C]) -> C:
+    """Load ``cls`` from a TOML file; syntax errors and unknown keys raise `ConfigError`."""
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
+    return from_mapping(cls, data)
+
+
+def to_mapping(config: Any) -> dict[str, Any]:
+    """Nested plain dicts of a config (tuples become lists), suitable for TOML/JSON."""
+    data = dataclasses.asdict(config)
+    return json.loads(json.dumps(data))
+
+
+def replace_dotted(config: C, key: str, value: Any) -> C:
+    """A copy of ``config`` with the dotted ``key`` (``"noc.rows"``) set to ``value``, validated."""
+    head, _, rest = key.partition(".")
+    names = {f.name for f in dataclasses.fields(config)}  # type: ignore[arg-type]
+    if head not in names:
+        raise ConfigError(f"unknown key {key!r}; allowed at this level: {', '.join(sorted(names))}")
+    if rest:
+        value = replace_dotted(getattr(config, head), rest, value)
+    data = to_mapping(config)
+    data[head] = value if not rest else to_mapping(value)
+    return from_mapping(type(config), data)
+
+
+def config_hash(config: Any) -> str:
+    """A stable hash of a config's content (the sweep store's key)."""
+    text = json.dumps(to_mapping(config), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

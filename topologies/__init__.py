@@ -1,0 +1,1 @@
+"""Topology builders returning annotated networkx graphs, and their validator."""

@@ -1,0 +1,1 @@
+"""Workloads: PyTorch models to compressed activation streams, and SparseNN's predictor."""
