@@ -1,0 +1,173 @@
+"""The routing contract: a context built once per network, candidates, and policy registration.
+
+A routing policy is a *factory* ``make(ctx: RoutingContext) -> route`` registered in
+``desim.registry.ROUTING``; the network calls it once, at elaboration, and the returned
+``route(router, in_port, packet) -> list[Candidate]`` for every head flit at every router that is not
+the packet's destination (ejection is the router's job). The factory may precompute tables and
+raises `UnsupportedTopologyError` for a graph it cannot route.
+
+Policies keep per-packet state in ``packet.route_state`` (``None`` at injection): e.g. Valiant's
+intermediate router, a torus dateline class, an up*/down* phase.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+import networkx as nx
+import numpy as np
+
+from desim.kernel.errors import ConfigError
+from desim.registry import ROUTING
+
+if TYPE_CHECKING:
+    from desim.noc.flit import Packet
+
+__all__ = [
+    "Candidate",
+    "RoutingContext",
+    "RouteFunction",
+    "RoutingFactory",
+    "UnsupportedTopologyError",
+    "routing_policy",
+    "resolve_routing",
+]
+
+
+class UnsupportedTopologyError(ConfigError):
+    """A routing policy was asked to route a topology it does not support."""
+
+
+class Candidate(NamedTuple):
+    """One output a head flit may take: the output port and the inclusive range of allowed VCs."""
+
+    port: int
+    vc_first: int
+    vc_last: int
+
+
+class RouteFunction(Protocol):
+    def __call__(self, router: int, in_port: int, packet: Packet) -> list[Candidate]: ...
+
+
+RoutingFactory = Callable[["RoutingContext"], RouteFunction]
+
+
+@dataclass
+class RoutingContext:
+    """What a routing policy may know of the network, built once from the validated graph.
+
+    Attributes
+    ----------
+    graph : networkx.Graph
+        The validated topology (schema in ``docs/topologies.md``).
+    vcs : int
+        Virtual channels per port.
+    neighbors : list of list of int
+        ``neighbors[r][p]`` is the router at the far end of router ``r``'s network port ``p``.
+        Network ports are numbered first, in increasing neighbour id; ejection ports follow.
+    port_to : list of dict
+        ``port_to[r][n]`` is the port of router ``r`` that leads to neighbour ``n``.
+    coord : list of tuple or None
+        Router coordinates where the topology has them (``(x, y)`` on grids: +x east, +y north).
+    dims : tuple of int or None
+        Grid radices ``(k_x, k_y)`` (``(n,)`` for a ring) where they exist.
+    rng : numpy.random.Generator
+        The run's generator (for randomised policies such as Valiant).
+    """
+
+    graph: nx.Graph
+    vcs: int
+    neighbors: list[list[int]]
+    port_to: list[dict[int, int]]
+    coord: list[tuple[int, ...] | None]
+    dims: tuple[int, ...] | None
+    rng: np.random.Generator
+    _hops: np.ndarray | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_graph(cls, graph: nx.Graph, vcs: int, rng: np.random.Generator) -> RoutingContext:
+        """Number the ports of a validated graph (network ports in increasing neighbour id)."""
+        neighbors = [sorted(graph.neighbors(r)) for r in range(graph.number_of_nodes())]
+        port_to = [{n: p for p, n in enumerate(ns)} for ns in neighbors]
+        coord = [graph.nodes[r].get("coord") for r in range(graph.number_of_nodes())]
+        dims = graph.graph.get("dims")
+        return cls(graph, vcs, neighbors, port_to, coord, tuple(dims) if dims else None, rng)
+
+    @property
+    def topology(self) -> str:
+        """The builder name recorded in the graph (``"custom"`` for user graphs)."""
+        return str(self.graph.graph.get("topology", "custom"))
+
+    @property
+    def hops(self) -> np.ndarray:
+        """All-pairs router hop counts (computed on first use)."""
+        if self._hops is None:
+            n = self.graph.number_of_nodes()
+            hops = np.zeros((n, n), dtype=np.int32)
+            for src, lengths in nx.all_pairs_shortest_path_length(self.graph):
+                for dst, length in lengths.items():
+                    hops[src, dst] = length
+            self._hops = hops
+        return self._hops
+
+    def all_vcs(self, port: int) -> Candidate:
+        """A candidate allowing every VC on ``port``."""
+        return Candidate(port, 0, self.vcs - 1)
+
+
+def routing_policy(
+    name: str,
+    *,
+    topologies: tuple[str, ...] | None,
+    minimal: bool,
+    deadlock_free: bool,
+    adaptive: bool = False,
+    min_vcs: int = 1,
+    description: str = "",
+) -> Callable[[RoutingFactory], RoutingFactory]:
+    """Register a routing factory with what it claims.
+
+    Parameters
+    ----------
+    topologies : tuple of str or None
+        Builder names it supports (``None``: any valid graph).
+    minimal, deadlock_free, adaptive : bool
+        Claims the conformance tests check on every supported topology.
+    min_vcs : int
+        Fewest VCs per port it needs (escape VCs, dateline classes).
+    """
+
+    def register(factory: RoutingFactory) -> RoutingFactory:
+        meta: dict[str, Any] = dict(
+            topologies=topologies,
+            minimal=minimal,
+            deadlock_free=deadlock_free,
+            adaptive=adaptive,
+            min_vcs=min_vcs,
+            description=description or (factory.__doc__ or "").strip().split("\n")[0],
+        )
+        factory.desim = meta  # type: ignore[attr-defined]
+        ROUTING.register(name, factory, **meta)
+        return factory
+
+    return register
+
+
+def resolve_routing(policy: str | RoutingFactory, ctx: RoutingContext) -> RouteFunction:
+    """Look ``policy`` up, check it supports ``ctx``'s topology and VC count, and build it."""
+    entry = ROUTING.entry(policy)
+    meta = entry.metadata
+    supported = meta.get("topologies")
+    if supported is not None and ctx.topology not in supported:
+        raise UnsupportedTopologyError(
+            f"routing {entry.name!r} does not support topology {ctx.topology!r}; "
+            f"it supports: {', '.join(supported)} (use 'table' for any graph)"
+        )
+    if ctx.vcs < meta.get("min_vcs", 1):
+        raise UnsupportedTopologyError(
+            f"routing {entry.name!r} needs at least {meta['min_vcs']} VCs per port, got {ctx.vcs}"
+        )
+    return entry.obj(ctx)
