@@ -1,0 +1,158 @@
+"""Network interfaces: packetisation, the source queue, injection, ejection and reassembly.
+
+The source queue is unbounded (as BookSim's), so the offered load is what is measured; at most one
+flit enters the network per cycle; a packet's head takes the first free injection VC in round-robin
+order and its body follows on the same VC as credits allow. Ejection reassembles packets, checking
+that every flit arrives exactly once and in order.
+
+**Multicast** is an NI-level scheme: a send to a set of destinations enqueues one unicast copy per
+destination, back to back, all sharing a group; the group is delivered when its last copy
+arrives. It costs ``|destinations|`` times the unicast flits at the source link (measured in
+``benchmarks/``); it needs no router support and keeps every routing policy deadlock-free.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from desim.kernel.errors import InvariantError
+from desim.kernel.module import Module
+from desim.noc.flit import Flit, Packet, flit_count
+
+if TYPE_CHECKING:
+    from desim.noc.network import Network
+
+__all__ = ["NetworkInterface", "MulticastGroup"]
+
+
+class MulticastGroup:
+    """The copies of one multicast send; ``done`` fires (with the payload) when all have arrived."""
+
+    __slots__ = ("remaining", "done", "created")
+
+    def __init__(self, copies: int, done: simpy.Event, created: int) -> None:
+        self.remaining = copies
+        self.done = done
+        self.created = created
+
+
+class NetworkInterface(Module):
+    """The terminal ``tid``'s interface to its router (``router``'s terminal port ``port``)."""
+
+    def __init__(self, tid: int, network: Network, router: int, port: int) -> None:
+        super().__init__(f"ni{tid}", network)
+        self.tid = tid
+        self.net = network
+        self.router = router
+        self.port = port
+        params = network.params
+        self.V = params.vcs
+        self.queue: deque[Packet] = deque()
+        self.credits = [params.vc_buffer_flits] * self.V
+        self.vc_busy = [False] * self.V
+        self.tail_pending = [False] * self.V  # wait_for_tail_credit: tail sent, credits not back
+        self.vc_rr = 0
+        self.packet: Packet | None = None  # the packet being injected
+        self.next_flit = 0
+        self.vc = -1
+        self.active = False
+        self.arrived: dict[int, int] = {}  # pid -> flits received so far
+        self.inbox: simpy.Store | None = None  # created by the first `receive`
+
+    # ------------------------------------------------------------------ sending
+    def send(self, destinations: int | Iterable[int], size_bits: int, payload: Any = None,
+             created: int | None = None) -> simpy.Event:
+        """Queue a packet (or one copy per destination: multicast) and return an event that fires
+        with the payload when every copy has been received."""
+        net = self.net
+        dests = (destinations,) if isinstance(destinations, int) else tuple(destinations)
+        if not dests:
+            raise ValueError(f"{self.path}: send needs at least one destination")
+        now = net.now if created is None else created
+        done = self.env.event()
+        group = MulticastGroup(len(dests), done, now)
+        flits = flit_count(size_bits, net.params.flit_width_bits)
+        for dest in dests:
+            packet = net.new_packet(self.tid, dest, size_bits, flits, now, payload)
+            packet.group = group
+            self.queue.append(packet)
+        net.wake_interface(self)
+        return done
+
+    def step(self, now: int) -> bool:
+        """Inject at most one flit; return whether there is more to inject."""
+        if self.packet is None:
+            if not self.queue or not self._claim_vc():
+                return False
+            self.packet = self.queue.popleft()
+            self.next_flit = 0
+        vc = self.vc
+        if self.credits[vc] <= 0:
+            return False
+        packet = self.packet
+        flit = Flit(packet, self.next_flit)
+        flit.vc = vc
+        self.credits[vc] -= 1
+        if flit.head:
+            packet.injected = now
+        self.next_flit += 1
+        if flit.tail:
+            self.packet = None
+            if self.net.params.wait_for_tail_credit:
+                self.tail_pending[vc] = True
+            else:
+                self.vc_busy[vc] = False
+        self.net.inject(self, flit, now)
+        return self.packet is not None or bool(self.queue)
+
+    def _claim_vc(self) -> bool:
+        for offset in range(self.V):
+            vc = (self.vc_rr + offset) % self.V
+            if not self.vc_busy[vc] and self.credits[vc] > 0:
+                self.vc_busy[vc] = True
+                self.vc = vc
+                self.vc_rr = (vc + 1) % self.V
+                return True
+        return False
+
+    def receive_credit(self, vc: int, _unused: Any = None) -> None:
+        """A credit returns from the router's injection port."""
+        self.credits[vc] += 1
+        if self.tail_pending[vc] and self.credits[vc] == self.net.params.vc_buffer_flits:
+            self.tail_pending[vc] = False
+            self.vc_busy[vc] = False
+        if self.packet is not None or self.queue:
+            self.net.wake_interface(self)
+
+    # ------------------------------------------------------------------ receiving
+    def receive_flit(self, flit: Flit, _unused: Any = None) -> None:
+        """A flit leaves the network here; the tail completes its packet."""
+        packet = flit.packet
+        got = self.arrived.get(packet.pid, 0)
+        if packet.dest != self.tid or flit.index != got or packet.received >= 0:
+            raise InvariantError(
+                f"{self.path}: flit {flit!r} of packet {packet.pid} ({packet.source}->{packet.dest})"
+                f" arrived out of order or twice (expected flit {got})")
+        if flit.tail:
+            self.arrived.pop(packet.pid, None)
+            self.net.deliver(self, packet)
+        else:
+            self.arrived[packet.pid] = got + 1
+
+    def receive(self) -> simpy.events.Event:
+        """An event yielding the next packet delivered to this terminal (for agents).
+
+        Packets are kept for `receive` from its first call on; before it, deliveries are counted
+        but not stored (synthetic traffic needs no inbox).
+        """
+        if self.inbox is None:
+            self.inbox = simpy.Store(self.env)
+        return self.inbox.get()
+
+    def trace(self) -> str:
+        return (f"{self.path}: {len(self.queue)} packets queued, "
+                f"injecting {self.packet!r}, credits {self.credits}")

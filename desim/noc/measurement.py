@@ -1,0 +1,249 @@
+"""Synthetic-traffic experiments measured as BookSim measures them.
+
+Warm-up periods, then sample periods until three consecutive periods change the average packet
+latency and the accepted rate by less than the threshold (at most ``max_samples`` periods), then a
+drain of the measured packets (those created during measurement). A run whose average latency, with
+the packets still in flight counted at their age, exceeds ``latency_threshold_cycles`` is unstable
+and reported as saturated, as is one that does not converge (Jiang et al., ISPASS 2013;
+``reference/NOC.md``). Rates are in flits per node per cycle.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from desim.config import require
+from desim.kernel.simulator import Simulator
+from desim.noc.flit import Packet
+from desim.noc.network import Network
+from desim.noc.presets import router_params
+from desim.noc.synthetic import attach_sources
+from desim.registry import INJECTION, TOPOLOGY, TRAFFIC
+
+__all__ = ["NocConfig", "NocResult", "build_network", "simulate"]
+
+
+@dataclass(frozen=True)
+class NocConfig:
+    """One synthetic-traffic experiment; every field names its unit where it has one."""
+
+    topology: str = "mesh"
+    topology_args: dict[str, Any] = field(default_factory=lambda: {"rows": 8, "cols": 8})
+    routing: str = "xy"
+    traffic: str = "uniform"
+    traffic_args: dict[str, Any] = field(default_factory=dict)
+    injection: str = "bernoulli"
+    injection_args: dict[str, Any] = field(default_factory=dict)
+    injection_rate: float = 0.1
+    packet_size: Any = 1
+    router: str = "booksim"
+    router_args: dict[str, Any] = field(default_factory=dict)
+    seed: int = 1
+    warmup_periods: int = 3
+    sample_period_cycles: int = 1000
+    max_samples: int = 10
+    convergence_threshold: float = 0.05
+    latency_threshold_cycles: float = 500.0
+    deadlock_cycles: int = 2000
+
+    def __post_init__(self) -> None:
+        rate = self.injection_rate
+        require(isinstance(rate, (int, float)) and 0.0 <= rate <= 1.0,
+                f"injection rate must be in [0, 1] flits/node/cycle, got {rate!r}")
+        require(self.sample_period_cycles >= 1, "sample_period_cycles must be >= 1")
+        require(self.max_samples >= 1, "max_samples must be >= 1")
+        require(self.warmup_periods >= 0, "warmup_periods must be >= 0")
+
+
+@dataclass
+class NocResult:
+    """The measured outcome of one run (latencies in cycles, rates in flits/node/cycle)."""
+
+    topology: str
+    routing: str
+    traffic: str
+    offered_rate: float
+    accepted_rate: float
+    accepted_rate_min: float
+    avg_packet_latency: float
+    avg_network_latency: float
+    avg_flit_latency: float
+    p50_packet_latency: float
+    p95_packet_latency: float
+    p99_packet_latency: float
+    max_packet_latency: float
+    avg_hops: float
+    saturated: bool
+    converged: bool
+    sample_periods: int
+    packets_measured: int
+    cycles: int
+    flits_delivered: int
+    flit_hops: int
+    max_link_utilisation: float
+    mean_link_utilisation: float
+    wall_seconds: float
+    flit_hops_per_second: float
+    cycles_per_second: float
+    seed: int
+
+    def to_record(self) -> dict[str, Any]:
+        """A flat record (one row of a pandas DataFrame)."""
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_record())
+
+
+class _Collector:
+    """Latencies of measured packets and per-terminal accepted flits (a delivery hook)."""
+
+    def __init__(self, terminals: int) -> None:
+        self.packet_latency: list[int] = []
+        self.network_latency: list[int] = []
+        self.flit_latency_sum = 0
+        self.flits = 0
+        self.hops: list[int] = []
+        self.accepted = np.zeros(terminals, dtype=np.int64)
+        self.window_latency_sum = 0
+        self.window_packets = 0
+        self.counting = False
+
+    def __call__(self, packet: Packet) -> None:
+        latency = packet.received - packet.created
+        if self.counting:
+            self.accepted[packet.dest] += packet.flits
+            self.window_latency_sum += latency
+            self.window_packets += 1
+        if packet.measured:
+            self.packet_latency.append(latency)
+            self.network_latency.append(packet.received - packet.injected)
+            # flit i of a packet leaves i cycles after the head: BookSim's flit latency
+            self.flit_latency_sum += packet.flits * latency - packet.flits * (packet.flits - 1) // 2
+            self.flits += packet.flits
+            self.hops.append(packet.hops)
+
+
+def build_network(config: NocConfig, sim: Simulator) -> Network:
+    """The network of ``config`` (topology builder + router preset + routing)."""
+    graph = TOPOLOGY.get(config.topology)(**config.topology_args)
+    params = router_params(config.router, **config.router_args)
+    return Network(sim, graph, config.routing, params, deadlock_cycles=config.deadlock_cycles)
+
+
+def _start_traffic(config: NocConfig, net: Network) -> list[Any]:
+    from desim.noc.traffic import packet_sizes  # the traffic module registers the patterns
+
+    sizes = packet_sizes(config.packet_size)
+    dims = net.graph.graph.get("dims")
+    destination = TRAFFIC.get(config.traffic)(net.terminals, tuple(dims) if dims else None,
+                                              **config.traffic_args)
+    packet_rate = config.injection_rate / sizes.mean
+    injection = INJECTION.get(config.injection)
+    return attach_sources(net, destination, lambda: injection(packet_rate, **config.injection_args),
+                          sizes)
+
+
+def _outstanding_age(net: Network, now: int) -> tuple[int, int]:
+    """Packets created but not received, and the sum of their ages (for the stability test)."""
+    c = net.counters
+    count = c.packets_created - c.packets_received
+    return count, count * now - (net.created_sum - net.received_created_sum)
+
+
+def simulate(config: NocConfig) -> NocResult:
+    """Run ``config`` with BookSim's measurement method; check conservation; return the result."""
+    sim = Simulator(seed=config.seed)
+    net = build_network(config, sim)
+    collector = _Collector(net.terminals)
+    net.delivered_hooks.append(collector)
+    sources = _start_traffic(config, net)
+    wall = time.perf_counter()
+    period = config.sample_period_cycles
+    sim.run(cycles=period * config.warmup_periods)
+    start = sim.now
+    hops_at_start = net.counters.flit_hops
+    net.measuring = collector.counting = True
+    converged, stable, periods = _sample(config, sim, net, collector)
+    end = sim.now
+    net.measuring = collector.counting = False
+    if stable:
+        _drain_measured(sim, net, collector, period)
+    for source in sources:
+        source.stop()
+    _drain_all(sim, net)
+    net.check_conservation()
+    wall = time.perf_counter() - wall
+    return _result(config, net, collector, converged, stable, periods, end - start,
+                   net.counters.flit_hops - hops_at_start, wall, sim.now)
+
+
+def _sample(config: NocConfig, sim: Simulator, net: Network, collector: _Collector) -> tuple[bool, bool, int]:
+    previous: tuple[float, float] | None = None
+    streak = 0
+    nodes = net.terminals
+    for periods in range(1, config.max_samples + 1):
+        sim.run(cycles=config.sample_period_cycles)
+        elapsed = periods * config.sample_period_cycles
+        count, ages = _outstanding_age(net, sim.now)
+        latency_with_ages = (collector.window_latency_sum + ages) / max(collector.window_packets + count, 1)
+        if latency_with_ages > config.latency_threshold_cycles:
+            return False, False, periods
+        latency = collector.window_latency_sum / max(collector.window_packets, 1)
+        accepted = collector.accepted.sum() / (elapsed * nodes)
+        if previous is not None and _close(previous, (latency, accepted), config.convergence_threshold):
+            streak += 1
+        else:
+            streak = 0
+        previous = (latency, accepted)
+        if streak >= 3 - 1 and periods >= 3:
+            return True, True, periods
+    return False, True, config.max_samples
+
+
+def _close(a: tuple[float, float], b: tuple[float, float], threshold: float) -> bool:
+    return all(abs(x - y) <= threshold * max(abs(y), 1e-12) for x, y in zip(a, b))
+
+
+def _drain_measured(sim: Simulator, net: Network, collector: _Collector, period: int) -> None:
+    """Run on (traffic continuing) until every measured packet has been received."""
+    while len(collector.packet_latency) < net.measured_created:
+        sim.run(cycles=period // 10 or 1)
+
+
+def _drain_all(sim: Simulator, net: Network) -> None:
+    """Sources stopped: drop packets never injected, deliver the flits in flight."""
+    net.discard_queued()
+    sim.run()
+
+
+def _percentile(values: np.ndarray, q: float) -> float:
+    return float(np.percentile(values, q)) if values.size else float("nan")
+
+
+def _result(config: NocConfig, net: Network, collector: _Collector, converged: bool, stable: bool,
+            periods: int, window: int, hops: int, wall: float, cycles: int) -> NocResult:
+    lat = np.asarray(collector.packet_latency, dtype=np.float64)
+    per_node = collector.accepted / max(window, 1)
+    links = list(net.link_utilisation(cycles).values()) or [0.0]
+    mean = (lambda xs: float(np.mean(xs)) if len(xs) else float("nan"))
+    return NocResult(
+        topology=config.topology, routing=str(config.routing), traffic=config.traffic,
+        offered_rate=float(config.injection_rate), accepted_rate=float(per_node.mean()),
+        accepted_rate_min=float(per_node.min()), avg_packet_latency=mean(lat),
+        avg_network_latency=mean(collector.network_latency),
+        avg_flit_latency=collector.flit_latency_sum / max(collector.flits, 1),
+        p50_packet_latency=_percentile(lat, 50), p95_packet_latency=_percentile(lat, 95),
+        p99_packet_latency=_percentile(lat, 99), max_packet_latency=float(lat.max()) if lat.size else float("nan"),
+        avg_hops=mean(collector.hops), saturated=not (stable and converged), converged=converged,
+        sample_periods=periods, packets_measured=int(lat.size), cycles=cycles,
+        flits_delivered=net.counters.flits_ejected, flit_hops=net.counters.flit_hops,
+        max_link_utilisation=float(max(links)), mean_link_utilisation=float(np.mean(links)),
+        wall_seconds=wall, flit_hops_per_second=net.counters.flit_hops / max(wall, 1e-9),
+        cycles_per_second=cycles / max(wall, 1e-9), seed=config.seed,
+    )

@@ -1,0 +1,75 @@
+"""Router and network parameters, with their units, validated on construction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from desim.config import require
+
+__all__ = ["RouterParams"]
+
+
+@dataclass(frozen=True)
+class RouterParams:
+    """An input-queued virtual-channel router with credit-based flow control (wormhole).
+
+    Pipeline (per hop, zero load): route computation, VC allocation, switch allocation, switch
+    traversal, link. ``routing_delay_cycles = 0`` is lookahead routing (the route is computed one hop
+    upstream). Every delay is in base-clock cycles.
+
+    Parameters
+    ----------
+    vcs : int
+        Virtual channels per port.
+    vc_buffer_flits : int
+        Buffer depth of each input VC, in flits.
+    routing_delay_cycles, vc_alloc_delay_cycles, sw_alloc_delay_cycles, st_delay_cycles : int
+        Route computation, VC allocation, switch allocation and switch (crossbar) traversal delays.
+    credit_delay_cycles : int
+        Credit processing delay, added to the credit channel's latency (the link latency).
+    injection_latency_cycles, ejection_latency_cycles : int
+        Terminal channels: network interface to router, and router to network interface.
+    input_speedup, output_speedup : int
+        Flits per cycle an input port may send into / an output port may take from the crossbar.
+    wait_for_tail_credit : bool
+        Whether an output VC is reallocated only after the credit of its tail flit has returned.
+    flit_width_bits : int
+        Payload bits per flit (link width).
+    vc_allocator_arbiter, sw_allocator_arbiter : str
+        Arbiters (registry ``arbiter``) of the separable (iSLIP, one iteration) allocators.
+    selection : str
+        Selection function (registry ``selection``) among adaptive routing candidates.
+    """
+
+    vcs: int = 4
+    vc_buffer_flits: int = 8
+    routing_delay_cycles: int = 0
+    vc_alloc_delay_cycles: int = 1
+    sw_alloc_delay_cycles: int = 1
+    st_delay_cycles: int = 1
+    credit_delay_cycles: int = 2
+    injection_latency_cycles: int = 2
+    ejection_latency_cycles: int = 1
+    input_speedup: int = 1
+    output_speedup: int = 1
+    wait_for_tail_credit: bool = False
+    flit_width_bits: int = 128
+    vc_allocator_arbiter: str = "round_robin"
+    sw_allocator_arbiter: str = "round_robin"
+    selection: str = "most_credits"
+
+    def __post_init__(self) -> None:
+        for name in ("vcs", "vc_buffer_flits", "vc_alloc_delay_cycles", "sw_alloc_delay_cycles",
+                     "st_delay_cycles", "injection_latency_cycles", "ejection_latency_cycles",
+                     "input_speedup", "output_speedup", "flit_width_bits"):
+            value = getattr(self, name)
+            require(isinstance(value, int) and value >= 1, f"router.{name} must be an integer >= 1, got {value!r}")
+        for name in ("routing_delay_cycles", "credit_delay_cycles"):
+            value = getattr(self, name)
+            require(isinstance(value, int) and value >= 0, f"router.{name} must be an integer >= 0, got {value!r}")
+
+    @property
+    def hop_delay_cycles(self) -> int:
+        """Zero-load cycles per router, its outgoing link excluded."""
+        return (self.routing_delay_cycles + self.vc_alloc_delay_cycles + self.sw_alloc_delay_cycles
+                + self.st_delay_cycles)
