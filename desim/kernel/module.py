@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from desim.kernel.checks import check_local_name
+from desim.kernel.errors import ElaborationError
 from desim.kernel.simulator import Simulator
 
-__all__ = ["Module"]
+if TYPE_CHECKING:
+    from desim.kernel.port import Port
+
+__all__ = ["Module", "child_path"]
+
+
+def child_path(parent: Module | Simulator, name: str) -> str:
+    """The path a child called ``name`` of ``parent`` will have (for messages before it exists)."""
+    return f"{parent.path}.{name}" if isinstance(parent, Module) else name
 
 
 class Module:
@@ -18,25 +28,52 @@ class Module:
     Parameters
     ----------
     name : str
-        Local name; the hierarchical path joins the ancestors' names with dots.
+        Local name; the hierarchical path joins the ancestors' names with dots. Siblings (child
+        modules and ports of one parent) have distinct names.
     parent : Module or Simulator
         The enclosing module, or the simulator for a top-level module.
+
+    Examples
+    --------
+    >>> sim = Simulator()
+    >>> acc = Module("acc", sim)
+    >>> pe = Module("pe0", acc)
+    >>> pe.path, [m.path for m in sim.modules()]
+    ('acc.pe0', ['acc', 'acc.pe0'])
+    >>> Module("pe0", acc)
+    Traceback (most recent call last):
+    ...
+    desim.kernel.errors.ElaborationError: 'acc' already has a child or port named 'pe0'
     """
 
     def __init__(self, name: str, parent: Module | Simulator) -> None:
-        if not name or "." in name:
-            raise ValueError(f"module name must be non-empty and without dots, got {name!r}")
+        check_local_name(name, "module")
         self.name = name
         self.children: list[Module] = []
+        self.ports: list[Port[Any]] = []
+        self._local_names: set[str] = set()
         if isinstance(parent, Simulator):
+            if any(module.name == name for module in parent.top):
+                raise ElaborationError(f"simulator already has a top-level module named {name!r}")
             self.sim = parent
             self.parent: Module | None = None
             parent.top.append(self)
         else:
+            parent._claim(name)
             self.sim = parent.sim
             self.parent = parent
             parent.children.append(self)
         self.env: simpy.Environment = self.sim.env
+
+    def _claim(self, name: str) -> None:
+        if name in self._local_names:
+            raise ElaborationError(f"{self.path!r} already has a child or port named {name!r}")
+        self._local_names.add(name)
+
+    def add_port(self, port: Port[Any]) -> None:
+        """Register ``port`` (done by the port's constructor) so that `elaborate` checks it."""
+        self._claim(port.name)
+        self.ports.append(port)
 
     @property
     def path(self) -> str:
@@ -54,7 +91,17 @@ class Module:
         return self.env.process(generator)
 
     def elaborate(self) -> None:
-        """Check this module before simulation; subclasses extend."""
+        """Check this module before simulation: every port bound exactly once.
+
+        Subclasses that add checks call ``super().elaborate()``.
+
+        Raises
+        ------
+        ElaborationError
+            Naming the first unbound port.
+        """
+        for port in self.ports:
+            port.check_bound()
 
     def trace(self) -> str:
         """One line of state."""

@@ -1,0 +1,40 @@
+"""Argument checks shared by the kernel's constructors; a failure names the value and the rule."""
+
+from __future__ import annotations
+
+from desim.kernel.errors import ConfigError
+
+__all__ = ["check_int", "check_local_name"]
+
+
+def check_local_name(name: str, what: str) -> None:
+    """Reject a local name that is empty, dotted or contains whitespace.
+
+    Raises
+    ------
+    ConfigError
+        Naming what was being named and the offending name.
+    """
+    if not isinstance(name, str) or not name or "." in name or any(c.isspace() for c in name):
+        raise ConfigError(
+            f"{what} name must be a non-empty string without dots or whitespace, got {name!r}"
+        )
+
+
+def check_int(owner: str, field: str, value: object, minimum: int) -> None:
+    """Require ``value`` to be an ``int`` (not a bool, not a float) of at least ``minimum``.
+
+    Raises
+    ------
+    ConfigError
+        ``"<owner>: <field> must be an integer >= <minimum>, got <value>"``.
+
+    Examples
+    --------
+    >>> check_int("clock 'clk'", "period_cycles", 2.5, minimum=1)
+    Traceback (most recent call last):
+    ...
+    desim.kernel.errors.ConfigError: clock 'clk': period_cycles must be an integer >= 1, got 2.5
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{owner}: {field} must be an integer >= {minimum}, got {value!r}")
