@@ -93,10 +93,13 @@ def _read_graphml(path: Path) -> nx.Graph:
             f"{path}: the graph is {kind}; a topology is undirected with at most one edge "
             "per router pair (write edgedefault=\"undirected\", one <edge> per link)"
         )
+    node_default = {"terminals": 1, **graph.graph.pop("node_default", {})}  # <key><default>
+    edge_default = graph.graph.pop("edge_default", {})
     for _, data in graph.nodes(data=True):
-        data.setdefault("terminals", 1)
+        data.update({k: v for k, v in node_default.items() if k not in data})
         _coerce(data, _INT_NODE_ATTRS)
     for _, _, data in graph.edges(data=True):
+        data.update({k: v for k, v in edge_default.items() if k not in data})
         _coerce(data, _INT_EDGE_ATTRS)
     _coerce(graph.graph, ("concentration",))
     return graph
@@ -138,8 +141,8 @@ def from_file(path: str | os.PathLike[str]) -> nx.Graph:
 
     Node ids are relabelled to ``0..R-1``: ids that are all integers keep their numeric order;
     otherwise routers are numbered in file order and keep their original id as attribute
-    ``label``. A router without a ``terminals`` attribute gets one terminal (every router of an edge
-    list does). GraphML strings are coerced: ``"2"`` to 2, ``"1,2"`` or ``"(1, 2)"`` to ``(1, 2)``
+    ``label``. A router without a ``terminals`` attribute gets the GraphML key's ``<default>``, else
+    one terminal (every router of an edge list gets one). GraphML strings are coerced: ``"2"`` to 2, ``"1,2"`` or ``"(1, 2)"`` to ``(1, 2)``
     for ``coord`` and ``dims``, ``"true"``/``"false"`` for ``wrap``.
 
     Parameters
