@@ -1,0 +1,153 @@
+"""Calibrated sparsity: real layer shapes and real images, densities from the published tables.
+
+For networks whose trained weights cannot be had here (AlexNet, VGG-16, GoogLeNet):
+
+1. weights are initialised (He et al.), magnitude-pruned to each layer's published density and
+   rescaled by ``1 / sqrt(density)`` so activations keep their scale through the network;
+2. real photographs are propagated once; when a convolution has produced its output ``y``, its
+   bias is shifted by a threshold ``t`` so that after its ReLU (and any max pool on the way) the
+   input of the next convolution has exactly its target density. ``t`` is an order statistic of
+   ``pool(y)``, valid because ReLU and max pooling commute with subtracting a constant.
+
+Spatial structure comes from the image, density from the paper. The result is an ordinary
+network: extracting it reproduces the densities, and every layer's output is torch's.
+
+References
+----------
+.. [1] A. Parashar et al., "SCNN", ISCA 2017 (the densities, see `workloads.published`).
+.. [2] K. He et al., "Delving Deep into Rectifiers", ICCV 2015 (initialisation).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from workloads.published import LayerTarget
+from workloads.pruning import apply_masks, magnitude_masks
+
+__all__ = ["calibrate", "consumers"]
+
+Probe = tuple[str, list[Callable[[Any], Any]]]  # (consumer conv, pools on the way)
+
+
+def _pool(node: Any, modules: dict[str, Any]) -> Callable[[Any], Any] | None:
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    if node.op == "call_module" and isinstance(modules[node.target], nn.MaxPool2d):
+        return modules[node.target]
+    if node.op == "call_function" and node.target is F.max_pool2d:
+        return lambda y, node=node: F.max_pool2d(y, *node.args[1:], **node.kwargs)
+    return None
+
+
+def _passes(node: Any, modules: dict[str, Any]) -> bool:
+    """Ops that keep a value's zero pattern (ReLU, LRN, dropout, concatenation)."""
+    import torch
+    import torch.nn as nn
+
+    from workloads.extract import _is_relu
+
+    if node.op == "call_module":
+        kept = (nn.ReLU, nn.LocalResponseNorm, nn.Dropout)
+        return isinstance(modules[node.target], kept)
+    return _is_relu(node, modules) or (node.op == "call_function" and node.target is torch.cat)
+
+
+def consumers(graph_module: Any) -> dict[str, Probe]:
+    """For each conv, the nearest conv fed by its ReLU output and the max pools in between."""
+    modules = dict(graph_module.named_modules())
+    found: dict[str, Probe] = {}
+    for start in graph_module.graph.nodes:
+        if start.op != "call_module" or not isinstance(modules[start.target], _conv_type()):
+            continue
+        queue = deque((user, []) for user in start.users)
+        while queue:
+            node, pools = queue.popleft()
+            if node.op == "call_module" and isinstance(modules[node.target], _conv_type()):
+                found[start.target] = (node.target, pools)
+                break
+            pool = _pool(node, modules)
+            if pool is not None or _passes(node, modules):
+                queue.extend((user, pools + [pool] if pool else pools) for user in node.users)
+    return found
+
+
+def _conv_type() -> type:
+    import torch.nn as nn
+
+    return nn.Conv2d
+
+
+def _prune_and_rescale(model: Any, table: dict[str, LayerTarget]) -> None:
+    import torch
+
+    modules = dict(model.named_modules())
+    weights = {name: modules[name].weight for name in table}
+    masks = magnitude_masks(weights, {n: t.weight_density for n, t in table.items()})
+    apply_masks(weights, masks)
+    with torch.no_grad():
+        for name, target in table.items():
+            weights[name].mul_(target.weight_density ** -0.5)
+            modules[name].bias.zero_()
+
+
+def _threshold(values: Any, density: float) -> float:
+    """A ``t`` with exactly ``round(density * n)`` of ``values`` strictly above it."""
+    flat = values.flatten().sort(descending=True).values
+    keep = round(density * flat.numel())
+    return float(flat[keep]) if keep < flat.numel() else float(flat[-1]) - 1.0
+
+
+def _shift_hook(target: float, pools: list[Callable[[Any], Any]],
+                shifts: dict[str, float], name: str) -> Callable[..., Any]:
+    def hook(module: Any, args: Any, output: Any) -> Any:
+        probe = output
+        for pool in pools:
+            probe = pool(probe)
+        shift = _threshold(probe, target)
+        shifts[name] = shift
+        module.bias.data -= shift
+        return output - shift
+
+    return hook
+
+
+def calibrate(model: Any, images: Any, table: dict[str, LayerTarget]) -> dict[str, float]:
+    """Prune ``model`` to ``table``'s weight densities and set its biases for its input densities.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        An fx-traceable network whose conv layers are all in ``table``; changed in place.
+    images : torch.Tensor
+        The calibration batch (real photographs).
+    table : dict of str to LayerTarget
+        Target densities per qualified conv name (see `workloads.published.targets`).
+
+    Returns
+    -------
+    dict of str to float
+        The threshold subtracted from each calibrated conv's bias.
+    """
+    import torch
+    import torch.fx as fx
+
+    _prune_and_rescale(model, table)
+    shifts: dict[str, float] = {}
+    handles = []
+    modules = dict(model.named_modules())
+    for producer, (consumer, pools) in consumers(fx.symbolic_trace(model)).items():
+        density = table[consumer].input_density
+        if density is not None:
+            hook = _shift_hook(density, pools, shifts, producer)
+            handles.append(modules[producer].register_forward_hook(hook))
+    try:
+        with torch.no_grad():
+            model.eval()(images)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return shifts
