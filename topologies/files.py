@@ -43,7 +43,7 @@ def _as_int(value: Any) -> Any:
 
 
 def _as_tuple(value: Any) -> Any:
-    """``"(1, 2)"`` or ``"1,2"`` -> ``(1, 2)``; anything that does not parse is left for the validator."""
+    """``"(1, 2)"`` or ``"1,2"`` -> ``(1, 2)``; what does not parse is left to the validator."""
     if not isinstance(value, str):
         return value
     parts = [p.strip() for p in value.strip().strip("()[]").split(",") if p.strip()]
@@ -69,11 +69,11 @@ def _coerce(data: dict[str, Any], ints: tuple[str, ...]) -> None:
 
 
 def _relabel(graph: nx.Graph) -> nx.Graph:
-    """Nodes to ``0..R-1``: integer ids in numeric order, others in file order (kept as ``label``)."""
+    """Nodes to ``0..R-1``: int ids in numeric order, others in file order (kept as ``label``)."""
     nodes = list(graph)
     ints = [_as_int(n) for n in nodes]
     if all(isinstance(i, int) for i in ints):
-        order = [n for _, n in sorted(zip(ints, nodes))]
+        order = [n for _, n in sorted(zip(ints, nodes, strict=True))]
     else:
         order = nodes
     mapping = {n: i for i, n in enumerate(order)}
@@ -91,7 +91,7 @@ def _read_graphml(path: Path) -> nx.Graph:
         kind = "directed" if graph.is_directed() else "a multigraph"
         raise TopologyError(
             f"{path}: the graph is {kind}; a topology is undirected with at most one edge "
-            "per router pair (write edgedefault=\"undirected\", one <edge> per link)"
+            'per router pair (write edgedefault="undirected", one <edge> per link)'
         )
     node_default = {"terminals": 1, **graph.graph.pop("node_default", {})}  # <key><default>
     edge_default = graph.graph.pop("edge_default", {})
@@ -141,9 +141,10 @@ def from_file(path: str | os.PathLike[str]) -> nx.Graph:
 
     Node ids are relabelled to ``0..R-1``: ids that are all integers keep their numeric order;
     otherwise routers are numbered in file order and keep their original id as attribute
-    ``label``. A router without a ``terminals`` attribute gets the GraphML key's ``<default>``, else
-    one terminal (every router of an edge list gets one). GraphML strings are coerced: ``"2"`` to 2, ``"1,2"`` or ``"(1, 2)"`` to ``(1, 2)``
-    for ``coord`` and ``dims``, ``"true"``/``"false"`` for ``wrap``.
+    ``label``. A router without a ``terminals`` attribute gets the GraphML key's ``<default>``,
+    else one terminal (every router of an edge list gets one). GraphML strings are coerced:
+    ``"2"`` to 2; ``"1,2"`` or ``"(1, 2)"`` to ``(1, 2)`` for ``coord`` and ``dims``;
+    ``"true"``/``"false"`` for ``wrap``.
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 """Grid-like topologies: mesh, torus, ring, concentrated mesh, flattened butterfly.
 
-All share BookSim's numbering: a router's coordinate is ``(x, y)`` (``(i,)`` on a ring) and its id is
-``y * cols + x``; ``x`` grows to the east, ``y`` to the north. The graph attribute ``dims`` is
+All share BookSim's numbering: a router's coordinate is ``(x, y)`` (``(i,)`` on a ring) and its id
+is ``y * cols + x``; ``x`` grows to the east, ``y`` to the north. The graph attribute ``dims`` is
 ``(cols, rows)``, i.e. ``(k_x, k_y)``.
 
 References
@@ -39,7 +39,7 @@ def _coord(node: int, dims: tuple[int, ...]) -> tuple[int, ...]:
 
 def _node_id(coord: tuple[int, ...], dims: tuple[int, ...]) -> int:
     node, stride = 0, 1
-    for c, k in zip(coord, dims):
+    for c, k in zip(coord, dims, strict=True):
         node += c * stride
         stride *= k
     return node
@@ -66,13 +66,17 @@ def _add_line_edges(graph: nx.Graph, wrap: bool, latency_cycles: int) -> None:
             is_wrap = coord[axis] == k - 1
             if k == 1 or (is_wrap and (not wrap or k == 2)):
                 continue
-            graph.add_edge(node, _node_id(tuple(step), dims), latency_cycles=latency_cycles,
-                           wrap=is_wrap)
+            graph.add_edge(
+                node, _node_id(tuple(step), dims), latency_cycles=latency_cycles, wrap=is_wrap
+            )
 
 
 def _grid_params(rows: int, cols: int, terminals: int, name: str = "terminals") -> tuple:
-    return (check_int("parameter 'cols'", cols, 1), check_int("parameter 'rows'", rows, 1),
-            check_int(f"parameter '{name}'", terminals, 1))
+    return (
+        check_int("parameter 'cols'", cols, 1),
+        check_int("parameter 'rows'", rows, 1),
+        check_int(f"parameter '{name}'", terminals, 1),
+    )
 
 
 @builder("mesh", coords=True, reference="Dally & Towles 2004, ch. 5")
@@ -150,7 +154,8 @@ def torus(rows: int, cols: int, terminals: int = 1, link_latency_cycles: int = 2
 def ring(n: int, terminals: int = 1, link_latency_cycles: int = 1) -> nx.Graph:
     """``n`` routers in a ring (a 1D torus), router ``i`` at ``coord=(i,)``.
 
-    The edge from ``n - 1`` back to 0 carries ``wrap=True``; ``n = 2`` gives one edge, ``n = 1`` none.
+    The edge from ``n - 1`` back to 0 carries ``wrap=True``; ``n = 2`` gives one edge, ``n = 1``
+    none.
 
     Parameters
     ----------
@@ -241,7 +246,6 @@ def flattened_butterfly(rows: int, cols: int, concentration: int = 1) -> nx.Grap
     for node, coord in graph.nodes(data="coord"):
         for axis, k in enumerate(dims):
             for other in range(coord[axis] + 1, k):
-                far = coord[:axis] + (other,) + coord[axis + 1:]
+                far = coord[:axis] + (other,) + coord[axis + 1 :]
                 graph.add_edge(node, _node_id(far, dims), latency_cycles=1)
     return validate_topology(graph)
-

@@ -19,7 +19,7 @@ Examples
 >>> validate_topology(g)
 Traceback (most recent call last):
 ...
-topologies.schema.TopologyError: node 2: attribute 'terminals' is missing; give every router an int >= 0 (how many terminals attach to it)
+topologies.schema.TopologyError: node 2: attribute 'terminals' is missing; it must be an int >= 0
 """
 
 from __future__ import annotations
@@ -118,10 +118,7 @@ def _check_structure(graph: Any) -> None:
 def _node_attributes(node: int, data: dict[str, Any]) -> dict[str, Any]:
     where = f"node {node}: attribute"
     if "terminals" not in data:
-        raise TopologyError(
-            f"{where} 'terminals' is missing; give every router an int >= 0 "
-            "(how many terminals attach to it)"
-        )
+        raise TopologyError(f"{where} 'terminals' is missing; it must be an int >= 0")
     out = dict(data)
     out["terminals"] = check_int(f"{where} 'terminals'", data["terminals"], 0)
     if "coord" in data:
@@ -151,7 +148,8 @@ def _graph_attributes(data: dict[str, Any]) -> dict[str, Any]:
     if "dims" in data:
         out["dims"] = _int_tuple("graph attribute 'dims'", data["dims"], 1)
     if "concentration" in data:
-        out["concentration"] = check_int("graph attribute 'concentration'", data["concentration"], 1)
+        concentration = data["concentration"]
+        out["concentration"] = check_int("graph attribute 'concentration'", concentration, 1)
     return out
 
 
@@ -182,7 +180,7 @@ def _check_coords(graph: nx.Graph) -> None:
 
 def _check_coords_in_dims(coords: dict[int, tuple[int, ...]], dims: tuple[int, ...]) -> None:
     for node, coord in coords.items():
-        if len(coord) != len(dims) or not all(0 <= c < k for c, k in zip(coord, dims)):
+        if len(coord) != len(dims) or not all(0 <= c < k for c, k in zip(coord, dims, strict=True)):
             raise TopologyError(
                 f"node {node}: coord {coord} lies outside dims {dims} "
                 f"(each coordinate i must be in 0..dims[i]-1)"

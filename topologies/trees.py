@@ -30,11 +30,11 @@ TERMINALS_AT = ("leaves", "all")
 def fat_tree(k: int, levels: int) -> nx.Graph:
     """A k-ary n-tree (``n = levels``): ``levels`` levels of ``k**(levels-1)`` switches each.
 
-    Switch ``w`` of level ``l`` (``l = 0`` at the leaves) has id ``l * k**(levels-1) + w``. Write
-    ``w`` in base ``k`` with ``levels - 1`` digits: switches ``(w, l)`` and ``(w', l + 1)`` are linked
-    when ``w`` and ``w'`` agree on every digit except digit ``l``. Each leaf switch serves ``k``
-    terminals (``k**levels`` in all); every switch below the top has ``k`` up-links, every switch
-    above the leaves ``k`` down-links, so there are ``(levels - 1) * k**levels`` links.
+    Switch ``w`` of level ``l`` (``l = 0`` at the leaves) has id ``l * k**(levels-1) + w``.
+    Write ``w`` in base ``k`` with ``levels - 1`` digits: switches ``(w, l)`` and ``(w', l + 1)``
+    are linked when ``w`` and ``w'`` agree on every digit except digit ``l``. Each leaf switch
+    serves ``k`` terminals (``k**levels`` in all); every switch below the top has ``k`` up-links,
+    every switch above the leaves ``k`` down-links: ``(levels - 1) * k**levels`` links.
 
     Parameters
     ----------
@@ -92,9 +92,7 @@ def _complete_tree(name: str, branching: int, depth: int, terminals_at: str) -> 
 
 
 @builder("tree", coords=False, reference="Dally & Towles 2004")
-def tree(
-    branching: int, depth: int, terminals_at: Literal["leaves", "all"] = "leaves"
-) -> nx.Graph:
+def tree(branching: int, depth: int, terminals_at: Literal["leaves", "all"] = "leaves") -> nx.Graph:
     """A complete ``branching``-ary tree of depth ``depth``, numbered breadth-first.
 
     Router 0 is the root; the children of router ``i`` are ``branching*i + 1 .. branching*i +

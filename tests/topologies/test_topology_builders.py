@@ -194,8 +194,18 @@ def test_bad_builder_parameters(build, message: str) -> None:
 
 
 def test_every_builder_registered_with_metadata() -> None:
-    expected = {"mesh", "torus", "ring", "cmesh", "flattened_butterfly", "fat_tree", "tree",
-                "htree", "star", "from_file"}
+    expected = {
+        "mesh",
+        "torus",
+        "ring",
+        "cmesh",
+        "flattened_butterfly",
+        "fat_tree",
+        "tree",
+        "htree",
+        "star",
+        "from_file",
+    }
     assert expected <= set(TOPOLOGY.names())
     for name in expected:
         assert TOPOLOGY.get(name) is getattr(topologies, name)
@@ -207,8 +217,15 @@ def test_every_builder_registered_with_metadata() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["topologies", "topologies.schema", "topologies.grids", "topologies.trees",
-     "topologies.files", "topologies.metrics", "topologies.testing"],
+    [
+        "topologies",
+        "topologies.schema",
+        "topologies.grids",
+        "topologies.trees",
+        "topologies.files",
+        "topologies.metrics",
+        "topologies.testing",
+    ],
 )
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))

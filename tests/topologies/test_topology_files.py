@@ -51,9 +51,7 @@ def test_edge_list_written_by_networkx(tmp_path: Path) -> None:
     path = tmp_path / "t.edges"
     nx.write_edgelist(graph, path, data=["latency_cycles"])
     loaded = from_file(path)
-    assert sorted(loaded.edges(data="latency_cycles")) == sorted(
-        graph.edges(data="latency_cycles")
-    )
+    assert sorted(loaded.edges(data="latency_cycles")) == sorted(graph.edges(data="latency_cycles"))
     assert all(t == 1 for _, t in loaded.nodes(data="terminals"))
     assert loaded.graph["topology"] == "from_file"
 
@@ -88,7 +86,9 @@ def test_graphml_string_attributes_are_coerced(tmp_path: Path) -> None:
     assert loaded.graph["dims"] == (2, 1) and loaded.graph["topology"] == "mine"
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(random_topologies())
 def test_random_graphml_round_trip(tmp_path: Path, graph: nx.Graph) -> None:
     path = tmp_path / "r.graphml"
@@ -115,7 +115,9 @@ def test_malformed_edge_list(text: str, message: str, tmp_path: Path) -> None:
     with pytest.raises(TopologyError, match=re.escape(str(path))) as info:
         from_file(path)
     assert message in str(info.value)
-    chained = info.value.__cause__ or (not info.value.__suppress_context__ and info.value.__context__)
+    chained = info.value.__cause__ or (
+        not info.value.__suppress_context__ and info.value.__context__
+    )
     assert not chained
 
 
@@ -153,7 +155,8 @@ def test_graphml_key_defaults_apply(tmp_path: Path) -> None:
         "<?xml version='1.0' encoding='utf-8'?>\n"
         '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
         '<key id="t" for="node" attr.name="terminals" attr.type="int"><default>2</default></key>'
-        '<key id="l" for="edge" attr.name="latency_cycles" attr.type="int"><default>3</default></key>'
+        '<key id="l" for="edge" attr.name="latency_cycles" attr.type="int">'
+        "<default>3</default></key>"
         '<graph edgedefault="undirected"><node id="a"/><node id="b"><data key="t">0</data></node>'
         '<edge source="a" target="b"/></graph></graphml>'
     )

@@ -42,8 +42,14 @@ CASES = [
     (nx.MultiGraph(path()), "must be an undirected networkx.Graph"),
     ("not a graph", "must be an undirected networkx.Graph"),
     (nx.Graph(), "the graph has no routers"),
-    (nx.relabel_nodes(path(), {0: "a"}), "node ids must be the ints 0..R-1 (R = 3, contiguous); offending ids: ['a']"),
-    (nx.relabel_nodes(path(), {0: 3}), "node ids must be the ints 0..R-1 (R = 3, contiguous); offending ids: [3]"),
+    (
+        nx.relabel_nodes(path(), {0: "a"}),
+        "node ids must be the ints 0..R-1 (R = 3, contiguous); offending ids: ['a']",
+    ),
+    (
+        nx.relabel_nodes(path(), {0: 3}),
+        "node ids must be the ints 0..R-1 (R = 3, contiguous); offending ids: [3]",
+    ),
     (edit(lambda g: g.add_edge(1, 1)), "edge (1, 1) is a self-loop"),
     (edit(lambda g: g.remove_edge(1, 2)), "graph is not connected: components {0, 1} and {2}"),
     (edit(lambda g: g.nodes[2].pop("terminals")), "node 2: attribute 'terminals' is missing"),
@@ -51,18 +57,37 @@ CASES = [
     (path(terminals=True), "node 0: attribute 'terminals' must be an int >= 0, got True"),
     (path(terminals=1.5), "node 0: attribute 'terminals' must be an int >= 0, got 1.5"),
     (path(terminals=0), "no router has a terminal"),
-    (edit(lambda g: g.edges[0, 1].update(latency_cycles=0)),
-     "edge (0, 1): attribute 'latency_cycles' must be an int >= 1, got 0"),
-    (edit(lambda g: g.edges[1, 2].update(width_bits="64")),
-     "edge (1, 2): attribute 'width_bits' must be an int >= 1, got '64'"),
-    (edit(lambda g: g.edges[0, 1].update(wrap=1)), "edge (0, 1): attribute 'wrap' must be a bool, got 1"),
+    (
+        edit(lambda g: g.edges[0, 1].update(latency_cycles=0)),
+        "edge (0, 1): attribute 'latency_cycles' must be an int >= 1, got 0",
+    ),
+    (
+        edit(lambda g: g.edges[1, 2].update(width_bits="64")),
+        "edge (1, 2): attribute 'width_bits' must be an int >= 1, got '64'",
+    ),
+    (
+        edit(lambda g: g.edges[0, 1].update(wrap=1)),
+        "edge (0, 1): attribute 'wrap' must be a bool, got 1",
+    ),
     (edit(lambda g: g.graph.update(topology=3)), "graph attribute 'topology' must be a str, got 3"),
-    (edit(lambda g: g.graph.update(concentration=0)), "graph attribute 'concentration' must be an int >= 1"),
-    (with_coords((0,), "1", (2,)), "node 1: attribute 'coord' must be a non-empty tuple of ints, got '1'"),
-    (with_coords((0, 0), None, (2, 0)), "attribute 'coord' is missing on nodes [1]; give it on every node or none"),
+    (
+        edit(lambda g: g.graph.update(concentration=0)),
+        "graph attribute 'concentration' must be an int >= 1",
+    ),
+    (
+        with_coords((0,), "1", (2,)),
+        "node 1: attribute 'coord' must be a non-empty tuple of ints, got '1'",
+    ),
+    (
+        with_coords((0, 0), None, (2, 0)),
+        "attribute 'coord' is missing on nodes [1]; give it on every node or none",
+    ),
     (with_coords((0, 0), (1,), (2, 0)), "node coords have mixed lengths [1, 2]"),
     (with_coords((0, 0), (1, 0), (0, 0)), "coord (0, 0) is used by nodes 0 and 2"),
-    (edit(lambda g: g.graph.update(dims=(3,))), "graph attribute 'dims' is given but no node has a 'coord'"),
+    (
+        edit(lambda g: g.graph.update(dims=(3,))),
+        "graph attribute 'dims' is given but no node has a 'coord'",
+    ),
 ]
 
 
