@@ -1,6 +1,11 @@
-"""Routing policies (registry ``routing``); importing this package registers the built-ins."""
+"""Routing policies (registry ``routing``); importing this package registers the built-ins.
 
-from desim.noc.routing import dor
+Built-ins: ``xy``, ``yx`` (`dor`), ``west_first``, ``north_last``, ``negative_first``,
+``odd_even`` (`turns`), ``min_adaptive``, ``valiant`` (`adaptive`) and ``table`` (`table`).
+`analysis` checks any policy's routes and deadlock freedom. See ``docs/routing.md``.
+"""
+
+from desim.noc.routing import adaptive, dor, table, turns
 from desim.noc.routing.base import (
     Candidate,
     RouteFunction,
@@ -15,7 +20,10 @@ __all__ = [
     "RouteFunction",
     "RoutingContext",
     "UnsupportedTopologyError",
+    "adaptive",
     "dor",
     "resolve_routing",
     "routing_policy",
+    "table",
+    "turns",
 ]
