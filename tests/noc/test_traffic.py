@@ -10,8 +10,8 @@ import pytest
 
 import desim.noc.traffic as traffic
 from desim.kernel.errors import ConfigError
-from desim.registry import INJECTION, TRAFFIC
 from desim.noc.traffic import Permutation, packet_sizes
+from desim.registry import INJECTION, TRAFFIC
 
 SEED = 20240601
 
