@@ -4,6 +4,17 @@ An arbiter factory ``make(size) -> Arbiter`` builds one arbiter over requesters 
 ``grant(requesters, ages)`` returns the chosen requester among the (non-empty) requesting ones;
 ``ages`` gives each requester's age in cycles (used by age-based policies). ``update(winner)`` is
 called only when the grant is used (iSLIP moves its pointers only on acceptance).
+
+Built-ins (Dally & Towles [1]_, ch. 18): ``round_robin``, ``matrix`` (least recently served),
+``oldest_first`` (largest age; ties round-robin) and ``fixed_priority`` (lowest index).
+Round-robin and matrix arbiters are strongly fair: a requester that keeps requesting is granted
+within ``size`` grants.
+
+References
+----------
+.. [1] W. J. Dally and B. Towles, *Principles and Practices of Interconnection Networks*,
+   Morgan Kaufmann, 2004, sec. 18.3 (fixed priority), 18.4.2 (round-robin), 18.5 (matrix),
+   18.6 (queuing arbiters, which oldest-first approximates).
 """
 
 from __future__ import annotations
@@ -13,7 +24,13 @@ from typing import Protocol
 
 from desim.registry import ARBITER
 
-__all__ = ["Arbiter", "RoundRobinArbiter"]
+__all__ = [
+    "Arbiter",
+    "RoundRobinArbiter",
+    "MatrixArbiter",
+    "OldestFirstArbiter",
+    "FixedPriorityArbiter",
+]
 
 
 class Arbiter(Protocol):
@@ -24,7 +41,7 @@ class Arbiter(Protocol):
 
 class RoundRobinArbiter:
     """Round-robin: the first requester at or after the pointer wins; the pointer then moves past
-    the winner (Dally & Towles, *Principles and Practices of Interconnection Networks*, 2004, 18.3).
+    the winner (Dally & Towles, *Principles and Practices of Interconnection Networks*, 2004, 18.4.2).
 
     Examples
     --------
@@ -36,6 +53,7 @@ class RoundRobinArbiter:
     """
 
     __slots__ = ("size", "pointer")
+    uses_ages = False  # the router skips computing ages for it
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -55,4 +73,94 @@ class RoundRobinArbiter:
         self.pointer = (winner + 1) % self.size
 
 
+class MatrixArbiter:
+    """Matrix arbiter: the least recently served requester wins (Dally & Towles 2004, 18.5).
+
+    The matrix ``w[i][j]`` ("i beats j") of the hardware is a total order that the winner leaves
+    at the bottom; it is kept here as each requester's last-service stamp, the smallest stamp
+    winning (``w[i][j]`` iff ``stamp[i] < stamp[j]``). Initially lower indices win.
+
+    Examples
+    --------
+    >>> arb = MatrixArbiter(3)
+    >>> arb.grant([0, 2], [0, 0])
+    0
+    >>> arb.update(0); arb.grant([0, 1, 2], [0, 0, 0])
+    1
+    """
+
+    __slots__ = ("size", "stamp", "clock")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.stamp = list(range(-size, 0))
+        self.clock = 0
+
+    def grant(self, requesters: Sequence[int], ages: Sequence[int]) -> int:
+        return min(requesters, key=self.stamp.__getitem__)
+
+    def update(self, winner: int) -> None:
+        self.clock += 1
+        self.stamp[winner] = self.clock
+
+
+class OldestFirstArbiter:
+    """Oldest first: the requester with the largest age wins; ties are broken round-robin.
+
+    An age-based approximation of a queuing arbiter (Dally & Towles 2004, 18.6); the pointer
+    moves past each winner, so equally old requesters are served in turn.
+
+    ``ages[i]`` is the age of ``requesters[i]``.
+
+    Examples
+    --------
+    >>> arb = OldestFirstArbiter(4)
+    >>> arb.grant([0, 2, 3], [5, 9, 9])
+    2
+    >>> arb.update(2); arb.grant([0, 2, 3], [5, 9, 9])
+    3
+    """
+
+    __slots__ = ("size", "pointer")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.pointer = 0
+
+    def grant(self, requesters: Sequence[int], ages: Sequence[int]) -> int:
+        pointer, size = self.pointer, self.size
+        return max(
+            zip(requesters, ages), key=lambda pair: (pair[1], -((pair[0] - pointer) % size))
+        )[0]
+
+    def update(self, winner: int) -> None:
+        self.pointer = (winner + 1) % self.size
+
+
+class FixedPriorityArbiter:
+    """Fixed priority: the lowest-indexed requester always wins (Dally & Towles 2004, 18.3).
+
+    Not fair: a persistent low index starves the others.
+
+    Examples
+    --------
+    >>> FixedPriorityArbiter(4).grant([3, 1, 2], [0, 0, 0])
+    1
+    """
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def grant(self, requesters: Sequence[int], ages: Sequence[int]) -> int:
+        return min(requesters)
+
+    def update(self, winner: int) -> None:
+        """Nothing to remember."""
+
+
 ARBITER.register("round_robin", RoundRobinArbiter)
+ARBITER.register("matrix", MatrixArbiter)
+ARBITER.register("oldest_first", OldestFirstArbiter)
+ARBITER.register("fixed_priority", FixedPriorityArbiter)
