@@ -50,7 +50,7 @@ class Module:
         check_local_name(name, "module")
         self.name = name
         self.children: list[Module] = []
-        self.ports: list[Port[Any]] = []
+        self._module_ports: list[Port[Any]] = []
         self._local_names: set[str] = set()
         if isinstance(parent, Simulator):
             if any(module.name == name for module in parent.top):
@@ -73,7 +73,11 @@ class Module:
     def add_port(self, port: Port[Any]) -> None:
         """Register ``port`` (done by the port's constructor) so that `elaborate` checks it."""
         self._claim(port.name)
-        self.ports.append(port)
+        self._module_ports.append(port)
+
+    def iter_ports(self) -> Iterator[Port[Any]]:
+        """This module's ports, in creation order."""
+        return iter(self._module_ports)
 
     @property
     def path(self) -> str:
@@ -100,7 +104,7 @@ class Module:
         ElaborationError
             Naming the first unbound port.
         """
-        for port in self.ports:
+        for port in self._module_ports:
             port.check_bound()
 
     def trace(self) -> str:
