@@ -1,9 +1,252 @@
-"""``desim noc``: one network run or a latency-load sweep (filled in by the NoC work)."""
+"""``desim noc``: one synthetic-traffic run, or a latency-load sweep, from the command line.
+
+Examples
+--------
+One run of BookSim's reference configuration, as JSON::
+
+    desim noc --topology mesh --rows 8 --cols 8 --routing xy --traffic uniform \\
+        --injection-rate 0.1 --packet-size 1 --vcs 4 --vc-buffer 8 --router booksim --seed 1 --json
+
+A latency-load curve with its saturation throughput (bisected), as a table::
+
+    desim noc --topology torus --rows 4 --cols 4 --sweep-rates 0.05:0.6:0.05
+
+Every bad input (an unknown name, a policy on a topology it does not support, a rate outside
+[0, 1], a malformed ``NAME=VALUE``, rate list or topology file) is a `ConfigError`, which
+``desim`` prints as one line before exiting with status 2.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import inspect
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from desim.kernel.errors import ConfigError
+
+__all__ = ["add_parser", "parse_assignments", "parse_value", "config_from_args", "run"]
+
+_ROUTER_SHORTHANDS = {"vcs": "vcs", "vc_buffer": "vc_buffer_flits"}
+_TABLE_COLUMNS = (
+    ("offered", "offered_rate", "{:.4f}"), ("accepted", "accepted_rate", "{:.4f}"),
+    ("min acc.", "accepted_rate_min", "{:.4f}"), ("pkt lat", "avg_packet_latency", "{:.2f}"),
+    ("net lat", "avg_network_latency", "{:.2f}"), ("p99", "p99_packet_latency", "{:.0f}"),
+    ("hops", "avg_hops", "{:.3f}"), ("status", "saturated", "{}"),
+)
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value as int, float, bool, JSON (list, object, null) or, failing those, str.
+
+    Examples
+    --------
+    >>> [parse_value(v) for v in ("8", "0.5", "true", "[1, 2]", "leaves")]
+    [8, 0.5, True, [1, 2], 'leaves']
+    """
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for convert in (int, float, json.loads):
+        try:
+            return convert(text)
+        except ValueError:
+            continue
+    return text
+
+
+def parse_assignments(items: Sequence[str] | None, option: str) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}``; a malformed item raises `ConfigError`."""
+    out: dict[str, Any] = {}
+    for item in items or ():
+        name, sep, value = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or not name.isidentifier():
+            raise ConfigError(f"{option} {item!r}: expected NAME=VALUE")
+        out[name] = parse_value(value)
+    return out
+
+
+def _check_parameters(func: Any, kwargs: dict[str, Any], what: str) -> None:
+    """Raise `ConfigError` unless ``func`` accepts exactly these keyword arguments."""
+    try:
+        inspect.signature(func).bind(**kwargs)
+    except TypeError as exc:
+        allowed = ", ".join(inspect.signature(func).parameters)
+        raise ConfigError(f"{what}: {exc}; parameters: {allowed}") from None
+
+
+def _topology(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    from desim.registry import TOPOLOGY
+
+    topology_args = parse_assignments(args.topology_arg, "--topology-arg")
+    grid = {k: v for k, v in (("rows", args.rows), ("cols", args.cols)) if v is not None}
+    if args.topology_file is not None:
+        if grid or topology_args:
+            raise ConfigError("--topology-file takes no --rows, --cols or --topology-arg")
+        return "from_file", {"path": args.topology_file}
+    topology_args.update(grid)
+    _check_parameters(TOPOLOGY.get(args.topology), topology_args, f"topology {args.topology!r}")
+    return args.topology, topology_args
+
+
+def _router_args(args: argparse.Namespace) -> dict[str, Any]:
+    from desim.noc.params import RouterParams
+
+    router_args = parse_assignments(args.router_arg, "--router-arg")
+    for option, name in _ROUTER_SHORTHANDS.items():
+        if getattr(args, option) is not None:
+            router_args[name] = getattr(args, option)
+    fields = sorted(f.name for f in dataclasses.fields(RouterParams))
+    unknown = sorted(set(router_args) - set(fields))
+    if unknown:
+        raise ConfigError(f"--router-arg: unknown router parameter {unknown[0]!r}; allowed: "
+                          f"{', '.join(fields)}")
+    return router_args
+
+
+def _default_routing(topology: str) -> str:
+    """Dimension order where it applies, else table routing (any graph)."""
+    from desim.registry import ROUTING
+
+    supported = ROUTING.metadata("xy").get("topologies")
+    return "xy" if supported is None or topology in supported else "table"
+
+
+def config_from_args(args: argparse.Namespace, rate: float = 0.0) -> Any:
+    """The `NocConfig` the parsed command line describes (at offered load ``rate``)."""
+    from desim.noc.measurement import NocConfig
+
+    topology, topology_args = _topology(args)
+    if args.seed < 0:
+        raise ConfigError(f"--seed must be >= 0, got {args.seed}")
+    optional = {key: value for key, value in (
+        ("sample_period_cycles", args.sample_period), ("warmup_periods", args.warmup_periods),
+        ("max_samples", args.max_samples)) if value is not None}
+    return NocConfig(
+        topology=topology, topology_args=topology_args,
+        routing=args.routing or _default_routing(topology),
+        traffic=args.traffic, traffic_args=parse_assignments(args.traffic_arg, "--traffic-arg"),
+        injection=args.injection,
+        injection_args=parse_assignments(args.injection_arg, "--injection-arg"),
+        injection_rate=rate, packet_size=parse_value(args.packet_size), router=args.router,
+        router_args=_router_args(args), seed=args.seed, **optional,
+    )
+
+
+def _cell(record: dict[str, Any], key: str, fmt: str) -> str:
+    value = record[key]
+    if key == "saturated":
+        return "saturated" if value else "stable"
+    return "-" if value is None else fmt.format(value)
+
+
+def format_table(records: Sequence[dict[str, Any]]) -> str:
+    """Results as an aligned text table (one row per run; latencies in cycles)."""
+    rows = [[title for title, _, _ in _TABLE_COLUMNS]]
+    rows += [[_cell(r, key, fmt) for _, key, fmt in _TABLE_COLUMNS] for r in records]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows)
+
+
+def _describe(config: Any) -> str:
+    return (f"{config.topology} {config.topology_args}, routing {config.routing}, traffic "
+            f"{config.traffic}, router {config.router} {config.router_args}, seed {config.seed}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run what the parsed command line asks for; print JSON or a table; return the exit code."""
+    from desim.noc.measurement import simulate
+    from desim.noc.sweep import json_safe, parse_rates, sweep_injection
+
+    if args.sweep_rates is None:
+        config = config_from_args(args, args.injection_rate)
+        record = json_safe(simulate(config).to_record())
+        text = json.dumps(record, allow_nan=False) if args.json else _single_report(config, record)
+    else:
+        config = config_from_args(args, 0.0)
+        curve = sweep_injection(config, parse_rates(args.sweep_rates), refine=not args.no_refine,
+                                tolerance=args.tolerance, progress=args.progress)
+        text = curve.to_json() if args.json else _sweep_report(config, curve)
+    print(text)
+    return 0
+
+
+def _single_report(config: Any, record: dict[str, Any]) -> str:
+    tail = (f"{record['cycles']} cycles, {record['flits_delivered']} flits delivered, "
+            f"{record['wall_seconds']:.2f} s wall, {record['flit_hops_per_second']:.0f} flit-hops/s")
+    return f"{_describe(config)}\n{format_table([record])}\n{tail}"
+
+
+def _sweep_report(config: Any, curve: Any) -> str:
+    records = curve.to_dict()
+    if not curve.saturated:
+        verdict = f"no saturation up to {curve.saturation_rate:.4f} flits/node/cycle"
+    else:
+        verdict = f"saturation throughput {curve.saturation_rate:.4f} flits/node/cycle"
+        if curve.refinement:
+            verdict += f" (bisected to within {curve.tolerance})"
+    table = format_table(records["points"] + records["refinement"])
+    return f"{_describe(config)}\n{table}\n{verdict}"
+
+
+def _add_topology_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("topology")
+    where = group.add_mutually_exclusive_group()
+    where.add_argument("--topology", default="mesh", help="builder name (desim list topology)")
+    where.add_argument("--topology-file", metavar="PATH", help="a GraphML file or an edge list")
+    group.add_argument("--rows", type=int, help="grid rows (shorthand for --topology-arg rows=R)")
+    group.add_argument("--cols", type=int, help="grid columns")
+    group.add_argument("--topology-arg", action="append", metavar="NAME=VALUE",
+                       help="a builder parameter (repeatable)")
+
+
+def _add_traffic_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("traffic (rates in flits per node per cycle)")
+    group.add_argument("--traffic", default="uniform", help="pattern (desim list traffic)")
+    group.add_argument("--traffic-arg", action="append", metavar="NAME=VALUE")
+    group.add_argument("--injection", default="bernoulli", help="bernoulli or bursty")
+    group.add_argument("--injection-arg", action="append", metavar="NAME=VALUE",
+                       help="e.g. alpha=0.2 for bursty")
+    rate = group.add_mutually_exclusive_group()
+    rate.add_argument("--injection-rate", type=float, default=0.1, metavar="RATE")
+    rate.add_argument("--sweep-rates", metavar="START:STOP:STEP|R1,R2,...",
+                      help="a latency-load curve; the saturation throughput is bisected")
+    group.add_argument("--packet-size", default="1",
+                       help="flits per packet, or JSON [[size, weight], ...]")
+
+
+def _add_router_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("routing and router")
+    group.add_argument("--routing", help="policy (default: xy where it applies, else table)")
+    group.add_argument("--router", default="booksim", help="router preset (desim list router)")
+    group.add_argument("--vcs", type=int, help="virtual channels per port")
+    group.add_argument("--vc-buffer", type=int, metavar="FLITS", help="flits per VC buffer")
+    group.add_argument("--router-arg", action="append", metavar="NAME=VALUE",
+                       help="any RouterParams field, e.g. credit_delay_cycles=1")
+
+
+def _add_measurement_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("measurement and output")
+    group.add_argument("--seed", type=int, default=1)
+    group.add_argument("--sample-period", type=int, metavar="CYCLES", help="default 1000")
+    group.add_argument("--warmup-periods", type=int, metavar="N", help="default 3")
+    group.add_argument("--max-samples", type=int, metavar="N", help="default 10")
+    group.add_argument("--tolerance", type=float, default=0.005,
+                       help="saturation bisection tolerance (flits/node/cycle)")
+    group.add_argument("--no-refine", action="store_true", help="do not bisect saturation")
+    group.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    group.add_argument("--progress", action="store_true", help="progress bar for sweeps")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Attach ``desim noc`` to the top-level parser."""
+    parser = sub.add_parser("noc", help="synthetic-traffic NoC runs and latency-load sweeps",
+                            description=__doc__.split("\n\n")[0])
+    _add_topology_options(parser)
+    _add_traffic_options(parser)
+    _add_router_options(parser)
+    _add_measurement_options(parser)
+    parser.set_defaults(func=run)
