@@ -59,6 +59,7 @@ def test_transpose_on_a_square_grid_that_is_not_a_power_of_two() -> None:
 def test_tornado_and_neighbor_by_hand() -> None:
     assert table("tornado", 8, (8,)) == [3, 4, 5, 6, 7, 0, 1, 2]  # ceil(8/2) - 1 = 3
     assert table("tornado", 5, (5,)) == [2, 3, 4, 0, 1]  # ceil(5/2) - 1 = 2
+    assert TRAFFIC.get("tornado")(64, dims=(8, 8))(0, rng()) == 3 * 8 + 3
     t = table("tornado", 16, (4, 4))  # offset 1 in both dimensions
     assert t[0] == 1 * 4 + 1 and t[3 * 4 + 3] == 0
     n = table("neighbor", 12, (4, 3))  # (x, y) -> (x + 1 mod 4, y + 1 mod 3)
@@ -185,10 +186,13 @@ def test_packet_sizes() -> None:
         ),
         (lambda: TRAFFIC.get("uniform")(0), "'nodes' must be an int >= 1, got 0"),
         (lambda: TRAFFIC.get("uniform")(4, (4, 0)), "'dims' must be a tuple of ints >= 1"),
-        (lambda: TRAFFIC.get("uniform")(4, seed=1), "unknown parameter 'seed'; allowed: (none)"),
+        (
+            lambda: TRAFFIC.get("uniform")(4, seed=1),
+            "unknown parameter 'seed'; allowed: nodes, dims",
+        ),
         (
             lambda: TRAFFIC.get("hotspot")(4, spot=[1]),
-            "traffic 'hotspot': unknown parameter 'spot'; allowed: spots, fraction",
+            "traffic 'hotspot': unknown parameter 'spot'; allowed: nodes, dims, spots, fraction",
         ),
         (lambda: TRAFFIC.get("hotspot")(4, fraction=1.5), "'fraction' must be a number in [0, 1]"),
         (lambda: TRAFFIC.get("hotspot")(4, spots=[4]), "terminals in 0..3, got [4]"),
@@ -197,7 +201,7 @@ def test_packet_sizes() -> None:
         (lambda: INJECTION.get("bernoulli")(0.1, alpha=1), "unknown parameter 'alpha'"),
         (lambda: INJECTION.get("bursty")(0.1, alpha=0), "'alpha' must be a number in (0, 1]"),
         (lambda: INJECTION.get("bursty")(0.1, beta=-0.1), "'beta' must be a number in [0, 1]"),
-        (lambda: INJECTION.get("bursty")(0.1, gamma=1), "allowed: alpha, beta"),
+        (lambda: INJECTION.get("bursty")(0.1, gamma=1), "allowed: rate, alpha, beta"),
         (lambda: packet_sizes(0), "packet sizes must be an int >= 1 or (size, weight) pairs"),
         (lambda: packet_sizes({2: -1}), "weights >= 0"),
         (lambda: packet_sizes({2: 0}), "summing to more than 0"),
