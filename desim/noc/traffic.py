@@ -393,8 +393,8 @@ class PacketSizes:
 def _size_pairs(spec: Any) -> list[tuple[Any, ...]]:
     if _is_int(spec):
         return [(spec, 1)]
-    if isinstance(spec, Mapping):
-        return list(spec.items())
+    if isinstance(spec, Mapping):  # TOML table keys are strings: accept "4" for 4
+        return [(int(k) if isinstance(k, str) and k.isdigit() else k, w) for k, w in spec.items()]
     if isinstance(spec, Sequence) and not isinstance(spec, str):
         return [tuple(p) if isinstance(p, (tuple, list)) else (p,) for p in spec]
     return []
@@ -408,7 +408,8 @@ def packet_sizes(spec: int | Mapping[int, float] | Sequence[tuple[int, float]]) 
     Parameters
     ----------
     spec : int, mapping or sequence of pairs
-        A size in flits (>= 1), or sizes mapped to relative weights (>= 0, positive sum).
+        A size in flits (>= 1), or sizes mapped to relative weights (>= 0, positive sum). Mapping
+        keys may be decimal strings, as a TOML table gives them.
 
     Examples
     --------

@@ -167,6 +167,8 @@ def test_packet_sizes() -> None:
     assert np.mean(draws == 5) == pytest.approx(0.25, abs=0.015)
     assert packet_sizes([(2, 0), (8, 1)])(generator) == 8  # zero weight is never drawn
     assert 0.4 / packet_sizes([(1, 1), (3, 1)]).mean == pytest.approx(0.2)
+    assert packet_sizes({"1": 3, "5": 1}) == sizes  # a TOML table's string keys
+    assert packet_sizes([[1, 3], [5, 1]]) == sizes  # a TOML array of arrays
 
 
 @pytest.mark.parametrize(
