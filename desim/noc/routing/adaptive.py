@@ -73,7 +73,8 @@ def valiant(ctx: RoutingContext) -> RouteFunction:
     The intermediate is drawn from ``ctx.rng`` at the first hop and kept with the phase in
     ``packet.route_state = (intermediate, phase)``. Phase 0 uses the lower half of the VCs,
     phase 1 the upper half (each half split again into dateline classes on a torus or ring, which
-    then needs 4 VCs). Paths are at most twice the diameter.
+    then needs 4 VCs). Paths are at most twice the diameter. A packet that meets its destination
+    on the way to the intermediate is ejected there (the router never routes at the destination).
     """
     grid = Grid(ctx)
     why = "2 phases x 2 dateline classes" if grid.wrap else "2 phases"
