@@ -57,7 +57,7 @@ class _DelayLine(BaseResource[StorePut, StoreGet]):
     def _do_put(self, event: StorePut) -> bool:
         if len(self.slots) >= self.channel.capacity:
             return False
-        self.slots.append((self.channel.sim.now, event.item))
+        self.slots.append((self._env.now, event.item))
         self.channel.record_put()
         event.succeed()
         return True
@@ -67,7 +67,7 @@ class _DelayLine(BaseResource[StorePut, StoreGet]):
             return False
         put_at, item = self.slots[0]
         visible_at = put_at + self.channel.latency_cycles
-        if visible_at > self.channel.sim.now:
+        if visible_at > self._env.now:
             self._wake_at(visible_at)
             return False
         self.slots.popleft()
@@ -79,11 +79,11 @@ class _DelayLine(BaseResource[StorePut, StoreGet]):
         """Retry the waiting gets at ``cycle`` (one pending wake-up, only while someone waits)."""
         if self._wakeup_at != cycle:
             self._wakeup_at = cycle
-            wakeup = self._env.timeout(cycle - self.channel.sim.now)
+            wakeup = self._env.timeout(cycle - self._env.now)
             wakeup.callbacks.append(self._on_wakeup)
 
     def _on_wakeup(self, _event: simpy.Event) -> None:
-        if self._wakeup_at == self.channel.sim.now:
+        if self._wakeup_at == self._env.now:
             self._wakeup_at = None
         self._trigger_get(None)
 
@@ -137,7 +137,7 @@ class Channel(Module, Generic[T]):
         self.items_out = Counter("items_out")
         self.puts_blocked = Counter("puts_blocked")
         self.residence_cycles = Counter("residence_cycles")
-        self.occupancy = TimeWeighted("occupancy", now=lambda: self.sim.now)
+        self.occupancy = TimeWeighted("occupancy", now=lambda: self.env.now)
         self._line = _DelayLine(self)
 
     def put(self, item: T) -> StorePut:

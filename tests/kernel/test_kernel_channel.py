@@ -1,4 +1,4 @@
-"""Channel: analytic throughput and latency, backpressure, order, and the exact recurrence oracle."""
+"""Channel: analytic throughput and latency, backpressure, order, the exact recurrence oracle."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def test_slow_consumer_sets_the_rate_and_fills_the_channel(
         capacity, latency, [0] + [1] * (n - 1), [0] + [consumer_period] * (n - 1)
     )
     times = [t for t, _ in gets]
-    assert [b - a for a, b in zip(times, times[1:])] == [consumer_period] * (n - 1)
+    assert [b - a for a, b in zip(times, times[1:], strict=False)] == [consumer_period] * (n - 1)
     assert channel.occupancy.max == capacity
     assert channel.puts_blocked.value > 0
 
