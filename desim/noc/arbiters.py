@@ -41,7 +41,8 @@ class Arbiter(Protocol):
 
 class RoundRobinArbiter:
     """Round-robin: the first requester at or after the pointer wins; the pointer then moves past
-    the winner (Dally & Towles, *Principles and Practices of Interconnection Networks*, 2004, 18.4.2).
+    the winner (Dally & Towles, *Principles and Practices of Interconnection Networks*, 2004,
+    18.4.2).
 
     Examples
     --------
@@ -129,9 +130,8 @@ class OldestFirstArbiter:
 
     def grant(self, requesters: Sequence[int], ages: Sequence[int]) -> int:
         pointer, size = self.pointer, self.size
-        return max(
-            zip(requesters, ages), key=lambda pair: (pair[1], -((pair[0] - pointer) % size))
-        )[0]
+        pairs = zip(requesters, ages, strict=True)
+        return max(pairs, key=lambda pair: (pair[1], -((pair[0] - pointer) % size)))[0]
 
     def update(self, winner: int) -> None:
         self.pointer = (winner + 1) % self.size

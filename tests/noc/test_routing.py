@@ -7,6 +7,8 @@ coordinates taken from the graph, and hand-computed routes on small meshes, tori
 
 from __future__ import annotations
 
+import doctest
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -294,3 +296,10 @@ def test_unsupported_topology_names_the_supported_ones(name: str) -> None:
 def test_too_few_vcs_is_an_error_naming_the_need(name: str, graph: nx.Graph, vcs: int) -> None:
     with pytest.raises(UnsupportedTopologyError, match=rf"{name}.*needs at least \d+ VCs"):
         resolve_routing(name, context(graph, vcs))
+
+
+@pytest.mark.parametrize("module", ["dor", "grid", "turns", "adaptive", "table"])
+def test_module_examples(module: str) -> None:
+    import importlib
+
+    assert doctest.testmod(importlib.import_module(f"desim.noc.routing.{module}")).failed == 0

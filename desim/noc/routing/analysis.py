@@ -184,7 +184,9 @@ def _expand(ctx: RoutingContext, route: RouteFunction, state: WalkState) -> list
     return steps
 
 
-def _explore(ctx: RoutingContext, route: RouteFunction, walks: RouteWalks, start: WalkState) -> None:
+def _explore(
+    ctx: RoutingContext, route: RouteFunction, walks: RouteWalks, start: WalkState
+) -> None:
     queue = deque([start])
     while queue:
         for cand, after in walks.transitions[queue.popleft()]:

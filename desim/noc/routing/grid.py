@@ -110,7 +110,7 @@ class Grid:
         return delta
 
     def is_tie(self, router: int, dest: int, dim: int) -> bool:
-        """True where both ways round a wrapped dimension are minimal (distance ``k / 2``, k > 2)."""
+        """True where both ways round a wrapped dimension are minimal (distance k / 2, k > 2)."""
         k = self.radix[dim]
         return self.wrap and k > 2 and 2 * abs(self.offset(router, dest, dim)) == k
 
@@ -151,5 +151,6 @@ class Grid:
         for dim in order:
             direction = self.direction(router, dest, dim)
             if direction >= 0:
-                return self.ports[router][direction], int(not self.dateline_ahead(router, dest, dim))
+                ahead = self.dateline_ahead(router, dest, dim)
+                return self.ports[router][direction], int(not ahead)
         raise ValueError(f"router {router} is the destination; the router ejects, not routes")
