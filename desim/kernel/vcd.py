@@ -95,7 +95,7 @@ class VcdWriter:
         self.path = Path(path)
         self._vars: list[_Var] = []
         self._declared: set[tuple[tuple[str, ...], str]] = set()
-        self._file = open(self.path, "w", encoding="ascii")  # noqa: SIM115 - closed by close()
+        self._file = open(self.path, "w", encoding="ascii")  # closed by close()
         self._time: int | None = None  # the last '#time' written; None until the header is
 
     def add(
@@ -119,8 +119,8 @@ class VcdWriter:
         """
         if self._time is not None:
             raise ElaborationError(
-                f"cannot add {name or source!r} to {self.path}: its header was written at cycle "
-                f"{self._time}; add every traced value before the first run"
+                f"cannot add {name or source!r} to {self.path}: its header is already written; "
+                "add every traced value before the first run"
             )
         check_int(f"VCD variable {name or source!r}", "width", width, minimum=1)
         watched = isinstance(source, Watchable)
