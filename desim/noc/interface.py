@@ -72,7 +72,7 @@ class NetworkInterface(Module):
         dests = (destinations,) if isinstance(destinations, int) else tuple(destinations)
         if not dests:
             raise ValueError(f"{self.path}: send needs at least one destination")
-        now = net.now if created is None else created
+        now = int(self.env.now) if created is None else created
         done = self.env.event()
         group = MulticastGroup(len(dests), done, now)
         flits = flit_count(size_bits, net.params.flit_width_bits)
@@ -129,7 +129,7 @@ class NetworkInterface(Module):
             self.net.wake_interface(self)
 
     # ------------------------------------------------------------------ receiving
-    def receive_flit(self, flit: Flit, _unused: Any = None) -> None:
+    def receive_flit(self, _port: int, flit: Flit) -> None:
         """A flit leaves the network here; the tail completes its packet."""
         packet = flit.packet
         got = self.arrived.get(packet.pid, 0)

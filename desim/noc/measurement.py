@@ -141,6 +141,8 @@ def _start_traffic(config: NocConfig, net: Network) -> list[Any]:
 
     sizes = packet_sizes(config.packet_size)
     dims = net.graph.graph.get("dims")
+    if not dims or net.terminals != len(net.routers):
+        dims = None  # grid patterns need one terminal per grid router
     destination = TRAFFIC.get(config.traffic)(net.terminals, tuple(dims) if dims else None,
                                               **config.traffic_args)
     packet_rate = config.injection_rate / sizes.mean
@@ -167,7 +169,7 @@ def simulate(config: NocConfig) -> NocResult:
     period = config.sample_period_cycles
     sim.run(cycles=period * config.warmup_periods)
     start = sim.now
-    hops_at_start = net.counters.flit_hops
+    hops_at_start = net.flit_hops
     net.measuring = collector.counting = True
     converged, stable, periods = _sample(config, sim, net, collector)
     end = sim.now
@@ -180,7 +182,7 @@ def simulate(config: NocConfig) -> NocResult:
     net.check_conservation()
     wall = time.perf_counter() - wall
     return _result(config, net, collector, converged, stable, periods, end - start,
-                   net.counters.flit_hops - hops_at_start, wall, sim.now)
+                   net.flit_hops - hops_at_start, wall, sim.now)
 
 
 def _sample(config: NocConfig, sim: Simulator, net: Network, collector: _Collector) -> tuple[bool, bool, int]:
@@ -242,8 +244,8 @@ def _result(config: NocConfig, net: Network, collector: _Collector, converged: b
         p99_packet_latency=_percentile(lat, 99), max_packet_latency=float(lat.max()) if lat.size else float("nan"),
         avg_hops=mean(collector.hops), saturated=not (stable and converged), converged=converged,
         sample_periods=periods, packets_measured=int(lat.size), cycles=cycles,
-        flits_delivered=net.counters.flits_ejected, flit_hops=net.counters.flit_hops,
+        flits_delivered=net.counters.flits_ejected, flit_hops=net.flit_hops,
         max_link_utilisation=float(max(links)), mean_link_utilisation=float(np.mean(links)),
-        wall_seconds=wall, flit_hops_per_second=net.counters.flit_hops / max(wall, 1e-9),
+        wall_seconds=wall, flit_hops_per_second=net.flit_hops / max(wall, 1e-9),
         cycles_per_second=cycles / max(wall, 1e-9), seed=config.seed,
     )

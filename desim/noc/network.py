@@ -37,11 +37,11 @@ __all__ = ["Network", "NetworkCounters"]
 class NetworkCounters:
     """Running totals of a network (all in flits, packets or cycles)."""
 
-    __slots__ = ("flits_injected", "flits_ejected", "flit_hops", "packets_created",
+    __slots__ = ("flits_injected", "flits_ejected", "packets_created",
                  "packets_received", "flits_in_network", "last_move")
 
     def __init__(self) -> None:
-        self.flits_injected = self.flits_ejected = self.flit_hops = 0
+        self.flits_injected = self.flits_ejected = 0
         self.packets_created = self.packets_received = 0
         self.flits_in_network = 0
         self.last_move = 0
@@ -79,6 +79,7 @@ class Network(Module):
         route = resolve_routing(routing, self.ctx)
         arbiter = ARBITER.get(params.vc_allocator_arbiter)
         select = SELECTION.get(params.selection)
+        self.counters = NetworkCounters()
         self.routers: list[Router] = []
         self.interfaces: list[NetworkInterface] = []
         self.terminal_router: list[int] = []
@@ -93,7 +94,6 @@ class Network(Module):
                 self.terminal_router.append(rid)
                 self.ejection_port.append(net_ports + local)
         self._wire()
-        self.counters = NetworkCounters()
         self.measuring = False
         self.measured_created = 0  # packets created while measuring
         self.created_sum = 0  # sums of creation cycles: the age of what is in flight, cheaply
@@ -125,8 +125,13 @@ class Network(Module):
                                          p.credit_delay_cycles + latency)
         for ni in self.interfaces:
             router = self.routers[ni.router]
-            router.downstream[ni.port] = (ni.receive_flit, None, to_link + p.ejection_latency_cycles)
+            router.downstream[ni.port] = (ni.receive_flit, ni.port, to_link + p.ejection_latency_cycles)
             router.upstream[ni.port] = (ni.receive_credit, 0, p.credit_delay_cycles + 1)
+
+    @property
+    def flit_hops(self) -> int:
+        """Router traversals so far (a flit crossing one router's switch is one flit-hop)."""
+        return sum(sum(router.sent) for router in self.routers)
 
     @property
     def terminals(self) -> int:
@@ -134,8 +139,7 @@ class Network(Module):
         return len(self.interfaces)
 
     # ------------------------------------------------------------------ calendar
-    def schedule(self, cycle: int, handler: Callable[[Any, Any], None], a: Any = None,
-                 b: Any = None) -> None:
+    def schedule(self, cycle: int, handler: Callable[[Any, Any], None], a: Any, b: Any) -> None:
         """Call ``handler(a, b)`` at the start of ``cycle`` (before the routers step)."""
         if cycle <= self.now:
             raise ValueError(f"cannot schedule at cycle {cycle}: cycle {self.now} has already run")
@@ -189,21 +193,6 @@ class Network(Module):
         router = self.routers[ni.router]
         self.schedule(now + self.params.injection_latency_cycles, router.receive_flit, ni.port, flit)
 
-    def forward(self, router: Router, out_port: int, flit: Flit, now: int) -> None:
-        """``router`` sends ``flit`` through ``out_port`` (switch, then link)."""
-        handler, far_port, delay = router.downstream[out_port]
-        self.counters.flit_hops += 1
-        self.counters.last_move = now
-        if far_port is None:
-            self.schedule(now + delay, handler, flit)
-        else:
-            self.schedule(now + delay, handler, far_port, flit)
-
-    def return_credit(self, router: Router, in_port: int, vc: int, now: int) -> None:
-        """A buffer slot of ``router``'s input VC frees: its credit goes upstream."""
-        handler, base, delay = router.upstream[in_port]
-        self.schedule(now + delay, handler, base + vc)
-
     def deliver(self, ni: NetworkInterface, packet: Packet) -> None:
         """The tail of ``packet`` has reached its destination interface ``ni``."""
         counters = self.counters
@@ -253,10 +242,7 @@ class Network(Module):
         if entries is not None:
             heapq.heappop(self._times)
             for handler, a, b in entries:
-                if b is None:
-                    handler(a)
-                else:
-                    handler(a, b)
+                handler(a, b)
         if self._awake_interfaces:
             interfaces, self._awake_interfaces = self._awake_interfaces, []
             for ni in interfaces:

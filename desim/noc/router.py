@@ -71,6 +71,7 @@ class Router(Module):
         self.credits = [depth] * (net_ports * vcs) + [_UNLIMITED] * (terminals * vcs)
         self.ov_busy = [False] * n
         self.ov_tail_sent = [False] * n
+        self.ages_matter = getattr(arbiter, "uses_ages", True)
         self.va_out_arb = [arbiter(n) for _ in range(n)]
         self.va_in_arb = [arbiter(n) for _ in range(n)]
         self.sa_out_arb = [arbiter(ports) for _ in range(ports)]
@@ -79,8 +80,12 @@ class Router(Module):
         self.sent = [0] * ports        # flits sent per output port
         self.active = False
         # wiring, filled by the network: where each output port leads and each input port comes from
+        # (handler, far port or VC base, delay): a flit leaving each output port, a credit leaving
+        # each input port
         self.downstream: list[Any] = [None] * ports
         self.upstream: list[Any] = [None] * ports
+        self.schedule = network.schedule
+        self.counters = network.counters
 
     # ------------------------------------------------------------------ arrivals
     def receive_flit(self, port: int, flit: Flit) -> None:
@@ -90,13 +95,13 @@ class Router(Module):
         buf = self.buf[iv]
         buf.append(flit)
         flit.ready = now
-        if len(buf) == 1:
-            if flit.head:
-                self._route_head(iv, flit, now)
-            # a body flit finds its VC already holding an output VC: it bids at once
-        self.net.wake(self)
+        if len(buf) == 1 and flit.head:
+            self._route_head(iv, flit, now)
+        # (a body flit finds its VC already holding an output VC: it bids at once)
+        if not self.active:
+            self.net.wake(self)
 
-    def receive_credit(self, ov: int) -> None:
+    def receive_credit(self, ov: int, _unused: None = None) -> None:
         """A credit for output VC ``ov`` returns from downstream."""
         self.credits[ov] += 1
         if self.ov_tail_sent[ov] and self.credits[ov] == self.params.vc_buffer_flits:
@@ -117,15 +122,12 @@ class Router(Module):
     # ------------------------------------------------------------------ one cycle
     def step(self, now: int) -> bool:
         """Run VC then switch allocation for cycle ``now``; return whether to stay awake."""
-        moved = False
-        pending = False
+        busy = False
         if self.va_wait:
-            moved, pending = self._allocate_vcs(now)
+            busy = self._allocate_vcs(now)
         if self.sa_vcs:
-            sa_moved, sa_pending = self._allocate_switch(now)
-            moved = moved or sa_moved
-            pending = pending or sa_pending
-        return moved or pending
+            busy = self._allocate_switch(now) or busy
+        return busy
 
     def _free_vcs(self, candidate: Candidate) -> list[int]:
         base = candidate.port * self.V
@@ -133,61 +135,84 @@ class Router(Module):
         return [ov for ov in range(base + candidate.vc_first, base + candidate.vc_last + 1)
                 if not busy[ov]]
 
-    def _va_requests(self, now: int) -> tuple[dict[int, list[int]], bool]:
-        """Output VC -> requesting input VCs, for the heads ready this cycle."""
+    def _wanted_vcs(self, candidates: list[Candidate]) -> list[int]:
+        """The free output VCs a head bids for: those of its only candidate or, for adaptive
+        routing, of the candidate the selection function picks among those with a free VC."""
+        if len(candidates) == 1:
+            return self._free_vcs(candidates[0])
+        options = [(c, free) for c in candidates if (free := self._free_vcs(c))]
+        if len(options) <= 1:
+            return options[0][1] if options else []
+        credits = [sum(self.credits[ov] for ov in free) for _, free in options]
+        chosen = self.select([c for c, _ in options], credits, self.net.rng)
+        return options[chosen][1]
+
+    def _allocate_vcs(self, now: int) -> bool:
+        """Separable VC allocation (iSLIP, one iteration): every free output VC grants one of
+        the heads bidding for it, every head accepts one grant; pointers move on acceptance."""
+        if len(self.va_wait) == 1:
+            return self._allocate_vc_alone(now)
         requests: dict[int, list[int]] = {}
         pending = False
         for iv, (ready, candidates) in self.va_wait.items():
             if ready > now:
                 pending = True
                 continue
-            if len(candidates) == 1:
-                wanted = self._free_vcs(candidates[0])
-            else:
-                wanted = self._select(candidates)
-            for ov in wanted:
-                requests.setdefault(ov, []).append(iv)
-        return requests, pending
-
-    def _select(self, candidates: list[Candidate]) -> list[int]:
-        """Adaptive routing: the selection function picks one candidate among those with a free VC."""
-        options = [(c, free) for c in candidates if (free := self._free_vcs(c))]
-        if not options:
-            return []
-        if len(options) == 1:
-            return options[0][1]
-        credits = [sum(self.credits[ov] for ov in free) for _, free in options]
-        chosen = self.select([c for c, _ in options], credits, self.net.rng)
-        return options[chosen][1]
-
-    def _allocate_vcs(self, now: int) -> tuple[bool, bool]:
-        requests, pending = self._va_requests(now)
+            for ov in self._wanted_vcs(candidates):
+                bidders = requests.get(ov)
+                if bidders is None:
+                    requests[ov] = [iv]
+                else:
+                    bidders.append(iv)
         if not requests:
-            return False, pending
+            return pending
         grants: dict[int, list[int]] = {}
         out_arb = self.va_out_arb
         for ov, ivs in requests.items():
             winner = ivs[0] if len(ivs) == 1 else out_arb[ov].grant(ivs, self._ages(ivs, now))
-            grants.setdefault(winner, []).append(ov)
-        ready = now + self.params.vc_alloc_delay_cycles
+            granted = grants.get(winner)
+            if granted is None:
+                grants[winner] = [ov]
+            else:
+                granted.append(ov)
         for iv, ovs in grants.items():
-            ov = ovs[0] if len(ovs) == 1 else self.va_in_arb[iv].grant(ovs, self._ages([iv] * len(ovs), now))
-            out_arb[ov].update(iv)
-            self.va_in_arb[iv].update(ov)
-            del self.va_wait[iv]
-            self.ov_busy[ov] = True
-            self.in_ov[iv] = ov
-            self.in_ready[iv] = ready
-            self.sa_vcs.add(iv)
-        return True, True
+            self._accept_vc(iv, ovs, now)
+        return True
 
-    def _sa_requests(self, now: int) -> tuple[dict[int, dict[int, int]], bool]:
-        """Input port -> {output port: input VC}: per input, the first VC in round-robin order
-        from the port's offset that bids for each output."""
-        requests: dict[int, dict[int, int]] = {}
+    def _allocate_vc_alone(self, now: int) -> bool:
+        """`_allocate_vcs` when a single head bids: every free VC grants it (same result)."""
+        ((iv, (ready, candidates)),) = self.va_wait.items()
+        if ready > now:
+            return True
+        if len(candidates) == 1:
+            port, first, last = candidates[0]
+            base = port * self.V
+            busy = self.ov_busy
+            ovs = [ov for ov in range(base + first, base + last + 1) if not busy[ov]]
+        else:
+            ovs = self._wanted_vcs(candidates)
+        if ovs:
+            self._accept_vc(iv, ovs, now)
+        return bool(ovs)
+
+    def _accept_vc(self, iv: int, ovs: list[int], now: int) -> None:
+        """Input VC ``iv`` accepts one of the output VCs ``ovs`` that granted it."""
+        in_arb = self.va_in_arb[iv]
+        ov = ovs[0] if len(ovs) == 1 else in_arb.grant(ovs, self._ages([iv] * len(ovs), now))
+        self.va_out_arb[ov].update(iv)
+        in_arb.update(ov)
+        del self.va_wait[iv]
+        self.ov_busy[ov] = True
+        self.in_ov[iv] = ov
+        self.in_ready[iv] = now + self.params.vc_alloc_delay_cycles
+        self.sa_vcs.add(iv)
+
+    def _sa_bids(self, now: int) -> tuple[list[tuple[int, int, int]], bool]:
+        """(input VC, input port, output port) of every flit that may cross the switch now."""
+        bids = []
         pending = False
         V = self.V
-        credits, in_ov, in_ready, buf, vc_rr = self.credits, self.in_ov, self.in_ready, self.buf, self.vc_rr
+        credits, in_ov, in_ready, buf = self.credits, self.in_ov, self.in_ready, self.buf
         for iv in self.sa_vcs:
             queue = buf[iv]
             if not queue:
@@ -196,22 +221,32 @@ class Router(Module):
                 pending = True
                 continue
             ov = in_ov[iv]
-            if credits[ov] <= 0:
-                continue
-            in_port, out_port = divmod(iv, V)[0], ov // V
-            bids = requests.setdefault(in_port, {})
-            held = bids.get(out_port)
-            if held is None or (iv - vc_rr[in_port]) % V < (held - vc_rr[in_port]) % V:
-                bids[out_port] = iv
-        return requests, pending
+            if credits[ov] > 0:
+                bids.append((iv, iv // V, ov // V))
+        return bids, pending
 
-    def _allocate_switch(self, now: int) -> tuple[bool, bool]:
-        requests, pending = self._sa_requests(now)
-        if not requests:
-            return False, pending
+    def _allocate_switch(self, now: int) -> bool:
+        """Separable switch allocation (iSLIP, one iteration) over input and output ports; an
+        input port bids, per output, with its first VC in round-robin order from its offset."""
+        bids, pending = self._sa_bids(now)
+        if len(bids) == 1:
+            iv, in_port, out_port = bids[0]
+            self.sa_out_arb[out_port].update(in_port)
+            self.sa_in_arb[in_port].update(out_port)
+            self._traverse(iv, now)
+            return True
+        if not bids:
+            return pending
+        requests: dict[int, dict[int, int]] = {}
+        V, vc_rr = self.V, self.vc_rr
+        for iv, in_port, out_port in bids:
+            port_bids = requests.setdefault(in_port, {})
+            held = port_bids.get(out_port)
+            if held is None or (iv - vc_rr[in_port]) % V < (held - vc_rr[in_port]) % V:
+                port_bids[out_port] = iv
         by_output: dict[int, list[int]] = {}
-        for in_port, bids in requests.items():
-            for out_port in bids:
+        for in_port, port_bids in requests.items():
+            for out_port in port_bids:
                 by_output.setdefault(out_port, []).append(in_port)
         grants: dict[int, list[int]] = {}
         for out_port, in_ports in by_output.items():
@@ -230,10 +265,12 @@ class Router(Module):
             self.sa_out_arb[out_port].update(in_port)
             self.sa_in_arb[in_port].update(out_port)
             self._traverse(requests[in_port][out_port], now)
-        return True, True
+        return True
 
     def _ages(self, ivs: list[int], now: int) -> list[int]:
         """Age in cycles of the packet at the head of each input VC (for age-based arbiters)."""
+        if not self.ages_matter:
+            return ivs
         return [now - self.buf[iv][0].packet.created for iv in ivs]
 
     def _traverse(self, iv: int, now: int) -> None:
@@ -248,9 +285,11 @@ class Router(Module):
         self.credits[ov] -= 1
         self.sent[out_port] += 1
         flit.vc = ov - out_port * V
-        net = self.net
-        net.forward(self, out_port, flit, now)
-        net.return_credit(self, in_port, vc, now)
+        handler, far_port, delay = self.downstream[out_port]
+        self.schedule(now + delay, handler, far_port, flit)
+        handler, base, delay = self.upstream[in_port]
+        self.schedule(now + delay, handler, base + vc, None)
+        self.counters.last_move = now
         if flit.head:
             flit.packet.hops += 1
         if flit.tail:

@@ -34,7 +34,8 @@ class SyntheticSource:
         self.flit_width = network.params.flit_width_bits
 
     def start(self) -> None:
-        """Schedule the first packet (a geometric gap counted from the next cycle)."""
+        """Schedule the first packet: a gap counted from the cycle before the next one, so that
+        Bernoulli sources may generate in the very next cycle."""
         self.running = True
         self._schedule_next(self.net.now)
 
@@ -45,9 +46,9 @@ class SyntheticSource:
     def _schedule_next(self, after: int) -> None:
         gap = self.injector.next_gap(self.net.rng)
         if gap is not None:
-            self.net.schedule(after + int(gap), self.generate)
+            self.net.schedule(after + int(gap), self.generate, None, None)
 
-    def generate(self, _unused: Any = None) -> None:
+    def generate(self, _a: Any = None, _b: Any = None) -> None:
         """Create one packet now and queue it at the interface."""
         if not self.running:
             return
