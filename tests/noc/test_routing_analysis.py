@@ -8,6 +8,8 @@ dead ends and invalid candidates. Random graphs check ``table`` (up*/down*) ever
 from __future__ import annotations
 
 import doctest
+import re
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -23,6 +25,7 @@ from desim.noc.routing.analysis import (
     find_deadlock_cycle,
     walk_routes,
 )
+from desim.registry import ROUTING
 from topologies.testing import random_topologies
 
 
@@ -148,3 +151,13 @@ def test_table_is_minimal_on_trees(graph: nx.Graph) -> None:
 
 def test_module_examples() -> None:
     assert doctest.testmod(analysis).failed == 0
+
+
+def test_docs_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The code blocks of docs/routing.md run (their registrations go to a throw-away copy)."""
+    monkeypatch.setattr(ROUTING, "_entries", dict(ROUTING._entries))
+    text = (Path(__file__).parents[2] / "docs" / "routing.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) == 2
+    for index, block in enumerate(blocks):
+        exec(compile(block, f"docs/routing.md[{index}]", "exec"), {"__name__": "docs_routing"})
