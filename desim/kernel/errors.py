@@ -26,13 +26,20 @@ class DeadlockError(DesimError):
         When the deadlock was detected.
     waits : list of str
         The routers, ports and VCs waiting on each other, one line each.
+    summary : str
+        ``"cyclic wait"`` when the waits form a cycle, else ``"blocked"``.
     """
 
-    def __init__(self, cycle: int, waits: list[str]) -> None:
+    def __init__(self, cycle: int, waits: list[str], summary: str = "blocked") -> None:
+        super().__init__(cycle, waits, summary)  # SimPy re-raises as type(e)(*e.args)
         self.cycle = cycle
-        self.waits = waits
-        shown = "; ".join(waits[:12]) + (f"; ... ({len(waits)} in all)" if len(waits) > 12 else "")
-        super().__init__(f"deadlock detected at cycle {cycle}: {shown}")
+        self.waits = list(waits)
+        self.summary = summary
+
+    def __str__(self) -> str:
+        shown = "; ".join(self.waits[:12])
+        more = f"; ... ({len(self.waits)} in all)" if len(self.waits) > 12 else ""
+        return f"deadlock detected at cycle {self.cycle} ({self.summary}): {shown}{more}"
 
 
 class InvariantError(DesimError):

@@ -274,13 +274,43 @@ class Network(Module):
         return dropped
 
     # ------------------------------------------------------------------ checks
-    def _report_deadlock(self, cycle: int) -> None:
-        waits = []
+    def _far_end(self, router: Router, ov: int) -> tuple[int, int, int] | None:
+        """The downstream input VC ``(router, port, vc)`` behind output VC ``ov``."""
+        port, vc = divmod(ov, self.params.vcs)
+        if port >= router.net_ports:
+            return None
+        far = self.ctx.neighbors[router.rid][port]
+        return far, self.ctx.port_to[far][router.rid], vc
+
+    def wait_for_graph(self) -> nx.DiGraph:
+        """Input VCs ``(router, port, vc)`` holding flits, each pointing at the downstream input
+        VCs it waits on (for a credit, or for one of its candidate VCs to be released)."""
+        graph = nx.DiGraph()
         for router in self.routers:
             for in_port, vc, reason, ov in router.waits():
-                target = "" if ov is None else f" for out port {ov // self.params.vcs} vc {ov % self.params.vcs}"
-                waits.append(f"{router.path} in port {in_port} vc {vc} waits for a {reason}{target}")
-        raise DeadlockError(cycle, waits)
+                here = (router.rid, in_port, vc)
+                graph.add_node(here, reason=reason)
+                if ov is not None:
+                    wanted = [ov]
+                else:
+                    candidates = router.va_wait.get(in_port * self.params.vcs + vc, (0, []))[1]
+                    wanted = [c.port * self.params.vcs + v for c in candidates
+                              for v in range(c.vc_first, c.vc_last + 1)]
+                for target in filter(None, (self._far_end(router, o) for o in wanted)):
+                    graph.add_edge(here, target)
+        return graph
+
+    def _report_deadlock(self, cycle: int) -> None:
+        graph = self.wait_for_graph()
+        try:
+            nodes = [u for u, _ in nx.find_cycle(graph)]
+            summary = "cyclic wait"
+        except nx.NetworkXNoCycle:
+            nodes = list(graph.nodes)
+            summary = "blocked, no cyclic wait found"
+        waits = [f"{self.routers[r].path} in port {p} vc {v} waits for a "
+                          f"{graph.nodes[(r, p, v)].get('reason', 'credit')}" for r, p, v in nodes]
+        raise DeadlockError(cycle, waits, summary)
 
     def check_conservation(self) -> None:
         """Raise `InvariantError` unless every injected flit has been ejected and credits balance."""
