@@ -19,12 +19,10 @@ from __future__ import annotations
 from desim.noc.routing.base import RoutingContext, UnsupportedTopologyError
 
 __all__ = [
-    "EAST", "WEST", "NORTH", "SOUTH", "DIRECTIONS", "GRIDS", "MESHES", "Grid", "require_vcs",
-    "split_vcs",
+    "EAST", "WEST", "NORTH", "SOUTH", "GRIDS", "MESHES", "Grid", "require_vcs", "split_vcs",
 ]
 
 EAST, WEST, NORTH, SOUTH = 0, 1, 2, 3
-DIRECTIONS = ("E", "W", "N", "S")
 MESHES = ("mesh", "cmesh")
 """Grid topologies without wrap-around edges."""
 GRIDS = ("mesh", "cmesh", "torus", "ring")
