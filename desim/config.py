@@ -142,14 +142,15 @@ def to_mapping(config: Any) -> dict[str, Any]:
     return json.loads(json.dumps(data))
 
 
-def replace_dotted(config: C, key: str, value: Any) -> C:
+def replace_dotted(config: C, key: str, value: Any, _path: str = "") -> C:
     """A copy of ``config`` with the dotted ``key`` (``"noc.rows"``) set to ``value``, validated."""
     head, _, rest = key.partition(".")
     names = {f.name for f in dataclasses.fields(config)}  # type: ignore[arg-type]
-    if head not in names:
-        raise ConfigError(f"unknown key {key!r}; allowed at this level: {', '.join(sorted(names))}")
+    full = _join(_path, key)
+    if head not in names or (rest and not dataclasses.is_dataclass(getattr(config, head))):
+        raise ConfigError(f"unknown key '{full}'; allowed at this level: {', '.join(sorted(names))}")
     if rest:
-        value = replace_dotted(getattr(config, head), rest, value)
+        value = replace_dotted(getattr(config, head), rest, value, _join(_path, head))
     data = to_mapping(config)
     data[head] = value if not rest else to_mapping(value)
     return from_mapping(type(config), data)

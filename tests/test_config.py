@@ -1,0 +1,73 @@
+"""Strict configuration loading: unknown keys and bad values are named, never ignored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from desim.config import config_hash, from_mapping, load_toml, replace_dotted, require, to_mapping
+from desim.kernel.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Link:
+    latency_cycles: int = 1
+    width_bits: int = 128
+
+    def __post_init__(self) -> None:
+        require(self.latency_cycles >= 1, f"latency_cycles must be >= 1, got {self.latency_cycles}")
+
+
+@dataclass(frozen=True)
+class Noc:
+    rows: int = 8
+    link: Link = field(default_factory=Link)
+    routing: str = "xy"
+
+
+def test_nested_tables_build_frozen_dataclasses() -> None:
+    cfg = from_mapping(Noc, {"rows": 4, "link": {"latency_cycles": 2}})
+    assert cfg == Noc(rows=4, link=Link(latency_cycles=2))
+
+
+def test_unknown_key_is_named_with_its_dotted_path_and_the_allowed_keys() -> None:
+    with pytest.raises(ConfigError, match=r"unknown key 'link.latency'; allowed: latency_cycles, width_bits"):
+        from_mapping(Noc, {"link": {"latency": 2}})
+
+
+def test_bad_types_and_values_are_named() -> None:
+    with pytest.raises(ConfigError, match=r"'rows' must be an integer, got '8'"):
+        from_mapping(Noc, {"rows": "8"})
+    with pytest.raises(ConfigError, match="latency_cycles must be >= 1, got 0"):
+        from_mapping(Noc, {"link": {"latency_cycles": 0}})
+    with pytest.raises(ConfigError, match=r"'rows' must be an integer, got True"):
+        from_mapping(Noc, {"rows": True})
+
+
+def test_toml_round_trip_and_errors(tmp_path: Path) -> None:
+    good = tmp_path / "good.toml"
+    good.write_text('rows = 16\nrouting = "yx"\n[link]\nwidth_bits = 64\n')
+    cfg = load_toml(good, Noc)
+    assert cfg.rows == 16 and cfg.link.width_bits == 64 and cfg.routing == "yx"
+    typo = tmp_path / "typo.toml"
+    typo.write_text("[link]\nwidht_bits = 64\n")
+    with pytest.raises(ConfigError, match="unknown key 'link.widht_bits'"):
+        load_toml(typo, Noc)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("rows = = 3\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_toml(broken, Noc)
+    with pytest.raises(ConfigError, match="cannot read config"):
+        load_toml(tmp_path / "missing.toml", Noc)
+
+
+def test_dotted_replacement_and_stable_hash() -> None:
+    cfg = Noc()
+    changed = replace_dotted(cfg, "link.latency_cycles", 3)
+    assert changed.link.latency_cycles == 3 and cfg.link.latency_cycles == 1
+    assert to_mapping(changed)["link"] == {"latency_cycles": 3, "width_bits": 128}
+    assert config_hash(cfg) == config_hash(Noc()) != config_hash(changed)
+    with pytest.raises(ConfigError, match="unknown key 'link.speed'"):
+        replace_dotted(cfg, "link.speed", 1)
