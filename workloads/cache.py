@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 __all__ = ["cache_dir", "cache_key", "cached", "CACHE_VERSION"]
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 T = TypeVar("T")
 
 

@@ -1,0 +1,121 @@
+"""SparseNN's output-sparsity predictor: ``sign(U (V x) + b)`` guesses which ReLU outputs live.
+
+Each hidden layer ``y = ReLU(W x + b)`` of an MLP gets a rank-``r`` factorisation ``W ~ U V``,
+initialised from the truncated SVD of ``W`` (``U = U_r sqrt(S_r)``, ``V = sqrt(S_r) V_r^T``).
+With the predictor on, a row is computed only where ``U (V x) + b > 0``:
+``y = ReLU(W x + b) * 1[U (V x) + b > 0]``. The output layer (no ReLU) has no predictor.
+
+The hard step has no gradient; `PredictedMLP` offers the three training signals compared in
+docs/workloads.md: ``"ste"`` (straight-through: the step forward, the derivative of
+``sigmoid(p / T)`` backward), ``"sigmoid"`` (the soft ``sigmoid(p / T)`` mask while training) and
+``"aux"`` (the hard mask, plus a binary cross-entropy between ``sigmoid(p / T)`` and
+``1[W x + b > 0]`` returned for the loss).
+
+References
+----------
+.. [1] J. Zhu, J. Jiang, X. Chen, C.-Y. Tsui, "SparseNN: An Energy-Efficient Neural Network
+   Accelerator Exploiting Input and Output Sparsity", DATE 2018.
+.. [2] A. Davis, I. Arel, "Low-Rank Approximations for Conditional Feedforward Computation in
+   Deep Neural Networks", ICLR workshop 2014.
+.. [3] Y. Bengio, N. Leonard, A. Courville, "Estimating or Propagating Gradients Through
+   Stochastic Neurons for Conditional Computation", arXiv 1308.3432, 2013.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from workloads.zoo.perceptron import MLP
+
+__all__ = ["LowRank", "PredictedMLP", "rank_budget", "METHODS"]
+
+METHODS = ("ste", "sigmoid", "aux")
+
+
+def rank_budget(rows: int, cols: int, overhead: float = 0.05) -> int:
+    """Largest ``r`` with ``r (rows + cols) < overhead * rows * cols`` (at least 1).
+
+    Examples
+    --------
+    >>> rank_budget(1000, 784), rank_budget(1000, 1000)
+    (21, 24)
+    """
+    r = (overhead * rows * cols) / (rows + cols)
+    return max(1, int(r) - (1 if r == int(r) else 0))
+
+
+class LowRank(nn.Module):
+    """``x -> U (V x)``, initialised from the truncated SVD of ``weight``."""
+
+    def __init__(self, weight: torch.Tensor, rank: int) -> None:
+        super().__init__()
+        u, s, vh = torch.linalg.svd(weight.detach(), full_matrices=False)
+        root = s[:rank].sqrt()
+        self.u = nn.Parameter(u[:, :rank] * root)
+        self.v = nn.Parameter(root[:, None] * vh[:rank])
+
+    @property
+    def rank(self) -> int:
+        """The factorisation's rank."""
+        return self.u.shape[1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x @ self.v.T) @ self.u.T
+
+
+class PredictedMLP(nn.Module):
+    """An `MLP` with a low-rank predictor on every hidden layer.
+
+    Parameters
+    ----------
+    mlp : MLP
+        The trained network (shared, trained further end to end).
+    ranks : sequence of int
+        One rank per hidden layer.
+    method : {"ste", "sigmoid", "aux"}
+        The training signal through the step (see the module docstring).
+    temperature : float
+        ``T`` of the sigmoid surrogate.
+    """
+
+    def __init__(self, mlp: MLP, ranks: list[int], method: str = "aux",
+                 temperature: float = 1.0) -> None:
+        super().__init__()
+        if method not in METHODS:
+            raise ValueError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
+        self.mlp, self.method, self.temperature = mlp, method, temperature
+        hidden = list(mlp.layers)[:-1]
+        self.predictors = nn.ModuleList(LowRank(layer.weight, r) for layer, r in zip(hidden, ranks))
+        self.use_predictor = True
+        self.aux_loss = torch.zeros(())
+
+    def _mask(self, p: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        hard = (p > 0).to(p.dtype)
+        if not self.training:
+            return hard
+        soft = torch.sigmoid(p / self.temperature)
+        if self.method == "ste":
+            return hard + soft - soft.detach()
+        if self.method == "sigmoid":
+            return soft
+        self.aux_loss = self.aux_loss + F.binary_cross_entropy(soft, (h > 0).to(p.dtype))
+        return hard
+
+    def hidden_step(self, index: int, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """Layer ``index`` on ``x``: pre-activation ``h``, predictor output ``p``, output ``y``."""
+        layer = self.mlp.layers[index]
+        h = layer(x)
+        p = self.predictors[index](x) + layer.bias.detach()
+        y = F.relu(h)
+        if self.use_predictor:
+            y = y * self._mask(p, h)
+        return h, p, y
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.aux_loss = torch.zeros((), device=x.device)
+        x = x.flatten(1)
+        for index in range(len(self.predictors)):
+            x = self.hidden_step(index, x)[2]
+        return self.mlp.layers[-1](x)

@@ -1,0 +1,73 @@
+"""Measuring a trained predictor: per-layer cost, densities and error rates; accuracies.
+
+For a hidden layer ``W`` of ``m x n`` with rank ``r``, over the held-out inputs it actually
+receives (previous layers predicted too): true non-zeros ``h = W x + b > 0``, predicted
+``p = U V x + b > 0``; false-negative rate ``|true & ~pred| / |true|`` (live outputs skipped:
+costs accuracy), false-positive rate ``|~true & pred| / |~true|`` (rows computed for nothing).
+Costs per sample: predictor ``r (n + m)`` MACs dense, ``r nnz(x) + m r`` over non-zero inputs;
+feed-forward ``m n`` dense, ``m nnz(x)`` input-sparse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from workloads.training import accuracy
+
+__all__ = ["layer_report", "predictor_report"]
+
+
+def _layer(index: int, layer: Any, rank: int, x: Any, h: Any, p: Any) -> dict[str, Any]:
+    m, n = layer.weight.shape
+    live, guessed = (h > 0).numpy(), (p > 0).numpy()
+    nnz = float((x != 0).sum(1).float().mean())
+    return {
+        "layer": index, "shape": [m, n], "rank": rank,
+        "overhead_vs_dense": rank * (m + n) / (m * n),
+        "overhead_vs_input_sparse": (rank * nnz + m * rank) / (m * nnz) if nnz else 0.0,
+        "input_density": nnz / n,
+        "true_output_density": float(live.mean()),
+        "predicted_output_density": float(guessed.mean()),
+        "false_negative_rate": float((live & ~guessed).sum() / max(1, live.sum())),
+        "false_positive_rate": float((~live & guessed).sum() / max(1, (~live).sum())),
+    }
+
+
+def layer_report(network: Any, images: np.ndarray) -> list[dict[str, Any]]:
+    """Per-hidden-layer rank, overheads, densities and error rates on ``images``."""
+    import torch
+
+    rows = []
+    with torch.no_grad():
+        network.eval()
+        x = torch.from_numpy(images).flatten(1)
+        for index, predictor in enumerate(network.predictors):
+            h, p, y = network.hidden_step(index, x)
+            rows.append(_layer(index, network.mlp.layers[index], predictor.rank, x, h, p))
+            x = y
+    return rows
+
+
+def predictor_report(trained: Any) -> dict[str, Any]:
+    """Per-layer figures and the accuracies: plain network, and with and without the predictor.
+
+    ``accuracy`` is the network as trained without any predictor;
+    ``accuracy_with_predictor`` the jointly trained network computing only predicted rows;
+    ``accuracy_without_predictor`` that same network computing every row.
+    """
+    network, base = trained.network, trained.base
+    images, labels = base.data.images[base.test_indices], base.data.labels[base.test_indices]
+    network.use_predictor = True
+    with_predictor = accuracy(network, images, labels)
+    network.use_predictor = False
+    without = accuracy(network, images, labels)
+    network.use_predictor = True
+    return {
+        "model": trained.spec.model, "dataset": trained.spec.dataset,
+        "widths": list(network.mlp.widths), "method": trained.spec.method,
+        "test_samples": int(len(labels)), "accuracy": base.accuracy,
+        "accuracy_with_predictor": with_predictor, "accuracy_without_predictor": without,
+        "layers": layer_report(network, images), "from_cache": trained.from_cache,
+    }

@@ -1,0 +1,124 @@
+"""Training SparseNN's predictor end to end with its MLP, caching, saving and loading it."""
+
+from __future__ import annotations
+
+import copy
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desim.config import from_mapping, require
+from desim.kernel.errors import ConfigError
+from desim.registry import DATASET, MODEL
+from workloads.cache import cached
+from workloads.trained import TrainedModel, TrainedSpec, trained_model
+from workloads.training import TrainConfig, train
+
+__all__ = ["PredictorSpec", "TrainedPredictor", "train_predictor", "save_predictor",
+           "load_predictor"]
+
+
+@dataclass(frozen=True)
+class PredictorSpec:
+    """An MLP, its training, and its predictor's rank budget and training.
+
+    Attributes
+    ----------
+    model, dataset : str
+        A registered MLP (``mlp``, ``mlp_tiny``) and a digits dataset.
+    hidden : tuple of int or None
+        Hidden widths (None: the model's default).
+    overhead : float
+        Rank budget: the predictor's dense MACs stay under this share of the layer's.
+    method : {"ste", "sigmoid", "aux"}
+        Training signal through the step (`workloads.predictor.model`).
+    aux_weight, temperature : float
+        Weight of the auxiliary loss (``aux``) and the sigmoid's temperature.
+    network, predictor : TrainConfig
+        Training of the MLP alone, then of MLP and predictor together.
+    """
+
+    model: str = "mlp"
+    dataset: str = "mnist"
+    hidden: tuple[int, ...] | None = None
+    overhead: float = 0.05
+    method: str = "aux"
+    aux_weight: float = 0.1
+    temperature: float = 1.0
+    network: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=15, shift_pixels=1))
+    predictor: TrainConfig = field(
+        default_factory=lambda: TrainConfig(epochs=4, learning_rate=3e-4, shift_pixels=1))
+
+    def __post_init__(self) -> None:
+        require(0 < self.overhead < 1, f"overhead must be in (0, 1), got {self.overhead}")
+        require(self.temperature > 0, f"temperature must be > 0, got {self.temperature}")
+
+
+@dataclass(frozen=True, eq=False)
+class TrainedPredictor:
+    """The predictor-equipped network and the plain network it started from."""
+
+    spec: PredictorSpec
+    network: Any  # PredictedMLP
+    base: TrainedModel
+    from_cache: bool
+
+
+def _build(spec: PredictorSpec, mlp: Any) -> Any:
+    from workloads.predictor.model import PredictedMLP, rank_budget
+    from workloads.zoo.perceptron import MLP
+
+    if not isinstance(mlp, MLP):
+        mlps = [n for n in MODEL.names() if n.startswith("mlp")]
+        raise ConfigError(f"the predictor needs an MLP; model {spec.model!r} is not one; "
+                          f"valid: {', '.join(mlps)}")
+    ranks = [rank_budget(*layer.weight.shape, spec.overhead) for layer in list(mlp.layers)[:-1]]
+    return PredictedMLP(mlp, ranks, spec.method, spec.temperature)
+
+
+def _fit(spec: PredictorSpec, network: Any, base: TrainedModel) -> dict[str, Any]:
+    import torch.nn.functional as F
+
+    def loss(model: Any, x: Any, y: Any) -> Any:
+        return F.cross_entropy(model(x), y) + spec.aux_weight * model.aux_loss
+
+    train_idx = sorted(set(range(len(base.data.images))) - set(base.test_indices.tolist()))
+    train(network, base.data.images[train_idx], base.data.labels[train_idx], spec.predictor,
+          loss_fn=loss)
+    return network.state_dict()
+
+
+def train_predictor(spec: PredictorSpec) -> TrainedPredictor:
+    """Train (or load from the cache) ``spec``'s MLP, then its predictor with it, end to end."""
+    base = trained_model(TrainedSpec(spec.model, spec.dataset, hidden=spec.hidden, density=None,
+                                     train=spec.network))
+    network = _build(spec, copy.deepcopy(base.model))
+    state, hit = cached("predictor", asdict(spec), lambda: _fit(spec, network, base))
+    network.load_state_dict(state)
+    return TrainedPredictor(spec, network.eval(), base, hit)
+
+
+def save_predictor(trained: TrainedPredictor, path: str | Path) -> None:
+    """Write the spec and the weights of network and predictor to ``path`` (atomically)."""
+    import torch
+
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent or ".", suffix=".tmp")
+    os.close(handle)
+    torch.save({"spec": asdict(trained.spec), "state": trained.network.state_dict()}, temporary)
+    os.replace(temporary, path)
+
+
+def load_predictor(path: str | Path) -> Any:
+    """The `PredictedMLP` saved by `save_predictor`, in eval mode."""
+    import torch
+
+    saved = torch.load(path, weights_only=True)
+    spec = from_mapping(PredictorSpec, saved["spec"])
+    shape = DATASET.metadata(spec.dataset)["sample_shape"]
+    options = {} if spec.hidden is None else {"hidden": spec.hidden}
+    network = _build(spec, MODEL.get(spec.model)(shape, **options))
+    network.load_state_dict(saved["state"])
+    return network.eval()
