@@ -66,14 +66,23 @@ class TrainedPredictor:
     from_cache: bool
 
 
-def _build(spec: PredictorSpec, mlp: Any) -> Any:
-    from workloads.predictor.model import PredictedMLP, rank_budget
+def _untrained(spec: PredictorSpec) -> Any:
+    """The spec's network, untrained; raises `ConfigError` unless it is an MLP."""
     from workloads.zoo.perceptron import MLP
 
-    if not isinstance(mlp, MLP):
+    shape = DATASET.metadata(spec.dataset)["sample_shape"]
+    options = {} if spec.hidden is None else {"hidden": spec.hidden}
+    network = MODEL.get(spec.model)(shape, **options)
+    if not isinstance(network, MLP):
         mlps = [n for n in MODEL.names() if n.startswith("mlp")]
         raise ConfigError(f"the predictor needs an MLP; model {spec.model!r} is not one; "
                           f"valid: {', '.join(mlps)}")
+    return network
+
+
+def _build(spec: PredictorSpec, mlp: Any) -> Any:
+    from workloads.predictor.model import PredictedMLP, rank_budget
+
     ranks = [rank_budget(*layer.weight.shape, spec.overhead) for layer in list(mlp.layers)[:-1]]
     return PredictedMLP(mlp, ranks, spec.method, spec.temperature)
 
@@ -92,6 +101,7 @@ def _fit(spec: PredictorSpec, network: Any, base: TrainedModel) -> dict[str, Any
 
 def train_predictor(spec: PredictorSpec) -> TrainedPredictor:
     """Train (or load from the cache) ``spec``'s MLP, then its predictor with it, end to end."""
+    _untrained(spec)
     base = trained_model(TrainedSpec(spec.model, spec.dataset, hidden=spec.hidden, density=None,
                                      train=spec.network))
     network = _build(spec, copy.deepcopy(base.model))
@@ -117,8 +127,6 @@ def load_predictor(path: str | Path) -> Any:
 
     saved = torch.load(path, weights_only=True)
     spec = from_mapping(PredictorSpec, saved["spec"])
-    shape = DATASET.metadata(spec.dataset)["sample_shape"]
-    options = {} if spec.hidden is None else {"hidden": spec.hidden}
-    network = _build(spec, MODEL.get(spec.model)(shape, **options))
+    network = _build(spec, _untrained(spec))
     network.load_state_dict(saved["state"])
     return network.eval()

@@ -1,0 +1,48 @@
+"""Calibrated workloads reproduce the published per-layer densities."""
+
+from __future__ import annotations
+
+import pytest
+
+from workloads.published import targets
+from workloads.workload import WorkloadSpec, build_workload
+
+
+def test_vgg16_matches_the_published_table() -> None:
+    workload = build_workload(WorkloadSpec("vgg16", batch=1))
+    table = targets("vgg16")
+    assert [r.name for r in workload.layers] == list(table)
+    for record in workload.layers:
+        target = table[record.name]
+        assert abs(record.weight_density - target.weight_density) <= 0.02, record.name
+        assert abs(record.input_density - target.input_density) <= 0.02, record.name
+    assert workload.provenance == "calibrated"
+    assert table["features.conv2_1"].input_density == 0.89  # SCNN.md's table
+
+
+@pytest.mark.parametrize("name", ["alexnet", "googlenet"])
+def test_alexnet_googlenet_calibrated(name: str) -> None:
+    workload = build_workload(WorkloadSpec(name, batch=1))
+    table = targets(name)
+    for record in workload.layers:
+        target = table[record.name]
+        assert abs(record.weight_density - target.weight_density) <= 0.02
+        if target.input_density is not None:
+            assert abs(record.input_density - target.input_density) <= 0.02
+    summary = workload.summary()["layers"]
+    assert all("target_input_source" in layer for layer in summary)
+
+
+def test_chosen_values_are_labelled() -> None:
+    assert targets("vgg16")["features.conv1_2"].kind == "published"
+    assert targets("alexnet")["features.conv3"].kind == "chosen"
+    assert targets("googlenet")["inceptions.inception4c.b2"].kind == "chosen"
+    googlenet = targets("googlenet").values()
+    assert all(0.32 <= t.weight_density <= 0.45 for t in googlenet)
+
+
+def test_trained_model_has_no_table() -> None:
+    from desim.kernel.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="calibrated models: alexnet"):
+        build_workload(WorkloadSpec("lenet5", provenance="calibrated", dataset="digits"))

@@ -1,0 +1,56 @@
+"""SparseNN's predictor on the MNIST MLP: the acceptance numbers, save and load."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from workloads.predictor.model import LowRank, rank_budget
+from workloads.predictor.report import predictor_report
+from workloads.predictor.train import PredictorSpec, load_predictor, save_predictor, train_predictor
+
+
+def test_rank_budget_matches_sparsenn_md() -> None:
+    assert rank_budget(1000, 784) == 21 and rank_budget(1000, 1000) == 24
+    for m, n in [(1000, 784), (300, 64), (100, 300)]:
+        r = rank_budget(m, n)
+        assert r * (m + n) < 0.05 * m * n <= (r + 1) * (m + n)
+
+
+def test_svd_initialisation_is_the_best_rank_r_approximation() -> None:
+    torch.manual_seed(0)
+    weight = torch.randn(30, 20)
+    approx = LowRank(weight, 5)(torch.eye(20)).T
+    singular = torch.linalg.svdvals(weight)
+    error = torch.linalg.matrix_norm(weight - approx)
+    assert torch.isclose(error, singular[5:].square().sum().sqrt(), rtol=1e-4)
+
+
+@pytest.fixture(scope="module")
+def mnist_predictor():
+    return train_predictor(PredictorSpec("mlp", "mnist"))
+
+
+def test_mnist_mlp_and_predictor_meet_the_targets(mnist_predictor) -> None:
+    report = predictor_report(mnist_predictor)
+    assert report["widths"] == [784, 1000, 1000, 10]
+    assert report["test_samples"] == 1000
+    assert report["accuracy"] >= 0.95
+    assert abs(report["accuracy_with_predictor"] - report["accuracy"]) <= 0.005
+    assert len(report["layers"]) == 2
+    for layer in report["layers"]:
+        assert layer["overhead_vs_dense"] < 0.05
+        assert layer["overhead_vs_input_sparse"] > layer["overhead_vs_dense"]
+        assert 0 <= layer["false_negative_rate"] < 0.35
+        assert 0 <= layer["false_positive_rate"] < 0.35
+
+
+def test_save_and_load_give_the_same_predictions(mnist_predictor, tmp_path) -> None:
+    path = tmp_path / "predictor.pt"
+    save_predictor(mnist_predictor, path)
+    loaded = load_predictor(path)
+    images = torch.from_numpy(mnist_predictor.base.data.images[:64])
+    with torch.no_grad():
+        np.testing.assert_array_equal(loaded(images).numpy(),
+                                      mnist_predictor.network(images).numpy())
