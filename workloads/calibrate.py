@@ -24,8 +24,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from workloads.published import LayerTarget
 from workloads.pruning import apply_masks, magnitude_masks
+from workloads.published import LayerTarget
 
 __all__ = ["calibrate", "consumers"]
 

@@ -67,7 +67,7 @@ def magnitude_masks(weights: Mapping[str, Any], density: float | Mapping[str, fl
     mask = _top_mask(flat, keep_count(flat.numel(), float(density)))  # type: ignore[arg-type]
     sizes = [w.numel() for w in weights.values()]
     return {name: part.view_as(w) for (name, w), part in
-            zip(weights.items(), mask.split(sizes))}
+            zip(weights.items(), mask.split(sizes), strict=True)}
 
 
 def apply_masks(weights: Mapping[str, Any], masks: Mapping[str, Any]) -> None:

@@ -27,7 +27,8 @@ PUBLISHED, CHOSEN = "published", "chosen"
 _VGG = "Parashar et al. ISCA 2017 (SCNN), VGG-16 per-layer densities"
 _ALEX_W = "Han et al. ICLR 2016 (Deep Compression), AlexNet conv weight densities"
 _POOLED = "measured: a 3 x 3 max pool of the module input, whose density is calibrated"
-_CHOSE = "chosen within the ranges SCNN reports (activations 0.30-0.50, GoogLeNet weights 0.32-0.45)"
+_CHOSE = ("chosen within the ranges SCNN reports (activations 0.30-0.50, "
+          "GoogLeNet weights 0.32-0.45)")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def _vgg16() -> dict[str, LayerTarget]:
     inputs = [1.0, .50, .89, .79, .81, .63, .69, .71, .50, .45, .39, .33, .32]
     source = f"{PUBLISHED}: {_VGG}"
     return {f"features.conv{n}": LayerTarget(w, a, source, source)
-            for n, w, a in zip(names, weights, inputs)}
+            for n, w, a in zip(names, weights, inputs, strict=True)}
 
 
 def _alexnet() -> dict[str, LayerTarget]:
@@ -77,7 +78,7 @@ def _googlenet() -> dict[str, LayerTarget]:
     modules = list(INCEPTION_TABLE)
     weights = np.linspace(.45, .32, len(modules)).round(3)
     inputs = np.linspace(.50, .30, len(modules)).round(3)
-    for name, w, a in zip(modules, weights, inputs):
+    for name, w, a in zip(modules, weights, inputs, strict=True):
         for conv in ("b1", "b2_reduce", "b2", "b3_reduce", "b3"):
             table[f"inceptions.{name}.{conv}"] = LayerTarget(float(w), float(a), chosen, chosen)
         table[f"inceptions.{name}.b4"] = LayerTarget(float(w), None, chosen, _POOLED)

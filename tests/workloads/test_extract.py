@@ -83,7 +83,7 @@ def test_fx_and_hooks_agree() -> None:
     model, x = _model("tiny_vgg16")
     by_fx, by_hooks = extract(model, x, method="fx"), extract(model, x, method="hooks")
     assert [r.name for r in by_fx] == [r.name for r in by_hooks]
-    for a, b in zip(by_fx, by_hooks):
+    for a, b in zip(by_fx, by_hooks, strict=True):
         np.testing.assert_array_equal(a.output, b.output)
 
 

@@ -7,8 +7,14 @@ import pytest
 
 from desim.kernel.errors import ConfigError
 from workloads.formats import ScnnCodec
-from workloads.streams import (FlitFormat, StreamPacket, planar_tiles, row_owners,
-                               scnn_tile_stream, sparsenn_stream)
+from workloads.streams import (
+    FlitFormat,
+    StreamPacket,
+    planar_tiles,
+    row_owners,
+    scnn_tile_stream,
+    sparsenn_stream,
+)
 
 
 def test_flit_counts_by_hand() -> None:

@@ -87,7 +87,8 @@ class PredictedMLP(nn.Module):
             raise ValueError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
         self.mlp, self.method, self.temperature = mlp, method, temperature
         hidden = list(mlp.layers)[:-1]
-        self.predictors = nn.ModuleList(LowRank(layer.weight, r) for layer, r in zip(hidden, ranks))
+        self.predictors = nn.ModuleList(
+            LowRank(layer.weight, r) for layer, r in zip(hidden, ranks, strict=True))
         self.use_predictor = True
         self.aux_loss = torch.zeros(())
 

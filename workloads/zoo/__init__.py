@@ -1,4 +1,4 @@
-"""The model zoo, defined in the repo (torchvision is not used), registered in `desim.registry.MODEL`.
+"""The model zoo, defined in the repo (no torchvision), registered in `desim.registry.MODEL`.
 
 Every factory is ``factory(input_shape, num_classes, **options) -> torch.nn.Module`` and imports
 torch only when called, so listing the zoo (``desim list model``) stays fast. Metadata:
@@ -50,7 +50,7 @@ def lenet5(input_shape: Sequence[int] = (1, 32, 32), num_classes: int = 10) -> A
 
 def _imagenet(builder: str, input_shape: Sequence[int], num_classes: int,
               **options: Any) -> Any:
-    from workloads.zoo.imagenet import AlexNet, VGG16
+    from workloads.zoo.imagenet import VGG16, AlexNet
     from workloads.zoo.inception import GoogLeNet
 
     if builder == "googlenet":

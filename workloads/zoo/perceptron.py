@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import torch
 import torch.nn as nn
@@ -25,7 +26,7 @@ class MLP(nn.Module):
         if len(widths) < 2:
             raise ValueError(f"an MLP needs input and output widths, got {list(widths)}")
         self.widths = tuple(int(w) for w in widths)
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in pairwise(widths))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x.flatten(1)
