@@ -233,8 +233,7 @@ class Router(Module):
             iv, in_port, out_port = bids[0]
             self.sa_out_arb[out_port].update(in_port)
             self.sa_in_arb[in_port].update(out_port)
-            self._traverse(iv, now)
-            return True
+            return self._traverse(iv, now) or pending
         if not bids:
             return pending
         requests: dict[int, dict[int, int]] = {}
@@ -256,6 +255,7 @@ class Router(Module):
                 ages = self._ages([requests[p][out_port] for p in in_ports], now)
                 winner = self.sa_out_arb[out_port].grant(in_ports, ages)
             grants.setdefault(winner, []).append(out_port)
+        awake = pending or len(grants) < len(bids)  # a bid lost: it retries next cycle
         for in_port, out_ports in grants.items():
             if len(out_ports) == 1:
                 out_port = out_ports[0]
@@ -264,8 +264,8 @@ class Router(Module):
                 out_port = self.sa_in_arb[in_port].grant(out_ports, ages)
             self.sa_out_arb[out_port].update(in_port)
             self.sa_in_arb[in_port].update(out_port)
-            self._traverse(requests[in_port][out_port], now)
-        return True
+            awake = self._traverse(requests[in_port][out_port], now) or awake
+        return awake
 
     def _ages(self, ivs: list[int], now: int) -> list[int]:
         """Age in cycles of the packet at the head of each input VC (for age-based arbiters)."""
@@ -273,8 +273,12 @@ class Router(Module):
             return ivs
         return [now - self.buf[iv][0].packet.created for iv in ivs]
 
-    def _traverse(self, iv: int, now: int) -> None:
-        """The granted flit leaves its buffer, crosses the switch and takes the link."""
+    def _traverse(self, iv: int, now: int) -> bool:
+        """The granted flit leaves its buffer, crosses the switch and takes the link.
+
+        Returns whether the router must run next cycle on this account: more flits wait in the
+        VC, or the tail released an output VC that a head here may be waiting for.
+        """
         V = self.V
         queue = self.buf[iv]
         flit = queue.popleft()
@@ -301,6 +305,8 @@ class Router(Module):
                 self.ov_busy[ov] = False
             if queue:  # the next packet's head waits behind the tail in the same VC
                 self._route_head(iv, queue[0], now + 1)
+            return bool(self.va_wait)
+        return bool(queue)
 
     # ------------------------------------------------------------------ introspection
     def buffered_flits(self) -> int:
