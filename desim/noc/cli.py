@@ -88,8 +88,9 @@ def _topology(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
             raise ConfigError("--topology-file takes no --rows, --cols or --topology-arg")
         return "from_file", {"path": args.topology_file}
     topology_args.update(grid)
-    _check_parameters(TOPOLOGY.get(args.topology), topology_args, f"topology {args.topology!r}")
-    return args.topology, topology_args
+    name = args.topology or "mesh"
+    _check_parameters(TOPOLOGY.get(name), topology_args, f"topology {name!r}")
+    return name, topology_args
 
 
 def _router_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -195,7 +196,7 @@ def _sweep_report(config: Any, curve: Any) -> str:
 def _add_topology_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("topology")
     where = group.add_mutually_exclusive_group()
-    where.add_argument("--topology", default="mesh", help="builder name (desim list topology)")
+    where.add_argument("--topology", help="builder name (desim list topology; default mesh)")
     where.add_argument("--topology-file", metavar="PATH", help="a GraphML file or an edge list")
     group.add_argument("--rows", type=int, help="grid rows (shorthand for --topology-arg rows=R)")
     group.add_argument("--cols", type=int, help="grid columns")

@@ -1,0 +1,183 @@
+"""``desim noc``: the acceptance command, JSON shapes, tables, topology files, and every bad input
+as one line on stderr with exit status 2 (never a traceback)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import topologies
+from desim.cli import main
+
+ACCEPTANCE = ("noc --topology mesh --rows 8 --cols 8 --routing xy --traffic uniform "
+              "--injection-rate 0.1 --packet-size 1 --vcs 4 --vc-buffer 8 --router booksim "
+              "--seed 1 --json").split()
+QUICK = ["--sample-period", "200", "--warmup-periods", "1", "--max-samples", "5"]
+SMALL = ["noc", "--rows", "4", "--cols", "4", *QUICK]
+REQUIRED = {"topology", "routing", "traffic", "offered_rate", "accepted_rate", "avg_packet_latency",
+            "avg_network_latency", "p99_packet_latency", "avg_hops", "saturated", "cycles",
+            "flits_delivered", "wall_seconds", "flit_hops_per_second"}
+
+
+def run(argv: list[str], capsys) -> tuple[int, str, str]:
+    """``desim`` in process: (exit status, stdout, stderr); argparse's own exits included."""
+    try:
+        status = main(argv)
+    except SystemExit as exc:
+        status = exc.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_acceptance_command_as_a_subprocess() -> None:
+    desim = Path(sys.executable).with_name("desim")
+    command = [str(desim)] if desim.exists() else [sys.executable, "-m", "desim.cli"]
+    done = subprocess.run(command + ACCEPTANCE, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert REQUIRED <= set(record)
+    assert (record["topology"], record["routing"], record["traffic"]) == ("mesh", "xy", "uniform")
+    assert record["offered_rate"] == 0.1 and not record["saturated"]
+    assert record["avg_packet_latency"] == pytest.approx(27.208, rel=0.05)  # BookSim's, reference/NOC.md
+    assert record["avg_hops"] == pytest.approx(6.25, rel=0.03)
+
+
+def test_single_run_json_on_a_small_mesh(capsys) -> None:
+    status, out, err = run([*SMALL, "--injection-rate", "0.2", "--json"], capsys)
+    assert status == 0, err
+    record = json.loads(out)
+    assert REQUIRED <= set(record) and record["offered_rate"] == 0.2
+
+
+def test_sweep_json_shape(capsys) -> None:
+    status, out, err = run([*SMALL, "--sweep-rates", "0.05:0.15:0.05", "--json"], capsys)
+    assert status == 0, err
+    data = json.loads(out)
+    assert [round(p["offered_rate"], 6) for p in data["points"]] == [0.05, 0.1, 0.15]
+    assert all(REQUIRED <= set(p) for p in data["points"])
+    assert isinstance(data["saturation_rate"], float) and data["saturation_rate"] == 0.15
+
+
+def test_single_run_table(capsys) -> None:
+    status, out, err = run([*SMALL, "--injection-rate", "0.1"], capsys)
+    assert status == 0, err
+    lines = out.splitlines()
+    assert "mesh" in lines[0] and "offered" in lines[1] and "stable" in lines[2]
+    assert "flits delivered" in lines[3]
+
+
+def test_saturating_sweep_table(capsys) -> None:
+    argv = [*SMALL, "--rows", "2", "--cols", "2", "--sweep-rates", "0.3,1.0",
+            "--topology-arg", "terminals=2", "--tolerance", "0.2"]
+    status, out, err = run(argv, capsys)
+    assert status == 0, err
+    assert "saturated" in out and "saturation throughput" in out.splitlines()[-1]
+
+
+@pytest.mark.parametrize("kind", ["edge_list", "graphml"])
+def test_topology_file_with_default_table_routing(tmp_path, capsys, kind: str) -> None:
+    path = tmp_path / "net.txt"
+    if kind == "edge_list":
+        path.write_text("# a square with a tail\na b\nb c 2\nc d\nd a\nd e\n")
+    else:
+        path = tmp_path / "net.graphml"
+        topologies.write_graphml(topologies.star(3), path)
+    status, out, err = run(["noc", "--topology-file", str(path), *QUICK, "--json",
+                            "--injection-rate", "0.05"], capsys)
+    assert status == 0, err
+    record = json.loads(out)
+    assert record["routing"] == "table" and record["flits_delivered"] > 0
+
+
+def test_arguments_reach_the_config(capsys) -> None:
+    argv = [*SMALL, "--routing", "odd_even", "--traffic", "hotspot", "--traffic-arg",
+            "spots=[0, 5]", "--injection", "bursty", "--injection-arg", "alpha=0.4",
+            "--router-arg", "credit_delay_cycles=1", "--packet-size", "[[1, 3], [4, 1]]",
+            "--injection-rate", "0.1", "--seed", "7", "--json"]
+    status, out, err = run(argv, capsys)
+    assert status == 0, err
+    record = json.loads(out)
+    assert (record["routing"], record["traffic"], record["seed"]) == ("odd_even", "hotspot", 7)
+
+
+BAD_INPUTS = {
+    "unknown topology": ["--topology", "hypercube"],
+    "unknown routing": ["--routing", "zigzag"],
+    "unknown traffic": ["--traffic", "everywhere"],
+    "unknown injection": ["--injection", "poisson"],
+    "unknown router preset": ["--router", "gem5"],
+    "policy on an unsupported topology": ["--topology", "ring", "--topology-arg", "n=4",
+                                          "--routing", "west_first"],
+    "dimension order on a tree": ["--topology", "star", "--topology-arg", "n=3", "--routing", "xy"],
+    "too few VCs for the policy": ["--routing", "min_adaptive", "--vcs", "1"],
+    "rate above 1": ["--injection-rate", "1.5"],
+    "negative rate": ["--injection-rate", "-0.1"],
+    "rate not a number": ["--injection-rate", "fast"],
+    "sweep rates with two fields": ["--sweep-rates", "0.1:0.5"],
+    "sweep rates not numbers": ["--sweep-rates", "a:b:c"],
+    "sweep rates zero step": ["--sweep-rates", "0.1:0.5:0"],
+    "sweep rates empty range": ["--sweep-rates", "0.5:0.1:0.1"],
+    "sweep rates above 1": ["--sweep-rates", "0.5:1.5:0.5"],
+    "sweep and single rate": ["--sweep-rates", "0.1,0.2", "--injection-rate", "0.1"],
+    "sweep tolerance zero": ["--sweep-rates", "0.1,0.2", "--tolerance", "0"],
+    "assignment without =": ["--topology-arg", "rows"],
+    "assignment without a name": ["--router-arg", "=3"],
+    "unknown router parameter": ["--router-arg", "pipeline_depth=3"],
+    "bad router parameter value": ["--router-arg", "credit_delay_cycles=-1"],
+    "zero VCs": ["--vcs", "0"],
+    "unknown topology parameter": ["--topology-arg", "layers=2"],
+    "grid shorthand on a ring": ["--topology", "ring", "--topology-arg", "n=4", "--rows", "4"],
+    "missing grid size": ["--topology", "torus", "--cols", "4"],
+    "bad grid size": ["--rows", "0"],
+    "unknown traffic parameter": ["--traffic-arg", "spread=2"],
+    "unreachable bursty rate": ["--injection", "bursty", "--injection-arg", "alpha=0.1",
+                                "--injection-rate", "0.9"],
+    "bad packet size": ["--packet-size", "0"],
+    "packet size not a number": ["--packet-size", "big"],
+    "negative seed": ["--seed", "-1"],
+    "zero sample period": ["--sample-period", "0"],
+    "topology file and topology": ["--topology-file", "x.txt", "--topology", "mesh"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_is_one_line_and_exit_2(capsys, case: str) -> None:
+    extra = BAD_INPUTS[case]
+    grid = [] if {"--topology", "--topology-file"} & set(extra) else ["--rows", "4", "--cols", "4"]
+    status, out, err = run(["noc", *QUICK, *grid, *extra], capsys)
+    assert status == 2, (case, out, err)
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert err.startswith("desim"), err
+
+
+FILES = {
+    "missing file": None,
+    "malformed graphml": "<graphml><graph><node id='a'/></graph",
+    "malformed edge list": "a b c d e\n",
+    "disconnected graph": "a b\nc d\n",
+    "bad latency": "a b -3\n",
+}
+
+
+@pytest.mark.parametrize("case", sorted(FILES))
+def test_bad_topology_file_is_one_line_and_exit_2(tmp_path, capsys, case: str) -> None:
+    path = tmp_path / "net.txt"
+    if FILES[case] is not None:
+        path.write_text(FILES[case])
+    status, out, err = run(["noc", "--topology-file", str(path), *QUICK], capsys)
+    assert status == 2, (case, out, err)
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert str(path.name) in err
+
+
+def test_topology_file_rejects_grid_shorthands(tmp_path, capsys) -> None:
+    path = tmp_path / "net.txt"
+    path.write_text("a b\n")
+    status, _, err = run(["noc", "--topology-file", str(path), "--rows", "2"], capsys)
+    assert status == 2 and "--topology-file" in err
