@@ -149,7 +149,8 @@ def format_table(records: Sequence[dict[str, Any]]) -> str:
     rows = [[title for title, _, _ in _TABLE_COLUMNS]]
     rows += [[_cell(r, key, fmt) for _, key, fmt in _TABLE_COLUMNS] for r in records]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows)
+    return "\n".join("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True))
+                     for row in rows)
 
 
 def _describe(config: Any) -> str:
@@ -177,7 +178,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _single_report(config: Any, record: dict[str, Any]) -> str:
     tail = (f"{record['cycles']} cycles, {record['flits_delivered']} flits delivered, "
-            f"{record['wall_seconds']:.2f} s wall, {record['flit_hops_per_second']:.0f} flit-hops/s")
+            f"{record['wall_seconds']:.2f} s wall, "
+            f"{record['flit_hops_per_second']:.0f} flit-hops/s")
     return f"{_describe(config)}\n{format_table([record])}\n{tail}"
 
 

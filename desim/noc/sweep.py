@@ -3,7 +3,8 @@
 The grid is run in increasing order of load and stops after its second saturated point (past
 saturation every point costs the most and says the least). The saturation throughput is then
 refined by bisection between the highest stable grid load below the first saturated one and that
-saturated load, as BookSim's sweeps do (the ``bisect`` rows of ``reference/booksim_mesh8x8_uniform.csv``).
+saturated load, as BookSim's sweeps do (the ``bisect`` rows of
+``reference/booksim_mesh8x8_uniform.csv``).
 Saturation is what `simulate` reports: a run that is unstable (average latency, in-flight packets
 counted at their age, above the threshold) or that does not converge.
 
@@ -85,8 +86,9 @@ class Sweep:
 
 
 def json_safe(record: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``record`` with non-finite floats (NaN latencies of runs with no packet) as None."""
-    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in record.items()}
+    """A copy of ``record`` with non-finite floats (NaN: no packet measured) as None."""
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v
+            for k, v in record.items()}
 
 
 def parse_rates(spec: str) -> list[float]:
@@ -109,7 +111,8 @@ def parse_rates(spec: str) -> list[float]:
         numbers = [float(part) for part in parts]
     except ValueError:
         numbers = []
-    if not numbers or not all(math.isfinite(n) for n in numbers) or (":" in spec and len(numbers) != 3):
+    malformed = ":" in spec and len(numbers) != 3
+    if not numbers or not all(math.isfinite(n) for n in numbers) or malformed:
         raise ConfigError(f"rates {spec!r}: expected START:STOP:STEP or a comma-separated list of "
                           "rates")
     if ":" not in spec:
@@ -197,8 +200,8 @@ def sweep_injection(config: NocConfig, rates: Iterable[float], *, refine: bool =
         first = next((p for p in points if p.saturated), None)
         if first is None:
             return Sweep(points, points[-1].offered_rate, tolerance=tolerance)
-        stable = [p.offered_rate for p in points if not p.saturated and p.offered_rate < first.offered_rate]
-        low = max(stable, default=0.0)
+        low = max((p.offered_rate for p in points
+                   if not p.saturated and p.offered_rate < first.offered_rate), default=0.0)
         if not refine:
             return Sweep(points, low, tolerance=tolerance)
         saturation, runs = _bisect(config, low, first.offered_rate, tolerance, bar)

@@ -33,7 +33,7 @@ def fast_config() -> Callable[..., NocConfig]:
 
 
 def recording(policy: str, paths: dict[int, list[int]]) -> Callable[..., Any]:
-    """A routing factory behaving as ``policy`` that appends each routing router to ``paths[pid]``."""
+    """A routing factory behaving as ``policy`` that logs each routing router in ``paths[pid]``."""
     factory = ROUTING.get(policy)
 
     def make(ctx: Any) -> Callable[..., Any]:
@@ -58,7 +58,8 @@ class Probe:
         self.net = Network(self.sim, graph, recording(policy, self.paths), params)
         self.params = params
 
-    def one_at_a_time(self, sends: Iterable[tuple[int, int, int]], gap_cycles: int = 32) -> list[Any]:
+    def one_at_a_time(self, sends: Iterable[tuple[int, int, int]],
+                      gap_cycles: int = 32) -> list[Any]:
         """Send ``(source, dest, flits)`` packets each into an empty network; return them received.
 
         Each send waits ``gap_cycles`` after the previous delivery, long enough for every credit to

@@ -44,7 +44,7 @@ def test_acceptance_command_as_a_subprocess() -> None:
     assert REQUIRED <= set(record)
     assert (record["topology"], record["routing"], record["traffic"]) == ("mesh", "xy", "uniform")
     assert record["offered_rate"] == 0.1 and not record["saturated"]
-    assert record["avg_packet_latency"] == pytest.approx(27.208, rel=0.05)  # BookSim's, reference/NOC.md
+    assert record["avg_packet_latency"] == pytest.approx(27.208, rel=0.05)  # BookSim's value
     assert record["avg_hops"] == pytest.approx(6.25, rel=0.03)
 
 

@@ -135,12 +135,14 @@ def test_real_sweep_brackets_saturation_of_a_small_mesh(fast_config) -> None:
     assert 0.2 <= curve.saturation_rate < first
     runs = curve.points + curve.refinement
     assert not next(p for p in runs if p.offered_rate == curve.saturation_rate).saturated
-    above = min(p.offered_rate for p in runs if p.saturated and p.offered_rate > curve.saturation_rate)
+    above = min(p.offered_rate for p in runs
+                if p.saturated and p.offered_rate > curve.saturation_rate)
     assert above - curve.saturation_rate <= 0.05
 
 
 # --------------------------------------------------------------------------- random graphs
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(graph=random_topologies(max_routers=10))
 def test_table_routing_delivers_everything_on_random_graphs(fast_config, graph: nx.Graph) -> None:
     def random_graph() -> nx.Graph:

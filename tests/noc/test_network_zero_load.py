@@ -28,7 +28,8 @@ BUILDERS = {
     "cmesh": (lambda: topologies.cmesh(rows=2, cols=3, concentration=2), "xy"),
     "torus": (lambda: topologies.torus(rows=3, cols=4), "table"),
     "ring": (lambda: topologies.ring(5, link_latency_cycles=2), "table"),
-    "flattened_butterfly": (lambda: topologies.flattened_butterfly(rows=2, cols=3, concentration=2), "table"),
+    "flattened_butterfly": (
+        lambda: topologies.flattened_butterfly(rows=2, cols=3, concentration=2), "table"),
     "fat_tree": (lambda: topologies.fat_tree(2, 3), "table"),
     "tree": (lambda: topologies.tree(2, 2, terminals_at="all"), "table"),
     "htree": (lambda: topologies.htree(2), "table"),
@@ -41,7 +42,8 @@ UNUSUAL = RouterParams(routing_delay_cycles=1, vc_alloc_delay_cycles=2, sw_alloc
 
 def link_cycles(graph: nx.Graph, path: list[int]) -> int:
     """Sum of the latencies of the links between consecutive routers of ``path``."""
-    return sum(graph.edges[u, v].get("latency_cycles", 1) for u, v in zip(path, path[1:]))
+    return sum(graph.edges[u, v].get("latency_cycles", 1)
+               for u, v in zip(path, path[1:], strict=False))
 
 
 def expected_latency(graph: nx.Graph, params: RouterParams, path: list[int], flits: int) -> int:
@@ -71,14 +73,14 @@ def check_zero_load(probe, graph: nx.Graph, policy: str, params: RouterParams, m
     for packet in received:
         path = harness.path(packet)
         assert path[0] == packet.source_router
-        assert all(graph.has_edge(u, v) for u, v in zip(path, path[1:])), path
+        assert all(graph.has_edge(u, v) for u, v in zip(path, path[1:], strict=False)), path
         assert packet.hops == len(path)
         if minimal:
             assert len(path) - 1 == nx.shortest_path_length(graph, path[0], path[-1])
             assert link_cycles(graph, path) == nx.shortest_path_length(
                 graph, path[0], path[-1], weight="latency_cycles")
-        assert packet.received - packet.created == expected_latency(graph, params, path, packet.flits), (
-            packet, path)
+        expected = expected_latency(graph, params, path, packet.flits)
+        assert packet.received - packet.created == expected, (packet, path)
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))
@@ -121,7 +123,9 @@ def test_latency_counts_from_the_send_after_an_idle_network(probe) -> None:
     assert [p.created for p in received] == [40, 40 * 2 + 14, 40 * 3 + 14 * 2]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(graph=random_topologies(max_routers=10))
 def test_zero_load_latency_on_random_graphs(probe, graph: nx.Graph) -> None:
-    check_zero_load(probe, graph, "table", router_params("booksim"), minimal=nx.is_tree(graph), limit=40)
+    check_zero_load(probe, graph, "table", router_params("booksim"), minimal=nx.is_tree(graph),
+                    limit=40)
