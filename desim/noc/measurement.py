@@ -91,13 +91,21 @@ class NocResult:
     flit_hops_per_second: float
     cycles_per_second: float
     seed: int
+    links: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    routers: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     def to_record(self) -> dict[str, Any]:
-        """A flat record (one row of a pandas DataFrame)."""
-        return asdict(self)
+        """A flat record (one row of a pandas DataFrame); `links` and `routers` are left out."""
+        record = asdict(self)
+        del record["links"], record["routers"]
+        return record
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_record())
+    def to_json(self, detail: bool = False) -> str:
+        """The flat record as JSON; with ``detail``, per-link and per-router statistics too."""
+        record = self.to_record()
+        if detail:
+            record.update(links=self.links, routers=self.routers)
+        return json.dumps(record)
 
 
 class _Collector:
@@ -169,10 +177,11 @@ def simulate(config: NocConfig) -> NocResult:
     period = config.sample_period_cycles
     sim.run(cycles=period * config.warmup_periods)
     start = sim.now
-    hops_at_start = net.flit_hops
+    sent_at_start = net.sent_per_port()
     net.measuring = collector.counting = True
     converged, stable, periods = _sample(config, sim, net, collector)
     end = sim.now
+    utilisation = net.link_utilisation(end - start, sent_at_start)
     net.measuring = collector.counting = False
     if stable:
         _drain_measured(sim, net, collector, period)
@@ -182,7 +191,7 @@ def simulate(config: NocConfig) -> NocResult:
     net.check_conservation()
     wall = time.perf_counter() - wall
     return _result(config, net, collector, converged, stable, periods, end - start,
-                   net.flit_hops - hops_at_start, wall, sim.now)
+                   utilisation, wall, sim.now)
 
 
 def _sample(config: NocConfig, sim: Simulator, net: Network, collector: _Collector) -> tuple[bool, bool, int]:
@@ -229,10 +238,11 @@ def _percentile(values: np.ndarray, q: float) -> float:
 
 
 def _result(config: NocConfig, net: Network, collector: _Collector, converged: bool, stable: bool,
-            periods: int, window: int, hops: int, wall: float, cycles: int) -> NocResult:
+            periods: int, window: int, utilisation: dict[tuple[int, int], float], wall: float,
+            cycles: int) -> NocResult:
     lat = np.asarray(collector.packet_latency, dtype=np.float64)
     per_node = collector.accepted / max(window, 1)
-    links = list(net.link_utilisation(cycles).values()) or [0.0]
+    links = list(utilisation.values()) or [0.0]
     mean = (lambda xs: float(np.mean(xs)) if len(xs) else float("nan"))
     return NocResult(
         topology=config.topology, routing=str(config.routing), traffic=config.traffic,
@@ -248,4 +258,6 @@ def _result(config: NocConfig, net: Network, collector: _Collector, converged: b
         max_link_utilisation=float(max(links)), mean_link_utilisation=float(np.mean(links)),
         wall_seconds=wall, flit_hops_per_second=net.flit_hops / max(wall, 1e-9),
         cycles_per_second=cycles / max(wall, 1e-9), seed=config.seed,
+        links=[{"from": a, "to": b, "flits_per_cycle": u} for (a, b), u in utilisation.items()],
+        routers=[{"router": r.rid, **r.stats()} for r in net.routers],
     )

@@ -327,12 +327,20 @@ class Network(Module):
             if ni.credits != [depth] * self.params.vcs or ni.arrived:
                 raise InvariantError(f"{ni.path}: credits {ni.credits} or partial packets left")
 
-    def link_utilisation(self, cycles: int) -> dict[tuple[int, int], float]:
-        """Flits per cycle carried by each directed inter-router link ``(from, to)``."""
+    def sent_per_port(self) -> list[list[int]]:
+        """Flits sent so far through every port of every router (a snapshot)."""
+        return [list(router.sent) for router in self.routers]
+
+    def link_utilisation(self, cycles: int, since: list[list[int]] | None = None,
+                         until: list[list[int]] | None = None) -> dict[tuple[int, int], float]:
+        """Flits per cycle carried by each directed inter-router link ``(from, to)`` over
+        ``cycles`` cycles, between two `sent_per_port` snapshots (default: the whole run)."""
+        until = until or self.sent_per_port()
         out = {}
         for router in self.routers:
+            base = since[router.rid] if since else [0] * router.ports
             for port, other in enumerate(self.ctx.neighbors[router.rid]):
-                out[(router.rid, other)] = router.sent[port] / max(cycles, 1)
+                out[(router.rid, other)] = (until[router.rid][port] - base[port]) / max(cycles, 1)
         return out
 
     def trace(self) -> str:
