@@ -23,9 +23,13 @@ import dataclasses
 import inspect
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desim.kernel.errors import ConfigError
+
+if TYPE_CHECKING:  # the simulator is imported only when a command runs
+    from desim.noc.measurement import NocConfig
+    from desim.noc.sweep import Sweep
 
 __all__ = ["add_parser", "parse_assignments", "parse_value", "config_from_args", "run"]
 
@@ -116,7 +120,7 @@ def _default_routing(topology: str) -> str:
     return "xy" if supported is None or topology in supported else "table"
 
 
-def config_from_args(args: argparse.Namespace, rate: float = 0.0) -> Any:
+def config_from_args(args: argparse.Namespace, rate: float = 0.0) -> NocConfig:
     """The `NocConfig` the parsed command line describes (at offered load ``rate``)."""
     from desim.noc.measurement import NocConfig
 
@@ -153,7 +157,7 @@ def format_table(records: Sequence[dict[str, Any]]) -> str:
                      for row in rows)
 
 
-def _describe(config: Any) -> str:
+def _describe(config: NocConfig) -> str:
     return (f"{config.topology} {config.topology_args}, routing {config.routing}, traffic "
             f"{config.traffic}, router {config.router} {config.router_args}, seed {config.seed}")
 
@@ -176,14 +180,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _single_report(config: Any, record: dict[str, Any]) -> str:
+def _single_report(config: NocConfig, record: dict[str, Any]) -> str:
     tail = (f"{record['cycles']} cycles, {record['flits_delivered']} flits delivered, "
             f"{record['wall_seconds']:.2f} s wall, "
             f"{record['flit_hops_per_second']:.0f} flit-hops/s")
     return f"{_describe(config)}\n{format_table([record])}\n{tail}"
 
 
-def _sweep_report(config: Any, curve: Any) -> str:
+def _sweep_report(config: NocConfig, curve: Sweep) -> str:
     records = curve.to_dict()
     if not curve.saturated:
         verdict = f"no saturation up to {curve.saturation_rate:.4f} flits/node/cycle"
