@@ -143,12 +143,17 @@ class Network(Module):
         """Call ``handler(a, b)`` at the start of ``cycle`` (before the routers step)."""
         if cycle <= self.now:
             raise ValueError(f"cannot schedule at cycle {cycle}: cycle {self.now} has already run")
+        self.post(cycle, handler, a, b)
+        if self._sleeping:
+            self._kick()
+
+    def post(self, cycle: int, handler: Callable[[Any, Any], None], a: Any, b: Any) -> None:
+        """`schedule` without its checks, for the engine's own components (always in the future,
+        never while the engine sleeps)."""
         entries = self._calendar.get(cycle)
         if entries is None:
             self._calendar[cycle] = [(handler, a, b)]
             heapq.heappush(self._times, cycle)
-            if self._sleeping:
-                self._kick()
         else:
             entries.append((handler, a, b))
 
@@ -191,7 +196,7 @@ class Network(Module):
         self.counters.flits_injected += 1
         self.counters.flits_in_network += 1
         router = self.routers[ni.router]
-        self.schedule(now + self.params.injection_latency_cycles, router.receive_flit, ni.port, flit)
+        self.post(now + self.params.injection_latency_cycles, router.receive_flit, ni.port, flit)
 
     def deliver(self, ni: NetworkInterface, packet: Packet) -> None:
         """The tail of ``packet`` has reached its destination interface ``ni``."""

@@ -84,7 +84,10 @@ class Router(Module):
         # each input port
         self.downstream: list[Any] = [None] * ports
         self.upstream: list[Any] = [None] * ports
-        self.schedule = network.schedule
+        self.post = network.post  # the calendar, for the flits and credits this router sends
+        self.route_delay = params.routing_delay_cycles
+        self.va_delay = params.vc_alloc_delay_cycles
+        self.wait_tail = params.wait_for_tail_credit
         self.counters = network.counters
 
     # ------------------------------------------------------------------ arrivals
@@ -117,17 +120,17 @@ class Router(Module):
             candidates = [Candidate(port, 0, self.V - 1)]
         else:
             candidates = self.route(self.rid, iv // self.V, packet)
-        self.va_wait[iv] = (now + self.params.routing_delay_cycles, candidates)
+        self.va_wait[iv] = (now + self.route_delay, candidates)
 
     # ------------------------------------------------------------------ one cycle
     def step(self, now: int) -> bool:
         """Run VC then switch allocation for cycle ``now``; return whether to stay awake."""
-        busy = False
+        awake = False
         if self.va_wait:
-            busy = self._allocate_vcs(now)
+            awake = self._allocate_vc_alone(now) if len(self.va_wait) == 1 else self._allocate_vcs(now)
         if self.sa_vcs:
-            busy = self._allocate_switch(now) or busy
-        return busy
+            awake = self._allocate_switch(now) or awake
+        return awake
 
     def _free_vcs(self, candidate: Candidate) -> list[int]:
         base = candidate.port * self.V
@@ -150,8 +153,6 @@ class Router(Module):
     def _allocate_vcs(self, now: int) -> bool:
         """Separable VC allocation (iSLIP, one iteration): every free output VC grants one of
         the heads bidding for it, every head accepts one grant; pointers move on acceptance."""
-        if len(self.va_wait) == 1:
-            return self._allocate_vc_alone(now)
         requests: dict[int, list[int]] = {}
         pending = False
         for iv, (ready, candidates) in self.va_wait.items():
@@ -204,14 +205,13 @@ class Router(Module):
         del self.va_wait[iv]
         self.ov_busy[ov] = True
         self.in_ov[iv] = ov
-        self.in_ready[iv] = now + self.params.vc_alloc_delay_cycles
+        self.in_ready[iv] = now + self.va_delay
         self.sa_vcs.add(iv)
 
-    def _sa_bids(self, now: int) -> tuple[list[tuple[int, int, int]], bool]:
-        """(input VC, input port, output port) of every flit that may cross the switch now."""
+    def _sa_bids(self, now: int) -> tuple[list[int], bool]:
+        """The input VCs whose head flit may cross the switch now (ready, with a credit)."""
         bids = []
         pending = False
-        V = self.V
         credits, in_ov, in_ready, buf = self.credits, self.in_ov, self.in_ready, self.buf
         for iv in self.sa_vcs:
             queue = buf[iv]
@@ -219,26 +219,27 @@ class Router(Module):
                 continue
             if queue[0].ready > now or in_ready[iv] > now:
                 pending = True
-                continue
-            ov = in_ov[iv]
-            if credits[ov] > 0:
-                bids.append((iv, iv // V, ov // V))
+            elif credits[in_ov[iv]] > 0:
+                bids.append(iv)
         return bids, pending
 
     def _allocate_switch(self, now: int) -> bool:
         """Separable switch allocation (iSLIP, one iteration) over input and output ports; an
         input port bids, per output, with its first VC in round-robin order from its offset."""
         bids, pending = self._sa_bids(now)
+        V = self.V
         if len(bids) == 1:
-            iv, in_port, out_port = bids[0]
+            iv = bids[0]
+            in_port, out_port = iv // V, self.in_ov[iv] // V
             self.sa_out_arb[out_port].update(in_port)
             self.sa_in_arb[in_port].update(out_port)
             return self._traverse(iv, now) or pending
         if not bids:
             return pending
         requests: dict[int, dict[int, int]] = {}
-        V, vc_rr = self.V, self.vc_rr
-        for iv, in_port, out_port in bids:
+        vc_rr, in_ov = self.vc_rr, self.in_ov
+        for iv in bids:
+            in_port, out_port = iv // V, in_ov[iv] // V
             port_bids = requests.setdefault(in_port, {})
             held = port_bids.get(out_port)
             if held is None or (iv - vc_rr[in_port]) % V < (held - vc_rr[in_port]) % V:
@@ -290,16 +291,16 @@ class Router(Module):
         self.sent[out_port] += 1
         flit.vc = ov - out_port * V
         handler, far_port, delay = self.downstream[out_port]
-        self.schedule(now + delay, handler, far_port, flit)
+        self.post(now + delay, handler, far_port, flit)
         handler, base, delay = self.upstream[in_port]
-        self.schedule(now + delay, handler, base + vc, None)
+        self.post(now + delay, handler, base + vc, None)
         self.counters.last_move = now
         if flit.head:
             flit.packet.hops += 1
         if flit.tail:
             self.sa_vcs.discard(iv)
             self.in_ov[iv] = -1
-            if self.params.wait_for_tail_credit and out_port < self.net_ports:
+            if self.wait_tail and out_port < self.net_ports:
                 self.ov_tail_sent[ov] = True
             else:
                 self.ov_busy[ov] = False
