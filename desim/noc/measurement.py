@@ -49,6 +49,7 @@ class NocConfig:
     max_samples: int = 10
     convergence_threshold: float = 0.05
     latency_threshold_cycles: float = 500.0
+    backlog_growth_threshold: float = 0.01
     deadlock_cycles: int = 2000
 
     def __post_init__(self) -> None:
@@ -58,6 +59,7 @@ class NocConfig:
         require(self.sample_period_cycles >= 1, "sample_period_cycles must be >= 1")
         require(self.max_samples >= 1, "max_samples must be >= 1")
         require(self.warmup_periods >= 0, "warmup_periods must be >= 0")
+        require(0.0 < self.backlog_growth_threshold < 1.0, "backlog_growth_threshold must be in (0, 1)")
 
 
 @dataclass
@@ -195,25 +197,36 @@ def simulate(config: NocConfig) -> NocResult:
 
 
 def _sample(config: NocConfig, sim: Simulator, net: Network, collector: _Collector) -> tuple[bool, bool, int]:
+    """Run sample periods until the average latency and accepted rate (over the measurement so
+    far, as BookSim) change by less than the threshold for three periods in a row.
+
+    Averages settle even while the source queues of an oversubscribed network keep growing, so a
+    run that converges but whose backlog (packets created, not yet received) grew by more than
+    ``backlog_growth_threshold`` of the packets offered meanwhile, beyond three standard
+    deviations of the arrival noise (the square root of the packets offered), does not sustain its
+    load: it is reported unstable. Returns (converged, stable, sample periods).
+    """
     previous: tuple[float, float] | None = None
+    backlog, created = _outstanding_age(net, sim.now)[0], net.counters.packets_created
     streak = 0
-    nodes = net.terminals
     for periods in range(1, config.max_samples + 1):
         sim.run(cycles=config.sample_period_cycles)
-        elapsed = periods * config.sample_period_cycles
         count, ages = _outstanding_age(net, sim.now)
         latency_with_ages = (collector.window_latency_sum + ages) / max(collector.window_packets + count, 1)
         if latency_with_ages > config.latency_threshold_cycles:
             return False, False, periods
         latency = collector.window_latency_sum / max(collector.window_packets, 1)
-        accepted = collector.accepted.sum() / (elapsed * nodes)
+        accepted = collector.accepted.sum() / (periods * config.sample_period_cycles * net.terminals)
         if previous is not None and _close(previous, (latency, accepted), config.convergence_threshold):
             streak += 1
         else:
             streak = 0
         previous = (latency, accepted)
-        if streak >= 3 - 1 and periods >= 3:
-            return True, True, periods
+        if streak >= 2 and periods >= 3:  # three periods in a row agree
+            growth = count - backlog
+            offered = net.counters.packets_created - created
+            allowed = config.backlog_growth_threshold * offered + 3.0 * offered ** 0.5
+            return True, growth <= allowed, periods
     return False, True, config.max_samples
 
 
@@ -240,7 +253,9 @@ def _percentile(values: np.ndarray, q: float) -> float:
 def _result(config: NocConfig, net: Network, collector: _Collector, converged: bool, stable: bool,
             periods: int, window: int, utilisation: dict[tuple[int, int], float], wall: float,
             cycles: int) -> NocResult:
-    lat = np.asarray(collector.packet_latency, dtype=np.float64)
+    saturated = not (stable and converged)
+    # an unstable run has no steady-state latency: report none rather than a run-length artefact
+    lat = np.asarray([] if saturated else collector.packet_latency, dtype=np.float64)
     per_node = collector.accepted / max(window, 1)
     links = list(utilisation.values()) or [0.0]
     mean = (lambda xs: float(np.mean(xs)) if len(xs) else float("nan"))
@@ -248,12 +263,12 @@ def _result(config: NocConfig, net: Network, collector: _Collector, converged: b
         topology=config.topology, routing=str(config.routing), traffic=config.traffic,
         offered_rate=float(config.injection_rate), accepted_rate=float(per_node.mean()),
         accepted_rate_min=float(per_node.min()), avg_packet_latency=mean(lat),
-        avg_network_latency=mean(collector.network_latency),
-        avg_flit_latency=collector.flit_latency_sum / max(collector.flits, 1),
+        avg_network_latency=float("nan") if saturated else mean(collector.network_latency),
+        avg_flit_latency=float("nan") if saturated else collector.flit_latency_sum / max(collector.flits, 1),
         p50_packet_latency=_percentile(lat, 50), p95_packet_latency=_percentile(lat, 95),
         p99_packet_latency=_percentile(lat, 99), max_packet_latency=float(lat.max()) if lat.size else float("nan"),
-        avg_hops=mean(collector.hops), saturated=not (stable and converged), converged=converged,
-        sample_periods=periods, packets_measured=int(lat.size), cycles=cycles,
+        avg_hops=mean(collector.hops), saturated=saturated, converged=converged,
+        sample_periods=periods, packets_measured=len(collector.packet_latency), cycles=cycles,
         flits_delivered=net.counters.flits_ejected, flit_hops=net.flit_hops,
         max_link_utilisation=float(max(links)), mean_link_utilisation=float(np.mean(links)),
         wall_seconds=wall, flit_hops_per_second=net.flit_hops / max(wall, 1e-9),

@@ -26,7 +26,8 @@ def test_a_load_past_saturation_is_reported_saturated(fast_config) -> None:
     assert result.saturated and not result.converged
     assert result.sample_periods < config.max_samples  # the latency threshold cut it short
     assert result.accepted_rate < 0.85 * result.offered_rate
-    assert math.isfinite(result.avg_packet_latency)  # of the packets that did get through
+    # an unstable run has no steady-state latency: none is reported, not a run-length artefact
+    assert math.isnan(result.avg_packet_latency) and math.isnan(result.p99_packet_latency)
 
 
 def test_a_load_below_saturation_converges(fast_config) -> None:
@@ -157,13 +158,11 @@ def test_table_routing_delivers_everything_on_random_graphs(fast_config, graph: 
     assert result.converged or result.sample_periods == config.max_samples
 
 
-# --------------------------------------------------------------------------- known issue
+# --------------------------------------------------------------------------- backlog growth
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="convergence is tested on cumulative averages, which "
-                   "settle while the source queues still grow: 8x8 XY uniform at 0.43125 "
-                   "converges with 2 % of the offered load never accepted (BookSim: not "
-                   "converged from 0.425 on)")
 def test_a_run_that_does_not_sustain_its_offered_load_is_not_reported_stable() -> None:
+    # cumulative averages settle while the source queues still grow: 8x8 XY uniform at 0.43125
+    # converges with 2 % of the offered load never accepted (BookSim: not converged from 0.425)
     from desim.noc import NocConfig
 
     result = simulate(NocConfig(injection_rate=0.43125))
