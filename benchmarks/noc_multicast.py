@@ -37,8 +37,11 @@ def broadcast(source: int, size_bits: int, k: int = 8) -> dict:
     flits = -(-size_bits // params.flit_width_bits)
     far = max(abs(source % k - t % k) + abs(source // k - t // k) for t in range(k * k))
     return {
-        "source": source, "flits_per_copy": flits, "completion_cycles": sim.now,
-        "flit_hops": net.flit_hops, "flits_injected": net.counters.flits_injected,
+        "source": source,
+        "flits_per_copy": flits,
+        "completion_cycles": sim.now,
+        "flit_hops": net.flit_hops,
+        "flits_injected": net.counters.flits_injected,
         "tree_flit_hops_bound": flits * k * k,
         "tree_completion_bound": 6 + 4 * far + flits - 1,
     }
@@ -46,16 +49,23 @@ def broadcast(source: int, size_bits: int, k: int = 8) -> dict:
 
 def main() -> None:
     rows = [broadcast(source, 1024) for source in (0, 27)]
-    lines = ["| source | flits/copy | completion (cycles) | tree bound | flit-hops | tree bound |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| source | flits/copy | completion (cycles) | tree bound | flit-hops | tree bound |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in rows:
-        lines.append(f"| {r['source']} | {r['flits_per_copy']} | {r['completion_cycles']} | "
-                     f"{r['tree_completion_bound']} | {r['flit_hops']} | {r['tree_flit_hops_bound']} |")
+        lines.append(
+            f"| {r['source']} | {r['flits_per_copy']} | {r['completion_cycles']} | "
+            f"{r['tree_completion_bound']} | {r['flit_hops']} | {r['tree_flit_hops_bound']} |"
+        )
     text = "\n".join(lines)
     print(text)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "noc_multicast.md").write_text(
-        "Broadcast of 1024 bits on an 8x8 mesh (booksim router, XY), NI-level multicast\n\n" + text + "\n")
+        "Broadcast of 1024 bits on an 8x8 mesh (booksim router, XY), NI-level multicast\n\n"
+        + text
+        + "\n"
+    )
 
 
 if __name__ == "__main__":

@@ -53,30 +53,47 @@ def run_case(k: int, rate: float, flit_hops_target: int = 300_000, seed: int = 1
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     hops = net.flit_hops - hops0
     return {
-        "mesh": f"{k}x{k}", "rate": rate, "cycles": cycles, "flit_hops": hops,
-        "wall_seconds": round(wall, 3), "cpu_seconds": round(cpu, 3),
-        "flit_hops_per_second": round(hops / wall), "cycles_per_second": round(cycles / wall, 1),
+        "mesh": f"{k}x{k}",
+        "rate": rate,
+        "cycles": cycles,
+        "flit_hops": hops,
+        "wall_seconds": round(wall, 3),
+        "cpu_seconds": round(cpu, 3),
+        "flit_hops_per_second": round(hops / wall),
+        "cycles_per_second": round(cycles / wall, 1),
         "us_per_flit_hop": round(1e6 * cpu / max(hops, 1), 2),
         "booksim_flit_hops_per_second": BOOKSIM.get((k, rate)),
     }
 
 
 def machine() -> dict:
-    return {"python": platform.python_version(), "processor": platform.processor() or platform.machine(),
-            "cpus": os.cpu_count(), "system": platform.platform(), "date": time.strftime("%Y-%m-%d")}
+    return {
+        "python": platform.python_version(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "system": platform.platform(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
 
 
 def write(records: list[dict]) -> None:
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "noc_speed.json").write_text(json.dumps({"machine": machine(), "cases": records}, indent=1))
-    lines = ["| mesh | rate | flit-hops/s | cycles/s | us/flit-hop (CPU) | BookSim flit-hops/s |",
-             "|---|---|---|---|---|---|"]
+    (RESULTS / "noc_speed.json").write_text(
+        json.dumps({"machine": machine(), "cases": records}, indent=1)
+    )
+    lines = [
+        "| mesh | rate | flit-hops/s | cycles/s | us/flit-hop (CPU) | BookSim flit-hops/s |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in records:
         ref = f"{r['booksim_flit_hops_per_second']:,}" if r["booksim_flit_hops_per_second"] else ""
-        lines.append(f"| {r['mesh']} | {r['rate']} | {r['flit_hops_per_second']:,} | "
-                     f"{r['cycles_per_second']:,} | {r['us_per_flit_hop']} | {ref} |")
+        lines.append(
+            f"| {r['mesh']} | {r['rate']} | {r['flit_hops_per_second']:,} | "
+            f"{r['cycles_per_second']:,} | {r['us_per_flit_hop']} | {ref} |"
+        )
     (RESULTS / "noc_speed.md").write_text(
-        f"Machine: {json.dumps(machine())}\n\n" + "\n".join(lines) + "\n")
+        f"Machine: {json.dumps(machine())}\n\n" + "\n".join(lines) + "\n"
+    )
     print("\n".join(lines))
 
 

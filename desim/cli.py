@@ -1,8 +1,8 @@
 """The ``desim`` command.
 
-Subcommands live beside what they drive and are attached here by module name, imported only when
-the command line needs them (``desim --version`` never imports torch). Every `DesimError` becomes one
-line on stderr and exit code 2.
+Subcommands live beside what they drive and are attached here by module name; none imports torch
+at module level (``desim --version`` stays fast). Every `DesimError` becomes one line on stderr
+and exit code 2.
 """
 
 from __future__ import annotations

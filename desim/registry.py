@@ -164,7 +164,9 @@ def _import_attr(kind: str, spec: str) -> Any:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise UnknownPluginError(f"{kind} {spec!r}: cannot import {module_name!r} ({exc})") from None
+        raise UnknownPluginError(
+            f"{kind} {spec!r}: cannot import {module_name!r} ({exc})"
+        ) from None
     try:
         obj = getattr(module, attr)
     except AttributeError:
@@ -183,13 +185,21 @@ def _declare(kind: str, description: str, *providers: str) -> Registry[Any]:
 
 
 # One registry per plug-in kind; the providers register the built-ins when first asked.
-ROUTING = _declare("routing", "route(ctx, router, packet) -> candidate (port, vcs)", "desim.noc.routing")
+ROUTING = _declare(
+    "routing", "route(ctx, router, packet) -> candidate (port, vcs)", "desim.noc.routing"
+)
 SELECTION = _declare("selection", "pick one adaptive candidate", "desim.noc.selection")
 ARBITER = _declare("arbiter", "grant one of the requesters", "desim.noc.arbiters")
 ROUTER = _declare("router", "router parameter presets", "desim.noc.presets")
 TOPOLOGY = _declare("topology", "builder(**params) -> networkx graph", "topologies")
-TRAFFIC = _declare("traffic", "factory(nodes, dims, **params) -> pattern(source, rng) -> destination", "desim.noc.traffic")
-INJECTION = _declare("injection", "factory(rate, **params) -> injector with next_gap(rng)", "desim.noc.traffic")
+TRAFFIC = _declare(
+    "traffic",
+    "factory(nodes, dims, **params) -> pattern(source, rng) -> destination",
+    "desim.noc.traffic",
+)
+INJECTION = _declare(
+    "injection", "factory(rate, **params) -> injector with next_gap(rng)", "desim.noc.traffic"
+)
 MODEL = _declare("model", "torch model factory", "workloads.zoo")
 DATASET = _declare("dataset", "offline dataset loader", "workloads.datasets")
 FORMAT = _declare("format", "compressed sparse format codec", "workloads.formats")

@@ -33,7 +33,9 @@ def test_nested_tables_build_frozen_dataclasses() -> None:
 
 
 def test_unknown_key_is_named_with_its_dotted_path_and_the_allowed_keys() -> None:
-    with pytest.raises(ConfigError, match=r"unknown key 'link.latency'; allowed: latency_cycles, width_bits"):
+    with pytest.raises(
+        ConfigError, match=r"unknown key 'link.latency'; allowed: latency_cycles, width_bits"
+    ):
         from_mapping(Noc, {"link": {"latency": 2}})
 
 

@@ -43,9 +43,12 @@ def test_bad_arguments_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str
 
 
 def test_console_script_and_no_torch_at_import() -> None:
-    code = ("import sys, desim, desim.cli, desim.noc, desim.kernel, topologies, workloads.cli; "
-            "assert 'torch' not in sys.modules, 'torch imported'")
+    code = (
+        "import sys, desim, desim.cli, desim.noc, desim.kernel, topologies, workloads.cli; "
+        "assert 'torch' not in sys.modules, 'torch imported'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
-    done = subprocess.run([sys.executable, "-m", "desim.cli", "list", "nonsense"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "desim.cli", "list", "nonsense"], capture_output=True, text=True
+    )
     assert done.returncode == 2 and "Traceback" not in done.stderr

@@ -33,8 +33,20 @@ class Packet:
     """
 
     __slots__ = (
-        "pid", "source", "dest", "source_router", "dest_router", "size_bits", "flits",
-        "payload", "created", "injected", "received", "hops", "route_state", "measured",
+        "pid",
+        "source",
+        "dest",
+        "source_router",
+        "dest_router",
+        "size_bits",
+        "flits",
+        "payload",
+        "created",
+        "injected",
+        "received",
+        "hops",
+        "route_state",
+        "measured",
         "group",
     )
 

@@ -64,8 +64,13 @@ class NetworkInterface(Module):
         self.inbox: simpy.Store | None = None  # created by the first `receive`
 
     # ------------------------------------------------------------------ sending
-    def send(self, destinations: int | Iterable[int], size_bits: int, payload: Any = None,
-             created: int | None = None) -> simpy.Event:
+    def send(
+        self,
+        destinations: int | Iterable[int],
+        size_bits: int,
+        payload: Any = None,
+        created: int | None = None,
+    ) -> simpy.Event:
         """Queue a packet (or one copy per destination: multicast) and return an event that fires
         with the payload when every copy has been received."""
         net = self.net
@@ -135,8 +140,10 @@ class NetworkInterface(Module):
         got = self.arrived.get(packet.pid, 0)
         if packet.dest != self.tid or flit.index != got or packet.received >= 0:
             raise InvariantError(
-                f"{self.path}: flit {flit!r} of packet {packet.pid} ({packet.source}->{packet.dest})"
-                f" arrived out of order or twice (expected flit {got})")
+                f"{self.path}: flit {flit!r} of packet {packet.pid} "
+                f"({packet.source}->{packet.dest})"
+                f" arrived out of order or twice (expected flit {got})"
+            )
         if flit.tail:
             self.arrived.pop(packet.pid, None)
             self.net.deliver(self, packet)
@@ -154,5 +161,7 @@ class NetworkInterface(Module):
         return self.inbox.get()
 
     def trace(self) -> str:
-        return (f"{self.path}: {len(self.queue)} packets queued, "
-                f"injecting {self.packet!r}, credits {self.credits}")
+        return (
+            f"{self.path}: {len(self.queue)} packets queued, "
+            f"injecting {self.packet!r}, credits {self.credits}"
+        )

@@ -54,12 +54,16 @@ class NocConfig:
 
     def __post_init__(self) -> None:
         rate = self.injection_rate
-        require(isinstance(rate, (int, float)) and 0.0 <= rate <= 1.0,
-                f"injection rate must be in [0, 1] flits/node/cycle, got {rate!r}")
+        require(
+            isinstance(rate, (int, float)) and 0.0 <= rate <= 1.0,
+            f"injection rate must be in [0, 1] flits/node/cycle, got {rate!r}",
+        )
         require(self.sample_period_cycles >= 1, "sample_period_cycles must be >= 1")
         require(self.max_samples >= 1, "max_samples must be >= 1")
         require(self.warmup_periods >= 0, "warmup_periods must be >= 0")
-        require(0.0 < self.backlog_growth_threshold < 1.0, "backlog_growth_threshold must be in (0, 1)")
+        require(
+            0.0 < self.backlog_growth_threshold < 1.0, "backlog_growth_threshold must be in (0, 1)"
+        )
 
 
 @dataclass
@@ -153,12 +157,14 @@ def _start_traffic(config: NocConfig, net: Network) -> list[Any]:
     dims = net.graph.graph.get("dims")
     if not dims or net.terminals != len(net.routers):
         dims = None  # grid patterns need one terminal per grid router
-    destination = TRAFFIC.get(config.traffic)(net.terminals, tuple(dims) if dims else None,
-                                              **config.traffic_args)
+    destination = TRAFFIC.get(config.traffic)(
+        net.terminals, tuple(dims) if dims else None, **config.traffic_args
+    )
     packet_rate = config.injection_rate / sizes.mean
     injection = INJECTION.get(config.injection)
-    return attach_sources(net, destination, lambda: injection(packet_rate, **config.injection_args),
-                          sizes)
+    return attach_sources(
+        net, destination, lambda: injection(packet_rate, **config.injection_args), sizes
+    )
 
 
 def _outstanding_age(net: Network, now: int) -> tuple[int, int]:
@@ -192,11 +198,14 @@ def simulate(config: NocConfig) -> NocResult:
     _drain_all(sim, net)
     net.check_conservation()
     wall = time.perf_counter() - wall
-    return _result(config, net, collector, converged, stable, periods, end - start,
-                   utilisation, wall, sim.now)
+    return _result(
+        config, net, collector, converged, stable, periods, end - start, utilisation, wall, sim.now
+    )
 
 
-def _sample(config: NocConfig, sim: Simulator, net: Network, collector: _Collector) -> tuple[bool, bool, int]:
+def _sample(
+    config: NocConfig, sim: Simulator, net: Network, collector: _Collector
+) -> tuple[bool, bool, int]:
     """Run sample periods until the average latency and accepted rate (over the measurement so
     far, as BookSim) change by less than the threshold for three periods in a row.
 
@@ -212,12 +221,18 @@ def _sample(config: NocConfig, sim: Simulator, net: Network, collector: _Collect
     for periods in range(1, config.max_samples + 1):
         sim.run(cycles=config.sample_period_cycles)
         count, ages = _outstanding_age(net, sim.now)
-        latency_with_ages = (collector.window_latency_sum + ages) / max(collector.window_packets + count, 1)
+        latency_with_ages = (collector.window_latency_sum + ages) / max(
+            collector.window_packets + count, 1
+        )
         if latency_with_ages > config.latency_threshold_cycles:
             return False, False, periods
         latency = collector.window_latency_sum / max(collector.window_packets, 1)
-        accepted = collector.accepted.sum() / (periods * config.sample_period_cycles * net.terminals)
-        if previous is not None and _close(previous, (latency, accepted), config.convergence_threshold):
+        accepted = collector.accepted.sum() / (
+            periods * config.sample_period_cycles * net.terminals
+        )
+        if previous is not None and _close(
+            previous, (latency, accepted), config.convergence_threshold
+        ):
             streak += 1
         else:
             streak = 0
@@ -225,13 +240,13 @@ def _sample(config: NocConfig, sim: Simulator, net: Network, collector: _Collect
         if streak >= 2 and periods >= 3:  # three periods in a row agree
             growth = count - backlog
             offered = net.counters.packets_created - created
-            allowed = config.backlog_growth_threshold * offered + 3.0 * offered ** 0.5
+            allowed = config.backlog_growth_threshold * offered + 3.0 * offered**0.5
             return True, growth <= allowed, periods
     return False, True, config.max_samples
 
 
 def _close(a: tuple[float, float], b: tuple[float, float], threshold: float) -> bool:
-    return all(abs(x - y) <= threshold * max(abs(y), 1e-12) for x, y in zip(a, b))
+    return all(abs(x - y) <= threshold * max(abs(y), 1e-12) for x, y in zip(a, b, strict=True))
 
 
 def _drain_measured(sim: Simulator, net: Network, collector: _Collector, period: int) -> None:
@@ -246,33 +261,61 @@ def _drain_all(sim: Simulator, net: Network) -> None:
     sim.run()
 
 
+def _mean(values: Any) -> float:
+    return float(np.mean(values)) if len(values) else float("nan")
+
+
 def _percentile(values: np.ndarray, q: float) -> float:
     return float(np.percentile(values, q)) if values.size else float("nan")
 
 
-def _result(config: NocConfig, net: Network, collector: _Collector, converged: bool, stable: bool,
-            periods: int, window: int, utilisation: dict[tuple[int, int], float], wall: float,
-            cycles: int) -> NocResult:
+def _result(
+    config: NocConfig,
+    net: Network,
+    collector: _Collector,
+    converged: bool,
+    stable: bool,
+    periods: int,
+    window: int,
+    utilisation: dict[tuple[int, int], float],
+    wall: float,
+    cycles: int,
+) -> NocResult:
     saturated = not (stable and converged)
     # an unstable run has no steady-state latency: report none rather than a run-length artefact
     lat = np.asarray([] if saturated else collector.packet_latency, dtype=np.float64)
     per_node = collector.accepted / max(window, 1)
     links = list(utilisation.values()) or [0.0]
-    mean = (lambda xs: float(np.mean(xs)) if len(xs) else float("nan"))
     return NocResult(
-        topology=config.topology, routing=str(config.routing), traffic=config.traffic,
-        offered_rate=float(config.injection_rate), accepted_rate=float(per_node.mean()),
-        accepted_rate_min=float(per_node.min()), avg_packet_latency=mean(lat),
-        avg_network_latency=float("nan") if saturated else mean(collector.network_latency),
-        avg_flit_latency=float("nan") if saturated else collector.flit_latency_sum / max(collector.flits, 1),
-        p50_packet_latency=_percentile(lat, 50), p95_packet_latency=_percentile(lat, 95),
-        p99_packet_latency=_percentile(lat, 99), max_packet_latency=float(lat.max()) if lat.size else float("nan"),
-        avg_hops=mean(collector.hops), saturated=saturated, converged=converged,
-        sample_periods=periods, packets_measured=len(collector.packet_latency), cycles=cycles,
-        flits_delivered=net.counters.flits_ejected, flit_hops=net.flit_hops,
-        max_link_utilisation=float(max(links)), mean_link_utilisation=float(np.mean(links)),
-        wall_seconds=wall, flit_hops_per_second=net.flit_hops / max(wall, 1e-9),
-        cycles_per_second=cycles / max(wall, 1e-9), seed=config.seed,
+        topology=config.topology,
+        routing=str(config.routing),
+        traffic=config.traffic,
+        offered_rate=float(config.injection_rate),
+        accepted_rate=float(per_node.mean()),
+        accepted_rate_min=float(per_node.min()),
+        avg_packet_latency=_mean(lat),
+        avg_network_latency=float("nan") if saturated else _mean(collector.network_latency),
+        avg_flit_latency=float("nan")
+        if saturated
+        else collector.flit_latency_sum / max(collector.flits, 1),
+        p50_packet_latency=_percentile(lat, 50),
+        p95_packet_latency=_percentile(lat, 95),
+        p99_packet_latency=_percentile(lat, 99),
+        max_packet_latency=float(lat.max()) if lat.size else float("nan"),
+        avg_hops=_mean(collector.hops),
+        saturated=saturated,
+        converged=converged,
+        sample_periods=periods,
+        packets_measured=len(collector.packet_latency),
+        cycles=cycles,
+        flits_delivered=net.counters.flits_ejected,
+        flit_hops=net.flit_hops,
+        max_link_utilisation=float(max(links)),
+        mean_link_utilisation=float(np.mean(links)),
+        wall_seconds=wall,
+        flit_hops_per_second=net.flit_hops / max(wall, 1e-9),
+        cycles_per_second=cycles / max(wall, 1e-9),
+        seed=config.seed,
         links=[{"from": a, "to": b, "flits_per_cycle": u} for (a, b), u in utilisation.items()],
         routers=[{"router": r.rid, **r.stats()} for r in net.routers],
     )

@@ -37,8 +37,14 @@ __all__ = ["Network", "NetworkCounters"]
 class NetworkCounters:
     """Running totals of a network (all in flits, packets or cycles)."""
 
-    __slots__ = ("flits_injected", "flits_ejected", "packets_created",
-                 "packets_received", "flits_in_network", "last_move")
+    __slots__ = (
+        "flits_injected",
+        "flits_ejected",
+        "packets_created",
+        "packets_received",
+        "flits_in_network",
+        "last_move",
+    )
 
     def __init__(self) -> None:
         self.flits_injected = self.flits_ejected = 0
@@ -64,9 +70,15 @@ class Network(Module):
         `DeadlockError`.
     """
 
-    def __init__(self, parent: Simulator | Module, graph: nx.Graph, routing: Any = "xy",
-                 params: RouterParams | None = None, name: str = "noc",
-                 deadlock_cycles: int = 2000) -> None:
+    def __init__(
+        self,
+        parent: Simulator | Module,
+        graph: nx.Graph,
+        routing: Any = "xy",
+        params: RouterParams | None = None,
+        name: str = "noc",
+        deadlock_cycles: int = 2000,
+    ) -> None:
         super().__init__(name, parent)
         from topologies import validate_topology  # lazily: topologies depends on desim
 
@@ -87,7 +99,9 @@ class Network(Module):
         for rid in range(self.graph.number_of_nodes()):
             net_ports = len(self.ctx.neighbors[rid])
             terminals = int(self.graph.nodes[rid]["terminals"])
-            self.routers.append(Router(rid, self, net_ports, terminals, params, route, arbiter, select))
+            self.routers.append(
+                Router(rid, self, net_ports, terminals, params, route, arbiter, select)
+            )
             for local in range(terminals):
                 tid = len(self.interfaces)
                 self.interfaces.append(NetworkInterface(tid, self, rid, net_ports + local))
@@ -121,11 +135,18 @@ class Network(Module):
                 far_port = self.ctx.port_to[other][rid]
                 far = self.routers[other]
                 router.downstream[port] = (far.receive_flit, far_port, to_link + latency)
-                router.upstream[port] = (far.receive_credit, far_port * p.vcs,
-                                         p.credit_delay_cycles + latency)
+                router.upstream[port] = (
+                    far.receive_credit,
+                    far_port * p.vcs,
+                    p.credit_delay_cycles + latency,
+                )
         for ni in self.interfaces:
             router = self.routers[ni.router]
-            router.downstream[ni.port] = (ni.receive_flit, ni.port, to_link + p.ejection_latency_cycles)
+            router.downstream[ni.port] = (
+                ni.receive_flit,
+                ni.port,
+                to_link + p.ejection_latency_cycles,
+            )
             router.upstream[ni.port] = (ni.receive_credit, 0, p.credit_delay_cycles + 1)
 
     @property
@@ -177,13 +198,25 @@ class Network(Module):
             self._idle.succeed()
 
     # ------------------------------------------------------------------ flit movement
-    def new_packet(self, source: int, dest: int, size_bits: int, flits: int, created: int,
-                   payload: Any = None) -> Packet:
+    def new_packet(
+        self, source: int, dest: int, size_bits: int, flits: int, created: int, payload: Any = None
+    ) -> Packet:
         """A packet from terminal ``source`` to terminal ``dest``."""
         if not 0 <= dest < len(self.interfaces):
-            raise ValueError(f"destination terminal {dest} out of range 0..{len(self.interfaces) - 1}")
-        packet = Packet(self._next_pid, source, dest, self.terminal_router[source],
-                        self.terminal_router[dest], size_bits, flits, created, payload)
+            raise ValueError(
+                f"destination terminal {dest} out of range 0..{len(self.interfaces) - 1}"
+            )
+        packet = Packet(
+            self._next_pid,
+            source,
+            dest,
+            self.terminal_router[source],
+            self.terminal_router[dest],
+            size_bits,
+            flits,
+            created,
+            payload,
+        )
         packet.measured = self.measuring
         self.measured_created += self.measuring
         self.created_sum += created
@@ -299,8 +332,11 @@ class Network(Module):
                     wanted = [ov]
                 else:
                     candidates = router.va_wait.get(in_port * self.params.vcs + vc, (0, []))[1]
-                    wanted = [c.port * self.params.vcs + v for c in candidates
-                              for v in range(c.vc_first, c.vc_last + 1)]
+                    wanted = [
+                        c.port * self.params.vcs + v
+                        for c in candidates
+                        for v in range(c.vc_first, c.vc_last + 1)
+                    ]
                 for target in filter(None, (self._far_end(router, o) for o in wanted)):
                     graph.add_edge(here, target)
         return graph
@@ -313,12 +349,15 @@ class Network(Module):
         except nx.NetworkXNoCycle:
             nodes = list(graph.nodes)
             summary = "blocked, no cyclic wait found"
-        waits = [f"{self.routers[r].path} in port {p} vc {v} waits for a "
-                          f"{graph.nodes[(r, p, v)].get('reason', 'credit')}" for r, p, v in nodes]
+        waits = [
+            f"{self.routers[r].path} in port {p} vc {v} waits for a "
+            f"{graph.nodes[(r, p, v)].get('reason', 'credit')}"
+            for r, p, v in nodes
+        ]
         raise DeadlockError(cycle, waits, summary)
 
     def check_conservation(self) -> None:
-        """Raise `InvariantError` unless every injected flit has been ejected and credits balance."""
+        """Raise `InvariantError` unless every injected flit was ejected and credits balance."""
         c = self.counters
         if c.flits_injected != c.flits_ejected or c.flits_in_network != 0:
             raise InvariantError(f"{c.flits_injected} flits injected but {c.flits_ejected} ejected")
@@ -336,8 +375,12 @@ class Network(Module):
         """Flits sent so far through every port of every router (a snapshot)."""
         return [list(router.sent) for router in self.routers]
 
-    def link_utilisation(self, cycles: int, since: list[list[int]] | None = None,
-                         until: list[list[int]] | None = None) -> dict[tuple[int, int], float]:
+    def link_utilisation(
+        self,
+        cycles: int,
+        since: list[list[int]] | None = None,
+        until: list[list[int]] | None = None,
+    ) -> dict[tuple[int, int], float]:
         """Flits per cycle carried by each directed inter-router link ``(from, to)`` over
         ``cycles`` cycles, between two `sent_per_port` snapshots (default: the whole run)."""
         until = until or self.sent_per_port()
@@ -350,5 +393,7 @@ class Network(Module):
 
     def trace(self) -> str:
         c = self.counters
-        return (f"{self.path}: cycle {self.now}, {c.flits_in_network} flits in flight, "
-                f"{c.packets_received}/{c.packets_created} packets delivered")
+        return (
+            f"{self.path}: cycle {self.now}, {c.flits_in_network} flits in flight, "
+            f"{c.packets_received}/{c.packets_created} packets delivered"
+        )

@@ -14,8 +14,8 @@ class RouterParams:
     """An input-queued virtual-channel router with credit-based flow control (wormhole).
 
     Pipeline (per hop, zero load): route computation, VC allocation, switch allocation, switch
-    traversal, link. ``routing_delay_cycles = 0`` is lookahead routing (the route is computed one hop
-    upstream). Every delay is in base-clock cycles.
+    traversal, link. ``routing_delay_cycles = 0`` is lookahead routing (the route is computed one
+    hop upstream). Every delay is in base-clock cycles.
 
     Parameters
     ----------
@@ -59,17 +59,36 @@ class RouterParams:
     selection: str = "most_credits"
 
     def __post_init__(self) -> None:
-        for name in ("vcs", "vc_buffer_flits", "vc_alloc_delay_cycles", "sw_alloc_delay_cycles",
-                     "st_delay_cycles", "injection_latency_cycles", "ejection_latency_cycles",
-                     "input_speedup", "output_speedup", "flit_width_bits"):
+        for name in (
+            "vcs",
+            "vc_buffer_flits",
+            "vc_alloc_delay_cycles",
+            "sw_alloc_delay_cycles",
+            "st_delay_cycles",
+            "injection_latency_cycles",
+            "ejection_latency_cycles",
+            "input_speedup",
+            "output_speedup",
+            "flit_width_bits",
+        ):
             value = getattr(self, name)
-            require(isinstance(value, int) and value >= 1, f"router.{name} must be an integer >= 1, got {value!r}")
+            require(
+                isinstance(value, int) and value >= 1,
+                f"router.{name} must be an integer >= 1, got {value!r}",
+            )
         for name in ("routing_delay_cycles", "credit_delay_cycles"):
             value = getattr(self, name)
-            require(isinstance(value, int) and value >= 0, f"router.{name} must be an integer >= 0, got {value!r}")
+            require(
+                isinstance(value, int) and value >= 0,
+                f"router.{name} must be an integer >= 0, got {value!r}",
+            )
 
     @property
     def hop_delay_cycles(self) -> int:
         """Zero-load cycles per router, its outgoing link excluded."""
-        return (self.routing_delay_cycles + self.vc_alloc_delay_cycles + self.sw_alloc_delay_cycles
-                + self.st_delay_cycles)
+        return (
+            self.routing_delay_cycles
+            + self.vc_alloc_delay_cycles
+            + self.sw_alloc_delay_cycles
+            + self.st_delay_cycles
+        )

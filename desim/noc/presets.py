@@ -1,4 +1,4 @@
-"""Router presets (registry ``router``): named `RouterParams`, each citing where its numbers come from."""
+"""Router presets (registry ``router``): named `RouterParams`, each citing its source."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """The input-queued virtual-channel router: input units, route, VC allocator, switch allocator.
 
-Wormhole switching with credit-based flow control. A head flit is routed on arrival (lookahead), then
-competes for an output VC (separable iSLIP allocation, one iteration: Dally & Towles, *Principles
-and Practices of Interconnection Networks*, 2004, 19.3; McKeown, IEEE/ACM ToN 7(2), 1999); every
-flit of a packet holding an output VC competes for the crossbar (separable iSLIP over input and
-output ports) when its VC has a credit downstream. A granted flit leaves the input buffer, returns
-a credit upstream and reaches the next hop after switch traversal and the link.
+Wormhole switching with credit-based flow control. A head flit is routed on arrival (lookahead),
+then competes for an output VC (separable iSLIP allocation, one iteration: Dally & Towles,
+*Principles and Practices of Interconnection Networks*, 2004, 19.3; McKeown, IEEE/ACM ToN 7(2),
+1999); every flit of a packet holding an output VC competes for the crossbar (separable iSLIP over
+input and output ports) when its VC has a credit downstream. A granted flit leaves the input
+buffer, returns a credit upstream and reaches the next hop after switch traversal and the link.
 
 The router is event-driven: it runs a cycle only while it has flits that may move, and sleeps (costs
 nothing) when all of them wait for a credit or a VC, until a flit or a credit arrives.
@@ -49,9 +49,17 @@ class Router(Module):
         Terminal (injection/ejection) ports.
     """
 
-    def __init__(self, rid: int, network: Network, net_ports: int, terminals: int,
-                 params: RouterParams, route: RouteFunction,
-                 arbiter: Callable[[int], Arbiter], select: Callable[..., int]) -> None:
+    def __init__(
+        self,
+        rid: int,
+        network: Network,
+        net_ports: int,
+        terminals: int,
+        params: RouterParams,
+        route: RouteFunction,
+        arbiter: Callable[[int], Arbiter],
+        select: Callable[..., int],
+    ) -> None:
         super().__init__(f"r{rid}", network)
         self.rid = rid
         self.net = network
@@ -63,8 +71,8 @@ class Router(Module):
         self.V = vcs = params.vcs
         n = ports * vcs
         self.buf: list[deque[Flit]] = [deque() for _ in range(n)]
-        self.in_ov = [-1] * n          # output VC held by each input VC's packet, -1 if none
-        self.in_ready = [0] * n        # first cycle the input VC may bid for the switch
+        self.in_ov = [-1] * n  # output VC held by each input VC's packet, -1 if none
+        self.in_ready = [0] * n  # first cycle the input VC may bid for the switch
         self.va_wait: dict[int, tuple[int, list[Candidate]]] = {}  # iv -> (ready, candidates)
         self.sa_vcs: set[int] = set()  # input VCs holding an output VC
         depth = params.vc_buffer_flits
@@ -76,8 +84,8 @@ class Router(Module):
         self.va_in_arb = [arbiter(n) for _ in range(n)]
         self.sa_out_arb = [arbiter(ports) for _ in range(ports)]
         self.sa_in_arb = [arbiter(ports) for _ in range(ports)]
-        self.vc_rr = [0] * ports       # per input port: VC round-robin offset for switch requests
-        self.sent = [0] * ports        # flits sent per output port
+        self.vc_rr = [0] * ports  # per input port: VC round-robin offset for switch requests
+        self.sent = [0] * ports  # flits sent per output port
         self.active = False
         # wiring, filled by the network: where each output port leads and each input port comes from
         # (handler, far port or VC base, delay): a flit leaving each output port, a credit leaving
@@ -127,7 +135,9 @@ class Router(Module):
         """Run VC then switch allocation for cycle ``now``; return whether to stay awake."""
         awake = False
         if self.va_wait:
-            awake = self._allocate_vc_alone(now) if len(self.va_wait) == 1 else self._allocate_vcs(now)
+            awake = (
+                self._allocate_vc_alone(now) if len(self.va_wait) == 1 else self._allocate_vcs(now)
+            )
         if self.sa_vcs:
             awake = self._allocate_switch(now) or awake
         return awake
@@ -135,8 +145,11 @@ class Router(Module):
     def _free_vcs(self, candidate: Candidate) -> list[int]:
         base = candidate.port * self.V
         busy = self.ov_busy
-        return [ov for ov in range(base + candidate.vc_first, base + candidate.vc_last + 1)
-                if not busy[ov]]
+        return [
+            ov
+            for ov in range(base + candidate.vc_first, base + candidate.vc_last + 1)
+            if not busy[ov]
+        ]
 
     def _wanted_vcs(self, candidates: list[Candidate]) -> list[int]:
         """The free output VCs a head bids for: those of its only candidate or, for adaptive
@@ -331,8 +344,10 @@ class Router(Module):
         return out
 
     def trace(self) -> str:
-        return (f"{self.path}: {self.buffered_flits()} flits buffered, "
-                f"{len(self.va_wait)} heads awaiting a VC, sent per port {self.sent}")
+        return (
+            f"{self.path}: {self.buffered_flits()} flits buffered, "
+            f"{len(self.va_wait)} heads awaiting a VC, sent per port {self.sent}"
+        )
 
     def stats(self) -> dict[str, Any]:
         return {"flits_sent": sum(self.sent), "flits_sent_per_port": list(self.sent)}

@@ -1,4 +1,4 @@
-"""Synthetic traffic sources: one per terminal, event-driven (a source sleeps until its next packet).
+"""Synthetic traffic sources: one per terminal, event-driven (asleep until its next packet).
 
 A source draws the gap to its next packet from its injection process (geometric gaps for
 Bernoulli injection: the same distribution as a per-cycle coin flip, without the per-cycle cost),
@@ -22,8 +22,14 @@ class SyntheticSource:
 
     __slots__ = ("net", "ni", "tid", "destination", "injector", "size", "running", "flit_width")
 
-    def __init__(self, network: Network, tid: int, destination: Callable[[int, np.random.Generator], int],
-                 injector: Any, size: Callable[[np.random.Generator], int]) -> None:
+    def __init__(
+        self,
+        network: Network,
+        tid: int,
+        destination: Callable[[int, np.random.Generator], int],
+        injector: Any,
+        size: Callable[[np.random.Generator], int],
+    ) -> None:
         self.net = network
         self.ni = network.interfaces[tid]
         self.tid = tid
@@ -62,12 +68,17 @@ class SyntheticSource:
         self._schedule_next(net.now)
 
 
-def attach_sources(network: Network, destination: Callable[[int, np.random.Generator], int],
-                   make_injector: Callable[[], Any],
-                   size: Callable[[np.random.Generator], int]) -> list[SyntheticSource]:
+def attach_sources(
+    network: Network,
+    destination: Callable[[int, np.random.Generator], int],
+    make_injector: Callable[[], Any],
+    size: Callable[[np.random.Generator], int],
+) -> list[SyntheticSource]:
     """One started source per terminal (each with its own injector state)."""
-    sources = [SyntheticSource(network, tid, destination, make_injector(), size)
-               for tid in range(network.terminals)]
+    sources = [
+        SyntheticSource(network, tid, destination, make_injector(), size)
+        for tid in range(network.terminals)
+    ]
     for source in sources:
         source.start()
     return sources

@@ -22,8 +22,14 @@ def xy_uniform_east_load(rate: float, k: int, x: int) -> float:
 @pytest.mark.parametrize("x", [0, 1, 2])
 def test_eastward_links_carry_the_analytic_load(x: int) -> None:
     k, rate = 4, 0.2
-    result = simulate(NocConfig(topology_args={"rows": k, "cols": k}, injection_rate=rate,
-                                sample_period_cycles=2000, seed=3))
+    result = simulate(
+        NocConfig(
+            topology_args={"rows": k, "cols": k},
+            injection_rate=rate,
+            sample_period_cycles=2000,
+            seed=3,
+        )
+    )
     loads = {(link["from"], link["to"]): link["flits_per_cycle"] for link in result.links}
     expected = xy_uniform_east_load(rate, k, x)
     measured = [loads[(y * k + x, y * k + x + 1)] for y in range(k)]
@@ -32,8 +38,11 @@ def test_eastward_links_carry_the_analytic_load(x: int) -> None:
 
 
 def test_detail_json_carries_links_and_routers_but_the_record_stays_flat() -> None:
-    result = simulate(NocConfig(topology_args={"rows": 2, "cols": 2}, injection_rate=0.1,
-                                sample_period_cycles=200))
+    result = simulate(
+        NocConfig(
+            topology_args={"rows": 2, "cols": 2}, injection_rate=0.1, sample_period_cycles=200
+        )
+    )
     record = result.to_record()
     assert all(not isinstance(v, (list, dict)) for v in record.values())
     detail = json.loads(result.to_json(detail=True))

@@ -2,8 +2,8 @@
 
 A routing policy is a *factory* ``make(ctx: RoutingContext) -> route`` registered in
 ``desim.registry.ROUTING``; the network calls it once, at elaboration, and the returned
-``route(router, in_port, packet) -> list[Candidate]`` for every head flit at every router that is not
-the packet's destination (ejection is the router's job). The factory may precompute tables and
+``route(router, in_port, packet) -> list[Candidate]`` for every head flit at every router that is
+not the packet's destination (ejection is the router's job). The factory may precompute tables and
 raises `UnsupportedTopologyError` for a graph it cannot route.
 
 Policies keep per-packet state in ``packet.route_state`` (``None`` at injection): e.g. Valiant's
