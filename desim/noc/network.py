@@ -29,7 +29,7 @@ from desim.noc.interface import NetworkInterface
 from desim.noc.params import RouterParams
 from desim.noc.router import Router
 from desim.noc.routing import RoutingContext, resolve_routing
-from desim.registry import ARBITER, SELECTION
+from desim.registry import ALLOCATOR, ARBITER, SELECTION
 
 __all__ = ["Network", "NetworkCounters"]
 
@@ -89,7 +89,9 @@ class Network(Module):
         self.ctx = RoutingContext.from_graph(self.graph, params.vcs, self.rng)
         self.routing_name = getattr(routing, "__name__", str(routing))
         route = resolve_routing(routing, self.ctx)
-        arbiter = ARBITER.get(params.vc_allocator_arbiter)
+        arbiter = ARBITER.get(params.arbiter)
+        vc_allocator = ALLOCATOR.get(params.vc_allocator)
+        sw_allocator = ALLOCATOR.get(params.sw_allocator)
         select = SELECTION.get(params.selection)
         self.counters = NetworkCounters()
         self.routers: list[Router] = []
@@ -100,7 +102,18 @@ class Network(Module):
             net_ports = len(self.ctx.neighbors[rid])
             terminals = int(self.graph.nodes[rid]["terminals"])
             self.routers.append(
-                Router(rid, self, net_ports, terminals, params, route, arbiter, select)
+                Router(
+                    rid,
+                    self,
+                    net_ports,
+                    terminals,
+                    params,
+                    route,
+                    arbiter,
+                    select,
+                    vc_allocator,
+                    sw_allocator,
+                )
             )
             for local in range(terminals):
                 tid = len(self.interfaces)

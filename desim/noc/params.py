@@ -35,8 +35,12 @@ class RouterParams:
         Whether an output VC is reallocated only after the credit of its tail flit has returned.
     flit_width_bits : int
         Payload bits per flit (link width).
-    vc_allocator_arbiter, sw_allocator_arbiter : str
-        Arbiters (registry ``arbiter``) of the separable (iSLIP, one iteration) allocators.
+    vc_allocator, sw_allocator : str
+        Separable allocators (registry ``allocator``): ``islip`` (one iteration, BookSim's),
+        ``islip2``, ``input_first``.
+    arbiter : str
+        Arbiter (registry ``arbiter``) inside the allocators: ``round_robin``, ``matrix``,
+        ``oldest_first``, ``fixed_priority``.
     selection : str
         Selection function (registry ``selection``) among adaptive routing candidates.
     """
@@ -54,8 +58,9 @@ class RouterParams:
     output_speedup: int = 1
     wait_for_tail_credit: bool = False
     flit_width_bits: int = 128
-    vc_allocator_arbiter: str = "round_robin"
-    sw_allocator_arbiter: str = "round_robin"
+    vc_allocator: str = "islip"
+    sw_allocator: str = "islip"
+    arbiter: str = "round_robin"
     selection: str = "most_credits"
 
     def __post_init__(self) -> None:

@@ -6,6 +6,8 @@ then competes for an output VC (separable iSLIP allocation, one iteration: Dally
 1999); every flit of a packet holding an output VC competes for the crossbar (separable iSLIP over
 input and output ports) when its VC has a credit downstream. A granted flit leaves the input
 buffer, returns a credit upstream and reaches the next hop after switch traversal and the link.
+The route, the VC and switch allocators (registry ``allocator``) and their arbiters are injected
+callables (iSLIP with round-robin arbiters by default, as BookSim).
 
 The router is event-driven: it runs a cycle only while it has flits that may move, and sleeps (costs
 nothing) when all of them wait for a credit or a VC, until a flit or a credit arrives.
@@ -21,6 +23,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from desim.kernel.module import Module
+from desim.noc.allocators import Allocator, islip
 from desim.noc.arbiters import Arbiter
 from desim.noc.flit import Flit
 from desim.noc.params import RouterParams
@@ -59,6 +62,8 @@ class Router(Module):
         route: RouteFunction,
         arbiter: Callable[[int], Arbiter],
         select: Callable[..., int],
+        vc_allocator: Allocator = islip,
+        sw_allocator: Allocator = islip,
     ) -> None:
         super().__init__(f"r{rid}", network)
         self.rid = rid
@@ -79,7 +84,10 @@ class Router(Module):
         self.credits = [depth] * (net_ports * vcs) + [_UNLIMITED] * (terminals * vcs)
         self.ov_busy = [False] * n
         self.ov_tail_sent = [False] * n
-        self.ages_matter = getattr(arbiter, "uses_ages", True)
+        self.vc_allocator = vc_allocator
+        self.sw_allocator = sw_allocator
+        # the single-bidder shortcuts reproduce iSLIP exactly; other allocators always run
+        self.fast_islip = vc_allocator is islip and sw_allocator is islip
         self.va_out_arb = [arbiter(n) for _ in range(n)]
         self.va_in_arb = [arbiter(n) for _ in range(n)]
         self.sa_out_arb = [arbiter(ports) for _ in range(ports)]
@@ -135,21 +143,24 @@ class Router(Module):
         """Run VC then switch allocation for cycle ``now``; return whether to stay awake."""
         awake = False
         if self.va_wait:
-            awake = (
-                self._allocate_vc_alone(now) if len(self.va_wait) == 1 else self._allocate_vcs(now)
-            )
+            if len(self.va_wait) == 1 and self.fast_islip:
+                awake = self._allocate_vc_alone(now)
+            else:
+                awake = self._allocate_vcs(now)
         if self.sa_vcs:
             awake = self._allocate_switch(now) or awake
         return awake
 
+    def _age(self, now: int) -> Callable[[int], int]:
+        """``age(iv)``: cycles since the packet at the head of input VC ``iv`` was created."""
+        buf = self.buf
+        return lambda iv: now - buf[iv][0].packet.created
+
     def _free_vcs(self, candidate: Candidate) -> list[int]:
         base = candidate.port * self.V
         busy = self.ov_busy
-        return [
-            ov
-            for ov in range(base + candidate.vc_first, base + candidate.vc_last + 1)
-            if not busy[ov]
-        ]
+        first, last = base + candidate.vc_first, base + candidate.vc_last
+        return [ov for ov in range(first, last + 1) if not busy[ov]]
 
     def _wanted_vcs(self, candidates: list[Candidate]) -> list[int]:
         """The free output VCs a head bids for: those of its only candidate or, for adaptive
@@ -164,8 +175,8 @@ class Router(Module):
         return options[chosen][1]
 
     def _allocate_vcs(self, now: int) -> bool:
-        """Separable VC allocation (iSLIP, one iteration): every free output VC grants one of
-        the heads bidding for it, every head accepts one grant; pointers move on acceptance."""
+        """VC allocation by the injected allocator: the heads ready this cycle bid for the free
+        output VCs of their (selected) candidate; each matched head takes its output VC."""
         requests: dict[int, list[int]] = {}
         pending = False
         for iv, (ready, candidates) in self.va_wait.items():
@@ -180,41 +191,29 @@ class Router(Module):
                     bidders.append(iv)
         if not requests:
             return pending
-        grants: dict[int, list[int]] = {}
-        out_arb = self.va_out_arb
-        for ov, ivs in requests.items():
-            winner = ivs[0] if len(ivs) == 1 else out_arb[ov].grant(ivs, self._ages(ivs, now))
-            granted = grants.get(winner)
-            if granted is None:
-                grants[winner] = [ov]
-            else:
-                granted.append(ov)
-        for iv, ovs in grants.items():
-            self._accept_vc(iv, ovs, now)
-        return True
+        age = self._age(now)
+        for iv, ov in self.vc_allocator(requests, self.va_out_arb, self.va_in_arb, age):
+            self._take_vc(iv, ov, now)
+        return True  # matched heads bid for the switch next cycle, the others retry
 
     def _allocate_vc_alone(self, now: int) -> bool:
-        """`_allocate_vcs` when a single head bids: every free VC grants it (same result)."""
+        """`_allocate_vcs` for a single head under iSLIP: every free VC grants it and it accepts
+        one by its arbiter (the same outcome, without the request table)."""
         ((iv, (ready, candidates)),) = self.va_wait.items()
         if ready > now:
             return True
-        if len(candidates) == 1:
-            port, first, last = candidates[0]
-            base = port * self.V
-            busy = self.ov_busy
-            ovs = [ov for ov in range(base + first, base + last + 1) if not busy[ov]]
-        else:
-            ovs = self._wanted_vcs(candidates)
-        if ovs:
-            self._accept_vc(iv, ovs, now)
-        return bool(ovs)
-
-    def _accept_vc(self, iv: int, ovs: list[int], now: int) -> None:
-        """Input VC ``iv`` accepts one of the output VCs ``ovs`` that granted it."""
+        ovs = self._wanted_vcs(candidates)
+        if not ovs:
+            return False
         in_arb = self.va_in_arb[iv]
-        ov = ovs[0] if len(ovs) == 1 else in_arb.grant(ovs, self._ages([iv] * len(ovs), now))
+        ov = ovs[0] if len(ovs) == 1 else in_arb.grant(ovs, [self._age(now)(iv)] * len(ovs))
         self.va_out_arb[ov].update(iv)
         in_arb.update(ov)
+        self._take_vc(iv, ov, now)
+        return True
+
+    def _take_vc(self, iv: int, ov: int, now: int) -> None:
+        """Input VC ``iv``'s packet now holds output VC ``ov``; it bids for the switch next."""
         del self.va_wait[iv]
         self.ov_busy[ov] = True
         self.in_ov[iv] = ov
@@ -237,11 +236,11 @@ class Router(Module):
         return bids, pending
 
     def _allocate_switch(self, now: int) -> bool:
-        """Separable switch allocation (iSLIP, one iteration) over input and output ports; an
-        input port bids, per output, with its first VC in round-robin order from its offset."""
+        """Switch allocation by the injected allocator over input and output ports; an input port
+        bids, per output, with its first VC in round-robin order from the port's offset."""
         bids, pending = self._sa_bids(now)
         V = self.V
-        if len(bids) == 1:
+        if len(bids) == 1 and self.fast_islip:
             iv = bids[0]
             in_port, out_port = iv // V, self.in_ov[iv] // V
             self.sa_out_arb[out_port].update(in_port)
@@ -249,43 +248,26 @@ class Router(Module):
             return self._traverse(iv, now) or pending
         if not bids:
             return pending
-        requests: dict[int, dict[int, int]] = {}
+        chosen: dict[tuple[int, int], int] = {}  # (in port, out port) -> the bidding input VC
         vc_rr, in_ov = self.vc_rr, self.in_ov
         for iv in bids:
-            in_port, out_port = iv // V, in_ov[iv] // V
-            port_bids = requests.setdefault(in_port, {})
-            held = port_bids.get(out_port)
-            if held is None or (iv - vc_rr[in_port]) % V < (held - vc_rr[in_port]) % V:
-                port_bids[out_port] = iv
-        by_output: dict[int, list[int]] = {}
-        for in_port, port_bids in requests.items():
-            for out_port in port_bids:
-                by_output.setdefault(out_port, []).append(in_port)
-        grants: dict[int, list[int]] = {}
-        for out_port, in_ports in by_output.items():
-            if len(in_ports) == 1:
-                winner = in_ports[0]
-            else:
-                ages = self._ages([requests[p][out_port] for p in in_ports], now)
-                winner = self.sa_out_arb[out_port].grant(in_ports, ages)
-            grants.setdefault(winner, []).append(out_port)
-        awake = pending or len(grants) < len(bids)  # a bid lost: it retries next cycle
-        for in_port, out_ports in grants.items():
-            if len(out_ports) == 1:
-                out_port = out_ports[0]
-            else:
-                ages = self._ages([requests[in_port][o] for o in out_ports], now)
-                out_port = self.sa_in_arb[in_port].grant(out_ports, ages)
-            self.sa_out_arb[out_port].update(in_port)
-            self.sa_in_arb[in_port].update(out_port)
-            awake = self._traverse(requests[in_port][out_port], now) or awake
+            key = (iv // V, in_ov[iv] // V)
+            held = chosen.get(key)
+            offset = vc_rr[key[0]]
+            if held is None or (iv - offset) % V < (held - offset) % V:
+                chosen[key] = iv
+        requests: dict[int, list[int]] = {}
+        for in_port, out_port in chosen:
+            requests.setdefault(out_port, []).append(in_port)
+        age_of_vc = self._age(now)
+        oldest: dict[int, int] = {}  # per input port, its oldest bidding packet
+        for (in_port, _), iv in chosen.items():
+            oldest[in_port] = max(oldest.get(in_port, 0), age_of_vc(iv))
+        pairs = self.sw_allocator(requests, self.sa_out_arb, self.sa_in_arb, oldest.__getitem__)
+        awake = pending or len(pairs) < len(bids)  # a bid lost: it retries next cycle
+        for in_port, out_port in pairs:
+            awake = self._traverse(chosen[in_port, out_port], now) or awake
         return awake
-
-    def _ages(self, ivs: list[int], now: int) -> list[int]:
-        """Age in cycles of the packet at the head of each input VC (for age-based arbiters)."""
-        if not self.ages_matter:
-            return ivs
-        return [now - self.buf[iv][0].packet.created for iv in ivs]
 
     def _traverse(self, iv: int, now: int) -> bool:
         """The granted flit leaves its buffer, crosses the switch and takes the link.
