@@ -169,7 +169,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.sweep_rates is None:
         config = config_from_args(args, args.injection_rate)
-        record = json_safe(simulate(config).to_record())
+        result = simulate(config)
+        record = json_safe(result.to_record())
+        if args.detail:  # per-link and per-router statistics (JSON only)
+            record.update(links=result.links, routers=result.routers)
         text = json.dumps(record, allow_nan=False) if args.json else _single_report(config, record)
     else:
         config = config_from_args(args, 0.0)
@@ -245,6 +248,8 @@ def _add_measurement_options(parser: argparse.ArgumentParser) -> None:
                        help="saturation bisection tolerance (flits/node/cycle)")
     group.add_argument("--no-refine", action="store_true", help="do not bisect saturation")
     group.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    group.add_argument("--detail", action="store_true",
+                       help="with --json: add per-link utilisation and per-router statistics")
     group.add_argument("--progress", action="store_true", help="progress bar for sweeps")
 
 
