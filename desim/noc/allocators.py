@@ -47,30 +47,38 @@ def _islip(
     age: Callable[[int], int],
     iterations: int,
 ) -> list[tuple[int, int]]:
-    matched: dict[int, int] = {}
-    taken: set[int] = set()
+    matched: dict[int, int] = {}  # input -> output, over all iterations
     for iteration in range(iterations):
-        grants: dict[int, list[int]] = {}
+        grants: dict[int, list[int]] = {}  # input -> the outputs that granted it
         for output, inputs in requests.items():
-            if output in taken:
-                continue
-            free = [i for i in inputs if i not in matched] if matched else inputs
-            if not free:
-                continue
-            arbiter = out_arbiters[output]
-            winner = free[0] if len(free) == 1 else arbiter.grant(free, _ages(arbiter, free, age))
-            grants.setdefault(winner, []).append(output)
+            if matched:  # later iterations: only unmatched inputs and outputs take part
+                if output in matched.values():
+                    continue
+                inputs = [i for i in inputs if i not in matched]
+                if not inputs:
+                    continue
+            if len(inputs) == 1:
+                winner = inputs[0]
+            else:
+                arbiter = out_arbiters[output]
+                winner = arbiter.grant(inputs, _ages(arbiter, inputs, age))
+            granted = grants.get(winner)
+            if granted is None:
+                grants[winner] = [output]
+            else:
+                granted.append(output)
         if not grants:
             break
         for winner, outputs in grants.items():
             arbiter = in_arbiters[winner]
-            ages = _ages(arbiter, [winner] * len(outputs), age)
-            output = outputs[0] if len(outputs) == 1 else arbiter.grant(outputs, ages)
+            if len(outputs) == 1:
+                output = outputs[0]
+            else:
+                output = arbiter.grant(outputs, _ages(arbiter, [winner] * len(outputs), age))
             if iteration == 0:  # iSLIP moves its pointers only on first-iteration acceptances
                 out_arbiters[output].update(winner)
                 arbiter.update(output)
             matched[winner] = output
-            taken.add(output)
     return list(matched.items())
 
 
