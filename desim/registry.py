@@ -190,7 +190,7 @@ ROUTING = _declare(
 )
 SELECTION = _declare("selection", "pick one adaptive candidate", "desim.noc.selection")
 ARBITER = _declare("arbiter", "grant one of the requesters", "desim.noc.arbiters")
-ALLOCATOR = _declare("allocator", "match requesters to resources (VC, switch)", "desim.noc.allocators")
+ALLOCATOR = _declare("allocator", "match requesters to VCs / ports", "desim.noc.allocators")
 ROUTER = _declare("router", "router parameter presets", "desim.noc.presets")
 TOPOLOGY = _declare("topology", "builder(**params) -> networkx graph", "topologies")
 TRAFFIC = _declare(

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from desim.config import require
+from desim.kernel.errors import InvariantError
 from desim.kernel.simulator import Simulator
 from desim.noc.flit import Packet
 from desim.noc.network import Network
@@ -195,7 +196,7 @@ def simulate(config: NocConfig) -> NocResult:
         _drain_measured(sim, net, collector, period)
     for source in sources:
         source.stop()
-    _drain_all(sim, net)
+    _drain_all(sim, net, period)
     net.check_conservation()
     wall = time.perf_counter() - wall
     return _result(
@@ -249,16 +250,39 @@ def _close(a: tuple[float, float], b: tuple[float, float], threshold: float) -> 
     return all(abs(x - y) <= threshold * max(abs(y), 1e-12) for x, y in zip(a, b, strict=True))
 
 
+DRAIN_PERIODS = 50
+"""Sample periods a drain may take before the run is declared livelocked."""
+
+
 def _drain_measured(sim: Simulator, net: Network, collector: _Collector, period: int) -> None:
     """Run on (traffic continuing) until every measured packet has been received."""
-    while len(collector.packet_latency) < net.measured_created:
-        sim.run(cycles=period // 10 or 1)
+    _run_until(
+        sim,
+        period,
+        lambda: len(collector.packet_latency) >= net.measured_created,
+        "measured packets undelivered",
+    )
 
 
-def _drain_all(sim: Simulator, net: Network) -> None:
+def _drain_all(sim: Simulator, net: Network, period: int) -> None:
     """Sources stopped: drop packets never injected, deliver the flits in flight."""
     net.discard_queued()
-    sim.run()
+    _run_until(sim, period, lambda: net.counters.flits_in_network == 0, "flits still in flight")
+    sim.run()  # the last credits and partially injected packets
+
+
+def _run_until(sim: Simulator, period: int, done: Any, what: str) -> None:
+    """Run in tenths of a sample period until ``done()``; raise `InvariantError` after
+    `DRAIN_PERIODS` periods of flits still moving (a livelock: e.g. a routing policy that never
+    reaches some destination; a deadlock is caught earlier by the network's watchdog)."""
+    deadline = sim.now + DRAIN_PERIODS * period
+    while not done():
+        if sim.now >= deadline:
+            raise InvariantError(
+                f"{what} {DRAIN_PERIODS} sample periods after measurement "
+                f"ended, with flits still moving (livelock?)"
+            )
+        sim.run(cycles=period // 10 or 1)
 
 
 def _mean(values: Any) -> float:
