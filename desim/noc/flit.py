@@ -48,6 +48,7 @@ class Packet:
         "route_state",
         "measured",
         "group",
+        "relay",
     )
 
     def __init__(
@@ -76,7 +77,8 @@ class Packet:
         self.hops = 0
         self.route_state: Any = None
         self.measured = False
-        self.group: Any = None
+        self.group: Any = None  # the multicast send it belongs to
+        self.relay: tuple[int, ...] | None = None  # U-mesh: the chain its receiver relays to
 
     def __repr__(self) -> str:
         return f"Packet({self.pid}: {self.source}->{self.dest}, {self.flits} flits)"

@@ -5,10 +5,8 @@ flit enters the network per cycle; a packet's head takes the first free injectio
 order and its body follows on the same VC as credits allow. Ejection reassembles packets, checking
 that every flit arrives exactly once and in order.
 
-**Multicast** is an NI-level scheme: a send to a set of destinations enqueues one unicast copy per
-destination, back to back, all sharing a group; the group is delivered when its last copy
-arrives. It costs ``|destinations|`` times the unicast flits at the source link (measured in
-``benchmarks/``); it needs no router support and keeps every routing policy deadlock-free.
+**Multicast** is done by the interfaces, as unicasts sent and relayed (U-mesh by default, or one
+copy per destination from the source): see `desim.noc.multicast`.
 """
 
 from __future__ import annotations
@@ -22,22 +20,12 @@ import simpy
 from desim.kernel.errors import InvariantError
 from desim.kernel.module import Module
 from desim.noc.flit import Flit, Packet, flit_count
+from desim.noc.multicast import MulticastGroup, umesh_sends
 
 if TYPE_CHECKING:
     from desim.noc.network import Network
 
-__all__ = ["NetworkInterface", "MulticastGroup"]
-
-
-class MulticastGroup:
-    """The copies of one multicast send; ``done`` fires (with the payload) when all have arrived."""
-
-    __slots__ = ("remaining", "done", "created")
-
-    def __init__(self, copies: int, done: simpy.Event, created: int) -> None:
-        self.remaining = copies
-        self.done = done
-        self.created = created
+__all__ = ["NetworkInterface"]
 
 
 class NetworkInterface(Module):
@@ -71,22 +59,65 @@ class NetworkInterface(Module):
         payload: Any = None,
         created: int | None = None,
     ) -> simpy.Event:
-        """Queue a packet (or one copy per destination: multicast) and return an event that fires
-        with the payload when every copy has been received."""
+        """Send ``payload`` (``size_bits`` long) to one terminal or to several (multicast, by the
+        network's scheme); return an event that fires with the payload once every destination
+        has received it."""
         net = self.net
         dests = (destinations,) if isinstance(destinations, int) else tuple(destinations)
+        dests = tuple(dict.fromkeys(dests))  # each destination once, in the order given
         if not dests:
             raise ValueError(f"{self.path}: send needs at least one destination")
         now = int(self.env.now) if created is None else created
         done = self.env.event()
         group = MulticastGroup(len(dests), done, now)
         flits = flit_count(size_bits, net.params.flit_width_bits)
-        for dest in dests:
-            packet = net.new_packet(self.tid, dest, size_bits, flits, now, payload)
-            packet.group = group
-            self.queue.append(packet)
+        if len(dests) == 1 or net.multicast == "direct":
+            for dest in dests:
+                self._queue(dest, size_bits, flits, now, payload, group, None)
+        else:
+            chain = sorted({*dests, self.tid}, key=net.chain_key.__getitem__)
+            self.relay(tuple(chain), size_bits, flits, now, payload, group)
+            if self.tid in dests:  # its own copy goes through its router like any other
+                self._queue(self.tid, size_bits, flits, now, payload, group, None)
         net.wake_interface(self)
         return done
+
+    def relay(
+        self,
+        chain: tuple[int, ...],
+        size_bits: int,
+        flits: int,
+        now: int,
+        payload: Any,
+        group: MulticastGroup | None,
+    ) -> None:
+        """Queue this interface's U-mesh sends for ``chain`` (which contains it)."""
+        for target, sub_chain in umesh_sends(self.tid, chain):
+            self._queue(
+                target,
+                size_bits,
+                flits,
+                now,
+                payload,
+                group,
+                sub_chain if len(sub_chain) > 1 else None,
+            )
+        self.net.wake_interface(self)
+
+    def _queue(
+        self,
+        dest: int,
+        size_bits: int,
+        flits: int,
+        now: int,
+        payload: Any,
+        group: MulticastGroup | None,
+        relay: tuple[int, ...] | None,
+    ) -> None:
+        packet = self.net.new_packet(self.tid, dest, size_bits, flits, now, payload)
+        packet.group = group
+        packet.relay = relay
+        self.queue.append(packet)
 
     def step(self, now: int) -> bool:
         """Inject at most one flit; return whether there is more to inject."""

@@ -21,11 +21,12 @@ import networkx as nx
 import numpy as np
 import simpy
 
-from desim.kernel.errors import DeadlockError, InvariantError
+from desim.kernel.errors import ConfigError, DeadlockError, InvariantError
 from desim.kernel.module import Module
 from desim.kernel.simulator import Simulator
 from desim.noc.flit import Flit, Packet
 from desim.noc.interface import NetworkInterface
+from desim.noc.multicast import SCHEMES
 from desim.noc.params import RouterParams
 from desim.noc.router import Router
 from desim.noc.routing import RoutingContext, resolve_routing
@@ -68,6 +69,8 @@ class Network(Module):
     deadlock_cycles : int
         Cycles without any flit moving, while flits are in flight, after which the run stops with
         `DeadlockError`.
+    multicast : {"umesh", "direct"}
+        How interfaces multicast (see `desim.noc.multicast`).
     """
 
     def __init__(
@@ -78,9 +81,16 @@ class Network(Module):
         params: RouterParams | None = None,
         name: str = "noc",
         deadlock_cycles: int = 2000,
+        multicast: str = "umesh",
     ) -> None:
         super().__init__(name, parent)
         from topologies import validate_topology  # lazily: topologies depends on desim
+
+        if multicast not in SCHEMES:
+            raise ConfigError(
+                f"unknown multicast scheme {multicast!r}; valid: {', '.join(SCHEMES)}"
+            )
+        self.multicast = multicast
 
         self.graph = validate_topology(graph)
         self.params = params = params or RouterParams()
@@ -121,6 +131,11 @@ class Network(Module):
                 self.terminal_router.append(rid)
                 self.ejection_port.append(net_ports + local)
         self._wire()
+        # U-mesh's dimension-ordered chain: terminals by their router's coordinates, x first
+        self.chain_key = [
+            (*(self.ctx.coord[r] or (r,)), ni.port)
+            for r, ni in zip(self.terminal_router, self.interfaces, strict=True)
+        ]
         self.measuring = False
         self.measured_created = 0  # packets created while measuring
         self.created_sum = 0  # sums of creation cycles: the age of what is in flight, cheaply
@@ -260,6 +275,8 @@ class Network(Module):
             group.remaining -= 1
             if group.remaining == 0:
                 group.done.succeed(packet.payload)
+        if packet.relay is not None:
+            ni.relay(packet.relay, packet.size_bits, packet.flits, self.now, packet.payload, group)
         if ni.inbox is not None:
             ni.inbox.put(packet)
 
