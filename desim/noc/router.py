@@ -84,6 +84,8 @@ class Router(Module):
         self.credits = [depth] * (net_ports * vcs) + [_UNLIMITED] * (terminals * vcs)
         self.ov_busy = [False] * n
         self.ov_tail_sent = [False] * n
+        self.ages_matter = getattr(arbiter, "uses_ages", True)
+        self.eject = {p: [Candidate(p, 0, vcs - 1)] for p in range(net_ports, ports)}
         self.vc_allocator = vc_allocator
         self.sw_allocator = sw_allocator
         # the single-bidder shortcuts reproduce iSLIP exactly; other allocators always run
@@ -132,8 +134,7 @@ class Router(Module):
     def _route_head(self, iv: int, flit: Flit, now: int) -> None:
         packet = flit.packet
         if packet.dest_router == self.rid:
-            port = self.net.ejection_port[packet.dest]
-            candidates = [Candidate(port, 0, self.V - 1)]
+            candidates = self.eject[self.net.ejection_port[packet.dest]]
         else:
             candidates = self.route(self.rid, iv // self.V, packet)
         self.va_wait[iv] = (now + self.route_delay, candidates)
@@ -202,11 +203,20 @@ class Router(Module):
         ((iv, (ready, candidates)),) = self.va_wait.items()
         if ready > now:
             return True
-        ovs = self._wanted_vcs(candidates)
+        if len(candidates) == 1:  # the common case, without the selection machinery
+            port, first, last = candidates[0]
+            base, busy = port * self.V, self.ov_busy
+            ovs = [ov for ov in range(base + first, base + last + 1) if not busy[ov]]
+        else:
+            ovs = self._wanted_vcs(candidates)
         if not ovs:
             return False
         in_arb = self.va_in_arb[iv]
-        ov = ovs[0] if len(ovs) == 1 else in_arb.grant(ovs, [self._age(now)(iv)] * len(ovs))
+        if len(ovs) == 1:
+            ov = ovs[0]
+        else:
+            ages = [self._age(now)(iv)] * len(ovs) if self.ages_matter else ovs
+            ov = in_arb.grant(ovs, ages)
         self.va_out_arb[ov].update(iv)
         in_arb.update(ov)
         self._take_vc(iv, ov, now)
