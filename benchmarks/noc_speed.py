@@ -40,12 +40,14 @@ def near_saturation(k: int) -> float:
     return round(min(0.9, 0.9 * 0.84 * 4 / k), 3)
 
 
-def run_case(k: int, rate: float, flit_hops_target: int = 300_000, seed: int = 1) -> dict:
+def run_case(
+    k: int, rate: float, flit_hops_target: int = 300_000, seed: int = 1, warmup_cycles: int = 300
+) -> dict:
     """Time the simulation loop of one case; return a flat record."""
     sim = Simulator(seed=seed)
     net = Network(sim, mesh(k, k), "xy", router_params("booksim"))
     attach_sources(net, uniform(net.terminals), lambda: bernoulli(rate), lambda rng: 1)
-    sim.run(cycles=300)  # warm-up, untimed
+    sim.run(cycles=warmup_cycles)  # untimed
     hops_per_cycle = max(rate * k * k * (2 * k / 3 + 1), 1.0)
     cycles = max(200, int(flit_hops_target / hops_per_cycle))
     hops0, wall0, cpu0 = net.flit_hops, time.perf_counter(), time.process_time()

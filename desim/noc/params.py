@@ -31,6 +31,7 @@ class RouterParams:
         Terminal channels: network interface to router, and router to network interface.
     input_speedup, output_speedup : int
         Flits per cycle an input port may send into / an output port may take from the crossbar.
+        Only 1 (a plain crossbar, BookSim's default) is modelled; other values are rejected.
     wait_for_tail_credit : bool
         Whether an output VC is reallocated only after the credit of its tail flit has returned.
     flit_width_bits : int
@@ -72,14 +73,17 @@ class RouterParams:
             "st_delay_cycles",
             "injection_latency_cycles",
             "ejection_latency_cycles",
-            "input_speedup",
-            "output_speedup",
             "flit_width_bits",
         ):
             value = getattr(self, name)
             require(
                 isinstance(value, int) and value >= 1,
                 f"router.{name} must be an integer >= 1, got {value!r}",
+            )
+        for name in ("input_speedup", "output_speedup"):
+            value = getattr(self, name)
+            require(
+                value == 1, f"router.{name}: only 1 is modelled (a plain crossbar), got {value!r}"
             )
         for name in ("routing_delay_cycles", "credit_delay_cycles"):
             value = getattr(self, name)

@@ -57,3 +57,13 @@ def test_cli_detail_prints_links_and_routers(capsys) -> None:
                    "--sample-period", "200", "--json", "--detail"])
     data = json.loads(capsys.readouterr().out)
     assert status == 0 and len(data["links"]) == 8 and len(data["routers"]) == 4
+
+
+def test_unmodelled_speedups_are_rejected_not_ignored() -> None:
+    from desim.kernel.errors import ConfigError
+    from desim.noc import router_params
+
+    with pytest.raises(ConfigError, match="input_speedup: only 1 is modelled"):
+        router_params("booksim", input_speedup=2)
+    with pytest.raises(ConfigError, match="output_speedup: only 1 is modelled"):
+        router_params("booksim", output_speedup=2)

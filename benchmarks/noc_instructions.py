@@ -1,0 +1,83 @@
+"""Machine instructions per flit-hop, counted by valgrind's callgrind: a noise-free cost measure.
+
+Wall-clock speed on a shared 2-core machine varies by +-25 % from run to run; instruction counts do
+not. Each case runs ``noc_speed.run_case`` twice under callgrind with two run lengths; the
+difference of the instruction totals over the difference of the flit-hops is the cost of one
+flit-hop in steady state (start-up, imports and warm-up cancel out). A work-proportional simulator
+keeps it flat as the mesh grows.
+
+Run (slow: valgrind runs Python about 50x slower; needs ``apt-get install valgrind``)::
+
+    python benchmarks/noc_instructions.py            # 4x4, 8x8, 16x16 at 0.1
+    python benchmarks/noc_instructions.py --k 32     # one size
+
+Results go to ``benchmarks/results/noc_instructions.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).parent
+RESULTS = HERE / "results"
+CASE = (
+    "import sys; sys.path.insert(0, {here!r}); from noc_speed import run_case; "
+    "print('HOPS', run_case({k}, {rate}, flit_hops_target={hops}, warmup_cycles={warmup})"
+    "['flit_hops'])"
+)
+
+
+def count(k: int, rate: float, hops: int, warmup: int) -> tuple[int, int]:
+    """(flit-hops timed, instructions of the whole process) of one callgrind run."""
+    code = CASE.format(here=str(HERE), k=k, rate=rate, hops=hops, warmup=warmup)
+    with tempfile.NamedTemporaryFile() as out:
+        done = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={out.name}",
+                sys.executable,
+                "-c",
+                code,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    instructions = int(re.search(r"Collected : (\d+)", done.stderr).group(1))
+    flit_hops = int(re.search(r"HOPS (\d+)", done.stdout).group(1))
+    return flit_hops, instructions
+
+
+def per_flit_hop(k: int, rate: float = 0.1, hops: int = 40_000) -> dict:
+    """Instructions per flit-hop of a k x k mesh at ``rate``, by difference of two runs."""
+    warmup = 300 if k <= 16 else 100
+    (h1, i1), (h2, i2) = count(k, rate, hops, warmup), count(k, rate, 3 * hops, warmup)
+    return {
+        "mesh": f"{k}x{k}",
+        "rate": rate,
+        "instructions_per_flit_hop": round((i2 - i1) / (h2 - h1)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--k", type=int, action="append", help="mesh radix (repeatable)")
+    args = parser.parse_args()
+    rows = [per_flit_hop(k) for k in args.k or (4, 8, 16)]
+    lines = ["| mesh | rate | instructions per flit-hop |", "|---|---|---|"]
+    lines += [f"| {r['mesh']} | {r['rate']} | {r['instructions_per_flit_hop']:,} |" for r in rows]
+    print("\n".join(lines))
+    RESULTS.mkdir(exist_ok=True)
+    target = RESULTS / "noc_instructions.md"
+    previous = target.read_text() if target.exists() else "Counted by valgrind --tool=callgrind\n\n"
+    target.write_text(previous + "\n".join(lines[2:] if "| mesh |" in previous else lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
