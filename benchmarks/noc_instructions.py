@@ -27,14 +27,13 @@ HERE = Path(__file__).parent
 RESULTS = HERE / "results"
 CASE = (
     "import sys; sys.path.insert(0, {here!r}); from noc_speed import run_case; "
-    "print('HOPS', run_case({k}, {rate}, flit_hops_target={hops}, warmup_cycles={warmup})"
-    "['flit_hops'])"
+    "print('HOPS', run_case({k}, {rate}, cycles={cycles}, warmup_cycles={warmup})['flit_hops'])"
 )
 
 
-def count(k: int, rate: float, hops: int, warmup: int) -> tuple[int, int]:
+def count(k: int, rate: float, cycles: int, warmup: int) -> tuple[int, int]:
     """(flit-hops timed, instructions of the whole process) of one callgrind run."""
-    code = CASE.format(here=str(HERE), k=k, rate=rate, hops=hops, warmup=warmup)
+    code = CASE.format(here=str(HERE), k=k, rate=rate, cycles=cycles, warmup=warmup)
     with tempfile.NamedTemporaryFile() as out:
         done = subprocess.run(
             [
@@ -55,9 +54,11 @@ def count(k: int, rate: float, hops: int, warmup: int) -> tuple[int, int]:
 
 
 def per_flit_hop(k: int, rate: float = 0.1, hops: int = 40_000) -> dict:
-    """Instructions per flit-hop of a k x k mesh at ``rate``, by difference of two runs."""
+    """Instructions per flit-hop of a k x k mesh at ``rate``, by difference of two runs of
+    about ``hops`` and ``3 * hops`` flit-hops."""
     warmup = 300 if k <= 16 else 100
-    (h1, i1), (h2, i2) = count(k, rate, hops, warmup), count(k, rate, 3 * hops, warmup)
+    cycles = max(10, int(hops / (rate * k * k * (2 * k / 3 + 1))))
+    (h1, i1), (h2, i2) = count(k, rate, cycles, warmup), count(k, rate, 3 * cycles, warmup)
     return {
         "mesh": f"{k}x{k}",
         "rate": rate,
@@ -69,10 +70,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--k", type=int, action="append", help="mesh radix (repeatable)")
     args = parser.parse_args()
-    rows = [per_flit_hop(k) for k in args.k or (4, 8, 16)]
     lines = ["| mesh | rate | instructions per flit-hop |", "|---|---|---|"]
-    lines += [f"| {r['mesh']} | {r['rate']} | {r['instructions_per_flit_hop']:,} |" for r in rows]
-    print("\n".join(lines))
+    for k in args.k or (4, 8, 16):
+        row = per_flit_hop(k)
+        lines.append(f"| {row['mesh']} | {row['rate']} | {row['instructions_per_flit_hop']:,} |")
+        print(lines[-1], flush=True)
     RESULTS.mkdir(exist_ok=True)
     target = RESULTS / "noc_instructions.md"
     previous = target.read_text() if target.exists() else "Counted by valgrind --tool=callgrind\n\n"

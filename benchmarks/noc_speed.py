@@ -41,15 +41,21 @@ def near_saturation(k: int) -> float:
 
 
 def run_case(
-    k: int, rate: float, flit_hops_target: int = 300_000, seed: int = 1, warmup_cycles: int = 300
+    k: int,
+    rate: float,
+    flit_hops_target: int = 300_000,
+    seed: int = 1,
+    warmup_cycles: int = 300,
+    cycles: int | None = None,
 ) -> dict:
-    """Time the simulation loop of one case; return a flat record."""
+    """Time the simulation loop of one case (``cycles``, or enough cycles for about
+    ``flit_hops_target`` flit-hops); return a flat record."""
     sim = Simulator(seed=seed)
     net = Network(sim, mesh(k, k), "xy", router_params("booksim"))
     attach_sources(net, uniform(net.terminals), lambda: bernoulli(rate), lambda rng: 1)
     sim.run(cycles=warmup_cycles)  # untimed
     hops_per_cycle = max(rate * k * k * (2 * k / 3 + 1), 1.0)
-    cycles = max(200, int(flit_hops_target / hops_per_cycle))
+    cycles = cycles or max(200, int(flit_hops_target / hops_per_cycle))
     hops0, wall0, cpu0 = net.flit_hops, time.perf_counter(), time.process_time()
     sim.run(cycles=cycles)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
