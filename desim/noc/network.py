@@ -21,9 +21,10 @@ import networkx as nx
 import numpy as np
 import simpy
 
-from desim.kernel.errors import ConfigError, DeadlockError, InvariantError
+from desim.kernel.errors import ConfigError
 from desim.kernel.module import Module
 from desim.kernel.simulator import Simulator
+from desim.noc import invariants
 from desim.noc.flit import Flit, Packet
 from desim.noc.interface import NetworkInterface
 from desim.noc.multicast import SCHEMES
@@ -98,38 +99,12 @@ class Network(Module):
         self.deadlock_cycles = deadlock_cycles
         self.ctx = RoutingContext.from_graph(self.graph, params.vcs, self.rng)
         self.routing_name = getattr(routing, "__name__", str(routing))
-        route = resolve_routing(routing, self.ctx)
-        arbiter = ARBITER.get(params.arbiter)
-        vc_allocator = ALLOCATOR.get(params.vc_allocator)
-        sw_allocator = ALLOCATOR.get(params.sw_allocator)
-        select = SELECTION.get(params.selection)
         self.counters = NetworkCounters()
         self.routers: list[Router] = []
         self.interfaces: list[NetworkInterface] = []
         self.terminal_router: list[int] = []
         self.ejection_port: list[int] = []
-        for rid in range(self.graph.number_of_nodes()):
-            net_ports = len(self.ctx.neighbors[rid])
-            terminals = int(self.graph.nodes[rid]["terminals"])
-            self.routers.append(
-                Router(
-                    rid,
-                    self,
-                    net_ports,
-                    terminals,
-                    params,
-                    route,
-                    arbiter,
-                    select,
-                    vc_allocator,
-                    sw_allocator,
-                )
-            )
-            for local in range(terminals):
-                tid = len(self.interfaces)
-                self.interfaces.append(NetworkInterface(tid, self, rid, net_ports + local))
-                self.terminal_router.append(rid)
-                self.ejection_port.append(net_ports + local)
+        self._build(resolve_routing(routing, self.ctx))
         self._wire()
         # U-mesh's dimension-ordered chain: terminals by their router's coordinates, x first
         self.chain_key = [
@@ -152,6 +127,26 @@ class Network(Module):
         self._process = self.process(self._engine())
 
     # ------------------------------------------------------------------ elaboration
+    def _build(self, route: Any) -> None:
+        """One router per graph node with its injected parts, one interface per terminal."""
+        p = self.params
+        parts = (
+            route,
+            ARBITER.get(p.arbiter),
+            SELECTION.get(p.selection),
+            ALLOCATOR.get(p.vc_allocator),
+            ALLOCATOR.get(p.sw_allocator),
+        )
+        for rid in range(self.graph.number_of_nodes()):
+            net_ports = len(self.ctx.neighbors[rid])
+            terminals = int(self.graph.nodes[rid]["terminals"])
+            self.routers.append(Router(rid, self, net_ports, terminals, p, *parts))
+            for local in range(terminals):
+                tid = len(self.interfaces)
+                self.interfaces.append(NetworkInterface(tid, self, rid, net_ports + local))
+                self.terminal_router.append(rid)
+                self.ejection_port.append(net_ports + local)
+
     def _wire(self) -> None:
         """Record, for every router port, the far end of its link and the link's latency."""
         p = self.params
@@ -342,64 +337,17 @@ class Network(Module):
         return dropped
 
     # ------------------------------------------------------------------ checks
-    def _far_end(self, router: Router, ov: int) -> tuple[int, int, int] | None:
-        """The downstream input VC ``(router, port, vc)`` behind output VC ``ov``."""
-        port, vc = divmod(ov, self.params.vcs)
-        if port >= router.net_ports:
-            return None
-        far = self.ctx.neighbors[router.rid][port]
-        return far, self.ctx.port_to[far][router.rid], vc
-
     def wait_for_graph(self) -> nx.DiGraph:
-        """Input VCs ``(router, port, vc)`` holding flits, each pointing at the downstream input
-        VCs it waits on (for a credit, or for one of its candidate VCs to be released)."""
-        graph = nx.DiGraph()
-        for router in self.routers:
-            for in_port, vc, reason, ov in router.waits():
-                here = (router.rid, in_port, vc)
-                graph.add_node(here, reason=reason)
-                if ov is not None:
-                    wanted = [ov]
-                else:
-                    candidates = router.va_wait.get(in_port * self.params.vcs + vc, (0, []))[1]
-                    wanted = [
-                        c.port * self.params.vcs + v
-                        for c in candidates
-                        for v in range(c.vc_first, c.vc_last + 1)
-                    ]
-                for target in filter(None, (self._far_end(router, o) for o in wanted)):
-                    graph.add_edge(here, target)
-        return graph
+        """Input VCs holding flits and the downstream input VCs each waits on (see
+        `desim.noc.invariants.wait_for_graph`)."""
+        return invariants.wait_for_graph(self)
 
     def _report_deadlock(self, cycle: int) -> None:
-        graph = self.wait_for_graph()
-        try:
-            nodes = [u for u, _ in nx.find_cycle(graph)]
-            summary = "cyclic wait"
-        except nx.NetworkXNoCycle:
-            nodes = list(graph.nodes)
-            summary = "blocked, no cyclic wait found"
-        waits = [
-            f"{self.routers[r].path} in port {p} vc {v} waits for a "
-            f"{graph.nodes[(r, p, v)].get('reason', 'credit')}"
-            for r, p, v in nodes
-        ]
-        raise DeadlockError(cycle, waits, summary)
+        raise invariants.deadlock_error(self, cycle)
 
     def check_conservation(self) -> None:
         """Raise `InvariantError` unless every injected flit was ejected and credits balance."""
-        c = self.counters
-        if c.flits_injected != c.flits_ejected or c.flits_in_network != 0:
-            raise InvariantError(f"{c.flits_injected} flits injected but {c.flits_ejected} ejected")
-        depth = self.params.vc_buffer_flits
-        for router in self.routers:
-            net_vcs = router.net_ports * self.params.vcs
-            bad = [ov for ov in range(net_vcs) if router.credits[ov] != depth]
-            if bad or router.buffered_flits():
-                raise InvariantError(f"{router.path}: credits unbalanced at output VCs {bad}")
-        for ni in self.interfaces:
-            if ni.credits != [depth] * self.params.vcs or ni.arrived:
-                raise InvariantError(f"{ni.path}: credits {ni.credits} or partial packets left")
+        invariants.check_conservation(self)
 
     def sent_per_port(self) -> list[list[int]]:
         """Flits sent so far through every port of every router (a snapshot)."""
