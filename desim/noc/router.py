@@ -269,11 +269,12 @@ class Router(Module):
         requests: dict[int, list[int]] = {}
         for in_port, out_port in chosen:
             requests.setdefault(out_port, []).append(in_port)
-        age_of_vc = self._age(now)
         oldest: dict[int, int] = {}  # per input port, its oldest bidding packet
-        for (in_port, _), iv in chosen.items():
-            oldest[in_port] = max(oldest.get(in_port, 0), age_of_vc(iv))
-        pairs = self.sw_allocator(requests, self.sa_out_arb, self.sa_in_arb, oldest.__getitem__)
+        if self.ages_matter:  # only age-based arbiters read it: skip the work otherwise
+            age_of_vc = self._age(now)
+            for (in_port, _), iv in chosen.items():
+                oldest[in_port] = max(oldest.get(in_port, 0), age_of_vc(iv))
+        pairs = self.sw_allocator(requests, self.sa_out_arb, self.sa_in_arb, oldest.get)
         awake = pending or len(pairs) < len(bids)  # a bid lost: it retries next cycle
         for in_port, out_port in pairs:
             awake = self._traverse(chosen[in_port, out_port], now) or awake

@@ -13,7 +13,13 @@ References
 from __future__ import annotations
 
 from desim.noc.flit import Packet
-from desim.noc.routing.base import Candidate, RouteFunction, RoutingContext, routing_policy
+from desim.noc.routing.base import (
+    Candidate,
+    RouteFunction,
+    RoutingContext,
+    by_destination,
+    routing_policy,
+)
 from desim.noc.routing.grid import GRIDS, Grid, require_vcs, split_vcs
 
 __all__ = ["min_adaptive", "valiant"]
@@ -52,16 +58,9 @@ def min_adaptive(ctx: RoutingContext) -> RouteFunction:
     grid = Grid(ctx)
     escapes = 2 if grid.wrap else 1
     require_vcs(ctx, escapes + 1, "min_adaptive", f"{escapes} escape + 1 adaptive")
-    routers = len(ctx.neighbors)
-    table: dict[int, list[Candidate]] = {}
-
-    def route(router: int, in_port: int, packet: Packet) -> list[Candidate]:
-        key = router * routers + packet.dest_router
-        hit = table.get(key)
-        if hit is None:
-            hit = table[key] = _escape_candidates(grid, ctx.vcs, router, packet.dest_router)
-        return hit
-
+    route = by_destination(
+        ctx, lambda router, dest: _escape_candidates(grid, ctx.vcs, router, dest)
+    )
     route.escape_vcs = frozenset(range(escapes))  # type: ignore[attr-defined]
     return route
 

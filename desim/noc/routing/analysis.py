@@ -177,8 +177,12 @@ def _expand(ctx: RoutingContext, route: RouteFunction, state: WalkState) -> list
                 f"0..{len(ports) - 1} (network ports), VCs 0..{ctx.vcs - 1} with first <= last"
             )
         nxt = ports[cand.port]
-        after = None if nxt == state.dest else WalkState(
-            state.source, state.dest, nxt, ctx.port_to[nxt][state.router], packet.route_state
+        after = (
+            None
+            if nxt == state.dest
+            else WalkState(
+                state.source, state.dest, nxt, ctx.port_to[nxt][state.router], packet.route_state
+            )
         )
         steps.append((cand, after))
     return steps

@@ -33,6 +33,7 @@ __all__ = [
     "UnsupportedTopologyError",
     "routing_policy",
     "resolve_routing",
+    "by_destination",
 ]
 
 
@@ -116,6 +117,25 @@ class RoutingContext:
     def all_vcs(self, port: int) -> Candidate:
         """A candidate allowing every VC on ``port``."""
         return Candidate(port, 0, self.vcs - 1)
+
+
+def by_destination(
+    ctx: RoutingContext, candidates: Callable[[int, int], list[Candidate]]
+) -> RouteFunction:
+    """A route function for a policy whose answer depends on (router, destination router) only:
+    ``candidates(router, dest)`` is computed once per pair and then read from a table (the
+    route call is on the simulator's per-flit path)."""
+    routers = len(ctx.neighbors)
+    table: dict[int, list[Candidate]] = {}
+
+    def route(router: int, in_port: int, packet: Packet) -> list[Candidate]:
+        key = router * routers + packet.dest_router
+        hit = table.get(key)
+        if hit is None:
+            hit = table[key] = candidates(router, packet.dest_router)
+        return hit
+
+    return route
 
 
 def routing_policy(

@@ -14,8 +14,13 @@ References
 
 from __future__ import annotations
 
-from desim.noc.flit import Packet
-from desim.noc.routing.base import Candidate, RouteFunction, RoutingContext, routing_policy
+from desim.noc.routing.base import (
+    Candidate,
+    RouteFunction,
+    RoutingContext,
+    by_destination,
+    routing_policy,
+)
 from desim.noc.routing.grid import GRIDS, Grid, require_vcs, split_vcs
 
 __all__ = ["xy", "yx"]
@@ -26,18 +31,12 @@ def _dimension_order(ctx: RoutingContext, order: tuple[int, int], name: str) -> 
     if grid.wrap:
         require_vcs(ctx, 2, name, "two dateline classes")
     classes = split_vcs(ctx.vcs, 2) if grid.wrap else [(0, ctx.vcs - 1)] * 2
-    routers = len(ctx.neighbors)
-    table: dict[int, list[Candidate]] = {}
 
-    def route(router: int, in_port: int, packet: Packet) -> list[Candidate]:
-        key = router * routers + packet.dest_router
-        hit = table.get(key)
-        if hit is None:
-            port, cls = grid.dor_hop(router, packet.dest_router, order)
-            hit = table[key] = [Candidate(port, *classes[cls])]
-        return hit
+    def candidates(router: int, dest: int) -> list[Candidate]:
+        port, cls = grid.dor_hop(router, dest, order)
+        return [Candidate(port, *classes[cls])]
 
-    return route
+    return by_destination(ctx, candidates)
 
 
 @routing_policy("xy", topologies=GRIDS, minimal=True, deadlock_free=True)

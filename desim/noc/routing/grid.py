@@ -19,7 +19,15 @@ from __future__ import annotations
 from desim.noc.routing.base import RoutingContext, UnsupportedTopologyError
 
 __all__ = [
-    "EAST", "WEST", "NORTH", "SOUTH", "GRIDS", "MESHES", "Grid", "require_vcs", "split_vcs",
+    "EAST",
+    "WEST",
+    "NORTH",
+    "SOUTH",
+    "GRIDS",
+    "MESHES",
+    "Grid",
+    "require_vcs",
+    "split_vcs",
 ]
 
 EAST, WEST, NORTH, SOUTH = 0, 1, 2, 3
