@@ -35,23 +35,46 @@ from desim.noc import NocConfig, NocResult, simulate
 from desim.noc.sweep import Sweep, sweep_injection
 
 HERE = Path(__file__).resolve().parent
-CONFIG = NocConfig(topology="mesh", topology_args={"rows": 8, "cols": 8}, routing="xy",
-                   traffic="uniform", packet_size=1, router="booksim",
-                   router_args={"vcs": 4, "vc_buffer_flits": 8}, seed=1)
+CONFIG = NocConfig(
+    topology="mesh",
+    topology_args={"rows": 8, "cols": 8},
+    routing="xy",
+    traffic="uniform",
+    packet_size=1,
+    router="booksim",
+    router_args={"vcs": 4, "vc_buffer_flits": 8},
+    seed=1,
+)
 ZERO_LOAD_RATE = 0.001
 ZERO_LOAD_PERIOD_CYCLES = 50_000  # ~3,200 packets per period at 0.001: a tight zero-load mean
 TOLERANCE = {"zero_load": 0.03, "latency": 0.10, "saturation": 0.05}
 LATENCY_CHECKED_UP_TO = 0.35
-FIELDS = ("point_type", "offered_rate", "metric", "booksim", "desim", "rel_error", "tolerance",
-          "within")
+FIELDS = (
+    "point_type",
+    "offered_rate",
+    "metric",
+    "booksim",
+    "desim",
+    "rel_error",
+    "tolerance",
+    "within",
+)
 POINT_TYPES = ("zero_load", "grid", "bisect")
-METRICS = {"saturated": "saturated", "packet_latency": "avg_packet_latency",
-           "network_latency": "avg_network_latency",
-           "accepted_rate": "accepted_rate", "accepted_rate_min": "accepted_rate_min",
-           "hops": "avg_hops"}
-BOOKSIM_COLUMNS = {"packet_latency": "packet_latency_avg", "network_latency": "network_latency_avg",
-                   "accepted_rate": "accepted_flit_rate_avg",
-                   "accepted_rate_min": "accepted_flit_rate_min", "hops": "hops_avg"}
+METRICS = {
+    "saturated": "saturated",
+    "packet_latency": "avg_packet_latency",
+    "network_latency": "avg_network_latency",
+    "accepted_rate": "accepted_rate",
+    "accepted_rate_min": "accepted_rate_min",
+    "hops": "avg_hops",
+}
+BOOKSIM_COLUMNS = {
+    "packet_latency": "packet_latency_avg",
+    "network_latency": "network_latency_avg",
+    "accepted_rate": "accepted_flit_rate_avg",
+    "accepted_rate_min": "accepted_flit_rate_min",
+    "hops": "hops_avg",
+}
 
 
 @dataclass
@@ -77,8 +100,10 @@ def _key(point_type: str, rate: float) -> tuple[str, float]:
 def _booksim_point(row: dict[str, str]) -> dict[str, float | None]:
     """One row of BookSim's own CSV (past saturation, the throughput-mode accepted rates)."""
     saturated = row["status"] != "stable"
-    point = {m: None if saturated and m.endswith("latency") else _number(row[c])
-             for m, c in BOOKSIM_COLUMNS.items()}
+    point = {
+        m: None if saturated and m.endswith("latency") else _number(row[c])
+        for m, c in BOOKSIM_COLUMNS.items()
+    }
     for metric in ("accepted_rate", "accepted_rate_min"):
         if point[metric] is None:
             point[metric] = _number(row["tput_mode_" + BOOKSIM_COLUMNS[metric]])
@@ -97,8 +122,11 @@ def load_reference(path: Path) -> Reference:
             if row["metric"] != "saturation_rate" and row["point_type"] in POINT_TYPES:
                 key = _key(row["point_type"], float(row["offered_rate"]))
                 points.setdefault(key, {})[row["metric"]] = _number(row["booksim"])
-        ran = {key: point for key, point in points.items()
-               if any(v is not None for v in point.values())}
+        ran = {
+            key: point
+            for key, point in points.items()
+            if any(v is not None for v in point.values())
+        }
         return Reference(ran, saturation[0])
     for row in rows:
         if row["point_type"] in POINT_TYPES:
@@ -110,8 +138,9 @@ def load_reference(path: Path) -> Reference:
 
 def run_desim(rates: Sequence[float], tolerance: float, progress: bool) -> tuple[NocResult, Sweep]:
     """desim's zero-load point and its latency-load curve (saturation bisected)."""
-    zero = simulate(replace(CONFIG, injection_rate=ZERO_LOAD_RATE,
-                            sample_period_cycles=ZERO_LOAD_PERIOD_CYCLES))
+    zero = simulate(
+        replace(CONFIG, injection_rate=ZERO_LOAD_RATE, sample_period_cycles=ZERO_LOAD_PERIOD_CYCLES)
+    )
     return zero, sweep_injection(CONFIG, rates, tolerance=tolerance, progress=progress)
 
 
@@ -123,13 +152,27 @@ def _tolerance(point_type: str, rate: float, metric: str) -> float | None:
     return TOLERANCE["latency"] if rate <= LATENCY_CHECKED_UP_TO + 1e-9 else None
 
 
-def _row(point_type: str, rate: float | None, metric: str, booksim: float | None,
-         desim: float | None, tolerance: float | None) -> dict[str, object]:
+def _row(
+    point_type: str,
+    rate: float | None,
+    metric: str,
+    booksim: float | None,
+    desim: float | None,
+    tolerance: float | None,
+) -> dict[str, object]:
     known = booksim is not None and desim is not None and math.isfinite(desim)
     error = (desim - booksim) / booksim if known and booksim else None
     within = None if tolerance is None or error is None else abs(error) <= tolerance
-    return dict(point_type=point_type, offered_rate=rate, metric=metric, booksim=booksim,
-                desim=desim, rel_error=error, tolerance=tolerance, within=within)
+    return dict(
+        point_type=point_type,
+        offered_rate=rate,
+        metric=metric,
+        booksim=booksim,
+        desim=desim,
+        rel_error=error,
+        tolerance=tolerance,
+        within=within,
+    )
 
 
 def _value(result: NocResult | None, metric: str) -> float | None:
@@ -148,15 +191,31 @@ def compare(reference: Reference, zero: NocResult, curve: Sweep) -> list[dict[st
     for key in sorted(set(reference.points) | set(ours), key=lambda k: (k[1], k[0])):
         theirs = reference.points.get(key, {})
         for metric in METRICS:
-            rows.append(_row(*key, metric, theirs.get(metric), _value(ours.get(key), metric),
-                             _tolerance(*key, metric)))
-    rows.append(_row("saturation", None, "saturation_rate", reference.saturation_rate,
-                     curve.saturation_rate, TOLERANCE["saturation"]))
+            rows.append(
+                _row(
+                    *key,
+                    metric,
+                    theirs.get(metric),
+                    _value(ours.get(key), metric),
+                    _tolerance(*key, metric),
+                )
+            )
+    rows.append(
+        _row(
+            "saturation",
+            None,
+            "saturation_rate",
+            reference.saturation_rate,
+            curve.saturation_rate,
+            TOLERANCE["saturation"],
+        )
+    )
     return rows
 
 
 def write_csv(rows: list[dict[str, object]], path: Path) -> None:
     """The comparison as CSV (floats to 6 significant digits; blank where a value is missing)."""
+
     def cell(value: object) -> object:
         return "" if value is None else (f"{value:.6g}" if isinstance(value, float) else value)
 
@@ -173,8 +232,9 @@ def plot(rows: list[dict[str, object]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    latency = [r for r in rows
-               if r["metric"] == "packet_latency" and r["point_type"] != "zero_load"]
+    latency = [
+        r for r in rows if r["metric"] == "packet_latency" and r["point_type"] != "zero_load"
+    ]
     saturation = next(r for r in rows if r["metric"] == "saturation_rate")
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for who, style in (("booksim", "o-"), ("desim", "x--")):
@@ -182,8 +242,12 @@ def plot(rows: list[dict[str, object]], path: Path) -> None:
         label = f"{who} (saturation {saturation[who]:.3f})"
         ax.plot(*zip(*points, strict=True), style, label=label)
         ax.axvline(saturation[who], color=ax.lines[-1].get_color(), linestyle=":", linewidth=1)
-    ax.set(xlabel="offered load (flits/node/cycle)", ylabel="average packet latency (cycles)",
-           title="8x8 mesh, XY, uniform, 1-flit packets, 4 VCs x 8 flits", ylim=(0, 100))
+    ax.set(
+        xlabel="offered load (flits/node/cycle)",
+        ylabel="average packet latency (cycles)",
+        title="8x8 mesh, XY, uniform, 1-flit packets, 4 VCs x 8 flits",
+        ylim=(0, 100),
+    )
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -194,25 +258,37 @@ def plot(rows: list[dict[str, object]], path: Path) -> None:
 def verdict(rows: list[dict[str, object]]) -> tuple[str, bool]:
     """The checked rows as a text table, and whether all are within tolerance."""
     checked = [r for r in rows if r["tolerance"] is not None]
-    lines = [f"{'point':>10} {'load':>7} {'metric':>16} {'BookSim':>9} {'desim':>9} {'error':>8} "
-             f"{'tol':>5}  ok"]
+    lines = [
+        f"{'point':>10} {'load':>7} {'metric':>16} {'BookSim':>9} {'desim':>9} {'error':>8} "
+        f"{'tol':>5}  ok"
+    ]
     for r in checked:
         load = "" if r["offered_rate"] is None else f"{r['offered_rate']:.4g}"
         error = "-" if r["rel_error"] is None else f"{r['rel_error']:+.2%}"
         desim = "-" if r["desim"] is None else f"{r['desim']:.4g}"
         ok = "yes" if r["within"] else "NO"
-        lines.append(f"{r['point_type']:>10} {load:>7} {r['metric']:>16} {r['booksim']:>9.4g} "
-                     f"{desim:>9} {error:>8} {r['tolerance']:>5.0%}  {ok}")
+        lines.append(
+            f"{r['point_type']:>10} {load:>7} {r['metric']:>16} {r['booksim']:>9.4g} "
+            f"{desim:>9} {error:>8} {r['tolerance']:>5.0%}  {ok}"
+        )
     return "\n".join(lines), all(r["within"] for r in checked)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reference", type=Path, default=HERE / "booksim_comparison.csv",
-                        help="BookSim's curve CSV, or an earlier comparison CSV")
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=HERE / "booksim_comparison.csv",
+        help="BookSim's curve CSV, or an earlier comparison CSV",
+    )
     parser.add_argument("--out-dir", type=Path, default=HERE)
-    parser.add_argument("--tolerance", type=float, default=0.005,
-                        help="saturation bisection tolerance (flits/node/cycle)")
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.005,
+        help="saturation bisection tolerance (flits/node/cycle)",
+    )
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args(argv)
     reference = load_reference(args.reference)

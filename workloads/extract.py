@@ -38,11 +38,22 @@ def _record(name: str, module: Any, x: Any, y: Any, activation: str) -> LayerRec
     import torch.nn as nn
 
     bias = None if module.bias is None else _numpy(module.bias)
-    common = dict(name=name, weight=_numpy(module.weight), bias=bias, input=_numpy(x),
-                  output=_numpy(y), activation=activation)
+    common = dict(
+        name=name,
+        weight=_numpy(module.weight),
+        bias=bias,
+        input=_numpy(x),
+        output=_numpy(y),
+        activation=activation,
+    )
     if isinstance(module, nn.Conv2d):
-        return LayerRecord(kind="conv", stride=_pair(module.stride), padding=_pair(module.padding),
-                           groups=int(module.groups), **common)
+        return LayerRecord(
+            kind="conv",
+            stride=_pair(module.stride),
+            padding=_pair(module.padding),
+            groups=int(module.groups),
+            **common,
+        )
     return LayerRecord(kind="linear", **common)
 
 
@@ -63,8 +74,9 @@ def _activation(node: Any, modules: dict[str, Any]) -> str:
     return "relu" if users and all(_is_relu(u, modules) for u in users) else "none"
 
 
-def _extract_fx(graph_module: Any, inputs: Any,
-                transform: InputTransform | None) -> list[LayerRecord]:
+def _extract_fx(
+    graph_module: Any, inputs: Any, transform: InputTransform | None
+) -> list[LayerRecord]:
     import torch.fx as fx
 
     from workloads.zoo.layers import is_layer
@@ -106,11 +118,18 @@ def _extract_hooks(model: Any, inputs: Any, transform: InputTransform | None) ->
         if not is_layer(module):
             continue
         if transform is not None:
-            handles.append(module.register_forward_pre_hook(
-                lambda m, args, name=name: (transform(name, args[0]),)))
-        handles.append(module.register_forward_hook(
-            lambda m, args, out, name=name: records.append(
-                _record(name, m, args[0], out, "unknown"))))
+            handles.append(
+                module.register_forward_pre_hook(
+                    lambda m, args, name=name: (transform(name, args[0]),)
+                )
+            )
+        handles.append(
+            module.register_forward_hook(
+                lambda m, args, out, name=name: records.append(
+                    _record(name, m, args[0], out, "unknown")
+                )
+            )
+        )
     try:
         model(inputs)
     finally:
@@ -119,8 +138,9 @@ def _extract_hooks(model: Any, inputs: Any, transform: InputTransform | None) ->
     return records
 
 
-def extract(model: Any, inputs: Any, *, method: str = "auto",
-            transform: InputTransform | None = None) -> list[LayerRecord]:
+def extract(
+    model: Any, inputs: Any, *, method: str = "auto", transform: InputTransform | None = None
+) -> list[LayerRecord]:
     """Run ``model`` on ``inputs`` and record every convolution and linear layer.
 
     Parameters

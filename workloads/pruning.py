@@ -41,8 +41,9 @@ def _top_mask(magnitudes: Any, keep: int) -> Any:
     return mask.view_as(magnitudes)
 
 
-def magnitude_masks(weights: Mapping[str, Any], density: float | Mapping[str, float],
-                    scope: Scope = "layer") -> dict[str, Any]:
+def magnitude_masks(
+    weights: Mapping[str, Any], density: float | Mapping[str, float], scope: Scope = "layer"
+) -> dict[str, Any]:
     """Masks keeping the largest ``|w|``.
 
     Parameters
@@ -60,14 +61,18 @@ def magnitude_masks(weights: Mapping[str, Any], density: float | Mapping[str, fl
     require(scope in ("layer", "global"), f"scope must be 'layer' or 'global', got {scope!r}")
     if scope == "layer":
         per_layer = density if isinstance(density, Mapping) else dict.fromkeys(weights, density)
-        return {name: _top_mask(w.detach().abs(), keep_count(w.numel(), per_layer[name]))
-                for name, w in weights.items()}
+        return {
+            name: _top_mask(w.detach().abs(), keep_count(w.numel(), per_layer[name]))
+            for name, w in weights.items()
+        }
     require(not isinstance(density, Mapping), "global pruning takes one density")
     flat = torch.cat([w.detach().abs().flatten() for w in weights.values()])
     mask = _top_mask(flat, keep_count(flat.numel(), float(density)))  # type: ignore[arg-type]
     sizes = [w.numel() for w in weights.values()]
-    return {name: part.view_as(w) for (name, w), part in
-            zip(weights.items(), mask.split(sizes), strict=True)}
+    return {
+        name: part.view_as(w)
+        for (name, w), part in zip(weights.items(), mask.split(sizes), strict=True)
+    }
 
 
 def apply_masks(weights: Mapping[str, Any], masks: Mapping[str, Any]) -> None:

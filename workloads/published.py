@@ -27,8 +27,9 @@ PUBLISHED, CHOSEN = "published", "chosen"
 _VGG = "Parashar et al. ISCA 2017 (SCNN), VGG-16 per-layer densities"
 _ALEX_W = "Han et al. ICLR 2016 (Deep Compression), AlexNet conv weight densities"
 _POOLED = "measured: a 3 x 3 max pool of the module input, whose density is calibrated"
-_CHOSE = ("chosen within the ranges SCNN reports (activations 0.30-0.50, "
-          "GoogLeNet weights 0.32-0.45)")
+_CHOSE = (
+    "chosen within the ranges SCNN reports (activations 0.30-0.50, GoogLeNet weights 0.32-0.45)"
+)
 
 
 @dataclass(frozen=True)
@@ -52,32 +53,54 @@ class LayerTarget:
 
 
 def _vgg16() -> dict[str, LayerTarget]:
-    names = ["1_1", "1_2", "2_1", "2_2", "3_1", "3_2", "3_3", "4_1", "4_2", "4_3", "5_1", "5_2",
-             "5_3"]
-    weights = [.57, .21, .33, .35, .53, .22, .41, .32, .26, .34, .35, .29, .36]
-    inputs = [1.0, .50, .89, .79, .81, .63, .69, .71, .50, .45, .39, .33, .32]
+    names = [
+        "1_1",
+        "1_2",
+        "2_1",
+        "2_2",
+        "3_1",
+        "3_2",
+        "3_3",
+        "4_1",
+        "4_2",
+        "4_3",
+        "5_1",
+        "5_2",
+        "5_3",
+    ]
+    weights = [0.57, 0.21, 0.33, 0.35, 0.53, 0.22, 0.41, 0.32, 0.26, 0.34, 0.35, 0.29, 0.36]
+    inputs = [1.0, 0.50, 0.89, 0.79, 0.81, 0.63, 0.69, 0.71, 0.50, 0.45, 0.39, 0.33, 0.32]
     source = f"{PUBLISHED}: {_VGG}"
-    return {f"features.conv{n}": LayerTarget(w, a, source, source)
-            for n, w, a in zip(names, weights, inputs, strict=True)}
+    return {
+        f"features.conv{n}": LayerTarget(w, a, source, source)
+        for n, w, a in zip(names, weights, inputs, strict=True)
+    }
 
 
 def _alexnet() -> dict[str, LayerTarget]:
-    weights = {"conv1": .84, "conv2": .38, "conv3": .35, "conv4": .37, "conv5": .37}
-    inputs = {"conv1": 1.0, "conv2": .50, "conv3": .45, "conv4": .40, "conv5": .35}
-    return {f"features.{n}": LayerTarget(weights[n], inputs[n], f"{PUBLISHED}: {_ALEX_W}",
-                                         PUBLISHED + ": input image" if n == "conv1"
-                                         else f"{CHOSEN}: {_CHOSE}")
-            for n in weights}
+    weights = {"conv1": 0.84, "conv2": 0.38, "conv3": 0.35, "conv4": 0.37, "conv5": 0.37}
+    inputs = {"conv1": 1.0, "conv2": 0.50, "conv3": 0.45, "conv4": 0.40, "conv5": 0.35}
+    return {
+        f"features.{n}": LayerTarget(
+            weights[n],
+            inputs[n],
+            f"{PUBLISHED}: {_ALEX_W}",
+            PUBLISHED + ": input image" if n == "conv1" else f"{CHOSEN}: {_CHOSE}",
+        )
+        for n in weights
+    }
 
 
 def _googlenet() -> dict[str, LayerTarget]:
     chosen = f"{CHOSEN}: {_CHOSE}"
-    table = {"stem.conv1": LayerTarget(.45, 1.0, chosen, PUBLISHED + ": input image"),
-             "stem.conv2_reduce": LayerTarget(.45, .50, chosen, chosen),
-             "stem.conv2": LayerTarget(.45, .50, chosen, chosen)}
+    table = {
+        "stem.conv1": LayerTarget(0.45, 1.0, chosen, PUBLISHED + ": input image"),
+        "stem.conv2_reduce": LayerTarget(0.45, 0.50, chosen, chosen),
+        "stem.conv2": LayerTarget(0.45, 0.50, chosen, chosen),
+    }
     modules = list(INCEPTION_TABLE)
-    weights = np.linspace(.45, .32, len(modules)).round(3)
-    inputs = np.linspace(.50, .30, len(modules)).round(3)
+    weights = np.linspace(0.45, 0.32, len(modules)).round(3)
+    inputs = np.linspace(0.50, 0.30, len(modules)).round(3)
     for name, w, a in zip(modules, weights, inputs, strict=True):
         for conv in ("b1", "b2_reduce", "b2", "b3_reduce", "b3"):
             table[f"inceptions.{name}.{conv}"] = LayerTarget(float(w), float(a), chosen, chosen)
@@ -86,8 +109,14 @@ def _googlenet() -> dict[str, LayerTarget]:
 
 
 # model name -> the table its layers use (tiny variants share their parent's layer names)
-TABLE_OF = {"vgg16": _vgg16, "tiny_vgg16": _vgg16, "alexnet": _alexnet, "tiny_alexnet": _alexnet,
-            "googlenet": _googlenet, "tiny_googlenet": _googlenet}
+TABLE_OF = {
+    "vgg16": _vgg16,
+    "tiny_vgg16": _vgg16,
+    "alexnet": _alexnet,
+    "tiny_alexnet": _alexnet,
+    "googlenet": _googlenet,
+    "tiny_googlenet": _googlenet,
+}
 
 
 def targets(model: str) -> dict[str, LayerTarget]:
@@ -101,5 +130,7 @@ def targets(model: str) -> dict[str, LayerTarget]:
     try:
         return TABLE_OF[model]()
     except KeyError:
-        raise ConfigError(f"no published densities for model {model!r}; calibrated models: "
-                          f"{', '.join(sorted(TABLE_OF))}") from None
+        raise ConfigError(
+            f"no published densities for model {model!r}; calibrated models: "
+            f"{', '.join(sorted(TABLE_OF))}"
+        ) from None

@@ -21,8 +21,7 @@ def scnn_weight_view(record: LayerRecord) -> np.ndarray:
     return np.swapaxes(record.weight, 0, 1)
 
 
-def _sizes(array: np.ndarray, scnn: np.ndarray, block_ndim: int,
-           value_bits: int) -> dict[str, int]:
+def _sizes(array: np.ndarray, scnn: np.ndarray, block_ndim: int, value_bits: int) -> dict[str, int]:
     sizes = {}
     for name in FORMAT.names():
         if name == ScnnCodec.name:

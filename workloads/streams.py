@@ -37,8 +37,16 @@ from desim.config import require
 from workloads.formats import ScnnCodec
 from workloads.formats.base import bits_for
 
-__all__ = ["FlitFormat", "StreamPacket", "Message", "planar_tiles", "row_owners",
-           "scnn_tile_stream", "sparsenn_stream", "packetise"]
+__all__ = [
+    "FlitFormat",
+    "StreamPacket",
+    "Message",
+    "planar_tiles",
+    "row_owners",
+    "scnn_tile_stream",
+    "sparsenn_stream",
+    "packetise",
+]
 
 
 @dataclass(frozen=True)
@@ -58,10 +66,14 @@ class FlitFormat:
 
     def __post_init__(self) -> None:
         require(self.flit_width_bits > 0, f"flit_width_bits must be > 0: {self.flit_width_bits}")
-        require(0 <= self.header_bits < self.flit_width_bits,
-                f"header_bits must be in [0, flit_width_bits), got {self.header_bits}")
-        require(self.max_packet_flits is None or self.max_packet_flits > 0,
-                f"max_packet_flits must be > 0, got {self.max_packet_flits}")
+        require(
+            0 <= self.header_bits < self.flit_width_bits,
+            f"header_bits must be in [0, flit_width_bits), got {self.header_bits}",
+        )
+        require(
+            self.max_packet_flits is None or self.max_packet_flits > 0,
+            f"max_packet_flits must be > 0, got {self.max_packet_flits}",
+        )
 
     def flits(self, size_bits: int) -> int:
         """Flits of a packet carrying ``size_bits`` of payload."""
@@ -105,16 +117,24 @@ class StreamPacket:
     parts: int = 1
 
 
-def packetise(message: Message, size_bits: int, source: int, destinations: tuple[int, ...],
-              flit_format: FlitFormat) -> list[StreamPacket]:
+def packetise(
+    message: Message,
+    size_bits: int,
+    source: int,
+    destinations: tuple[int, ...],
+    flit_format: FlitFormat,
+) -> list[StreamPacket]:
     """The packets of one message (split by ``flit_format.max_packet_flits``)."""
     sizes = flit_format.split(size_bits)
-    return [StreamPacket(source, destinations, size, message, part, len(sizes))
-            for part, size in enumerate(sizes)]
+    return [
+        StreamPacket(source, destinations, size, message, part, len(sizes))
+        for part, size in enumerate(sizes)
+    ]
 
 
-def planar_tiles(height: int, width: int, grid: tuple[int, int] = (8, 8)
-                 ) -> list[tuple[slice, slice]]:
+def planar_tiles(
+    height: int, width: int, grid: tuple[int, int] = (8, 8)
+) -> list[tuple[slice, slice]]:
     """Row-major planar tiles of an ``height x width`` plane on a ``rows x cols`` PE grid.
 
     Sides are split as evenly as possible (``numpy.array_split``); tiles may be empty when the
@@ -122,23 +142,31 @@ def planar_tiles(height: int, width: int, grid: tuple[int, int] = (8, 8)
     """
     rows = np.array_split(np.arange(height), grid[0])
     cols = np.array_split(np.arange(width), grid[1])
+
     def span(part: np.ndarray) -> slice:
         return slice(int(part[0]), int(part[-1]) + 1) if part.size else slice(0, 0)
 
     return [(span(r), span(c)) for r in rows for c in cols]
 
 
-def scnn_tile_stream(layer: str, activations: np.ndarray, source: int,
-                     terminals: Sequence[int], grid: tuple[int, int] = (8, 8),
-                     flit_format: FlitFormat = FlitFormat(),
-                     codec: ScnnCodec | None = None) -> list[StreamPacket]:
+def scnn_tile_stream(
+    layer: str,
+    activations: np.ndarray,
+    source: int,
+    terminals: Sequence[int],
+    grid: tuple[int, int] = (8, 8),
+    flit_format: FlitFormat = FlitFormat(),
+    codec: ScnnCodec | None = None,
+) -> list[StreamPacket]:
     """Packets loading one sample's ``(C, H, W)`` activations into SCNN's PEs, tile by tile.
 
     ``terminals[i]`` is the network terminal of PE ``i`` (row-major on ``grid``); empty tiles
     send nothing.
     """
-    require(len(terminals) == grid[0] * grid[1],
-            f"{grid[0]} x {grid[1]} PEs need as many terminals, got {len(terminals)}")
+    require(
+        len(terminals) == grid[0] * grid[1],
+        f"{grid[0]} x {grid[1]} PEs need as many terminals, got {len(terminals)}",
+    )
     codec = codec or ScnnCodec()
     packets: list[StreamPacket] = []
     for pe, (rows, cols) in enumerate(planar_tiles(*activations.shape[1:], grid)):
@@ -146,23 +174,29 @@ def scnn_tile_stream(layer: str, activations: np.ndarray, source: int,
         if tile.size:
             encoded = codec.encode(tile)
             message = Message(layer, "scnn_tile", pe, encoded)
-            packets += packetise(message, encoded.size_bits, source, (terminals[pe],),
-                                 flit_format)
+            packets += packetise(message, encoded.size_bits, source, (terminals[pe],), flit_format)
     return packets
 
 
 def row_owners(size: int, n_pes: int, scheme: str = "block") -> np.ndarray:
     """The PE owning each of ``size`` rows: contiguous ``"block"`` ranges or ``"interleaved"``."""
-    require(scheme in ("block", "interleaved"),
-            f"scheme must be 'block' or 'interleaved', got {scheme!r}")
+    require(
+        scheme in ("block", "interleaved"),
+        f"scheme must be 'block' or 'interleaved', got {scheme!r}",
+    )
     if scheme == "interleaved":
         return np.arange(size) % n_pes
     return np.repeat(np.arange(n_pes), [len(a) for a in np.array_split(np.arange(size), n_pes)])
 
 
-def sparsenn_stream(layer: str, vector: np.ndarray, owners: np.ndarray,
-                    terminals: Sequence[int], flit_format: FlitFormat = FlitFormat(),
-                    value_bits: int = 16) -> list[StreamPacket]:
+def sparsenn_stream(
+    layer: str,
+    vector: np.ndarray,
+    owners: np.ndarray,
+    terminals: Sequence[int],
+    flit_format: FlitFormat = FlitFormat(),
+    value_bits: int = 16,
+) -> list[StreamPacket]:
     """Packets multicasting each owner's non-zero entries, as (index, value), to the others.
 
     An entry is ``bits_for(len(vector) - 1)`` index bits and ``value_bits`` value bits.
@@ -174,6 +208,7 @@ def sparsenn_stream(layer: str, vector: np.ndarray, owners: np.ndarray,
         others = tuple(t for t in terminals if t != terminal)
         if indices.size and others:
             message = Message(layer, "sparsenn_entries", owner, (indices, vector[indices]))
-            packets += packetise(message, int(indices.size) * entry_bits, terminal, others,
-                                 flit_format)
+            packets += packetise(
+                message, int(indices.size) * entry_bits, terminal, others, flit_format
+            )
     return packets

@@ -25,8 +25,9 @@ def iid_mask(shape: tuple[int, ...], density: float, rng: np.random.Generator) -
     return rng.random(shape) < density
 
 
-def clustered_mask(shape: tuple[int, ...], density: float, rng: np.random.Generator,
-                   sigma: float = 1.5) -> np.ndarray:
+def clustered_mask(
+    shape: tuple[int, ...], density: float, rng: np.random.Generator, sigma: float = 1.5
+) -> np.ndarray:
     """A mask with exactly ``round(density * size)`` entries set, clustered in the last two axes."""
     from scipy.ndimage import gaussian_filter
 
@@ -46,8 +47,7 @@ MASKS: dict[str, Callable[[tuple[int, ...], float, np.random.Generator], np.ndar
 }
 
 
-def mask(kind: str, shape: tuple[int, ...], density: float,
-         rng: np.random.Generator) -> np.ndarray:
+def mask(kind: str, shape: tuple[int, ...], density: float, rng: np.random.Generator) -> np.ndarray:
     """A mask of the named ``kind`` (unknown kinds raise with the valid ones)."""
     try:
         draw = MASKS[kind]

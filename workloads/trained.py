@@ -52,10 +52,13 @@ class TrainedSpec:
     test_fraction: float = 0.2
 
     def __post_init__(self) -> None:
-        require(self.density is None or 0 < self.density <= 1,
-                f"density must be in (0, 1], got {self.density}")
-        require(0 < self.test_fraction < 1, f"test_fraction must be in (0, 1), got "
-                                             f"{self.test_fraction}")
+        require(
+            self.density is None or 0 < self.density <= 1,
+            f"density must be in (0, 1], got {self.density}",
+        )
+        require(
+            0 < self.test_fraction < 1, f"test_fraction must be in (0, 1), got {self.test_fraction}"
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,8 +80,10 @@ def check_pair(model: str, dataset: str) -> None:
     data_task = DATASET.metadata(dataset)["task"]
     if model_task != data_task:
         fitting = [n for n in DATASET.names() if DATASET.metadata(n)["task"] == model_task]
-        raise ConfigError(f"model {model!r} does not take dataset {dataset!r}; "
-                          f"valid datasets for it: {', '.join(fitting)}")
+        raise ConfigError(
+            f"model {model!r} does not take dataset {dataset!r}; "
+            f"valid datasets for it: {', '.join(fitting)}"
+        )
 
 
 def build_model(spec: TrainedSpec, input_shape: tuple[int, ...]) -> Any:
@@ -93,8 +98,9 @@ def build_model(spec: TrainedSpec, input_shape: tuple[int, ...]) -> Any:
         raise ConfigError(f"model {spec.model!r} takes no hidden widths") from None
 
 
-def _fit(spec: TrainedSpec, model: Any, data: Dataset, train_idx: np.ndarray,
-         test_idx: np.ndarray) -> dict[str, Any]:
+def _fit(
+    spec: TrainedSpec, model: Any, data: Dataset, train_idx: np.ndarray, test_idx: np.ndarray
+) -> dict[str, Any]:
     images, labels = data.images, data.labels
     train(model, images[train_idx], labels[train_idx], spec.train)
     dense = accuracy(model, images[test_idx], labels[test_idx])
@@ -102,10 +108,18 @@ def _fit(spec: TrainedSpec, model: Any, data: Dataset, train_idx: np.ndarray,
         weights = layer_weights(model)
         masks = magnitude_masks(weights, spec.density, spec.scope)
         apply_masks(weights, masks)
-        train(model, images[train_idx], labels[train_idx], spec.finetune,
-              after_step=lambda: apply_masks(weights, masks))
-    return {"state": model.state_dict(), "dense_accuracy": dense,
-            "accuracy": accuracy(model, images[test_idx], labels[test_idx])}
+        train(
+            model,
+            images[train_idx],
+            labels[train_idx],
+            spec.finetune,
+            after_step=lambda: apply_masks(weights, masks),
+        )
+    return {
+        "state": model.state_dict(),
+        "dense_accuracy": dense,
+        "accuracy": accuracy(model, images[test_idx], labels[test_idx]),
+    }
 
 
 def trained_model(spec: TrainedSpec) -> TrainedModel:
@@ -115,9 +129,11 @@ def trained_model(spec: TrainedSpec) -> TrainedModel:
     require(data.labels is not None, f"dataset {spec.dataset!r} has no labels to train on")
     train_idx, test_idx = data.split(spec.test_fraction, seed=spec.train.seed)
     model = build_model(spec, tuple(data.images.shape[1:]))
-    result, hit = cached("trained", asdict(spec),
-                         lambda: _fit(spec, model, data, train_idx, test_idx))
+    result, hit = cached(
+        "trained", asdict(spec), lambda: _fit(spec, model, data, train_idx, test_idx)
+    )
     model.load_state_dict(result["state"])
     model.eval()
-    return TrainedModel(spec, model, data, test_idx, float(result["dense_accuracy"]),
-                        float(result["accuracy"]), hit)
+    return TrainedModel(
+        spec, model, data, test_idx, float(result["dense_accuracy"]), float(result["accuracy"]), hit
+    )

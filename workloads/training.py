@@ -58,12 +58,17 @@ def _shift(batch: Any, pixels: int, generator: Any) -> Any:
     padded = F.pad(batch, (pixels,) * 4)
     offsets = torch.randint(0, 2 * pixels + 1, (2,), generator=generator).tolist()
     h, w = batch.shape[-2:]
-    return padded[..., offsets[0]:offsets[0] + h, offsets[1]:offsets[1] + w]
+    return padded[..., offsets[0] : offsets[0] + h, offsets[1] : offsets[1] + w]
 
 
-def train(model: Any, images: np.ndarray, labels: np.ndarray, config: TrainConfig,
-          loss_fn: Callable[[Any, Any, Any], Any] | None = None,
-          after_step: Callable[[], None] | None = None) -> Any:
+def train(
+    model: Any,
+    images: np.ndarray,
+    labels: np.ndarray,
+    config: TrainConfig,
+    loss_fn: Callable[[Any, Any, Any], Any] | None = None,
+    after_step: Callable[[], None] | None = None,
+) -> Any:
     """Train ``model`` in place with cross-entropy (or ``loss_fn(model, x, y)``) and Adam.
 
     ``after_step`` runs after every optimiser step (pruning re-applies its masks there).
@@ -73,8 +78,9 @@ def train(model: Any, images: np.ndarray, labels: np.ndarray, config: TrainConfi
 
     generator = torch.Generator().manual_seed(config.seed)
     x, y = torch.from_numpy(images), torch.from_numpy(labels)
-    optimiser = torch.optim.Adam([p for p in model.parameters() if p.requires_grad],
-                                 lr=config.learning_rate)
+    optimiser = torch.optim.Adam(
+        [p for p in model.parameters() if p.requires_grad], lr=config.learning_rate
+    )
     compute = loss_fn or (lambda m, xb, yb: F.cross_entropy(m(xb), yb))
     model.train()
     for _ in range(config.epochs):
@@ -94,8 +100,10 @@ def predict(model: Any, images: np.ndarray, batch_size: int = 1000) -> np.ndarra
 
     model.eval()
     with torch.no_grad():
-        chunks = [model(torch.from_numpy(images[i:i + batch_size])).argmax(1)
-                  for i in range(0, len(images), batch_size)]
+        chunks = [
+            model(torch.from_numpy(images[i : i + batch_size])).argmax(1)
+            for i in range(0, len(images), batch_size)
+        ]
     return torch.cat(chunks).numpy()
 
 

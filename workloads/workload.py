@@ -92,11 +92,22 @@ class Workload:
         """JSON-ready: provenance, details, and per layer shapes, densities and format sizes."""
         from workloads.sizes import layer_sizes
 
-        layers = [{**r.summary(), "provenance": self.provenance,
-                   **self.layer_details.get(r.name, {}), **layer_sizes(r, value_bits)}
-                  for r in self.layers]
-        return {"model": self.spec.model, "dataset": self.spec.resolved_dataset,
-                "provenance": self.provenance, **self.details, "layers": layers}
+        layers = [
+            {
+                **r.summary(),
+                "provenance": self.provenance,
+                **self.layer_details.get(r.name, {}),
+                **layer_sizes(r, value_bits),
+            }
+            for r in self.layers
+        ]
+        return {
+            "model": self.spec.model,
+            "dataset": self.spec.resolved_dataset,
+            "provenance": self.provenance,
+            **self.details,
+            "layers": layers,
+        }
 
 
 def _trained(spec: WorkloadSpec) -> Workload:
@@ -105,14 +116,25 @@ def _trained(spec: WorkloadSpec) -> Workload:
     from workloads.trained import TrainedSpec, trained_model
     from workloads.training import TrainConfig
 
-    trained = trained_model(TrainedSpec(
-        spec.model, spec.resolved_dataset, hidden=spec.hidden, density=spec.density,
-        scope=spec.scope, train=TrainConfig(seed=spec.seed)))
-    inputs = torch.from_numpy(trained.data.images[trained.test_indices[:spec.batch]])
-    details = {"accuracy": trained.accuracy, "dense_accuracy": trained.dense_accuracy,
-               "pruning": {"density": spec.density, "scope": spec.scope},
-               "test_samples": int(trained.test_indices.size),
-               "data_source": trained.data.source, "from_cache": trained.from_cache}
+    trained = trained_model(
+        TrainedSpec(
+            spec.model,
+            spec.resolved_dataset,
+            hidden=spec.hidden,
+            density=spec.density,
+            scope=spec.scope,
+            train=TrainConfig(seed=spec.seed),
+        )
+    )
+    inputs = torch.from_numpy(trained.data.images[trained.test_indices[: spec.batch]])
+    details = {
+        "accuracy": trained.accuracy,
+        "dense_accuracy": trained.dense_accuracy,
+        "pruning": {"density": spec.density, "scope": spec.scope},
+        "test_samples": int(trained.test_indices.size),
+        "data_source": trained.data.source,
+        "from_cache": trained.from_cache,
+    }
     return Workload(spec, "trained", tuple(extract(trained.model, inputs)), details)
 
 
@@ -130,11 +152,10 @@ def _calibrated(spec: WorkloadSpec) -> Workload:
     torch.manual_seed(spec.seed)
     model = MODEL.get(spec.model)(shape, classifier=False)
     data = load(spec.resolved_dataset, shape)
-    images = torch.from_numpy(data.images[:spec.batch])
+    images = torch.from_numpy(data.images[: spec.batch])
     calibrate(model, images, table)
     layers = tuple(extract(model, images))
-    targeted = {r.name: {f"target_{k}": v for k, v in vars(table[r.name]).items()}
-                for r in layers}
+    targeted = {r.name: {f"target_{k}": v for k, v in vars(table[r.name]).items()} for r in layers}
     return Workload(spec, "calibrated", layers, {"data_source": data.source}, targeted)
 
 
@@ -145,8 +166,10 @@ def _synthetic(spec: WorkloadSpec) -> Workload:
     from workloads.synthetic import mask
 
     rng = np.random.default_rng(spec.seed)
-    shape = (MODEL.metadata(spec.model)["input_shape"]
-             or DATASET.metadata(spec.resolved_dataset)["sample_shape"])
+    shape = (
+        MODEL.metadata(spec.model)["input_shape"]
+        or DATASET.metadata(spec.resolved_dataset)["sample_shape"]
+    )
     torch.manual_seed(spec.seed)
     model = MODEL.get(spec.model)(shape).eval()
     with torch.no_grad():
@@ -160,8 +183,11 @@ def _synthetic(spec: WorkloadSpec) -> Workload:
         return torch.from_numpy(values * keep)
 
     layers = tuple(extract(model, torch.zeros(spec.batch, *shape), transform=draw))
-    details = {"weight_density": spec.weight_density,
-               "activation_density": spec.activation_density, "mask": spec.mask}
+    details = {
+        "weight_density": spec.weight_density,
+        "activation_density": spec.activation_density,
+        "mask": spec.mask,
+    }
     return Workload(spec, "synthetic", layers, details)
 
 
@@ -179,6 +205,7 @@ def build_workload(spec: WorkloadSpec) -> Workload:
     try:
         builder = PROVENANCES[spec.resolved_provenance]
     except KeyError:
-        raise ConfigError(f"unknown provenance {spec.resolved_provenance!r}; valid: "
-                          f"{', '.join(PROVENANCES)}") from None
+        raise ConfigError(
+            f"unknown provenance {spec.resolved_provenance!r}; valid: {', '.join(PROVENANCES)}"
+        ) from None
     return builder(spec)

@@ -7,8 +7,8 @@ from desim.kernel.errors import ConfigError
 __all__ = ["check_int", "check_local_name"]
 
 
-def check_local_name(name: str, what: str) -> None:
-    """Reject a local name that is empty, dotted or contains whitespace.
+def check_local_name(name: object, what: str) -> str:
+    """Return ``name`` if it is a valid local name: a non-empty string without dots or whitespace.
 
     Raises
     ------
@@ -19,6 +19,7 @@ def check_local_name(name: str, what: str) -> None:
         raise ConfigError(
             f"{what} name must be a non-empty string without dots or whitespace, got {name!r}"
         )
+    return name
 
 
 def check_int(owner: str, field: str, value: object, minimum: int) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import simpy
+from mypy_extensions import mypyc_attr
 
 from desim.kernel.checks import check_local_name
 from desim.kernel.errors import ElaborationError
@@ -22,6 +23,7 @@ def child_path(parent: Module | Simulator, name: str) -> str:
     return f"{parent.path}.{name}" if isinstance(parent, Module) else name
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # compiled (desim._compiled); users subclass it
 class Module:
     """A named component of the hierarchy.
 
@@ -46,9 +48,8 @@ class Module:
     desim.kernel.errors.ElaborationError: 'acc' already has a child or port named 'pe0'
     """
 
-    def __init__(self, name: str, parent: Module | Simulator) -> None:
-        check_local_name(name, "module")
-        self.name = name
+    def __init__(self, name: object, parent: Module | Simulator) -> None:
+        self.name = name = check_local_name(name, "module")
         self.children: list[Module] = []
         self._module_ports: list[Port[Any]] = []
         self._local_names: set[str] = set()

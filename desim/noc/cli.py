@@ -35,10 +35,14 @@ __all__ = ["add_parser", "parse_assignments", "parse_value", "config_from_args",
 
 _ROUTER_SHORTHANDS = {"vcs": "vcs", "vc_buffer": "vc_buffer_flits"}
 _TABLE_COLUMNS = (
-    ("offered", "offered_rate", "{:.4f}"), ("accepted", "accepted_rate", "{:.4f}"),
-    ("min acc.", "accepted_rate_min", "{:.4f}"), ("pkt lat", "avg_packet_latency", "{:.2f}"),
-    ("net lat", "avg_network_latency", "{:.2f}"), ("p99", "p99_packet_latency", "{:.0f}"),
-    ("hops", "avg_hops", "{:.3f}"), ("status", "saturated", "{}"),
+    ("offered", "offered_rate", "{:.4f}"),
+    ("accepted", "accepted_rate", "{:.4f}"),
+    ("min acc.", "accepted_rate_min", "{:.4f}"),
+    ("pkt lat", "avg_packet_latency", "{:.2f}"),
+    ("net lat", "avg_network_latency", "{:.2f}"),
+    ("p99", "p99_packet_latency", "{:.0f}"),
+    ("hops", "avg_hops", "{:.3f}"),
+    ("status", "saturated", "{}"),
 )
 
 
@@ -107,8 +111,9 @@ def _router_args(args: argparse.Namespace) -> dict[str, Any]:
     fields = sorted(f.name for f in dataclasses.fields(RouterParams))
     unknown = sorted(set(router_args) - set(fields))
     if unknown:
-        raise ConfigError(f"--router-arg: unknown router parameter {unknown[0]!r}; allowed: "
-                          f"{', '.join(fields)}")
+        raise ConfigError(
+            f"--router-arg: unknown router parameter {unknown[0]!r}; allowed: {', '.join(fields)}"
+        )
     return router_args
 
 
@@ -127,17 +132,29 @@ def config_from_args(args: argparse.Namespace, rate: float = 0.0) -> NocConfig:
     topology, topology_args = _topology(args)
     if args.seed < 0:
         raise ConfigError(f"--seed must be >= 0, got {args.seed}")
-    optional = {key: value for key, value in (
-        ("sample_period_cycles", args.sample_period), ("warmup_periods", args.warmup_periods),
-        ("max_samples", args.max_samples)) if value is not None}
+    optional = {
+        key: value
+        for key, value in (
+            ("sample_period_cycles", args.sample_period),
+            ("warmup_periods", args.warmup_periods),
+            ("max_samples", args.max_samples),
+        )
+        if value is not None
+    }
     return NocConfig(
-        topology=topology, topology_args=topology_args,
+        topology=topology,
+        topology_args=topology_args,
         routing=args.routing or _default_routing(topology),
-        traffic=args.traffic, traffic_args=parse_assignments(args.traffic_arg, "--traffic-arg"),
+        traffic=args.traffic,
+        traffic_args=parse_assignments(args.traffic_arg, "--traffic-arg"),
         injection=args.injection,
         injection_args=parse_assignments(args.injection_arg, "--injection-arg"),
-        injection_rate=rate, packet_size=parse_value(args.packet_size), router=args.router,
-        router_args=_router_args(args), seed=args.seed, **optional,
+        injection_rate=rate,
+        packet_size=parse_value(args.packet_size),
+        router=args.router,
+        router_args=_router_args(args),
+        seed=args.seed,
+        **optional,
     )
 
 
@@ -153,13 +170,16 @@ def format_table(records: Sequence[dict[str, Any]]) -> str:
     rows = [[title for title, _, _ in _TABLE_COLUMNS]]
     rows += [[_cell(r, key, fmt) for _, key, fmt in _TABLE_COLUMNS] for r in records]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True))
-                     for row in rows)
+    return "\n".join(
+        "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows
+    )
 
 
 def _describe(config: NocConfig) -> str:
-    return (f"{config.topology} {config.topology_args}, routing {config.routing}, traffic "
-            f"{config.traffic}, router {config.router} {config.router_args}, seed {config.seed}")
+    return (
+        f"{config.topology} {config.topology_args}, routing {config.routing}, traffic "
+        f"{config.traffic}, router {config.router} {config.router_args}, seed {config.seed}"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -176,17 +196,24 @@ def run(args: argparse.Namespace) -> int:
         text = json.dumps(record, allow_nan=False) if args.json else _single_report(config, record)
     else:
         config = config_from_args(args, 0.0)
-        curve = sweep_injection(config, parse_rates(args.sweep_rates), refine=not args.no_refine,
-                                tolerance=args.tolerance, progress=args.progress)
+        curve = sweep_injection(
+            config,
+            parse_rates(args.sweep_rates),
+            refine=not args.no_refine,
+            tolerance=args.tolerance,
+            progress=args.progress,
+        )
         text = curve.to_json() if args.json else _sweep_report(config, curve)
     print(text)
     return 0
 
 
 def _single_report(config: NocConfig, record: dict[str, Any]) -> str:
-    tail = (f"{record['cycles']} cycles, {record['flits_delivered']} flits delivered, "
-            f"{record['wall_seconds']:.2f} s wall, "
-            f"{record['flit_hops_per_second']:.0f} flit-hops/s")
+    tail = (
+        f"{record['cycles']} cycles, {record['flits_delivered']} flits delivered, "
+        f"{record['wall_seconds']:.2f} s wall, "
+        f"{record['flit_hops_per_second']:.0f} flit-hops/s"
+    )
     return f"{_describe(config)}\n{format_table([record])}\n{tail}"
 
 
@@ -209,8 +236,12 @@ def _add_topology_options(parser: argparse.ArgumentParser) -> None:
     where.add_argument("--topology-file", metavar="PATH", help="a GraphML file or an edge list")
     group.add_argument("--rows", type=int, help="grid rows (shorthand for --topology-arg rows=R)")
     group.add_argument("--cols", type=int, help="grid columns")
-    group.add_argument("--topology-arg", action="append", metavar="NAME=VALUE",
-                       help="a builder parameter (repeatable)")
+    group.add_argument(
+        "--topology-arg",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a builder parameter (repeatable)",
+    )
 
 
 def _add_traffic_options(parser: argparse.ArgumentParser) -> None:
@@ -218,14 +249,19 @@ def _add_traffic_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--traffic", default="uniform", help="pattern (desim list traffic)")
     group.add_argument("--traffic-arg", action="append", metavar="NAME=VALUE")
     group.add_argument("--injection", default="bernoulli", help="bernoulli or bursty")
-    group.add_argument("--injection-arg", action="append", metavar="NAME=VALUE",
-                       help="e.g. alpha=0.2 for bursty")
+    group.add_argument(
+        "--injection-arg", action="append", metavar="NAME=VALUE", help="e.g. alpha=0.2 for bursty"
+    )
     rate = group.add_mutually_exclusive_group()
     rate.add_argument("--injection-rate", type=float, default=0.1, metavar="RATE")
-    rate.add_argument("--sweep-rates", metavar="START:STOP:STEP|R1,R2,...",
-                      help="a latency-load curve; the saturation throughput is bisected")
-    group.add_argument("--packet-size", default="1",
-                       help="flits per packet, or JSON [[size, weight], ...]")
+    rate.add_argument(
+        "--sweep-rates",
+        metavar="START:STOP:STEP|R1,R2,...",
+        help="a latency-load curve; the saturation throughput is bisected",
+    )
+    group.add_argument(
+        "--packet-size", default="1", help="flits per packet, or JSON [[size, weight], ...]"
+    )
 
 
 def _add_router_options(parser: argparse.ArgumentParser) -> None:
@@ -234,8 +270,12 @@ def _add_router_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--router", default="booksim", help="router preset (desim list router)")
     group.add_argument("--vcs", type=int, help="virtual channels per port")
     group.add_argument("--vc-buffer", type=int, metavar="FLITS", help="flits per VC buffer")
-    group.add_argument("--router-arg", action="append", metavar="NAME=VALUE",
-                       help="any RouterParams field, e.g. credit_delay_cycles=1")
+    group.add_argument(
+        "--router-arg",
+        action="append",
+        metavar="NAME=VALUE",
+        help="any RouterParams field, e.g. credit_delay_cycles=1",
+    )
 
 
 def _add_measurement_options(parser: argparse.ArgumentParser) -> None:
@@ -244,19 +284,29 @@ def _add_measurement_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sample-period", type=int, metavar="CYCLES", help="default 1000")
     group.add_argument("--warmup-periods", type=int, metavar="N", help="default 3")
     group.add_argument("--max-samples", type=int, metavar="N", help="default 10")
-    group.add_argument("--tolerance", type=float, default=0.005,
-                       help="saturation bisection tolerance (flits/node/cycle)")
+    group.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.005,
+        help="saturation bisection tolerance (flits/node/cycle)",
+    )
     group.add_argument("--no-refine", action="store_true", help="do not bisect saturation")
     group.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    group.add_argument("--detail", action="store_true",
-                       help="with --json: add per-link utilisation and per-router statistics")
+    group.add_argument(
+        "--detail",
+        action="store_true",
+        help="with --json: add per-link utilisation and per-router statistics",
+    )
     group.add_argument("--progress", action="store_true", help="progress bar for sweeps")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Attach ``desim noc`` to the top-level parser."""
-    parser = sub.add_parser("noc", help="synthetic-traffic NoC runs and latency-load sweeps",
-                            description=__doc__.split("\n\n")[0])
+    parser = sub.add_parser(
+        "noc",
+        help="synthetic-traffic NoC runs and latency-load sweeps",
+        description=__doc__.split("\n\n")[0],
+    )
     _add_topology_options(parser)
     _add_traffic_options(parser)
     _add_router_options(parser)

@@ -22,6 +22,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from mypy_extensions import mypyc_attr
+
 from desim.kernel.module import Module
 from desim.noc.allocators import Allocator, islip
 from desim.noc.arbiters import Arbiter
@@ -37,6 +39,7 @@ __all__ = ["Router"]
 _UNLIMITED = 1 << 30  # credits of an ejection VC: the sink consumes at once
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # compiled (desim._compiled); may be subclassed
 class Router(Module):
     """One router of the network.
 
@@ -274,7 +277,9 @@ class Router(Module):
             age_of_vc = self._age(now)
             for (in_port, _), iv in chosen.items():
                 oldest[in_port] = max(oldest.get(in_port, 0), age_of_vc(iv))
-        pairs = self.sw_allocator(requests, self.sa_out_arb, self.sa_in_arb, oldest.get)
+        pairs = self.sw_allocator(
+            requests, self.sa_out_arb, self.sa_in_arb, lambda port: oldest.get(port, 0)
+        )
         awake = pending or len(pairs) < len(bids)  # a bid lost: it retries next cycle
         for in_port, out_port in pairs:
             awake = self._traverse(chosen[in_port, out_port], now) or awake
@@ -322,7 +327,7 @@ class Router(Module):
 
     def waits(self) -> list[tuple[int, int, str, int | None]]:
         """What each non-empty input VC waits for: (in_port, vc, reason, output VC or None)."""
-        out = []
+        out: list[tuple[int, int, str, int | None]] = []
         V = self.V
         for iv, queue in enumerate(self.buf):
             if not queue:

@@ -87,8 +87,9 @@ class Sweep:
 
 def json_safe(record: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``record`` with non-finite floats (NaN: no packet measured) as None."""
-    return {k: None if isinstance(v, float) and not math.isfinite(v) else v
-            for k, v in record.items()}
+    return {
+        k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in record.items()
+    }
 
 
 def parse_rates(spec: str) -> list[float]:
@@ -113,8 +114,9 @@ def parse_rates(spec: str) -> list[float]:
         numbers = []
     malformed = ":" in spec and len(numbers) != 3
     if not numbers or not all(math.isfinite(n) for n in numbers) or malformed:
-        raise ConfigError(f"rates {spec!r}: expected START:STOP:STEP or a comma-separated list of "
-                          "rates")
+        raise ConfigError(
+            f"rates {spec!r}: expected START:STOP:STEP or a comma-separated list of rates"
+        )
     if ":" not in spec:
         return numbers
     start, stop, step = numbers
@@ -153,8 +155,9 @@ def _grid(config: NocConfig, rates: Sequence[float], bar: Any) -> Iterator[NocRe
             return
 
 
-def _bisect(config: NocConfig, low: float, high: float, tolerance: float,
-            bar: Any) -> tuple[float, list[NocResult]]:
+def _bisect(
+    config: NocConfig, low: float, high: float, tolerance: float, bar: Any
+) -> tuple[float, list[NocResult]]:
     """Bisect ``[low, high]`` (``low`` stable or 0, ``high`` saturated) to ``tolerance``."""
     runs = []
     while high - low > tolerance:
@@ -168,8 +171,14 @@ def _bisect(config: NocConfig, low: float, high: float, tolerance: float,
     return low, runs
 
 
-def sweep_injection(config: NocConfig, rates: Iterable[float], *, refine: bool = True,
-                    tolerance: float = 0.005, progress: bool = False) -> Sweep:
+def sweep_injection(
+    config: NocConfig,
+    rates: Iterable[float],
+    *,
+    refine: bool = True,
+    tolerance: float = 0.005,
+    progress: bool = False,
+) -> Sweep:
     """Run ``config`` at each offered load of ``rates`` (flits/node/cycle) and find saturation.
 
     Parameters
@@ -200,8 +209,14 @@ def sweep_injection(config: NocConfig, rates: Iterable[float], *, refine: bool =
         first = next((p for p in points if p.saturated), None)
         if first is None:
             return Sweep(points, points[-1].offered_rate, tolerance=tolerance)
-        low = max((p.offered_rate for p in points
-                   if not p.saturated and p.offered_rate < first.offered_rate), default=0.0)
+        low = max(
+            (
+                p.offered_rate
+                for p in points
+                if not p.saturated and p.offered_rate < first.offered_rate
+            ),
+            default=0.0,
+        )
         if not refine:
             return Sweep(points, low, tolerance=tolerance)
         saturation, runs = _bisect(config, low, first.offered_rate, tolerance, bar)

@@ -58,8 +58,9 @@ class Probe:
         self.net = Network(self.sim, graph, recording(policy, self.paths), params)
         self.params = params
 
-    def one_at_a_time(self, sends: Iterable[tuple[int, int, int]],
-                      gap_cycles: int = 32) -> list[Any]:
+    def one_at_a_time(
+        self, sends: Iterable[tuple[int, int, int]], gap_cycles: int = 32
+    ) -> list[Any]:
         """Send ``(source, dest, flits)`` packets each into an empty network; return them received.
 
         Each send waits ``gap_cycles`` after the previous delivery, long enough for every credit to
@@ -89,4 +90,5 @@ class Probe:
 def probe() -> Callable[..., Probe]:
     """``probe(graph, policy, params=booksim)``: a `Probe`."""
     return lambda graph, policy, params=None, seed=1: Probe(
-        graph, policy, params or router_params("booksim"), seed)
+        graph, policy, params or router_params("booksim"), seed
+    )

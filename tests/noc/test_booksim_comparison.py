@@ -45,14 +45,21 @@ def test_reference_holds_booksims_curve(reference) -> None:
 
 def _fake(rate: float, latency: float, saturated: bool = False) -> NocResult:
     values = {f: 6.25 for f in NocResult.__dataclass_fields__}
-    values.update(topology="mesh", routing="xy", traffic="uniform", offered_rate=rate,
-                  avg_packet_latency=latency, saturated=saturated)
+    values.update(
+        topology="mesh",
+        routing="xy",
+        traffic="uniform",
+        offered_rate=rate,
+        avg_packet_latency=latency,
+        saturated=saturated,
+    )
     return NocResult(**values)
 
 
 def test_compare_write_and_reload_round_trip(reference, tmp_path) -> None:
-    curve = Sweep([_fake(0.1, 27.2), _fake(0.3, 40.0), _fake(0.45, 300.0, True)], 0.44,
-                  [_fake(0.425, 60.0)])
+    curve = Sweep(
+        [_fake(0.1, 27.2), _fake(0.3, 40.0), _fake(0.45, 300.0, True)], 0.44, [_fake(0.425, 60.0)]
+    )
     rows = comparison.compare(reference, _fake(0.001, 27.5), curve)
     comparison.write_csv(rows, tmp_path / "c.csv")
     comparison.plot(rows, tmp_path / "c.png")
@@ -64,8 +71,9 @@ def test_compare_write_and_reload_round_trip(reference, tmp_path) -> None:
     assert checked[("saturation", None)]
     assert checked[("grid", 0.3)] is False  # 40 against BookSim's 29.4
     assert checked[("grid", 0.05)] is None  # desim did not run it
-    saturated = next(r for r in rows
-                     if r["offered_rate"] == 0.45 and r["metric"] == "packet_latency")
+    saturated = next(
+        r for r in rows if r["offered_rate"] == 0.45 and r["metric"] == "packet_latency"
+    )
     assert saturated["desim"] is None and saturated["booksim"] is None
     table, ok = comparison.verdict(rows)
     assert not ok and "NO" in table

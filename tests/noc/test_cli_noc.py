@@ -14,14 +14,29 @@ import pytest
 import topologies
 from desim.cli import main
 
-ACCEPTANCE = ("noc --topology mesh --rows 8 --cols 8 --routing xy --traffic uniform "
-              "--injection-rate 0.1 --packet-size 1 --vcs 4 --vc-buffer 8 --router booksim "
-              "--seed 1 --json").split()
+ACCEPTANCE = (
+    "noc --topology mesh --rows 8 --cols 8 --routing xy --traffic uniform "
+    "--injection-rate 0.1 --packet-size 1 --vcs 4 --vc-buffer 8 --router booksim "
+    "--seed 1 --json"
+).split()
 QUICK = ["--sample-period", "200", "--warmup-periods", "1", "--max-samples", "5"]
 SMALL = ["noc", "--rows", "4", "--cols", "4", *QUICK]
-REQUIRED = {"topology", "routing", "traffic", "offered_rate", "accepted_rate", "avg_packet_latency",
-            "avg_network_latency", "p99_packet_latency", "avg_hops", "saturated", "cycles",
-            "flits_delivered", "wall_seconds", "flit_hops_per_second"}
+REQUIRED = {
+    "topology",
+    "routing",
+    "traffic",
+    "offered_rate",
+    "accepted_rate",
+    "avg_packet_latency",
+    "avg_network_latency",
+    "p99_packet_latency",
+    "avg_hops",
+    "saturated",
+    "cycles",
+    "flits_delivered",
+    "wall_seconds",
+    "flit_hops_per_second",
+}
 
 
 def run(argv: list[str], capsys) -> tuple[int, str, str]:
@@ -37,8 +52,13 @@ def run(argv: list[str], capsys) -> tuple[int, str, str]:
 def test_acceptance_command_as_a_subprocess() -> None:
     desim = Path(sys.executable).with_name("desim")
     command = [str(desim)] if desim.exists() else [sys.executable, "-m", "desim.cli"]
-    done = subprocess.run(command + ACCEPTANCE, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    done = subprocess.run(
+        command + ACCEPTANCE,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
     assert done.returncode == 0, done.stderr
     record = json.loads(done.stdout)
     assert REQUIRED <= set(record)
@@ -73,8 +93,19 @@ def test_single_run_table(capsys) -> None:
 
 
 def test_saturating_sweep_table(capsys) -> None:
-    argv = [*SMALL, "--rows", "2", "--cols", "2", "--sweep-rates", "0.3,1.0",
-            "--topology-arg", "terminals=2", "--tolerance", "0.2"]
+    argv = [
+        *SMALL,
+        "--rows",
+        "2",
+        "--cols",
+        "2",
+        "--sweep-rates",
+        "0.3,1.0",
+        "--topology-arg",
+        "terminals=2",
+        "--tolerance",
+        "0.2",
+    ]
     status, out, err = run(argv, capsys)
     assert status == 0, err
     assert "saturated" in out and "saturation throughput" in out.splitlines()[-1]
@@ -88,18 +119,37 @@ def test_topology_file_with_default_table_routing(tmp_path, capsys, kind: str) -
     else:
         path = tmp_path / "net.graphml"
         topologies.write_graphml(topologies.star(3), path)
-    status, out, err = run(["noc", "--topology-file", str(path), *QUICK, "--json",
-                            "--injection-rate", "0.05"], capsys)
+    status, out, err = run(
+        ["noc", "--topology-file", str(path), *QUICK, "--json", "--injection-rate", "0.05"], capsys
+    )
     assert status == 0, err
     record = json.loads(out)
     assert record["routing"] == "table" and record["flits_delivered"] > 0
 
 
 def test_arguments_reach_the_config(capsys) -> None:
-    argv = [*SMALL, "--routing", "odd_even", "--traffic", "hotspot", "--traffic-arg",
-            "spots=[0, 5]", "--injection", "bursty", "--injection-arg", "alpha=0.4",
-            "--router-arg", "credit_delay_cycles=1", "--packet-size", "[[1, 3], [4, 1]]",
-            "--injection-rate", "0.1", "--seed", "7", "--json"]
+    argv = [
+        *SMALL,
+        "--routing",
+        "odd_even",
+        "--traffic",
+        "hotspot",
+        "--traffic-arg",
+        "spots=[0, 5]",
+        "--injection",
+        "bursty",
+        "--injection-arg",
+        "alpha=0.4",
+        "--router-arg",
+        "credit_delay_cycles=1",
+        "--packet-size",
+        "[[1, 3], [4, 1]]",
+        "--injection-rate",
+        "0.1",
+        "--seed",
+        "7",
+        "--json",
+    ]
     status, out, err = run(argv, capsys)
     assert status == 0, err
     record = json.loads(out)
@@ -112,8 +162,14 @@ BAD_INPUTS = {
     "unknown traffic": ["--traffic", "everywhere"],
     "unknown injection": ["--injection", "poisson"],
     "unknown router preset": ["--router", "gem5"],
-    "policy on an unsupported topology": ["--topology", "ring", "--topology-arg", "n=4",
-                                          "--routing", "west_first"],
+    "policy on an unsupported topology": [
+        "--topology",
+        "ring",
+        "--topology-arg",
+        "n=4",
+        "--routing",
+        "west_first",
+    ],
     "dimension order on a tree": ["--topology", "star", "--topology-arg", "n=3", "--routing", "xy"],
     "too few VCs for the policy": ["--routing", "min_adaptive", "--vcs", "1"],
     "rate above 1": ["--injection-rate", "1.5"],
@@ -136,8 +192,14 @@ BAD_INPUTS = {
     "missing grid size": ["--topology", "torus", "--cols", "4"],
     "bad grid size": ["--rows", "0"],
     "unknown traffic parameter": ["--traffic-arg", "spread=2"],
-    "unreachable bursty rate": ["--injection", "bursty", "--injection-arg", "alpha=0.1",
-                                "--injection-rate", "0.9"],
+    "unreachable bursty rate": [
+        "--injection",
+        "bursty",
+        "--injection-arg",
+        "alpha=0.1",
+        "--injection-rate",
+        "0.9",
+    ],
     "bad packet size": ["--packet-size", "0"],
     "packet size not a number": ["--packet-size", "big"],
     "negative seed": ["--seed", "-1"],

@@ -53,8 +53,21 @@ def test_detail_json_carries_links_and_routers_but_the_record_stays_flat() -> No
 def test_cli_detail_prints_links_and_routers(capsys) -> None:
     from desim.cli import main
 
-    status = main(["noc", "--rows", "2", "--cols", "2", "--injection-rate", "0.1",
-                   "--sample-period", "200", "--json", "--detail"])
+    status = main(
+        [
+            "noc",
+            "--rows",
+            "2",
+            "--cols",
+            "2",
+            "--injection-rate",
+            "0.1",
+            "--sample-period",
+            "200",
+            "--json",
+            "--detail",
+        ]
+    )
     data = json.loads(capsys.readouterr().out)
     assert status == 0 and len(data["links"]) == 8 and len(data["routers"]) == 4
 

@@ -45,8 +45,16 @@ def fake_simulate(config) -> NocResult:
     rate = config.injection_rate
     saturated = rate > SATURATION
     values = {f: 0.0 for f in NocResult.__dataclass_fields__}
-    values.update(topology="t", routing="r", traffic="u", offered_rate=rate, saturated=saturated,
-                  converged=not saturated, avg_packet_latency=20 + rate, seed=config.seed)
+    values.update(
+        topology="t",
+        routing="r",
+        traffic="u",
+        offered_rate=rate,
+        saturated=saturated,
+        converged=not saturated,
+        avg_packet_latency=20 + rate,
+        seed=config.seed,
+    )
     return NocResult(**values)
 
 
@@ -112,15 +120,23 @@ def test_sweep_rejects_bad_rates_before_running(fast_config, mocked, rates) -> N
     assert mocked == []
 
 
-@pytest.mark.parametrize(("spec", "rates"), [("0.1:0.3:0.1", [0.1, 0.2, 0.3]),
-                                             ("0.01:0.05:0.02", [0.01, 0.03, 0.05]),
-                                             ("0.2", [0.2]), ("0.3,0.1", [0.3, 0.1])])
+@pytest.mark.parametrize(
+    ("spec", "rates"),
+    [
+        ("0.1:0.3:0.1", [0.1, 0.2, 0.3]),
+        ("0.01:0.05:0.02", [0.01, 0.03, 0.05]),
+        ("0.2", [0.2]),
+        ("0.3,0.1", [0.3, 0.1]),
+    ],
+)
 def test_parse_rates(spec: str, rates: list[float]) -> None:
     assert parse_rates(spec) == pytest.approx(rates)
 
 
-@pytest.mark.parametrize("spec", ["", "a:b:c", "0.1:0.5", "0.1:0.5:0", "0.5:0.1:0.1", "0.1,,0.2",
-                                  "nan", "0.1:0.2:0.1:0.3"])
+@pytest.mark.parametrize(
+    "spec",
+    ["", "a:b:c", "0.1:0.5", "0.1:0.5:0", "0.5:0.1:0.1", "0.1,,0.2", "nan", "0.1:0.2:0.1:0.3"],
+)
 def test_parse_rates_rejects_malformed_specs(spec: str) -> None:
     with pytest.raises(ConfigError):
         parse_rates(spec)
@@ -136,21 +152,29 @@ def test_real_sweep_brackets_saturation_of_a_small_mesh(fast_config) -> None:
     assert 0.2 <= curve.saturation_rate < first
     runs = curve.points + curve.refinement
     assert not next(p for p in runs if p.offered_rate == curve.saturation_rate).saturated
-    above = min(p.offered_rate for p in runs
-                if p.saturated and p.offered_rate > curve.saturation_rate)
+    above = min(
+        p.offered_rate for p in runs if p.saturated and p.offered_rate > curve.saturation_rate
+    )
     assert above - curve.saturation_rate <= 0.05
 
 
 # --------------------------------------------------------------------------- random graphs
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(graph=random_topologies(max_routers=10))
 def test_table_routing_delivers_everything_on_random_graphs(fast_config, graph: nx.Graph) -> None:
     def random_graph() -> nx.Graph:
         return graph
 
-    config = replace(fast_config(), topology=random_graph, topology_args={}, routing="table",
-                     injection_rate=0.05, packet_size=[[1, 1], [3, 1]])
+    config = replace(
+        fast_config(),
+        topology=random_graph,
+        topology_args={},
+        routing="table",
+        injection_rate=0.05,
+        packet_size=[[1, 1], [3, 1]],
+    )
     result = simulate(config)  # checks conservation and order
     assert result.flits_delivered > 0
     # never unstable at this load (with so few packets per period it may not converge, which

@@ -33,10 +33,17 @@ LOADED = [
 
 
 @pytest.mark.parametrize(("topology", "args", "routing", "traffic", "size"), LOADED)
-def test_conservation_and_order_under_moderate_load(fast_config, topology, args, routing, traffic,
-                                                    size) -> None:
-    config = fast_config(topology=topology, topology_args=args, routing=routing, traffic=traffic,
-                         packet_size=[[1, 1], [size, 1]], injection_rate=0.2)
+def test_conservation_and_order_under_moderate_load(
+    fast_config, topology, args, routing, traffic, size
+) -> None:
+    config = fast_config(
+        topology=topology,
+        topology_args=args,
+        routing=routing,
+        traffic=traffic,
+        packet_size=[[1, 1], [size, 1]],
+        injection_rate=0.2,
+    )
     result = simulate(config)  # raises InvariantError on loss, duplication or reordering
     assert not result.saturated
     assert result.packets_measured > 0
@@ -82,8 +89,11 @@ def test_interface_rejects_flits_out_of_order_twice_or_elsewhere(flaw: str) -> N
     packet = Packet(1000, 0, 1, 0, 1, 3 * 128, 3, 0)
     flits = [Flit(packet, i) for i in range(3)]
     deliver, port, _ = net.routers[ni.router].downstream[ni.port]  # the ejection channel
-    arrivals = {"reordered": [flits[1]], "duplicated": [flits[0], flits[0]],
-                "misdelivered": [Flit(Packet(1001, 0, 2, 0, 2, 128, 1, 0), 0)]}[flaw]
+    arrivals = {
+        "reordered": [flits[1]],
+        "duplicated": [flits[0], flits[0]],
+        "misdelivered": [Flit(Packet(1001, 0, 2, 0, 2, 128, 1, 0), 0)],
+    }[flaw]
     with pytest.raises(InvariantError, match="out of order or twice"):
         for flit in arrivals:
             deliver(port, flit)

@@ -29,29 +29,48 @@ BUILDERS = {
     "torus": (lambda: topologies.torus(rows=3, cols=4), "table"),
     "ring": (lambda: topologies.ring(5, link_latency_cycles=2), "table"),
     "flattened_butterfly": (
-        lambda: topologies.flattened_butterfly(rows=2, cols=3, concentration=2), "table"),
+        lambda: topologies.flattened_butterfly(rows=2, cols=3, concentration=2),
+        "table",
+    ),
     "fat_tree": (lambda: topologies.fat_tree(2, 3), "table"),
     "tree": (lambda: topologies.tree(2, 2, terminals_at="all"), "table"),
     "htree": (lambda: topologies.htree(2), "table"),
     "star": (lambda: topologies.star(4), "table"),
 }
-UNUSUAL = RouterParams(routing_delay_cycles=1, vc_alloc_delay_cycles=2, sw_alloc_delay_cycles=1,
-                       st_delay_cycles=2, injection_latency_cycles=3, ejection_latency_cycles=2,
-                       credit_delay_cycles=1)
+UNUSUAL = RouterParams(
+    routing_delay_cycles=1,
+    vc_alloc_delay_cycles=2,
+    sw_alloc_delay_cycles=1,
+    st_delay_cycles=2,
+    injection_latency_cycles=3,
+    ejection_latency_cycles=2,
+    credit_delay_cycles=1,
+)
 
 
 def link_cycles(graph: nx.Graph, path: list[int]) -> int:
     """Sum of the latencies of the links between consecutive routers of ``path``."""
-    return sum(graph.edges[u, v].get("latency_cycles", 1)
-               for u, v in zip(path, path[1:], strict=False))
+    return sum(
+        graph.edges[u, v].get("latency_cycles", 1) for u, v in zip(path, path[1:], strict=False)
+    )
 
 
 def expected_latency(graph: nx.Graph, params: RouterParams, path: list[int], flits: int) -> int:
     """The analytic zero-load latency of a packet crossing the routers ``path``."""
-    per_router = (params.routing_delay_cycles + params.vc_alloc_delay_cycles
-                  + params.sw_alloc_delay_cycles + params.st_delay_cycles)
-    return (params.injection_latency_cycles + params.ejection_latency_cycles
-            + len(path) * per_router + link_cycles(graph, path) + flits - 1)
+    per_router = (
+        params.routing_delay_cycles
+        + params.vc_alloc_delay_cycles
+        + params.sw_alloc_delay_cycles
+        + params.st_delay_cycles
+    )
+    return (
+        params.injection_latency_cycles
+        + params.ejection_latency_cycles
+        + len(path) * per_router
+        + link_cycles(graph, path)
+        + flits
+        - 1
+    )
 
 
 def all_pairs(graph: nx.Graph, limit: int, seed: int = 0) -> list[tuple[int, int]]:
@@ -64,8 +83,9 @@ def all_pairs(graph: nx.Graph, limit: int, seed: int = 0) -> list[tuple[int, int
     return [pairs[i] for i in sorted(chosen)]
 
 
-def check_zero_load(probe, graph: nx.Graph, policy: str, params: RouterParams, minimal: bool,
-                    limit: int = 150) -> None:
+def check_zero_load(
+    probe, graph: nx.Graph, policy: str, params: RouterParams, minimal: bool, limit: int = 150
+) -> None:
     sends = [(s, d, 1 + (s + d) % 3) for s, d in all_pairs(graph, limit)]
     harness = probe(graph, policy, params)
     received = harness.one_at_a_time(sends)
@@ -78,7 +98,8 @@ def check_zero_load(probe, graph: nx.Graph, policy: str, params: RouterParams, m
         if minimal:
             assert len(path) - 1 == nx.shortest_path_length(graph, path[0], path[-1])
             assert link_cycles(graph, path) == nx.shortest_path_length(
-                graph, path[0], path[-1], weight="latency_cycles")
+                graph, path[0], path[-1], weight="latency_cycles"
+            )
         expected = expected_latency(graph, params, path, packet.flits)
         assert packet.received - packet.created == expected, (packet, path)
 
@@ -123,9 +144,11 @@ def test_latency_counts_from_the_send_after_an_idle_network(probe) -> None:
     assert [p.created for p in received] == [40, 40 * 2 + 14, 40 * 3 + 14 * 2]
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(graph=random_topologies(max_routers=10))
 def test_zero_load_latency_on_random_graphs(probe, graph: nx.Graph) -> None:
-    check_zero_load(probe, graph, "table", router_params("booksim"), minimal=nx.is_tree(graph),
-                    limit=40)
+    check_zero_load(
+        probe, graph, "table", router_params("booksim"), minimal=nx.is_tree(graph), limit=40
+    )

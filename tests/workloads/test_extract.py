@@ -31,8 +31,9 @@ def _model(name: str) -> tuple[nn.Module, torch.Tensor]:
     return MODEL.get(name)(shape).eval(), torch.rand(2, *shape)
 
 
-@pytest.mark.parametrize("name", ["mlp_tiny", "lenet5", "tiny_alexnet", "tiny_vgg16",
-                                  "tiny_googlenet"])
+@pytest.mark.parametrize(
+    "name", ["mlp_tiny", "lenet5", "tiny_alexnet", "tiny_vgg16", "tiny_googlenet"]
+)
 def test_outputs_equal_torch(name: str) -> None:
     model, x = _model(name)
     records = extract(model, x)

@@ -13,10 +13,14 @@ from workloads.formats import ScnnCodec, codec, sizes_bits
 
 FORMATS = ["bitmap", "csc", "csr", "dense", "scnn"]
 # mostly zeros, some runs far longer than 15
-sparse_values = st.one_of(st.just(0.0), st.just(0.0), st.just(0.0),
-                          st.floats(-1e4, 1e4, allow_nan=False, width=32))
-tensors = arrays(np.float32, array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=40),
-                 elements=sparse_values)
+sparse_values = st.one_of(
+    st.just(0.0), st.just(0.0), st.just(0.0), st.floats(-1e4, 1e4, allow_nan=False, width=32)
+)
+tensors = arrays(
+    np.float32,
+    array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=40),
+    elements=sparse_values,
+)
 
 
 def test_every_format_is_registered() -> None:

@@ -52,5 +52,6 @@ def test_save_and_load_give_the_same_predictions(mnist_predictor, tmp_path) -> N
     loaded = load_predictor(path)
     images = torch.from_numpy(mnist_predictor.base.data.images[:64])
     with torch.no_grad():
-        np.testing.assert_array_equal(loaded(images).numpy(),
-                                      mnist_predictor.network(images).numpy())
+        np.testing.assert_array_equal(
+            loaded(images).numpy(), mnist_predictor.network(images).numpy()
+        )

@@ -53,8 +53,14 @@ def test_iid_and_clustered_masks() -> None:
 
 @pytest.mark.parametrize("kind", ["iid", "clustered"])
 def test_synthetic_workload_densities(kind: str) -> None:
-    spec = WorkloadSpec("tiny_vgg16", provenance="synthetic", weight_density=0.4,
-                        activation_density=0.2, mask=kind, batch=2)
+    spec = WorkloadSpec(
+        "tiny_vgg16",
+        provenance="synthetic",
+        weight_density=0.4,
+        activation_density=0.2,
+        mask=kind,
+        batch=2,
+    )
     workload = build_workload(spec)
     assert workload.provenance == "synthetic"
     for record in workload.layers:

@@ -42,8 +42,9 @@ def test_scnn_stream_carries_each_tile_compressed() -> None:
     rng = np.random.default_rng(1)
     acts = (rng.random((5, 16, 16)) * (rng.random((5, 16, 16)) < 0.4)).astype(np.float32)
     terminals = list(range(10, 26))
-    packets = scnn_tile_stream("conv", acts, 99, terminals, grid=(4, 4),
-                               flit_format=FlitFormat(max_packet_flits=2))
+    packets = scnn_tile_stream(
+        "conv", acts, 99, terminals, grid=(4, 4), flit_format=FlitFormat(max_packet_flits=2)
+    )
     assert all(isinstance(p, StreamPacket) and p.source == 99 for p in packets)
     rebuilt = np.zeros_like(acts)
     for pe, (rows, cols) in enumerate(planar_tiles(16, 16, (4, 4))):

@@ -19,8 +19,17 @@ def _convs(name: str, **options: object) -> list:
 
 
 def test_registered_models() -> None:
-    expected = {"mlp", "mlp_tiny", "lenet5", "alexnet", "vgg16", "googlenet", "tiny_alexnet",
-                "tiny_vgg16", "tiny_googlenet"}
+    expected = {
+        "mlp",
+        "mlp_tiny",
+        "lenet5",
+        "alexnet",
+        "vgg16",
+        "googlenet",
+        "tiny_alexnet",
+        "tiny_vgg16",
+        "tiny_googlenet",
+    }
     assert expected <= set(MODEL.names())
 
 
@@ -53,7 +62,9 @@ def test_alexnet_shapes() -> None:
 
 
 def test_cli_and_desim_do_not_import_torch() -> None:
-    code = ("import sys, desim, desim.cli, workloads.cli, workloads.zoo; "
-            "desim.cli.build_parser(); from desim.registry import MODEL; MODEL.names(); "
-            "assert 'torch' not in sys.modules, 'torch imported'")
+    code = (
+        "import sys, desim, desim.cli, workloads.cli, workloads.zoo; "
+        "desim.cli.build_parser(); from desim.registry import MODEL; MODEL.names(); "
+        "assert 'torch' not in sys.modules, 'torch imported'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

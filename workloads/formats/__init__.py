@@ -14,8 +14,17 @@ from workloads.formats.simple import BitmapCodec, DenseCodec
 from workloads.formats.sparse import CscCodec, CsrCodec
 from workloads.formats.zrl import ScnnCodec
 
-__all__ = ["Codec", "Encoded", "ScnnCodec", "CsrCodec", "CscCodec", "BitmapCodec", "DenseCodec",
-           "codec", "sizes_bits"]
+__all__ = [
+    "Codec",
+    "Encoded",
+    "ScnnCodec",
+    "CsrCodec",
+    "CscCodec",
+    "BitmapCodec",
+    "DenseCodec",
+    "codec",
+    "sizes_bits",
+]
 
 for _cls in (ScnnCodec, CsrCodec, CscCodec, BitmapCodec, DenseCodec):
     FORMAT.register(_cls.name, _cls)
@@ -28,5 +37,6 @@ def codec(name: str, **params: int) -> Codec:
 
 def sizes_bits(array: np.ndarray, value_bits: int = 16) -> dict[str, int]:
     """Exact size of ``array`` in every registered format at ``value_bits`` per value."""
-    return {name: codec(name, value_bits=value_bits).encode(array).size_bits
-            for name in FORMAT.names()}
+    return {
+        name: codec(name, value_bits=value_bits).encode(array).size_bits for name in FORMAT.names()
+    }

@@ -62,5 +62,7 @@ def as_matrix(array: np.ndarray) -> np.ndarray:
 def check_widths(**widths: int) -> None:
     """Validate field widths (positive integers) on a codec's construction."""
     for name, value in widths.items():
-        require(isinstance(value, int) and value > 0, f"{name} must be a positive integer, "
-                                                      f"got {value!r}")
+        require(
+            isinstance(value, int) and value > 0,
+            f"{name} must be a positive integer, got {value!r}",
+        )

@@ -74,8 +74,9 @@ class DenseCodec:
 
     def encode(self, array: np.ndarray) -> DenseEncoded:
         """Keep a copy of every value."""
-        return DenseEncoded(tuple(array.shape), array.dtype, array.size * self.value_bits,
-                            array.copy())
+        return DenseEncoded(
+            tuple(array.shape), array.dtype, array.size * self.value_bits, array.copy()
+        )
 
     def decode(self, encoded: DenseEncoded) -> np.ndarray:
         """The stored values."""

@@ -65,8 +65,15 @@ class CsrCodec:
         rows, cols = np.nonzero(matrix)
         pointers = np.r_[0, np.cumsum(np.bincount(rows, minlength=matrix.shape[0]))]
         size = _csr_size(matrix.shape[0], matrix.shape[1], rows.size, self.value_bits)
-        return CsrEncoded(tuple(array.shape), array.dtype, size, matrix.shape,
-                          pointers.astype(np.int64), cols.astype(np.int64), matrix[rows, cols])
+        return CsrEncoded(
+            tuple(array.shape),
+            array.dtype,
+            size,
+            matrix.shape,
+            pointers.astype(np.int64),
+            cols.astype(np.int64),
+            matrix[rows, cols],
+        )
 
     def decode(self, encoded: CsrEncoded) -> np.ndarray:
         """Scatter the values back into a zero matrix."""

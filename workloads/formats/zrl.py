@@ -61,16 +61,18 @@ class ScnnCodec:
 
     name = "scnn"
 
-    def __init__(self, value_bits: int = 16, run_bits: int = 4, count_bits: int = 16,
-                 block_ndim: int = 2) -> None:
-        check_widths(value_bits=value_bits, run_bits=run_bits, count_bits=count_bits,
-                     block_ndim=block_ndim)
+    def __init__(
+        self, value_bits: int = 16, run_bits: int = 4, count_bits: int = 16, block_ndim: int = 2
+    ) -> None:
+        check_widths(
+            value_bits=value_bits, run_bits=run_bits, count_bits=count_bits, block_ndim=block_ndim
+        )
         self.value_bits, self.run_bits, self.count_bits = value_bits, run_bits, count_bits
         self.block_ndim = block_ndim
 
     def blocks(self, array: np.ndarray) -> np.ndarray:
         """The array as ``(number of blocks, block length)``."""
-        tail = array.shape[max(0, array.ndim - self.block_ndim):]
+        tail = array.shape[max(0, array.ndim - self.block_ndim) :]
         block_len = int(np.prod(tail, dtype=np.int64))
         return array.reshape(array.size // block_len if block_len else 0, block_len)
 
@@ -91,8 +93,9 @@ class ScnnCodec:
         runs[ends] = gaps % span
         counts = np.bincount(rows, weights=per_value, minlength=blocks.shape[0]).astype(np.int64)
         size = self.count_bits * blocks.shape[0] + values.size * (self.value_bits + self.run_bits)
-        return ScnnEncoded(tuple(array.shape), array.dtype, int(size), blocks.shape[1],
-                           counts, values, runs)
+        return ScnnEncoded(
+            tuple(array.shape), array.dtype, int(size), blocks.shape[1], counts, values, runs
+        )
 
     def decode(self, encoded: ScnnEncoded) -> np.ndarray:
         """Expand the entries: each advances ``run + 1`` positions within its block."""

@@ -80,15 +80,17 @@ class PredictedMLP(nn.Module):
         ``T`` of the sigmoid surrogate.
     """
 
-    def __init__(self, mlp: MLP, ranks: list[int], method: str = "aux",
-                 temperature: float = 1.0) -> None:
+    def __init__(
+        self, mlp: MLP, ranks: list[int], method: str = "aux", temperature: float = 1.0
+    ) -> None:
         super().__init__()
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
         self.mlp, self.method, self.temperature = mlp, method, temperature
         hidden = list(mlp.layers)[:-1]
         self.predictors = nn.ModuleList(
-            LowRank(layer.weight, r) for layer, r in zip(hidden, ranks, strict=True))
+            LowRank(layer.weight, r) for layer, r in zip(hidden, ranks, strict=True)
+        )
         self.use_predictor = True
         self.aux_loss = torch.zeros(())
 

@@ -24,7 +24,9 @@ def _layer(index: int, layer: Any, rank: int, x: Any, h: Any, p: Any) -> dict[st
     live, guessed = (h > 0).numpy(), (p > 0).numpy()
     nnz = float((x != 0).sum(1).float().mean())
     return {
-        "layer": index, "shape": [m, n], "rank": rank,
+        "layer": index,
+        "shape": [m, n],
+        "rank": rank,
         "overhead_vs_dense": rank * (m + n) / (m * n),
         "overhead_vs_input_sparse": (rank * nnz + m * rank) / (m * nnz) if nnz else 0.0,
         "input_density": nnz / n,
@@ -65,9 +67,14 @@ def predictor_report(trained: Any) -> dict[str, Any]:
     without = accuracy(network, images, labels)
     network.use_predictor = True
     return {
-        "model": trained.spec.model, "dataset": trained.spec.dataset,
-        "widths": list(network.mlp.widths), "method": trained.spec.method,
-        "test_samples": int(len(labels)), "accuracy": base.accuracy,
-        "accuracy_with_predictor": with_predictor, "accuracy_without_predictor": without,
-        "layers": layer_report(network, images), "from_cache": trained.from_cache,
+        "model": trained.spec.model,
+        "dataset": trained.spec.dataset,
+        "widths": list(network.mlp.widths),
+        "method": trained.spec.method,
+        "test_samples": int(len(labels)),
+        "accuracy": base.accuracy,
+        "accuracy_with_predictor": with_predictor,
+        "accuracy_without_predictor": without,
+        "layers": layer_report(network, images),
+        "from_cache": trained.from_cache,
     }

@@ -16,8 +16,13 @@ from workloads.cache import cached
 from workloads.trained import TrainedModel, TrainedSpec, trained_model
 from workloads.training import TrainConfig, train
 
-__all__ = ["PredictorSpec", "TrainedPredictor", "train_predictor", "save_predictor",
-           "load_predictor"]
+__all__ = [
+    "PredictorSpec",
+    "TrainedPredictor",
+    "train_predictor",
+    "save_predictor",
+    "load_predictor",
+]
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,8 @@ class PredictorSpec:
     temperature: float = 1.0
     network: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=15, shift_pixels=1))
     predictor: TrainConfig = field(
-        default_factory=lambda: TrainConfig(epochs=4, learning_rate=3e-4, shift_pixels=1))
+        default_factory=lambda: TrainConfig(epochs=4, learning_rate=3e-4, shift_pixels=1)
+    )
 
     def __post_init__(self) -> None:
         require(0 < self.overhead < 1, f"overhead must be in (0, 1), got {self.overhead}")
@@ -75,8 +81,9 @@ def _untrained(spec: PredictorSpec) -> Any:
     network = MODEL.get(spec.model)(shape, **options)
     if not isinstance(network, MLP):
         mlps = [n for n in MODEL.names() if n.startswith("mlp")]
-        raise ConfigError(f"the predictor needs an MLP; model {spec.model!r} is not one; "
-                          f"valid: {', '.join(mlps)}")
+        raise ConfigError(
+            f"the predictor needs an MLP; model {spec.model!r} is not one; valid: {', '.join(mlps)}"
+        )
     return network
 
 
@@ -94,16 +101,22 @@ def _fit(spec: PredictorSpec, network: Any, base: TrainedModel) -> dict[str, Any
         return F.cross_entropy(model(x), y) + spec.aux_weight * model.aux_loss
 
     train_idx = sorted(set(range(len(base.data.images))) - set(base.test_indices.tolist()))
-    train(network, base.data.images[train_idx], base.data.labels[train_idx], spec.predictor,
-          loss_fn=loss)
+    train(
+        network,
+        base.data.images[train_idx],
+        base.data.labels[train_idx],
+        spec.predictor,
+        loss_fn=loss,
+    )
     return network.state_dict()
 
 
 def train_predictor(spec: PredictorSpec) -> TrainedPredictor:
     """Train (or load from the cache) ``spec``'s MLP, then its predictor with it, end to end."""
     _untrained(spec)
-    base = trained_model(TrainedSpec(spec.model, spec.dataset, hidden=spec.hidden, density=None,
-                                     train=spec.network))
+    base = trained_model(
+        TrainedSpec(spec.model, spec.dataset, hidden=spec.hidden, density=None, train=spec.network)
+    )
     network = _build(spec, copy.deepcopy(base.model))
     state, hit = cached("predictor", asdict(spec), lambda: _fit(spec, network, base))
     network.load_state_dict(state)

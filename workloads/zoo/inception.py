@@ -47,12 +47,15 @@ class Inception(nn.Module):
         self.out_channels = w1 + w3 + w5 + wp
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([
-            F.relu(self.b1(x)),
-            F.relu(self.b2(F.relu(self.b2_reduce(x)))),
-            F.relu(self.b3(F.relu(self.b3_reduce(x)))),
-            F.relu(self.b4(self.b4_pool(x))),
-        ], dim=1)
+        return torch.cat(
+            [
+                F.relu(self.b1(x)),
+                F.relu(self.b2(F.relu(self.b2_reduce(x)))),
+                F.relu(self.b3(F.relu(self.b3_reduce(x)))),
+                F.relu(self.b4(self.b4_pool(x))),
+            ],
+            dim=1,
+        )
 
 
 def _scaled(widths: tuple[int, ...], divisor: int) -> tuple[int, ...]:
@@ -72,17 +75,27 @@ class GoogLeNet(nn.Module):
         Keep the final FC.
     """
 
-    def __init__(self, num_classes: int = 1000, width_divisor: int = 1,
-                 classifier: bool = True) -> None:
+    def __init__(
+        self, num_classes: int = 1000, width_divisor: int = 1, classifier: bool = True
+    ) -> None:
         super().__init__()
         c64, c192 = _scaled((64, 192), width_divisor)
-        self.stem = nn.Sequential(OrderedDict([
-            ("conv1", conv(3, c64, 7, stride=2, padding=3)), ("relu1", nn.ReLU()),
-            ("pool1", nn.MaxPool2d(3, 2, padding=1)), ("norm1", nn.LocalResponseNorm(5)),
-            ("conv2_reduce", conv(c64, c64, 1)), ("relu2_reduce", nn.ReLU()),
-            ("conv2", conv(c64, c192, 3)), ("relu2", nn.ReLU()),
-            ("norm2", nn.LocalResponseNorm(5)), ("pool2", nn.MaxPool2d(3, 2, padding=1)),
-        ]))
+        self.stem = nn.Sequential(
+            OrderedDict(
+                [
+                    ("conv1", conv(3, c64, 7, stride=2, padding=3)),
+                    ("relu1", nn.ReLU()),
+                    ("pool1", nn.MaxPool2d(3, 2, padding=1)),
+                    ("norm1", nn.LocalResponseNorm(5)),
+                    ("conv2_reduce", conv(c64, c64, 1)),
+                    ("relu2_reduce", nn.ReLU()),
+                    ("conv2", conv(c64, c192, 3)),
+                    ("relu2", nn.ReLU()),
+                    ("norm2", nn.LocalResponseNorm(5)),
+                    ("pool2", nn.MaxPool2d(3, 2, padding=1)),
+                ]
+            )
+        )
         blocks: list[tuple[str, nn.Module]] = []
         channels = c192
         for name, widths in INCEPTION_TABLE.items():

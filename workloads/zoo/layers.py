@@ -14,8 +14,14 @@ def is_layer(module: Any) -> bool:
     return isinstance(module, (nn.Conv2d, nn.Linear))
 
 
-def conv(in_channels: int, out_channels: int, kernel: int, stride: int = 1,
-         padding: int | None = None, groups: int = 1) -> nn.Conv2d:
+def conv(
+    in_channels: int,
+    out_channels: int,
+    kernel: int,
+    stride: int = 1,
+    padding: int | None = None,
+    groups: int = 1,
+) -> nn.Conv2d:
     """A biased convolution; ``padding`` defaults to "same" for odd kernels at stride 1."""
     pad = kernel // 2 if padding is None else padding
     return nn.Conv2d(in_channels, out_channels, kernel, stride=stride, padding=pad, groups=groups)

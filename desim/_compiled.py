@@ -1,0 +1,98 @@
+"""The modules compiled to C by mypyc at install time, and running their Python sources instead.
+
+The NoC's hot path (flits, arbiters, allocators, the router, the interfaces and the network engine)
+and the `Module` base class they derive from are compiled by mypyc when desim is installed
+(``setup.py``; mypyc compiles type-annotated Python as written, so the sources stay the reference).
+Compiled and pure-Python runs give identical results.
+
+The compiled modules are replaced, all together, by their sources when
+
+- ``DESIM_PURE_PYTHON=1`` is set (to profile with cProfile, or to debug in Python), or
+- a source changed since it was compiled (an edited editable install): desim warns once and runs the
+  sources, so that an edit always takes effect; ``pip install -e .`` compiles again.
+
+This module uses the standard library only: ``setup.py`` runs it before anything is installed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import json
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+MODULES = (
+    "desim.kernel.module",
+    "desim.noc.flit",
+    "desim.noc.arbiters",
+    "desim.noc.allocators",
+    "desim.noc.router",
+    "desim.noc.interface",
+    "desim.noc.network",
+)
+HASHES = "_compiled_sources.json"  # written beside this file by setup.py: source digests
+_ROOT = Path(__file__).resolve().parent.parent  # the directory holding the ``desim`` package
+
+
+def source_path(module: str, root: Path = _ROOT) -> Path:
+    """The ``.py`` file of ``module`` under ``root``."""
+    return root.joinpath(*module.split(".")).with_suffix(".py")
+
+
+def source_digests(root: Path = _ROOT) -> dict[str, str]:
+    """SHA-256 of each compiled module's source."""
+    return {m: hashlib.sha256(source_path(m, root).read_bytes()).hexdigest() for m in MODULES}
+
+
+def _extension(module: str) -> Path | None:
+    base = source_path(module).with_suffix("")
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        if base.with_name(base.name + suffix).exists():
+            return base.with_name(base.name + suffix)
+    return None
+
+
+def _stale() -> list[str]:
+    """The compiled modules whose source differs from the one compiled."""
+    try:
+        built = json.loads((_ROOT / "desim" / HASHES).read_text())
+    except (OSError, ValueError):
+        return list(MODULES)
+    current = source_digests()
+    return [m for m in MODULES if built.get(m) != current[m]]
+
+
+class _SourceFinder:
+    """A meta-path finder that imports the compiled modules from their ``.py`` sources."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname not in MODULES:
+            return None
+        return importlib.util.spec_from_file_location(fullname, source_path(fullname))
+
+
+def select() -> bool:
+    """Choose compiled modules or sources before any is imported; return whether compiled."""
+    if not any(_extension(m) for m in MODULES):
+        return False
+    if os.environ.get("DESIM_PURE_PYTHON", "0") not in ("", "0"):
+        sys.meta_path.insert(0, _SourceFinder())
+        return False
+    stale = _stale()
+    if stale:
+        warnings.warn(
+            f"desim: {', '.join(stale)} changed since compiled; running all compiled modules "
+            "from their Python sources (slower). Run `pip install -e .` to compile again.",
+            stacklevel=2,
+        )
+        sys.meta_path.insert(0, _SourceFinder())
+        return False
+    return True
