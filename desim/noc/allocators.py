@@ -37,7 +37,7 @@ class Allocator(Protocol):
 
 
 def _ages(arbiter: Arbiter, inputs: list[int], age: Callable[[int], int]) -> list[int]:
-    return [age(i) for i in inputs] if getattr(arbiter, "uses_ages", True) else inputs
+    return [age(i) for i in inputs] if arbiter.uses_ages else inputs
 
 
 def _islip(

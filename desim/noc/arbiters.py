@@ -1,6 +1,7 @@
 """Arbiters: grant one of several requesters (registry ``arbiter``).
 
-An arbiter factory ``make(size) -> Arbiter`` builds one arbiter over requesters ``0..size-1``.
+An arbiter factory ``make(size) -> Arbiter`` builds one arbiter over requesters ``0..size-1``;
+arbiters subclass `Arbiter` (the router calls them natively, see `desim._compiled`).
 ``grant(requesters, ages)`` returns the chosen requester among the (non-empty) requesting ones;
 ``ages`` gives each requester's age in cycles (used by age-based policies). ``update(winner)`` is
 called only when the grant is used (iSLIP moves its pointers only on acceptance).
@@ -20,7 +21,8 @@ References
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+
+from mypy_extensions import mypyc_attr
 
 from desim.registry import ARBITER
 
@@ -33,13 +35,27 @@ __all__ = [
 ]
 
 
-class Arbiter(Protocol):
-    def grant(self, requesters: Sequence[int], ages: Sequence[int]) -> int: ...
+@mypyc_attr(allow_interpreted_subclasses=True)  # compiled (desim._compiled); users subclass it
+class Arbiter:
+    """Base of all arbiters: subclass it and define `grant` and `update`.
 
-    def update(self, winner: int) -> None: ...
+    ``uses_ages = False`` tells the router that `grant` ignores ``ages`` (it then skips computing
+    them).
+    """
+
+    uses_ages: bool = True
+
+    def grant(self, requesters: Sequence[int], ages: Sequence[int]) -> int:
+        """The chosen one of ``requesters`` (non-empty); ``ages[i]`` is the age of
+        ``requesters[i]`` in cycles."""
+        raise NotImplementedError
+
+    def update(self, winner: int) -> None:
+        """``winner``'s grant was used."""
+        raise NotImplementedError
 
 
-class RoundRobinArbiter:
+class RoundRobinArbiter(Arbiter):
     """Round-robin: the first requester at or after the pointer wins; the pointer then moves past
     the winner (Dally & Towles, *Principles and Practices of Interconnection Networks*, 2004,
     18.4.2).
@@ -53,8 +69,7 @@ class RoundRobinArbiter:
     3
     """
 
-    __slots__ = ("size", "pointer")
-    uses_ages = False  # the router skips computing ages for it
+    uses_ages = False
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -74,7 +89,7 @@ class RoundRobinArbiter:
         self.pointer = (winner + 1) % self.size
 
 
-class MatrixArbiter:
+class MatrixArbiter(Arbiter):
     """Matrix arbiter: the least recently served requester wins (Dally & Towles 2004, 18.5).
 
     The matrix ``w[i][j]`` ("i beats j") of the hardware is a total order that the winner leaves
@@ -90,7 +105,7 @@ class MatrixArbiter:
     1
     """
 
-    __slots__ = ("size", "stamp", "clock")
+    uses_ages = False
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -105,7 +120,7 @@ class MatrixArbiter:
         self.stamp[winner] = self.clock
 
 
-class OldestFirstArbiter:
+class OldestFirstArbiter(Arbiter):
     """Oldest first: the requester with the largest age wins; ties are broken round-robin.
 
     An age-based approximation of a queuing arbiter (Dally & Towles 2004, 18.6); the pointer
@@ -122,8 +137,6 @@ class OldestFirstArbiter:
     3
     """
 
-    __slots__ = ("size", "pointer")
-
     def __init__(self, size: int) -> None:
         self.size = size
         self.pointer = 0
@@ -137,7 +150,7 @@ class OldestFirstArbiter:
         self.pointer = (winner + 1) % self.size
 
 
-class FixedPriorityArbiter:
+class FixedPriorityArbiter(Arbiter):
     """Fixed priority: the lowest-indexed requester always wins (Dally & Towles 2004, 18.3).
 
     Not fair: a persistent low index starves the others.
@@ -148,7 +161,7 @@ class FixedPriorityArbiter:
     1
     """
 
-    __slots__ = ("size",)
+    uses_ages = False
 
     def __init__(self, size: int) -> None:
         self.size = size

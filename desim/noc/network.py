@@ -25,6 +25,7 @@ from desim.kernel.errors import ConfigError
 from desim.kernel.module import Module
 from desim.kernel.simulator import Simulator
 from desim.noc import invariants
+from desim.noc.arbiters import Arbiter
 from desim.noc.flit import Flit, Packet
 from desim.noc.interface import NetworkInterface
 from desim.noc.multicast import SCHEMES
@@ -130,9 +131,15 @@ class Network(Module):
     def _build(self, route: Any) -> None:
         """One router per graph node with its injected parts, one interface per terminal."""
         p = self.params
+        arbiter = ARBITER.get(p.arbiter)
+        if not isinstance(arbiter(2), Arbiter):
+            raise ConfigError(
+                f"arbiter {p.arbiter!r} builds {type(arbiter(2)).__name__} objects; arbiters "
+                "subclass desim.noc.arbiters.Arbiter"
+            )
         parts = (
             route,
-            ARBITER.get(p.arbiter),
+            arbiter,
             SELECTION.get(p.selection),
             ALLOCATOR.get(p.vc_allocator),
             ALLOCATOR.get(p.sw_allocator),

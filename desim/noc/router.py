@@ -18,7 +18,6 @@ ports come first (in increasing neighbour id, as `RoutingContext`), terminal por
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -73,12 +72,19 @@ class Router(Module):
         self.net = network
         self.params = params
         self.route = route
+        # a policy answering per (router, destination) only: its answers read from a table here
+        self.route_pairs: Callable[[int, int], list[Candidate]] | None = getattr(
+            route, "by_destination", None
+        )
+        self.route_table: list[list[Candidate] | None] = [None] * len(network.ctx.neighbors)
         self.select = select
         self.net_ports = net_ports
         self.ports = ports = net_ports + terminals
         self.V = vcs = params.vcs
         n = ports * vcs
-        self.buf: list[deque[Flit]] = [deque() for _ in range(n)]
+        # per input VC, its flits in arrival order (a list: at most a few flits, and a tenth of
+        # a deque's memory, which matters for cache footprint on large meshes)
+        self.buf: list[list[Flit]] = [[] for _ in range(n)]
         self.in_ov = [-1] * n  # output VC held by each input VC's packet, -1 if none
         self.in_ready = [0] * n  # first cycle the input VC may bid for the switch
         self.va_wait: dict[int, tuple[int, list[Candidate]]] = {}  # iv -> (ready, candidates)
@@ -87,7 +93,6 @@ class Router(Module):
         self.credits = [depth] * (net_ports * vcs) + [_UNLIMITED] * (terminals * vcs)
         self.ov_busy = [False] * n
         self.ov_tail_sent = [False] * n
-        self.ages_matter = getattr(arbiter, "uses_ages", True)
         self.eject = {p: [Candidate(p, 0, vcs - 1)] for p in range(net_ports, ports)}
         self.vc_allocator = vc_allocator
         self.sw_allocator = sw_allocator
@@ -97,6 +102,7 @@ class Router(Module):
         self.va_in_arb = [arbiter(n) for _ in range(n)]
         self.sa_out_arb = [arbiter(ports) for _ in range(ports)]
         self.sa_in_arb = [arbiter(ports) for _ in range(ports)]
+        self.ages_matter = self.sa_in_arb[0].uses_ages  # skip computing ages if not
         self.vc_rr = [0] * ports  # per input port: VC round-robin offset for switch requests
         self.sent = [0] * ports  # flits sent per output port
         self.active = False
@@ -105,7 +111,6 @@ class Router(Module):
         # each input port
         self.downstream: list[Any] = [None] * ports
         self.upstream: list[Any] = [None] * ports
-        self.post = network.post  # the calendar, for the flits and credits this router sends
         self.route_delay = params.routing_delay_cycles
         self.va_delay = params.vc_alloc_delay_cycles
         self.wait_tail = params.wait_for_tail_credit
@@ -136,8 +141,14 @@ class Router(Module):
 
     def _route_head(self, iv: int, flit: Flit, now: int) -> None:
         packet = flit.packet
-        if packet.dest_router == self.rid:
+        dest = packet.dest_router
+        if dest == self.rid:
             candidates = self.eject[self.net.ejection_port[packet.dest]]
+        elif self.route_pairs is not None:
+            known = self.route_table[dest]
+            if known is None:
+                known = self.route_table[dest] = self.route_pairs(self.rid, dest)
+            candidates = known
         else:
             candidates = self.route(self.rid, iv // self.V, packet)
         self.va_wait[iv] = (now + self.route_delay, candidates)
@@ -293,7 +304,7 @@ class Router(Module):
         """
         V = self.V
         queue = self.buf[iv]
-        flit = queue.popleft()
+        flit = queue.pop(0)
         ov = self.in_ov[iv]
         in_port, vc = divmod(iv, V)
         out_port = ov // V
@@ -301,10 +312,11 @@ class Router(Module):
         self.credits[ov] -= 1
         self.sent[out_port] += 1
         flit.vc = ov - out_port * V
+        net = self.net
         handler, far_port, delay = self.downstream[out_port]
-        self.post(now + delay, handler, far_port, flit)
+        net.post(now + delay, handler, far_port, flit)
         handler, base, delay = self.upstream[in_port]
-        self.post(now + delay, handler, base + vc, None)
+        net.post(now + delay, handler, base + vc, None)
         self.counters.last_move = now
         if flit.head:
             flit.packet.hops += 1

@@ -124,7 +124,8 @@ def by_destination(
 ) -> RouteFunction:
     """A route function for a policy whose answer depends on (router, destination router) only:
     ``candidates(router, dest)`` is computed once per pair and then read from a table (the
-    route call is on the simulator's per-flit path)."""
+    route call is on the simulator's per-flit path). The route function carries ``candidates`` as
+    its ``by_destination`` attribute, from which each router keeps its own table."""
     routers = len(ctx.neighbors)
     table: dict[int, list[Candidate]] = {}
 
@@ -135,6 +136,7 @@ def by_destination(
             hit = table[key] = candidates(router, packet.dest_router)
         return hit
 
+    route.by_destination = candidates  # type: ignore[attr-defined]
     return route
 
 
