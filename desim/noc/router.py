@@ -96,7 +96,7 @@ class Router(Module):
         self.eject = {p: [Candidate(p, 0, vcs - 1)] for p in range(net_ports, ports)}
         self.vc_allocator = vc_allocator
         self.sw_allocator = sw_allocator
-        # the single-bidder shortcuts reproduce iSLIP exactly; other allocators always run
+        # contention-free shortcuts reproduce iSLIP exactly; other allocators always run
         self.fast_islip = vc_allocator is islip and sw_allocator is islip
         self.va_out_arb = [arbiter(n) for _ in range(n)]
         self.va_in_arb = [arbiter(n) for _ in range(n)]
@@ -158,10 +158,7 @@ class Router(Module):
         """Run VC then switch allocation for cycle ``now``; return whether to stay awake."""
         awake = False
         if self.va_wait:
-            if len(self.va_wait) == 1 and self.fast_islip:
-                awake = self._allocate_vc_alone(now)
-            else:
-                awake = self._allocate_vcs(now)
+            awake = self._allocate_vcs(now)
         if self.sa_vcs:
             awake = self._allocate_switch(now) or awake
         return awake
@@ -192,39 +189,43 @@ class Router(Module):
     def _allocate_vcs(self, now: int) -> bool:
         """VC allocation by the injected allocator: the heads ready this cycle bid for the free
         output VCs of their (selected) candidate; each matched head takes its output VC."""
-        requests: dict[int, list[int]] = {}
+        bids: list[tuple[int, list[int]]] = []  # (head's input VC, the output VCs it bids for)
         pending = False
+        taken = 0  # bit mask of the output VCs bid for, while no two heads bid for the same one
+        disjoint = self.fast_islip
         for iv, (ready, candidates) in self.va_wait.items():
             if ready > now:
                 pending = True
                 continue
-            for ov in self._wanted_vcs(candidates):
+            ovs = self._wanted_vcs(candidates)
+            if ovs:
+                bids.append((iv, ovs))
+                for ov in ovs:
+                    disjoint = disjoint and not (taken >> ov) & 1
+                    taken |= 1 << ov
+        if not bids:
+            return pending
+        if disjoint:  # iSLIP without contention: every head is granted all it asks for
+            for iv, ovs in bids:
+                self._accept_vc(iv, ovs, now)
+            return True
+        requests: dict[int, list[int]] = {}
+        for iv, ovs in bids:
+            for ov in ovs:
                 bidders = requests.get(ov)
                 if bidders is None:
                     requests[ov] = [iv]
                 else:
                     bidders.append(iv)
-        if not requests:
-            return pending
         age = self._age(now)
         for iv, ov in self.vc_allocator(requests, self.va_out_arb, self.va_in_arb, age):
             self._take_vc(iv, ov, now)
         return True  # matched heads bid for the switch next cycle, the others retry
 
-    def _allocate_vc_alone(self, now: int) -> bool:
-        """`_allocate_vcs` for a single head under iSLIP: every free VC grants it and it accepts
-        one by its arbiter (the same outcome, without the request table)."""
-        ((iv, (ready, candidates)),) = self.va_wait.items()
-        if ready > now:
-            return True
-        if len(candidates) == 1:  # the common case, without the selection machinery
-            port, first, last = candidates[0]
-            base, busy = port * self.V, self.ov_busy
-            ovs = [ov for ov in range(base + first, base + last + 1) if not busy[ov]]
-        else:
-            ovs = self._wanted_vcs(candidates)
-        if not ovs:
-            return False
+    def _accept_vc(self, iv: int, ovs: list[int], now: int) -> None:
+        """iSLIP's outcome for a head granted every output VC in ``ovs``: it accepts one by its
+        arbiter, and both arbiters move (the same outcome as the allocator's, without its
+        request tables)."""
         in_arb = self.va_in_arb[iv]
         if len(ovs) == 1:
             ov = ovs[0]
@@ -234,7 +235,6 @@ class Router(Module):
         self.va_out_arb[ov].update(iv)
         in_arb.update(ov)
         self._take_vc(iv, ov, now)
-        return True
 
     def _take_vc(self, iv: int, ov: int, now: int) -> None:
         """Input VC ``iv``'s packet now holds output VC ``ov``; it bids for the switch next."""
@@ -263,38 +263,60 @@ class Router(Module):
         """Switch allocation by the injected allocator over input and output ports; an input port
         bids, per output, with its first VC in round-robin order from the port's offset."""
         bids, pending = self._sa_bids(now)
-        V = self.V
-        if len(bids) == 1 and self.fast_islip:
-            iv = bids[0]
-            in_port, out_port = iv // V, self.in_ov[iv] // V
-            self.sa_out_arb[out_port].update(in_port)
-            self.sa_in_arb[in_port].update(out_port)
-            return self._traverse(iv, now) or pending
         if not bids:
             return pending
-        chosen: dict[tuple[int, int], int] = {}  # (in port, out port) -> the bidding input VC
+        V, P = self.V, self.ports
         vc_rr, in_ov = self.vc_rr, self.in_ov
+        chosen: dict[int, int] = {}  # in port * P + out port -> the bidding input VC
         for iv in bids:
-            key = (iv // V, in_ov[iv] // V)
+            in_port = iv // V
+            key = in_port * P + in_ov[iv] // V
             held = chosen.get(key)
-            offset = vc_rr[key[0]]
+            offset = vc_rr[in_port]
             if held is None or (iv - offset) % V < (held - offset) % V:
                 chosen[key] = iv
+        awake = pending or len(chosen) < len(bids)  # a bid not chosen retries next cycle
+        if self.fast_islip and self._conflict_free(chosen):
+            # iSLIP when no two bids share an input or an output port: every bid is granted
+            for key, iv in chosen.items():
+                in_port, out_port = divmod(key, P)
+                self.sa_out_arb[out_port].update(in_port)
+                self.sa_in_arb[in_port].update(out_port)
+                awake = self._traverse(iv, now) or awake
+            return awake
         requests: dict[int, list[int]] = {}
-        for in_port, out_port in chosen:
-            requests.setdefault(out_port, []).append(in_port)
+        for key in chosen:
+            in_port, out_port = divmod(key, P)
+            bidders = requests.get(out_port)
+            if bidders is None:
+                requests[out_port] = [in_port]
+            else:
+                bidders.append(in_port)
         oldest: dict[int, int] = {}  # per input port, its oldest bidding packet
         if self.ages_matter:  # only age-based arbiters read it: skip the work otherwise
             age_of_vc = self._age(now)
-            for (in_port, _), iv in chosen.items():
+            for key, iv in chosen.items():
+                in_port = key // P
                 oldest[in_port] = max(oldest.get(in_port, 0), age_of_vc(iv))
         pairs = self.sw_allocator(
             requests, self.sa_out_arb, self.sa_in_arb, lambda port: oldest.get(port, 0)
         )
-        awake = pending or len(pairs) < len(bids)  # a bid lost: it retries next cycle
+        awake = awake or len(pairs) < len(chosen)  # a bid lost: it retries next cycle
         for in_port, out_port in pairs:
-            awake = self._traverse(chosen[in_port, out_port], now) or awake
+            awake = self._traverse(chosen[in_port * P + out_port], now) or awake
         return awake
+
+    def _conflict_free(self, chosen: dict[int, int]) -> bool:
+        """Whether no two of the chosen (in port, out port) bids share a port."""
+        P = self.ports
+        ins = outs = 0  # bit masks of the ports seen
+        for key in chosen:
+            in_port, out_port = divmod(key, P)
+            if (ins >> in_port) & 1 or (outs >> out_port) & 1:
+                return False
+            ins |= 1 << in_port
+            outs |= 1 << out_port
+        return True
 
     def _traverse(self, iv: int, now: int) -> bool:
         """The granted flit leaves its buffer, crosses the switch and takes the link.

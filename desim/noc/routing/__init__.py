@@ -11,6 +11,7 @@ from desim.noc.routing.base import (
     RouteFunction,
     RoutingContext,
     UnsupportedTopologyError,
+    by_destination,
     resolve_routing,
     routing_policy,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "RoutingContext",
     "UnsupportedTopologyError",
     "adaptive",
+    "by_destination",
     "dor",
     "resolve_routing",
     "routing_policy",
