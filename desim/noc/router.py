@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from mypy_extensions import mypyc_attr
 
+from desim.kernel.errors import InvariantError
 from desim.kernel.module import Module
 from desim.noc.allocators import Allocator, islip
 from desim.noc.arbiters import Arbiter
@@ -36,6 +37,17 @@ if TYPE_CHECKING:
 __all__ = ["Router"]
 
 _UNLIMITED = 1 << 30  # credits of an ejection VC: the sink consumes at once
+
+# One end of a link as the sender sees it: (the receiver's handler, the receiver's port or VC
+# base, the delay in cycles)
+Link = tuple[Callable[[int, Any], None], int, int]
+
+
+def _unwired(port: int, item: Any) -> None:
+    raise InvariantError(f"a router port was never wired (far port {port}, carrying {item!r})")
+
+
+_UNWIRED: Link = (_unwired, -1, 0)
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)  # compiled (desim._compiled); may be subclassed
@@ -77,6 +89,8 @@ class Router(Module):
             route, "by_destination", None
         )
         self.route_table: list[list[Candidate] | None] = [None] * len(network.ctx.neighbors)
+        # the distinct answers in that table, each kept once (a few per router: cache-friendly)
+        self.route_answers: dict[tuple[Candidate, ...], list[Candidate]] = {}
         self.select = select
         self.net_ports = net_ports
         self.ports = ports = net_ports + terminals
@@ -109,8 +123,8 @@ class Router(Module):
         # wiring, filled by the network: where each output port leads and each input port comes from
         # (handler, far port or VC base, delay): a flit leaving each output port, a credit leaving
         # each input port
-        self.downstream: list[Any] = [None] * ports
-        self.upstream: list[Any] = [None] * ports
+        self.downstream: list[Link] = [_UNWIRED] * ports
+        self.upstream: list[Link] = [_UNWIRED] * ports
         self.route_delay = params.routing_delay_cycles
         self.va_delay = params.vc_alloc_delay_cycles
         self.wait_tail = params.wait_for_tail_credit
@@ -147,7 +161,9 @@ class Router(Module):
         elif self.route_pairs is not None:
             known = self.route_table[dest]
             if known is None:
-                known = self.route_table[dest] = self.route_pairs(self.rid, dest)
+                known = self.route_pairs(self.rid, dest)
+                known = self.route_answers.setdefault(tuple(known), known)
+                self.route_table[dest] = known
             candidates = known
         else:
             candidates = self.route(self.rid, iv // self.V, packet)
@@ -279,14 +295,16 @@ class Router(Module):
         if self.fast_islip and self._conflict_free(chosen):
             # iSLIP when no two bids share an input or an output port: every bid is granted
             for key, iv in chosen.items():
-                in_port, out_port = divmod(key, P)
+                in_port = key // P
+                out_port = key - in_port * P
                 self.sa_out_arb[out_port].update(in_port)
                 self.sa_in_arb[in_port].update(out_port)
                 awake = self._traverse(iv, now) or awake
             return awake
         requests: dict[int, list[int]] = {}
         for key in chosen:
-            in_port, out_port = divmod(key, P)
+            in_port = key // P
+            out_port = key - in_port * P
             bidders = requests.get(out_port)
             if bidders is None:
                 requests[out_port] = [in_port]
@@ -311,7 +329,8 @@ class Router(Module):
         P = self.ports
         ins = outs = 0  # bit masks of the ports seen
         for key in chosen:
-            in_port, out_port = divmod(key, P)
+            in_port = key // P
+            out_port = key - in_port * P
             if (ins >> in_port) & 1 or (outs >> out_port) & 1:
                 return False
             ins |= 1 << in_port
@@ -328,7 +347,8 @@ class Router(Module):
         queue = self.buf[iv]
         flit = queue.pop(0)
         ov = self.in_ov[iv]
-        in_port, vc = divmod(iv, V)
+        in_port = iv // V
+        vc = iv - in_port * V
         out_port = ov // V
         self.vc_rr[in_port] = (vc + 1) % V
         self.credits[ov] -= 1
