@@ -9,6 +9,7 @@ keeps it flat as the mesh grows.
 Run (slow: valgrind runs Python about 50x slower; needs ``apt-get install valgrind``)::
 
     python benchmarks/noc_instructions.py            # 4x4, 8x8, 16x16 at 0.1
+    DESIM_PURE_PYTHON=1 python benchmarks/noc_instructions.py --k 8   # the pure-Python build
     python benchmarks/noc_instructions.py --k 32     # one size
 
 Results go to ``benchmarks/results/noc_instructions.md``.
@@ -70,15 +71,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--k", type=int, action="append", help="mesh radix (repeatable)")
     args = parser.parse_args()
-    lines = ["| mesh | rate | instructions per flit-hop |", "|---|---|---|"]
+    import desim  # the build the subprocesses will import (same interpreter and environment)
+
+    build = "compiled" if desim.COMPILED else "pure Python"
+    header = ["| build | mesh | rate | instructions per flit-hop |", "|---|---|---|---|"]
+    lines = []
     for k in args.k or (4, 8, 16):
         row = per_flit_hop(k)
-        lines.append(f"| {row['mesh']} | {row['rate']} | {row['instructions_per_flit_hop']:,} |")
+        lines.append(
+            f"| {build} | {row['mesh']} | {row['rate']} | {row['instructions_per_flit_hop']:,} |"
+        )
         print(lines[-1], flush=True)
     RESULTS.mkdir(exist_ok=True)
     target = RESULTS / "noc_instructions.md"
     previous = target.read_text() if target.exists() else "Counted by valgrind --tool=callgrind\n\n"
-    target.write_text(previous + "\n".join(lines[2:] if "| mesh |" in previous else lines) + "\n")
+    target.write_text(previous + "\n".join(lines if "| build |" in previous else header + lines))
+    target.write_text(target.read_text() + "\n")
 
 
 if __name__ == "__main__":

@@ -85,7 +85,9 @@ class Packet:
 
 
 class Flit:
-    """One flit: its packet, its index in the packet, and the VC it currently occupies."""
+    """One flit: its packet, its index in the packet, the VC it currently occupies, and the first
+    cycle it may take its next step in the router holding it (``ready``: its arrival; for a head,
+    then the end of routing, then the end of VC allocation)."""
 
     __slots__ = ("packet", "index", "head", "tail", "vc", "ready")
 

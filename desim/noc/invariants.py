@@ -42,7 +42,7 @@ def wait_for_graph(net: Network) -> nx.DiGraph:
             if ov is not None:
                 wanted = [ov]
             else:
-                candidates = router.va_wait.get(in_port * vcs + vc, (0, []))[1]
+                candidates = router.va_wait.get(in_port * vcs + vc, [])
                 wanted = [
                     c.port * vcs + v for c in candidates for v in range(c.vc_first, c.vc_last + 1)
                 ]

@@ -100,8 +100,7 @@ class Router(Module):
         # a deque's memory, which matters for cache footprint on large meshes)
         self.buf: list[list[Flit]] = [[] for _ in range(n)]
         self.in_ov = [-1] * n  # output VC held by each input VC's packet, -1 if none
-        self.in_ready = [0] * n  # first cycle the input VC may bid for the switch
-        self.va_wait: dict[int, tuple[int, list[Candidate]]] = {}  # iv -> (ready, candidates)
+        self.va_wait: dict[int, list[Candidate]] = {}  # iv -> its head's route candidates
         self.sa_vcs: set[int] = set()  # input VCs holding an output VC
         depth = params.vc_buffer_flits
         self.credits = [depth] * (net_ports * vcs) + [_UNLIMITED] * (terminals * vcs)
@@ -167,7 +166,8 @@ class Router(Module):
             candidates = known
         else:
             candidates = self.route(self.rid, iv // self.V, packet)
-        self.va_wait[iv] = (now + self.route_delay, candidates)
+        flit.ready = now + self.route_delay
+        self.va_wait[iv] = candidates
 
     # ------------------------------------------------------------------ one cycle
     def step(self, now: int) -> bool:
@@ -209,8 +209,9 @@ class Router(Module):
         pending = False
         taken = 0  # bit mask of the output VCs bid for, while no two heads bid for the same one
         disjoint = self.fast_islip
-        for iv, (ready, candidates) in self.va_wait.items():
-            if ready > now:
+        buf = self.buf
+        for iv, candidates in self.va_wait.items():
+            if buf[iv][0].ready > now:
                 pending = True
                 continue
             ovs = self._wanted_vcs(candidates)
@@ -257,19 +258,19 @@ class Router(Module):
         del self.va_wait[iv]
         self.ov_busy[ov] = True
         self.in_ov[iv] = ov
-        self.in_ready[iv] = now + self.va_delay
+        self.buf[iv][0].ready = now + self.va_delay  # the head bids for the switch from then
         self.sa_vcs.add(iv)
 
     def _sa_bids(self, now: int) -> tuple[list[int], bool]:
         """The input VCs whose head flit may cross the switch now (ready, with a credit)."""
         bids = []
         pending = False
-        credits, in_ov, in_ready, buf = self.credits, self.in_ov, self.in_ready, self.buf
+        credits, in_ov, buf = self.credits, self.in_ov, self.buf
         for iv in self.sa_vcs:
             queue = buf[iv]
             if not queue:
                 continue
-            if queue[0].ready > now or in_ready[iv] > now:
+            if queue[0].ready > now:
                 pending = True
             elif credits[in_ov[iv]] > 0:
                 bids.append(iv)
@@ -351,7 +352,8 @@ class Router(Module):
         vc = iv - in_port * V
         out_port = ov // V
         self.vc_rr[in_port] = (vc + 1) % V
-        self.credits[ov] -= 1
+        if out_port < self.net_ports:  # (an ejection VC's credits are unlimited)
+            self.credits[ov] -= 1
         self.sent[out_port] += 1
         flit.vc = ov - out_port * V
         net = self.net
