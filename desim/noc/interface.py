@@ -11,9 +11,10 @@ copy per destination from the source): see `desim.noc.multicast`.
 
 from __future__ import annotations
 
+import operator
 from collections import deque
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import simpy
 
@@ -54,31 +55,35 @@ class NetworkInterface(Module):
     # ------------------------------------------------------------------ sending
     def send(
         self,
-        destinations: int | Iterable[int],
-        size_bits: int,
+        destinations: SupportsIndex | Iterable[SupportsIndex],
+        size_bits: SupportsIndex,
         payload: Any = None,
-        created: int | None = None,
+        created: SupportsIndex | None = None,
     ) -> simpy.Event:
         """Send ``payload`` (``size_bits`` long) to one terminal or to several (multicast, by the
         network's scheme); return an event that fires with the payload once every destination
-        has received it."""
+        has received it. Numbers may be any integers (Python's or numpy's)."""
         net = self.net
-        dests = (destinations,) if isinstance(destinations, int) else tuple(destinations)
-        dests = tuple(dict.fromkeys(dests))  # each destination once, in the order given
+        if isinstance(destinations, Iterable):
+            listed = [operator.index(d) for d in destinations]
+        else:
+            listed = [operator.index(destinations)]
+        dests = tuple(dict.fromkeys(listed))  # each destination once, in the order given
         if not dests:
             raise ValueError(f"{self.path}: send needs at least one destination")
-        now = int(self.env.now) if created is None else created
+        bits = operator.index(size_bits)
+        now = int(self.env.now) if created is None else operator.index(created)
         done = self.env.event()
         group = MulticastGroup(len(dests), done, now)
-        flits = flit_count(size_bits, net.params.flit_width_bits)
+        flits = flit_count(bits, net.params.flit_width_bits)
         if len(dests) == 1 or net.multicast == "direct":
             for dest in dests:
-                self._queue(dest, size_bits, flits, now, payload, group, None)
+                self._queue(dest, bits, flits, now, payload, group, None)
         else:
             chain = sorted({*dests, self.tid}, key=net.chain_key.__getitem__)
-            self.relay(tuple(chain), size_bits, flits, now, payload, group)
+            self.relay(tuple(chain), bits, flits, now, payload, group)
             if self.tid in dests:  # its own copy goes through its router like any other
-                self._queue(self.tid, size_bits, flits, now, payload, group, None)
+                self._queue(self.tid, bits, flits, now, payload, group, None)
         net.wake_interface(self)
         return done
 

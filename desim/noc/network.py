@@ -14,8 +14,9 @@ for ``deadlock_cycles`` raises `DeadlockError` naming the input VCs that wait on
 from __future__ import annotations
 
 import heapq
+import operator
 from collections.abc import Callable
-from typing import Any
+from typing import Any, SupportsIndex
 
 import networkx as nx
 import numpy as np
@@ -190,8 +191,11 @@ class Network(Module):
         return len(self.interfaces)
 
     # ------------------------------------------------------------------ calendar
-    def schedule(self, cycle: int, handler: Callable[[Any, Any], None], a: Any, b: Any) -> None:
-        """Call ``handler(a, b)`` at the start of ``cycle`` (before the routers step)."""
+    def schedule(
+        self, when: SupportsIndex, handler: Callable[[Any, Any], None], a: Any, b: Any
+    ) -> None:
+        """Call ``handler(a, b)`` at the start of cycle ``when`` (before the routers step)."""
+        cycle = operator.index(when)
         if cycle <= self.now:
             raise ValueError(f"cannot schedule at cycle {cycle}: cycle {self.now} has already run")
         self.post(cycle, handler, a, b)

@@ -72,3 +72,26 @@ def test_a_multicast_to_a_subset_including_the_source() -> None:
 def test_unknown_scheme_is_named() -> None:
     with pytest.raises(ConfigError, match="unknown multicast scheme 'tree'; valid: umesh, direct"):
         Network(Simulator(), topologies.mesh(2, 2), "xy", multicast="tree")
+
+
+def test_sends_take_numpy_integers_and_deliver_the_payload() -> None:
+    # workloads compute sizes and destinations with numpy; the compiled interface takes them
+    import numpy as np
+
+    sim = Simulator(seed=1)
+    net = Network(sim, topologies.mesh(3, 3), "xy", router_params("booksim"))
+    got: list[tuple[int, object]] = []
+
+    def sink(t: int):  # type: ignore[no-untyped-def]
+        while True:
+            packet = yield net.interfaces[t].receive()
+            got.append((t, packet.payload))
+
+    for t in (2, 7):
+        sim.env.process(sink(t))
+    done = net.interfaces[0].send(np.array([2, 7])[::1], np.int64(300), payload="tile")
+    net.interfaces[4].send(np.int32(2), np.int16(64), created=np.int64(0))
+    sim.run(cycles=200)
+    assert done.triggered and done.value == "tile"
+    assert sorted(got, key=str) == sorted([(2, "tile"), (7, "tile"), (2, None)], key=str)
+    assert net.counters.packets_received == net.counters.packets_created
