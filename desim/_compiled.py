@@ -64,7 +64,10 @@ def _stale() -> list[str]:
         built = json.loads((_ROOT / "desim" / HASHES).read_text())
     except (OSError, ValueError):
         return list(MODULES)
-    current = source_digests()
+    try:
+        current = source_digests()
+    except OSError:  # the sources were not installed: nothing to compare, nothing to fall back to
+        return []
     return [m for m in MODULES if built.get(m) != current[m]]
 
 

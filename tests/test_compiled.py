@@ -12,20 +12,29 @@ import pytest
 from desim._compiled import MODULES
 from desim.noc.measurement import NocConfig, simulate
 
-# a small run through every compiled module: routers, allocators, arbiters, interfaces, engine
-CONFIG = dict(
-    topology_args={"rows": 4, "cols": 4},
-    routing="odd_even",
-    injection_rate=0.3,
-    packet_size=3,
-    sample_period_cycles=300,
-    max_samples=3,
-    seed=7,
-)
+# small runs through every compiled module and path: routers (contended and contention-free
+# allocation, adaptive selection, wait-for-tail-credit, age-based arbiters, dateline VCs, table
+# routing), interfaces (multi-flit packets), the engine and the measurement
+_SMALL = dict(topology_args={"rows": 4, "cols": 4}, sample_period_cycles=300, max_samples=3)
+CONFIGS = [
+    dict(_SMALL, routing="odd_even", injection_rate=0.3, packet_size=3, seed=7),
+    dict(_SMALL, routing="min_adaptive", injection_rate=0.45, packet_size=2),
+    dict(_SMALL, injection_rate=0.3, packet_size=5, router_args={"wait_for_tail_credit": True}),
+    dict(_SMALL, topology="torus", injection_rate=0.4, router_args={"arbiter": "oldest_first"}),
+    dict(
+        _SMALL,
+        topology="fat_tree",
+        topology_args={"k": 2, "levels": 3},
+        routing="table",
+        traffic="bitcomp",
+        injection_rate=0.3,
+    ),
+]
 RUN = (
     "import json, sys; from desim.noc.measurement import NocConfig, simulate; "
-    "r = simulate(NocConfig(**json.loads(sys.argv[1]))).to_record(); "
-    "print(json.dumps({k: v for k, v in r.items() if 'second' not in k}))"
+    "records = [simulate(NocConfig(**c)).to_record() for c in json.loads(sys.argv[1])]; "
+    "import desim; assert not desim.COMPILED; "
+    "print(json.dumps([{k: v for k, v in r.items() if 'second' not in k} for r in records]))"
 )
 DOCTESTS = (  # the modules named in argv, imported from source, their examples run
     "import doctest, importlib, json, sys; "
@@ -46,23 +55,28 @@ def test_the_install_runs_the_compiled_modules() -> None:
     if _pure_python_requested():
         assert not desim.COMPILED and desim.noc.router.__file__.endswith(".py")
     else:
-        assert desim.COMPILED, "desim was installed without its compiled modules (see setup.py)"
+        assert desim.COMPILED, (
+            "desim runs without its compiled modules (see setup.py); when testing an install "
+            "made with DESIM_COMPILE=0, set DESIM_COMPILE=0 here too"
+        )
         assert not desim.noc.router.__file__.endswith(".py")
 
 
 def test_compiled_and_pure_python_runs_give_identical_results() -> None:
-    compiled = {k: v for k, v in simulate(NocConfig(**CONFIG)).to_record().items()}
-    compiled = json.loads(json.dumps({k: v for k, v in compiled.items() if "second" not in k}))
+    records = [simulate(NocConfig(**config)).to_record() for config in CONFIGS]
+    here = json.loads(
+        json.dumps([{k: v for k, v in r.items() if "second" not in k} for r in records])
+    )
     env = dict(os.environ, DESIM_PURE_PYTHON="1", OMP_NUM_THREADS="1")
     done = subprocess.run(
-        [sys.executable, "-c", RUN, json.dumps(CONFIG)],
+        [sys.executable, "-c", RUN, json.dumps(CONFIGS)],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
-    assert json.loads(done.stdout) == compiled
-    assert compiled["flits_delivered"] > 1000
+    assert json.loads(done.stdout) == here
+    assert all(r["flits_delivered"] > 1000 for r in here)
 
 
 @pytest.fixture(scope="module")
