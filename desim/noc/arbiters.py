@@ -37,7 +37,8 @@ __all__ = [
 
 @mypyc_attr(allow_interpreted_subclasses=True)  # compiled (desim._compiled); users subclass it
 class Arbiter:
-    """Base of all arbiters: subclass it and define `grant` and `update`.
+    """Base of all arbiters: subclass it and define `grant` and `update` (the network refuses a
+    subclass that leaves either undefined, naming it, before anything runs).
 
     ``uses_ages = False`` tells the router that `grant` ignores ``ages`` (it then skips computing
     them).

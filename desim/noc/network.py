@@ -133,10 +133,17 @@ class Network(Module):
         """One router per graph node with its injected parts, one interface per terminal."""
         p = self.params
         arbiter = ARBITER.get(p.arbiter)
-        if not isinstance(arbiter(2), Arbiter):
+        kind = type(arbiter(2))
+        if not issubclass(kind, Arbiter):
             raise ConfigError(
-                f"arbiter {p.arbiter!r} builds {type(arbiter(2)).__name__} objects; arbiters "
+                f"arbiter {p.arbiter!r} builds {kind.__name__} objects; arbiters "
                 "subclass desim.noc.arbiters.Arbiter"
+            )
+        missing = [m for m in ("grant", "update") if getattr(kind, m) is getattr(Arbiter, m)]
+        if missing:
+            raise ConfigError(
+                f"arbiter {p.arbiter!r} ({kind.__name__}) does not define {' and '.join(missing)}; "
+                "an Arbiter subclass defines grant(requesters, ages) and update(winner)"
             )
         parts = (
             route,

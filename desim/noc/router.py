@@ -217,8 +217,9 @@ class Router(Module):
             ovs = self._wanted_vcs(candidates)
             if ovs:
                 bids.append((iv, ovs))
-                for ov in ovs:
-                    disjoint = disjoint and not (taken >> ov) & 1
+                for ov in ovs if disjoint else ():
+                    if (taken >> ov) & 1:
+                        disjoint = False
                     taken |= 1 << ov
         if not bids:
             return pending

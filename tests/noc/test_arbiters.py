@@ -146,3 +146,20 @@ def test_an_arbiter_that_is_not_an_arbiter_is_refused() -> None:
     ARBITER.register("test_not_an_arbiter", NotAnArbiter)
     with pytest.raises(ConfigError, match="arbiters subclass desim.noc.arbiters.Arbiter"):
         simulate(NocConfig(router_args={"arbiter": "test_not_an_arbiter"}))
+
+
+class GrantOnly(arbiters.Arbiter):
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def grant(self, requesters, ages) -> int:
+        return requesters[0]
+
+
+def test_an_arbiter_missing_a_method_is_named_before_the_run() -> None:
+    from desim.kernel.errors import ConfigError
+    from desim.noc.measurement import NocConfig, simulate
+
+    ARBITER.register("test_grant_only", GrantOnly)
+    with pytest.raises(ConfigError, match=r"\(GrantOnly\) does not define update"):
+        simulate(NocConfig(router_args={"arbiter": "test_grant_only"}))
