@@ -217,10 +217,11 @@ class Router(Module):
             ovs = self._wanted_vcs(candidates)
             if ovs:
                 bids.append((iv, ovs))
-                for ov in ovs if disjoint else ():
-                    if (taken >> ov) & 1:
-                        disjoint = False
-                    taken |= 1 << ov
+                if disjoint:
+                    for ov in ovs:
+                        if (taken >> ov) & 1:
+                            disjoint = False
+                        taken |= 1 << ov
         if not bids:
             return pending
         if disjoint:  # iSLIP without contention: every head is granted all it asks for
