@@ -50,7 +50,7 @@ class NetworkInterface(Module):
         self.vc = -1
         self.active = False
         self.arrived: dict[int, int] = {}  # pid -> flits received so far
-        self.inbox: simpy.Store | None = None  # created by the first `receive`
+        self.inbox: simpy.Store | None = None  # created by `open_inbox` or the first `receive`
 
     # ------------------------------------------------------------------ sending
     def send(
@@ -186,14 +186,20 @@ class NetworkInterface(Module):
         else:
             self.arrived[packet.pid] = got + 1
 
-    def receive(self) -> simpy.events.Event:
-        """An event yielding the next packet delivered to this terminal (for agents).
+    def open_inbox(self) -> None:
+        """Keep every packet delivered from now on until `receive` claims it (idempotent).
 
-        Packets are kept for `receive` from its first call on; before it, deliveries are counted
-        but not stored (synthetic traffic needs no inbox).
+        An agent opens its terminal's inbox when it is built, so a receiver that starts late loses
+        nothing; synthetic traffic never opens one, and its deliveries are counted, not stored.
         """
         if self.inbox is None:
             self.inbox = simpy.Store(self.env)
+
+    def receive(self) -> simpy.events.Event:
+        """An event yielding the next packet delivered to this terminal (for agents); opens the
+        inbox if no one did (see `open_inbox`)."""
+        self.open_inbox()
+        assert self.inbox is not None
         return self.inbox.get()
 
     def trace(self) -> str:
