@@ -1,12 +1,7 @@
 """Compressed activation streams: a layer's activations, partitioned and packetised.
 
-Flit format (`FlitFormat`)
-    A packet is ``header_bits`` of header (destination set, message id, part number, length)
-    followed by its payload bits, packed back to back with no alignment padding, cut into flits of
-    ``flit_width_bits``: the head flit carries the header then the first payload bits; the last
-    flit is padded. So a packet of ``p`` payload bits is ``ceil((header_bits + p) / width)``
-    flits (at least one). A message longer than ``max_packet_flits`` is split into parts that fill
-    the payload of a full-length packet, the last part holding the remainder.
+The flit format and the packet record are desim's (`desim.noc.packets`: `FlitFormat`,
+`StreamPacket`, `packetise`), re-exported here.
 
 Mappings
     SCNN (`scnn_tile_stream`): the H x W plane is cut into a grid of planar tiles, one per PE; each
@@ -15,8 +10,8 @@ Mappings
     SparseNN (`sparsenn_stream`): vector entries are owned by PEs (``row_owners``); each PE
     multicasts its non-zero entries as (index, value) pairs to every other PE.
 
-Packets are plain `StreamPacket` records matching ``network.send(source, destinations, size_bits,
-payload)``; ``size_bits`` is the payload (the network adds the header).
+Packets are `StreamPacket` records that go straight into a terminal's ``put``; ``size_bits`` is
+the payload (the sending terminal adds the header).
 
 References
 ----------
@@ -26,7 +21,6 @@ References
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from desim.config import require
+from desim.noc.packets import FlitFormat, StreamPacket, packetise
 from workloads.formats import ScnnCodec
 from workloads.formats.base import bits_for
 
@@ -49,52 +44,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class FlitFormat:
-    """How packets become flits (see the module docstring).
-
-    Examples
-    --------
-    >>> fmt = FlitFormat(flit_width_bits=128, header_bits=32, max_packet_flits=4)
-    >>> fmt.flits(96), fmt.flits(97), fmt.max_payload_bits, fmt.split(1000)
-    (1, 2, 480, [480, 480, 40])
-    """
-
-    flit_width_bits: int = 128
-    header_bits: int = 32
-    max_packet_flits: int | None = None
-
-    def __post_init__(self) -> None:
-        require(self.flit_width_bits > 0, f"flit_width_bits must be > 0: {self.flit_width_bits}")
-        require(
-            0 <= self.header_bits < self.flit_width_bits,
-            f"header_bits must be in [0, flit_width_bits), got {self.header_bits}",
-        )
-        require(
-            self.max_packet_flits is None or self.max_packet_flits > 0,
-            f"max_packet_flits must be > 0, got {self.max_packet_flits}",
-        )
-
-    def flits(self, size_bits: int) -> int:
-        """Flits of a packet carrying ``size_bits`` of payload."""
-        return max(1, math.ceil((self.header_bits + size_bits) / self.flit_width_bits))
-
-    @property
-    def max_payload_bits(self) -> int | None:
-        """Payload of a full-length packet (None: unlimited)."""
-        if self.max_packet_flits is None:
-            return None
-        return self.max_packet_flits * self.flit_width_bits - self.header_bits
-
-    def split(self, size_bits: int) -> list[int]:
-        """Payload sizes of the packets a message of ``size_bits`` needs."""
-        limit = self.max_payload_bits
-        if limit is None or size_bits <= limit:
-            return [size_bits]
-        full, rest = divmod(size_bits, limit)
-        return [limit] * full + ([rest] if rest else [])
-
-
 @dataclass(frozen=True, eq=False)
 class Message:
     """What a stream carries from one source: the layer, the sender's PE index and the data."""
@@ -103,33 +52,6 @@ class Message:
     kind: str
     owner: int
     data: Any
-
-
-@dataclass(frozen=True, eq=False)
-class StreamPacket:
-    """One packet for ``network.send(source, destinations, size_bits, payload)``."""
-
-    source: int
-    destinations: tuple[int, ...]
-    size_bits: int
-    payload: Any
-    part: int = 0
-    parts: int = 1
-
-
-def packetise(
-    message: Message,
-    size_bits: int,
-    source: int,
-    destinations: tuple[int, ...],
-    flit_format: FlitFormat,
-) -> list[StreamPacket]:
-    """The packets of one message (split by ``flit_format.max_packet_flits``)."""
-    sizes = flit_format.split(size_bits)
-    return [
-        StreamPacket(source, destinations, size, message, part, len(sizes))
-        for part, size in enumerate(sizes)
-    ]
 
 
 def planar_tiles(
@@ -155,7 +77,7 @@ def scnn_tile_stream(
     source: int,
     terminals: Sequence[int],
     grid: tuple[int, int] = (8, 8),
-    flit_format: FlitFormat = FlitFormat(),
+    flit_format: FlitFormat | None = None,
     codec: ScnnCodec | None = None,
 ) -> list[StreamPacket]:
     """Packets loading one sample's ``(C, H, W)`` activations into SCNN's PEs, tile by tile.
@@ -168,6 +90,7 @@ def scnn_tile_stream(
         f"{grid[0]} x {grid[1]} PEs need as many terminals, got {len(terminals)}",
     )
     codec = codec or ScnnCodec()
+    flit_format = flit_format or FlitFormat()
     packets: list[StreamPacket] = []
     for pe, (rows, cols) in enumerate(planar_tiles(*activations.shape[1:], grid)):
         tile = activations[:, rows, cols]
@@ -194,7 +117,7 @@ def sparsenn_stream(
     vector: np.ndarray,
     owners: np.ndarray,
     terminals: Sequence[int],
-    flit_format: FlitFormat = FlitFormat(),
+    flit_format: FlitFormat | None = None,
     value_bits: int = 16,
 ) -> list[StreamPacket]:
     """Packets multicasting each owner's non-zero entries, as (index, value), to the others.
@@ -202,6 +125,7 @@ def sparsenn_stream(
     An entry is ``bits_for(len(vector) - 1)`` index bits and ``value_bits`` value bits.
     """
     entry_bits = bits_for(len(vector) - 1) + value_bits
+    flit_format = flit_format or FlitFormat()
     packets: list[StreamPacket] = []
     for owner, terminal in enumerate(terminals):
         indices = np.flatnonzero((owners == owner) & (vector != 0))
