@@ -186,8 +186,9 @@ def horowitz45(link_length_mm: float = 1.0) -> EnergyTable:
     Derived rows (marked *): a 16-bit multiply is quadratic in width from Horowitz's 8-bit one
     (0.2 pJ x 4 = 0.8 pJ; his 32-bit 3.1 pJ gives 0.78), a 24-bit add linear between his 8-bit
     (0.03) and 32-bit (0.1) adds; a gated multiply costs the multiply x 0.066 / 2.20
-    (Sparseloop's Eyeriss table); the router's 32 nm figure is scaled to 45 nm by feature size (x 45/32, energy ~ C V^2 with C ~ L);
-    the link is Keckler et al.'s 40 nm wire, used unscaled. The default link length, 1 mm, is
+    (Sparseloop's Eyeriss table); the router's 32 nm figure is scaled to 45 nm by feature size
+    (x 45/32, energy ~ C V^2 with C ~ L); the link is Keckler et al.'s 40 nm wire, used
+    unscaled. The default link length, 1 mm, is
     SCNN's PE (0.123 mm^2 at 16 nm) scaled to 45 nm by area (x (45/16)^2 = 0.97 mm^2).
     """
     mul16 = 0.2 * (16 / 8) ** 2  # quadratic in width (3.1 * (16/32)^2 = 0.78 from above)
