@@ -80,9 +80,7 @@ class EnergyReport:
     @classmethod
     def from_counts(cls, counts: ActionCounts, table: EnergyTable) -> EnergyReport:
         """Price every counted action with ``table``."""
-        rows = tuple(
-            (c, a, size, n, n * table.energy_pj(a, size)) for (c, a, size), n in counts
-        )
+        rows = tuple((c, a, size, n, n * table.energy_pj(a, size)) for (c, a, size), n in counts)
         return cls(rows, table.node_nm, table.name)
 
     @property

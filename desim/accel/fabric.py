@@ -1,0 +1,257 @@
+"""The accelerator's network: a topology, its routers, and the terminals agents bind their ports to.
+
+`FabricConfig` says which network (topology, routing, router preset, multicast scheme, flit
+format); `Fabric` builds it in a `Simulator`, places the processing elements on the terminals
+(one per router, in router order) and one memory port (DRAM controller and global buffer) on an
+extra terminal of a chosen router, and reads back the NoC's counts for the energy model.
+
+An agent reaches the network through a `Terminal`: the put/get interface kernel ports bind to,
+over the network interface's ``send``/``receive``. The terminal opens its inbox when it is built,
+so a receiver that starts late loses nothing.
+
+Examples
+--------
+>>> from desim.kernel import Module, Simulator
+>>> from desim.kernel.port import InPort, OutPort
+>>> from desim.noc.packets import StreamPacket
+>>> sim = Simulator(seed=0)
+>>> fabric = Fabric(sim, FabricConfig(topology_args={"rows": 2, "cols": 2}))
+>>> class Echo(Module):
+...     def __init__(self, name, parent, terminal):
+...         super().__init__(name, parent)
+...         self.tid = terminal.tid
+...         self.tx, self.rx = OutPort("tx", self), InPort("rx", self)
+...         self.tx.bind(terminal); self.rx.bind(terminal)
+>>> a = Echo("a", sim, fabric.pe_terminal(0)); b = Echo("b", sim, fabric.pe_terminal(3))
+>>> def talk():
+...     yield a.tx.put(StreamPacket(a.tid, (b.tid,), 256, "hello"))
+>>> def late_listener():
+...     yield sim.env.timeout(100)          # starts long after the delivery
+...     packet = yield b.rx.get()
+...     print(packet.payload, sim.now)
+>>> _ = sim.process(talk()); _ = sim.process(late_listener()); _ = sim.run()
+hello 100
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import simpy
+
+from desim.config import require
+from desim.energy import ActionCounts
+from desim.kernel.simulator import Simulator
+from desim.noc.interface import NetworkInterface
+from desim.noc.multicast import SCHEMES
+from desim.noc.network import Network
+from desim.noc.packets import FlitFormat, StreamPacket
+from desim.noc.presets import router_params
+from desim.registry import TOPOLOGY
+
+__all__ = ["FabricConfig", "Fabric", "Terminal", "NocSnapshot"]
+
+
+@dataclass(frozen=True)
+class FabricConfig:
+    """The accelerator's on-chip network.
+
+    Attributes
+    ----------
+    topology, topology_args
+        A registered topology and its builder's arguments (default an 8 x 8 mesh).
+    routing : str
+        Routing policy (registry ``routing``).
+    router, router_args
+        Router preset and overrides (``vcs``, ``vc_buffer_flits``, delays...).
+    multicast : str
+        How broadcasts travel: ``umesh`` or ``direct`` (`desim.noc.multicast`).
+    flit_width_bits, header_bits, max_packet_flits
+        The flit format (`desim.noc.packets.FlitFormat`); the routers take the width from it.
+    memory_router : int
+        The router whose extra terminal is the memory port (DRAM controller, global buffer).
+    deadlock_cycles : int
+        The network's deadlock watchdog.
+    """
+
+    topology: str = "mesh"
+    topology_args: Mapping[str, Any] = field(default_factory=lambda: {"rows": 8, "cols": 8})
+    routing: str = "xy"
+    router: str = "booksim"
+    router_args: Mapping[str, Any] = field(default_factory=dict)
+    multicast: str = "umesh"
+    flit_width_bits: int = 128
+    header_bits: int = 32
+    max_packet_flits: int = 32
+    memory_router: int = 0
+    deadlock_cycles: int = 20000
+
+    def __post_init__(self) -> None:
+        require(
+            self.multicast in SCHEMES,
+            f"fabric.multicast {self.multicast!r} unknown; valid: {', '.join(SCHEMES)}",
+        )
+        require(
+            "flit_width_bits" not in self.router_args,
+            "set the flit width as fabric.flit_width_bits, not in router_args",
+        )
+        for name in ("flit_width_bits", "max_packet_flits", "deadlock_cycles"):
+            value = getattr(self, name)
+            require(
+                isinstance(value, int) and not isinstance(value, bool) and value >= 1,
+                f"fabric.{name} must be an integer >= 1, got {value!r}",
+            )
+        require(
+            isinstance(self.memory_router, int) and self.memory_router >= 0,
+            f"fabric.memory_router must be an integer >= 0, got {self.memory_router!r}",
+        )
+        FlitFormat(self.flit_width_bits, self.header_bits, self.max_packet_flits)  # validates
+
+    @property
+    def flit_format(self) -> FlitFormat:
+        """The flit format every terminal packetises with."""
+        return FlitFormat(self.flit_width_bits, self.header_bits, self.max_packet_flits)
+
+
+class Terminal:
+    """A network terminal as a put/get interface (``sc_fifo``-like) for kernel ports.
+
+    ``put(packet)`` sends a `StreamPacket` (split into parts by the flit format, header added)
+    and returns an event that fires once every destination has received every part; ``get()``
+    returns an event yielding the next `StreamPacket` delivered here.
+    """
+
+    def __init__(self, interface: NetworkInterface, flit_format: FlitFormat) -> None:
+        self.interface = interface
+        self.tid = interface.tid
+        self.flit_format = flit_format
+        interface.open_inbox()
+
+    def put(self, packet: StreamPacket) -> simpy.Event:
+        """Send ``packet`` from this terminal."""
+        if packet.source != self.tid:
+            raise ValueError(
+                f"terminal {self.tid} cannot send a packet whose source is {packet.source}"
+            )
+        fmt = self.flit_format
+        sends = [
+            self.interface.send(packet.destinations, fmt.packet_bits(bits), packet)
+            for bits in fmt.split(packet.size_bits)
+        ]
+        return sends[0] if len(sends) == 1 else self.interface.env.all_of(sends)
+
+    def get(self) -> simpy.Event:
+        """The next packet delivered here; its value is the `StreamPacket` that was sent."""
+        env = self.interface.env
+        done = env.event()
+        self.interface.receive().callbacks.append(lambda e: done.succeed(e.value.payload))
+        return done
+
+
+@dataclass(frozen=True)
+class NocSnapshot:
+    """Network totals at one moment; differences give a layer's or a phase's traffic."""
+
+    flits_injected: int
+    flit_hops: int
+    link_flits: int
+    packets: int
+    latency_sum: int
+
+    def __sub__(self, other: NocSnapshot) -> NocSnapshot:
+        return NocSnapshot(
+            *(a - b for a, b in zip(vars(self).values(), vars(other).values(), strict=True))
+        )
+
+    def __add__(self, other: NocSnapshot) -> NocSnapshot:
+        return NocSnapshot(
+            *(a + b for a, b in zip(vars(self).values(), vars(other).values(), strict=True))
+        )
+
+    def record(self) -> dict[str, float]:
+        """``noc_flits``, ``noc_flit_hops``, ``noc_link_flits``, ``noc_packets`` and the average
+        packet latency in cycles."""
+        return {
+            "noc_flits": self.flits_injected,
+            "noc_flit_hops": self.flit_hops,
+            "noc_link_flits": self.link_flits,
+            "noc_packets": self.packets,
+            "noc_avg_latency_cycles": self.latency_sum / self.packets if self.packets else 0.0,
+        }
+
+
+class Fabric:
+    """The network of ``config`` in ``sim``, with processing elements on its terminals."""
+
+    def __init__(self, sim: Simulator, config: FabricConfig | None = None) -> None:
+        self.config = config = config or FabricConfig()
+        graph = TOPOLOGY.get(config.topology)(**config.topology_args)
+        require(
+            config.memory_router < graph.number_of_nodes(),
+            f"fabric.memory_router {config.memory_router} is not a router of the "
+            f"{graph.number_of_nodes()}-router {config.topology}",
+        )
+        graph.nodes[config.memory_router]["terminals"] += 1  # the memory port
+        params = router_params(
+            config.router, flit_width_bits=config.flit_width_bits, **config.router_args
+        )
+        self.network = Network(
+            sim,
+            graph,
+            config.routing,
+            params,
+            deadlock_cycles=config.deadlock_cycles,
+            multicast=config.multicast,
+        )
+        self.flit_format = config.flit_format
+        self._latency_sum = 0
+        self.network.delivered_hooks.append(self._on_delivery)
+        net = self.network
+        first = {}
+        for tid, rid in enumerate(net.terminal_router):
+            first.setdefault(rid, tid)
+        self.memory_tid = first[config.memory_router] + 1
+        self.pe_tids = [t for t in range(net.terminals) if t != self.memory_tid]
+        self._terminals: dict[int, Terminal] = {}
+
+    @property
+    def pes(self) -> int:
+        """Number of PE terminals."""
+        return len(self.pe_tids)
+
+    def terminal(self, tid: int) -> Terminal:
+        """The `Terminal` of network terminal ``tid`` (one per terminal, built on first use)."""
+        if tid not in self._terminals:
+            self._terminals[tid] = Terminal(self.network.interfaces[tid], self.flit_format)
+        return self._terminals[tid]
+
+    def pe_terminal(self, pe: int) -> Terminal:
+        """The terminal of processing element ``pe``."""
+        return self.terminal(self.pe_tids[pe])
+
+    @property
+    def memory_terminal(self) -> Terminal:
+        """The memory port's terminal."""
+        return self.terminal(self.memory_tid)
+
+    def _on_delivery(self, packet: Any) -> None:
+        self._latency_sum += packet.received - packet.created
+
+    def snapshot(self) -> NocSnapshot:
+        """The network's totals now."""
+        net = self.network
+        links = sum(
+            sum(router.sent[: len(net.ctx.neighbors[router.rid])]) for router in net.routers
+        )
+        c = net.counters
+        return NocSnapshot(
+            c.flits_injected, net.flit_hops, links, c.packets_received, self._latency_sum
+        )
+
+    def count_energy(self, traffic: NocSnapshot, counts: ActionCounts) -> None:
+        """Add ``traffic``'s router and link traversals, in bits, to ``counts``."""
+        width = self.config.flit_width_bits
+        counts.add("noc", "router", traffic.flit_hops * width)
+        counts.add("noc", "link", traffic.link_flits * width)
