@@ -201,6 +201,11 @@ TRAFFIC = _declare(
 INJECTION = _declare(
     "injection", "factory(rate, **params) -> injector with next_gap(rng)", "desim.noc.traffic"
 )
+ACCELERATOR = _declare(
+    "accelerator",
+    "Accelerator class: Accelerator(config).run(layers, workload) -> AccelResult",
+    "desim.accel.designs",
+)
 MODEL = _declare("model", "torch model factory", "workloads.zoo")
 DATASET = _declare("dataset", "offline dataset loader", "workloads.datasets")
 FORMAT = _declare("format", "compressed sparse format codec", "workloads.formats")

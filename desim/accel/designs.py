@@ -1,0 +1,3 @@
+"""The built-in accelerator designs (each module registers itself under ``accelerator``)."""
+
+import desim.accel.dcnn  # noqa: F401
