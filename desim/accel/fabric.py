@@ -118,9 +118,10 @@ class FabricConfig:
 class Terminal:
     """A network terminal as a put/get interface (``sc_fifo``-like) for kernel ports.
 
-    ``put(packet)`` sends a `StreamPacket` (split into parts by the flit format, header added)
-    and returns an event that fires once every destination has received every part; ``get()``
-    returns an event yielding the next `StreamPacket` delivered here.
+    ``put(packet)`` sends a `StreamPacket`: the flit format splits it into parts and adds each
+    part's header; the event returned fires once every destination has received every part.
+    ``get()`` returns an event yielding the next whole `StreamPacket` delivered here (all its parts
+    arrived). Deliveries are kept from construction on: nothing is lost to a late receiver.
     """
 
     def __init__(self, interface: NetworkInterface, flit_format: FlitFormat) -> None:
@@ -128,6 +129,9 @@ class Terminal:
         self.tid = interface.tid
         self.flit_format = flit_format
         interface.open_inbox()
+        self._messages = simpy.Store(interface.env)
+        self._parts: dict[int, int] = {}  # id of a message -> parts still to come
+        interface.env.process(self._reassemble())
 
     def put(self, packet: StreamPacket) -> simpy.Event:
         """Send ``packet`` from this terminal."""
@@ -143,11 +147,19 @@ class Terminal:
         return sends[0] if len(sends) == 1 else self.interface.env.all_of(sends)
 
     def get(self) -> simpy.Event:
-        """The next packet delivered here; its value is the `StreamPacket` that was sent."""
-        env = self.interface.env
-        done = env.event()
-        self.interface.receive().callbacks.append(lambda e: done.succeed(e.value.payload))
-        return done
+        """The next whole message delivered here (its value is the `StreamPacket` sent)."""
+        return self._messages.get()
+
+    def _reassemble(self):  # type: ignore[no-untyped-def]
+        while True:
+            packet = (yield self.interface.receive()).payload
+            key = id(packet)
+            left = self._parts.get(key, len(self.flit_format.split(packet.size_bits))) - 1
+            if left:
+                self._parts[key] = left
+            else:
+                self._parts.pop(key, None)
+                self._messages.put(packet)
 
 
 @dataclass(frozen=True)
