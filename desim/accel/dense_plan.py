@@ -1,0 +1,150 @@
+"""How a dense layer is cut across PEs and where its activations live (pure geometry, no time).
+
+A layer is seen as a convolution (a linear layer is one with a 1 x 1 plane and 1 x 1 filters).
+
+Work. Output positions (P x Q, row-major) are cut into ``n_pos`` contiguous runs and output
+channels into ``n_k`` contiguous ranges, ``n_pos x n_k`` = the PEs; the factorisation chosen
+minimises the busiest PE's outputs (ties: more position runs). PE ``i`` computes position run
+``i // n_k`` for channel range ``i % n_k``.
+
+Storage. Activations are stored by *lines*: line ``(h, c)`` is the ``W`` values of row ``h`` of
+channel ``c``, ordered row-major (``h`` then ``c``), so a PE's input window (a band of rows, all
+channels) is a contiguous range of lines. The activation SRAM is one bank per PE tile; the first
+lines of a tensor are spread evenly over the banks and the lines that do not fit stay in DRAM.
+When a layer's input and output together exceed the SRAM, each keeps the same on-chip fraction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from desim.accel.layer import LayerRecord
+
+__all__ = ["ConvGeometry", "Partition", "LineStore", "partition", "on_chip_lines"]
+
+
+@dataclass(frozen=True)
+class ConvGeometry:
+    """A layer's shapes as a convolution (one sample)."""
+
+    C: int
+    H: int
+    W: int
+    K: int
+    R: int
+    S: int
+    P: int
+    Q: int
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    groups: int
+
+    @classmethod
+    def of(cls, layer: LayerRecord) -> ConvGeometry:
+        """The geometry of ``layer`` (linear layers as 1 x 1 convolutions)."""
+        if layer.kind == "linear":
+            M, N = layer.weight.shape
+            return cls(N, 1, 1, M, 1, 1, 1, 1, (1, 1), (0, 0), 1)
+        K, Cg, R, S = layer.weight.shape
+        C, H, W = layer.input_shape
+        _, P, Q = layer.output_shape
+        return cls(C, H, W, K, R, S, P, Q, layer.stride, layer.padding, layer.groups)
+
+    @property
+    def filter_size(self) -> int:
+        """Weights per output (C / groups x R x S): the dot-product length."""
+        return self.C // self.groups * self.R * self.S
+
+    def input_rows(self, p0: int, p1: int) -> tuple[int, int]:
+        """Padded input rows ``[r0, r1)`` that output rows ``[p0, p1]`` (inclusive) read."""
+        return p0 * self.stride[0], p1 * self.stride[0] + self.R
+
+
+def _runs(n: int, parts: int) -> list[tuple[int, int]]:
+    bounds = np.linspace(0, n, parts + 1).round().astype(int)
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+@dataclass(frozen=True)
+class Partition:
+    """Which outputs each PE computes: ``positions[i]`` and ``channels[i]`` (half-open)."""
+
+    n_pos: int
+    n_k: int
+    position_runs: list[tuple[int, int]]
+    channel_ranges: list[tuple[int, int]]
+
+    def positions(self, pe: int) -> tuple[int, int]:
+        return self.position_runs[pe // self.n_k]
+
+    def channels(self, pe: int) -> tuple[int, int]:
+        return self.channel_ranges[pe % self.n_k]
+
+    def busiest_outputs(self) -> int:
+        """Outputs of the PE with the most."""
+        return max(b - a for a, b in self.position_runs) * max(
+            b - a for a, b in self.channel_ranges
+        )
+
+
+def partition(geometry: ConvGeometry, pes: int) -> Partition:
+    """The work split of the module docstring.
+
+    Examples
+    --------
+    >>> g = ConvGeometry(384, 13, 13, 384, 3, 3, 13, 13, (1, 1), (1, 1), 1)
+    >>> p = partition(g, 64)
+    >>> p.n_pos, p.n_k, p.busiest_outputs()
+    (1, 64, 1014)
+    """
+    positions = geometry.P * geometry.Q
+    best = None
+    for n_pos in range(pes, 0, -1):
+        if pes % n_pos:
+            continue
+        n_k = pes // n_pos
+        work = -(-positions // n_pos) * -(-geometry.K // n_k)
+        if best is None or work < best[0]:
+            best = (work, n_pos, n_k)
+    assert best is not None
+    _, n_pos, n_k = best
+    return Partition(n_pos, n_k, _runs(positions, n_pos), _runs(geometry.K, n_k))
+
+
+class LineStore:
+    """Where each line of a ``(channels, rows, width)`` tensor lives: bank ``0..banks-1``, or
+    ``banks`` (DRAM, behind the memory port) for the lines beyond ``on_chip_lines``."""
+
+    def __init__(self, channels: int, rows: int, width: int, banks: int, on_chip_lines: int):
+        self.channels, self.rows, self.width, self.banks = channels, rows, width, banks
+        self.lines = channels * rows
+        self.on_chip = min(self.lines, on_chip_lines)
+        self.bounds = np.linspace(0, self.on_chip, banks + 1).round().astype(int)
+
+    def owner(self, lines: np.ndarray) -> np.ndarray:
+        """Bank of each line index (``banks`` for DRAM)."""
+        owners = np.searchsorted(self.bounds, lines, side="right") - 1
+        return np.where(lines >= self.on_chip, self.banks, np.minimum(owners, self.banks - 1))
+
+    def line(self, row: np.ndarray | int, channel: np.ndarray | int) -> np.ndarray | int:
+        """Line index of (row, channel)."""
+        return row * self.channels + channel
+
+    def held(self, bank: int) -> tuple[int, int]:
+        """Lines ``[a, b)`` held by ``bank`` (``banks``: the DRAM's)."""
+        if bank == self.banks:
+            return self.on_chip, self.lines
+        return int(self.bounds[bank]), int(self.bounds[bank + 1])
+
+
+def on_chip_lines(
+    in_lines: int, in_width: int, out_lines: int, out_width: int, capacity_values: int
+) -> tuple[int, int]:
+    """Lines of input and of output kept on chip when both share ``capacity_values``."""
+    total = in_lines * in_width + out_lines * out_width
+    if total <= capacity_values:
+        return in_lines, out_lines
+    fraction = capacity_values / total
+    return int(in_lines * fraction), int(out_lines * fraction)
