@@ -267,8 +267,10 @@ class Network(Module):
 
     def inject(self, ni: NetworkInterface, flit: Flit, now: int) -> None:
         """``ni`` puts ``flit`` on its injection channel."""
-        self.counters.flits_injected += 1
-        self.counters.flits_in_network += 1
+        counters = self.counters
+        counters.flits_injected += 1
+        counters.flits_in_network += 1
+        counters.last_move = now  # entering the network is progress (the watchdog's clock)
         router = self.routers[ni.router]
         self.post(now + self.params.injection_latency_cycles, router.receive_flit, ni.port, flit)
 
