@@ -3,9 +3,12 @@
 A layer is seen as a convolution (a linear layer is one with a 1 x 1 plane and 1 x 1 filters).
 
 Work. Output positions (P x Q, row-major) are cut into ``n_pos`` contiguous runs and output
-channels into ``n_k`` contiguous ranges, ``n_pos x n_k`` = the PEs; the factorisation chosen
-minimises the busiest PE's outputs (ties: more position runs). PE ``i`` computes position run
-``i // n_k`` for channel range ``i % n_k``.
+channels into ``n_k`` contiguous ranges, ``n_pos x n_k`` = the PEs. PE ``i`` computes position run
+``i // n_k`` for channel range ``i % n_k``: it needs the input window of its run (sent to the
+``n_k`` PEs of the run) and the filters of its range (sent to the ``n_pos`` PEs of the range).
+Among the factorisations whose busiest PE has at most ``1 + slack`` times the fewest outputs
+possible, the one chosen delivers the fewest values (``n_k x input + n_pos x weights``): balance
+first, then traffic.
 
 Storage. Activations are stored by *lines*: line ``(h, c)`` is the ``W`` values of row ``h`` of
 channel ``c``, ordered row-major (``h`` then ``c``), so a PE's input window (a band of rows, all
@@ -89,28 +92,29 @@ class Partition:
         )
 
 
-def partition(geometry: ConvGeometry, pes: int) -> Partition:
+def partition(geometry: ConvGeometry, pes: int, slack: float = 0.02) -> Partition:
     """The work split of the module docstring.
 
     Examples
     --------
-    >>> g = ConvGeometry(384, 13, 13, 384, 3, 3, 13, 13, (1, 1), (1, 1), 1)
+    AlexNet's conv3 (13 x 13 outputs, 384 channels): two runs of positions x 32 ranges of channels.
+
+    >>> g = ConvGeometry(256, 13, 13, 384, 3, 3, 13, 13, (1, 1), (1, 1), 1)
     >>> p = partition(g, 64)
     >>> p.n_pos, p.n_k, p.busiest_outputs()
-    (1, 64, 1014)
+    (2, 32, 1020)
     """
-    positions = geometry.P * geometry.Q
-    best = None
-    for n_pos in range(pes, 0, -1):
-        if pes % n_pos:
-            continue
+    g = geometry
+    positions = g.P * g.Q
+    inputs, weights = g.C * g.H * g.W, g.K * g.filter_size
+    options = []
+    for n_pos in (n for n in range(1, pes + 1) if pes % n == 0):
         n_k = pes // n_pos
-        work = -(-positions // n_pos) * -(-geometry.K // n_k)
-        if best is None or work < best[0]:
-            best = (work, n_pos, n_k)
-    assert best is not None
-    _, n_pos, n_k = best
-    return Partition(n_pos, n_k, _runs(positions, n_pos), _runs(geometry.K, n_k))
+        work = -(-positions // n_pos) * -(-g.K // n_k)
+        options.append((work, n_k * inputs + n_pos * weights, n_pos, n_k))
+    fewest = min(o[0] for o in options)
+    _, _, n_pos, n_k = min((o for o in options if o[0] <= fewest * (1 + slack)), key=lambda o: o[1])
+    return Partition(n_pos, n_k, _runs(positions, n_pos), _runs(g.K, n_k))
 
 
 class LineStore:
