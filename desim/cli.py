@@ -22,6 +22,8 @@ __all__ = ["main", "build_parser", "CommandLineError"]
 # subcommand -> module whose ``add_parser(subparsers)`` adds it (and sets ``func``)
 SUBCOMMANDS: dict[str, str] = {
     "noc": "desim.noc.cli",
+    "accel": "desim.accel.cli",
+    "compare": "desim.accel.cli",
     "workload": "workloads.cli",
     "predictor": "workloads.cli",
 }

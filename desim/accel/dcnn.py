@@ -22,10 +22,10 @@ dot-product dataflow:
 The layer's cycles run from its start to its last output written. Communication is simulated
 flit by flit; a PE's arithmetic is done in bulk with numpy per round, taking the cycles above.
 The outputs that reach the banks are assembled and checked against torch's (`check_outputs`).
-Energy counts: multiplies and 24-bit adds per MAC (DCNN-opt: multiplies with a zero operand are
-gated and not accumulated), 16 bits of activation read from the tile's bank and 16 of weight from
-the weight buffer per MAC, bank writes of received lines and reads of sent ones, DRAM bits, and
-the network's router and link traversals.
+Energy counts: a multiply and a 24-bit add per MAC, 16 bits of activation read from the tile's
+bank and 16 of weight from the weight buffer per MAC (DCNN-opt: a zero activation gates the
+weight read, the multiply and the add), bank writes of received lines and reads of sent ones,
+DRAM bits, and the network's router and link traversals.
 """
 
 from __future__ import annotations
@@ -317,7 +317,7 @@ class _Tile(Module):
         k = np.arange(weights.k0, weights.k1)
         cg, kg = g.C // g.groups, g.K // g.groups
         out = np.empty((k.size, patches.shape[0]))
-        useful = 0
+        useful = live = 0
         for group in np.unique(k // kg):
             sel = k // kg == group
             x = patches[:, group * cg : (group + 1) * cg].reshape(patches.shape[0], -1)
@@ -325,18 +325,26 @@ class _Tile(Module):
             out[sel] = w @ x.T
             # products of two non-zeros: per weight column, non-zero weights x non-zero inputs
             useful += int(np.count_nonzero(w, axis=0) @ np.count_nonzero(x, axis=0))
+            live += int(sel.sum()) * int(np.count_nonzero(x))  # products of non-zero inputs
         if L.layer.bias is not None:
             out += L.layer.bias[k, None]
-        dense = out.size * g.filter_size
         L.useful_macs += useful
-        executed = useful if cfg.zero_gating else dense
+        self._count(dense=out.size * g.filter_size, executed=live if cfg.zero_gating else None)
+        return out
+
+    def _count(self, dense: int, executed: int | None) -> None:
+        """Count a round's actions: every MAC reads its activation; without gating
+        (``executed`` None) every MAC also reads its weight, multiplies and accumulates; with
+        DCNN-opt's zero-gating (Eyeriss's data gating, Chen et al., JSSC 2017) a zero activation
+        gates the weight read, the multiply and the accumulation."""
+        L, cfg = self.L, self.L.config
+        executed = dense if executed is None else executed
         L.counts.add("pe", "mul16", executed)
         L.counts.add("pe", "mul16_gated", dense - executed)
         L.counts.add("pe", "add24", executed)
-        bits = dense * cfg.value_bits
-        L.counts.add("act_sram", "sram_read", bits, size_bytes=self.bank.capacity_bytes)
-        L.counts.add("weight_buf", "sram_read", bits, size_bytes=cfg.weight_buffer_bytes)
-        return out
+        bits = cfg.value_bits
+        L.counts.add("act_sram", "sram_read", dense * bits, size_bytes=self.bank.capacity_bytes)
+        L.counts.add("weight_buf", "sram_read", executed * bits, size_bytes=cfg.weight_buffer_bytes)
 
     def _emit(self, out: np.ndarray, weights: _Weights, s: int, e: int) -> None:
         """Send a round's outputs to the banks (or DRAM) that hold them."""

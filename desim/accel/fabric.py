@@ -82,7 +82,7 @@ class FabricConfig:
     router: str = "booksim"
     router_args: Mapping[str, Any] = field(default_factory=dict)
     multicast: str = "umesh"
-    flit_width_bits: int = 128
+    flit_width_bits: int = 512
     header_bits: int = 32
     max_packet_flits: int = 32
     memory_router: int = 0

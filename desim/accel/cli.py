@@ -1,0 +1,287 @@
+"""``desim accel`` (one design on one network) and ``desim compare`` (a design against its
+baselines, on the same workload).
+
+Both build the workload (torch is imported only then), simulate every layer, check each layer's
+outputs against torch's, and print a table, or with ``--json`` one JSON document. A design's
+parameters come from an ``[accel]`` section of a TOML file (``--config``) and ``--set KEY=VALUE``
+(dotted keys of the design's config, e.g. ``fabric.multicast=direct``), checked strictly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from desim.config import from_mapping, replace_dotted
+from desim.kernel.errors import ConfigError
+from desim.registry import ACCELERATOR
+
+__all__ = ["add_parser", "build_layers", "design_config", "compare_designs"]
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def design_config(arch: str, config_file: str | None, assignments: list[str]) -> Any:
+    """The config of design ``arch``: defaults, the file's ``[accel]`` table, then ``--set``."""
+    import tomllib
+
+    cls = ACCELERATOR.get(arch).Config
+    data: dict[str, Any] = {}
+    if config_file:
+        try:
+            with open(config_file, "rb") as handle:
+                document = tomllib.load(handle)
+        except OSError as exc:
+            raise ConfigError(f"cannot read {config_file}: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_file} is not valid TOML: {exc}") from None
+        unknown = sorted(set(document) - {"accel"})
+        if unknown:
+            raise ConfigError(f"{config_file}: unknown sections {unknown}; allowed: accel")
+        data = document.get("accel", {})
+    config = from_mapping(cls, data, path="accel")
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set takes KEY=VALUE, got {item!r}")
+        config = replace_dotted(config, key, _parse_value(value))
+    return config
+
+
+def build_layers(args: argparse.Namespace, kinds: tuple[str, ...]) -> tuple[list[Any], dict]:
+    """The workload's layers of the kinds a design runs, and the workload's description."""
+    import torch
+
+    from workloads.workload import WorkloadSpec, build_workload
+
+    torch.set_num_threads(1)
+    synthetic = args.weight_density is not None or args.activation_density is not None
+    spec = WorkloadSpec(
+        args.network,
+        args.dataset,
+        "synthetic" if synthetic else None,
+        batch=1,
+        weight_density=0.5 if args.weight_density is None else args.weight_density,
+        activation_density=0.5 if args.activation_density is None else args.activation_density,
+        seed=args.seed,
+    )
+    workload = build_workload(spec)
+    layers = [layer for layer in workload.layers if layer.kind in kinds]
+    if args.layers is not None:
+        if not 1 <= args.layers <= len(layers):
+            raise ConfigError(f"--layers must be in 1..{len(layers)}, got {args.layers}")
+        layers = layers[: args.layers]
+    info = {"model": args.network, "provenance": workload.provenance}
+    info["dataset"] = spec.resolved_dataset
+    return layers, info
+
+
+def _progress(total_label: str) -> Any:
+    if not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    bar = tqdm(desc=total_label, unit="layer", file=sys.stderr)
+
+    def update(done: int, total: int, name: str) -> None:
+        bar.total = total
+        bar.set_postfix_str(name)
+        bar.update(done - bar.n)
+        if done == total:
+            bar.close()
+
+    return update
+
+
+def _run(arch: str, config: Any, layers: list[Any], info: dict, seed: int) -> Any:
+    design = ACCELERATOR.get(arch)(config, seed)
+    return design.run(layers, info, _progress(arch))
+
+
+def _accel(args: argparse.Namespace) -> int:
+    entry = ACCELERATOR.metadata(args.arch)
+    config = design_config(args.arch, args.config, args.set)
+    layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
+    result = _run(args.arch, config, layers, info, args.seed)
+    document = result.to_json()
+    if args.csv:
+        _write_csv(args.csv, document["per_layer"])
+    if args.json:
+        print(json.dumps(document, indent=2))
+        return 0
+    print(
+        f"{args.arch} on {info['model']} ({info['provenance']}): {document['cycles']:,} cycles, "
+        f"{document['energy_pj'] / 1e6:.2f} uJ at {document['energy_node_nm']} nm, "
+        f"utilisation {document['multiplier_utilisation']:.3f}, outputs match torch"
+    )
+    for row in document["per_layer"]:
+        print(
+            f"  {row['layer']:28s} {row['cycles']:>11,} cycles  util "
+            f"{row['multiplier_utilisation']:.3f}  {row['energy_pj'] / 1e6:9.3f} uJ  "
+            f"{row['noc_flit_hops']:>10,} flit-hops"
+        )
+    return 0
+
+
+def compare_designs(
+    arch: str,
+    baselines: list[str],
+    configs: dict[str, Any],
+    layers: list[Any],
+    info: dict,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Run ``arch`` and each baseline on ``layers``; speedups and energy ratios per layer and in
+    total (baseline / design), under a key per baseline, and DCNN's (or the first's) at the top."""
+    runs = {name: _run(name, configs[name], layers, info, seed) for name in [arch, *baselines]}
+    design = runs[arch]
+    energy = {name: run.energy() for name, run in runs.items()}
+    document: dict[str, Any] = {"arch": arch, **{f"workload.{k}": v for k, v in info.items()}}
+    for name in baselines:
+        base = runs[name]
+        per_layer = []
+        for mine, theirs in zip(design.layers, base.layers, strict=True):
+            per_layer.append(
+                {
+                    "layer": mine.name,
+                    "cycles": mine.cycles,
+                    "baseline_cycles": theirs.cycles,
+                    "speedup": theirs.cycles / mine.cycles,
+                    "energy_ratio": _energy(theirs) / _energy(mine),
+                }
+            )
+        document[name] = {
+            "speedup": base.cycles / design.cycles,
+            "energy_ratio": energy[name].total_pj / energy[arch].total_pj,
+            "cycles": base.cycles,
+            "energy_pj": energy[name].total_pj,
+            "per_layer": per_layer,
+        }
+    first = "dcnn" if "dcnn" in baselines else baselines[0]
+    document.update(
+        baseline=first,
+        speedup=document[first]["speedup"],
+        energy_ratio=document[first]["energy_ratio"],
+        cycles=design.cycles,
+        energy_pj=energy[arch].total_pj,
+        per_layer=document[first]["per_layer"],
+    )
+    return document
+
+
+def _energy(layer: Any) -> float:
+    from desim.energy import EnergyReport, horowitz45
+
+    return EnergyReport.from_counts(layer.counts, horowitz45()).total_pj
+
+
+def _compare(args: argparse.Namespace) -> int:
+    entry = ACCELERATOR.metadata(args.arch)
+    if "compare" in entry:  # a design with its own comparison (SparseNN: accuracy, power)
+        document = entry["compare"](args)
+    else:
+        baselines = [args.baseline] if args.baseline else list(entry.get("baselines", ()))
+        if not baselines:
+            raise ConfigError(f"{args.arch} names no baselines; pick one with --baseline")
+        for name in baselines:
+            ACCELERATOR.entry(name)
+        configs = {
+            name: design_config(name, args.config, args.set) for name in [args.arch, *baselines]
+        }
+        layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
+        document = compare_designs(args.arch, baselines, configs, layers, info, args.seed)
+    if args.csv:
+        _write_csv(args.csv, document["per_layer"])
+    if args.plot:
+        _plot(args.plot, document)
+    if args.json:
+        print(json.dumps(document, indent=2))
+        return 0
+    print(
+        f"{args.arch} vs {document.get('baseline')}: speedup {document['speedup']:.2f}x, "
+        f"energy ratio {document['energy_ratio']:.2f}x"
+    )
+    for row in document["per_layer"]:
+        speedup, energy = row["speedup"], row["energy_ratio"]
+        print(f"  {row['layer']:28s} speedup {speedup:6.2f}x  energy {energy:6.2f}x")
+    return 0
+
+
+def _write_csv(path: str, rows: list[dict[str, Any]]) -> None:
+    target = Path(path)
+    if not target.parent.is_dir():
+        raise ConfigError(f"--csv: directory {target.parent} does not exist")
+    tmp = target.with_suffix(target.suffix + ".tmp")
+    with open(tmp, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(target)
+
+
+def _plot(path: str, document: dict[str, Any]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    rows = document["per_layer"]
+    names = [row["layer"].split(".")[-1] for row in rows]
+    x = np.arange(len(rows))
+    fig, ax = plt.subplots(figsize=(max(6, len(rows) * 0.5), 4))
+    ax.bar(x - 0.2, [r["speedup"] for r in rows], 0.4, label="speedup")
+    ax.bar(x + 0.2, [r["energy_ratio"] for r in rows], 0.4, label="energy improvement")
+    ax.axhline(1, color="grey", linewidth=0.8)
+    ax.set_xticks(x, names, rotation=60, ha="right")
+    ax.set_ylabel(f"{document['baseline']} / {document['arch']}")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--network", required=True, help="a registered model (desim list model)")
+    parser.add_argument("--dataset", help="a registered dataset (default: by the model's task)")
+    parser.add_argument(
+        "--weight-density", type=float, help="synthetic workload of the same shapes"
+    )
+    parser.add_argument("--activation-density", type=float, help="synthetic workload's inputs")
+    parser.add_argument("--layers", type=int, help="simulate only the first N layers")
+    parser.add_argument("--config", help="TOML file with an [accel] section")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a design parameter, e.g. fabric.multicast=direct (repeatable)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="workload and run seed (default 0)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--csv", help="write the per-layer table to this CSV file")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Attach ``accel`` and ``compare`` to the ``desim`` command."""
+    accel = sub.add_parser("accel", help="simulate an accelerator on a network's layers")
+    accel.add_argument("--arch", required=True, help="a registered design (desim list accelerator)")
+    _common(accel)
+    accel.set_defaults(func=_accel)
+    compare = sub.add_parser("compare", help="a design against its baselines, same workload")
+    compare.add_argument("--arch", default="scnn", help="the design (default scnn)")
+    compare.add_argument("--baseline", help="one baseline (default: the design's list)")
+    compare.add_argument("--plot", help="write per-layer speedup and energy bars to this PNG")
+    _common(compare)
+    compare.set_defaults(func=_compare)
