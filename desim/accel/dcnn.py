@@ -16,8 +16,9 @@ dot-product dataflow:
 - the memory port reads the weights from DRAM and multicasts them to the PEs of each channel
   range in rounds of ``Kg`` filters, ``Kg`` filling half of the PE's double-buffered weight
   buffer; round ``r + 1`` is sent once every PE has finished round ``r - 1`` (a done wire);
-- after each round a PE sends its outputs to the banks that hold them (or to the memory port,
-  for lines in DRAM), where they are written.
+- a PE computes a round ``output_block`` positions at a time and sends those outputs to the
+  banks that hold them (or to the memory port, for lines in DRAM), where they are written, so
+  write-back overlaps compute.
 
 The layer's cycles run from its start to its last output written. Communication is simulated
 flit by flit; a PE's arithmetic is done in bulk with numpy per round, taking the cycles above.
@@ -75,6 +76,9 @@ class DcnnConfig:
         DCNN-opt's two optimisations.
     clock_ghz : float
         Accelerator clock (for times and throughput).
+    output_block : int
+        Positions a PE computes (for every channel of a round) before sending those outputs on:
+        the granularity at which write-back overlaps compute.
     """
 
     fabric: FabricConfig = field(default_factory=FabricConfig)
@@ -87,9 +91,16 @@ class DcnnConfig:
     zero_gating: bool = False
     compressed_dram: bool = False
     clock_ghz: float = 1.0
+    output_block: int = 32
 
     def __post_init__(self) -> None:
-        for name in ("multipliers", "activation_sram_bytes", "weight_buffer_bytes", "value_bits"):
+        for name in (
+            "multipliers",
+            "activation_sram_bytes",
+            "weight_buffer_bytes",
+            "value_bits",
+            "output_block",
+        ):
             value = getattr(self, name)
             require(
                 isinstance(value, int) and not isinstance(value, bool) and value >= 1,
@@ -297,11 +308,14 @@ class _Tile(Module):
         patches = self._patches(s, e)
         per_output = -(-g.filter_size // L.config.multipliers)
         mine = L.rounds_of(self.pe)
+        block = L.config.output_block
         for r in range(L.rounds):
             if r < mine:
                 weights = yield self.weights.get()
-                yield self.env.timeout((e - s) * (weights.k1 - weights.k0) * per_output)
-                self._emit(self._multiply(patches, weights), weights, s, e)
+                for a in range(s, e, block):  # outputs leave block by block, as computed
+                    b = min(e, a + block)
+                    yield self.env.timeout((b - a) * (weights.k1 - weights.k0) * per_output)
+                    self._emit(self._multiply(patches[a - s : b - s], weights), weights, a, b)
             L.round_done[r][self.pe].succeed()
 
     def _patches(self, s: int, e: int) -> np.ndarray:

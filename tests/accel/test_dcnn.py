@@ -1,0 +1,123 @@
+"""DCNN and DCNN-opt: outputs equal torch's, cycles against the analytic bound, energy gating."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from desim.accel import FabricConfig, FunctionalMismatch
+from desim.accel.dcnn import Dcnn, DcnnConfig, DcnnOpt
+from desim.accel.dense_plan import ConvGeometry, partition
+from desim.accel.layer import LayerRecord
+from workloads.extract import extract
+from workloads.workload import WorkloadSpec, build_workload
+
+
+def mesh(rows: int, cols: int, **kw) -> DcnnConfig:
+    return DcnnConfig(fabric=FabricConfig(topology_args={"rows": rows, "cols": cols}), **kw)
+
+
+def tiny_cnn_layers() -> list[LayerRecord]:
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(8, 12, 5, stride=2, padding=2, groups=2),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(12 * 6 * 6, 10),
+    )
+    return extract(model, torch.relu(torch.randn(1, 3, 12, 12)))
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        mesh(8, 8),  # more PEs than some layers have outputs: idle PEs
+        mesh(2, 3),
+        mesh(2, 2, activation_sram_bytes=512),  # most lines spill to DRAM
+    ],
+    ids=["8x8", "2x3", "2x2-spilling"],
+)
+def test_outputs_equal_torch_on_a_tiny_cnn(config):
+    layers = tiny_cnn_layers()
+    result = Dcnn(config).run(layers, {"model": "tiny"})
+    assert [r.name for r in result.layers] == [layer.name for layer in layers]
+    assert max(r.check_error for r in result.layers) < 1e-5
+    for r, layer in zip(result.layers, layers, strict=True):
+        assert r.dense_macs == layer.dense_macs
+        assert r.useful_macs <= r.dense_macs
+
+
+def test_outputs_equal_torch_on_every_lenet5_layer():
+    workload = build_workload(WorkloadSpec("lenet5", provenance="synthetic", batch=1))
+    result = Dcnn(mesh(4, 4)).run(workload.layers, {"model": "lenet5"})
+    assert len(result.layers) == 5
+    assert result.record()["check_passed"]
+
+
+def test_a_wrong_output_is_an_error_not_a_warning():
+    [layer] = tiny_cnn_layers()[:1]
+    wrong = LayerRecord(
+        layer.name, layer.kind, layer.weight, layer.bias, layer.input,
+        layer.output + 0.01 * np.abs(layer.output).max(), layer.stride, layer.padding,
+    )
+    with pytest.raises(FunctionalMismatch, match="differ from torch"):
+        Dcnn(mesh(2, 2)).run_layer(wrong)
+
+
+def conv(c, k, h, r) -> LayerRecord:
+    torch.manual_seed(1)
+    [layer] = extract(nn.Sequential(nn.Conv2d(c, k, r, padding=r // 2)),
+                      torch.relu(torch.randn(1, c, h, h)))
+    return layer
+
+
+@pytest.mark.parametrize(("c", "k", "h", "r", "side"), [(64, 64, 16, 3, 2), (16, 32, 32, 3, 4)])
+def test_cycles_are_the_busiest_pe_plus_the_delivery_it_cannot_hide(c, k, h, r, side):
+    """Oracle: the busiest PE's outputs x ceil(filter / 16) cycles of compute, after its input
+    window and first weights reach it through its ejection port (one flit per cycle)."""
+    layer = conv(c, k, h, r)
+    config = mesh(side, side)
+    g = ConvGeometry.of(layer)
+    part = partition(g, side * side)
+    compute = part.busiest_outputs() * -(-g.filter_size // 16)
+    width = config.fabric.flit_width_bits
+    s, e = part.positions(0)
+    rows = g.input_rows(s // g.Q, (e - 1) // g.Q)
+    window = g.C * (min(g.H, rows[1] - g.padding[0]) - max(0, rows[0] - g.padding[0])) * g.W
+    k0, k1 = part.channels(0)
+    first_weights = (k1 - k0) * g.filter_size
+    delivery = -(-(window + first_weights) * 16 // width)
+    cycles = Dcnn(config).run_layer(layer).cycles
+    assert compute + delivery <= cycles <= 1.05 * (compute + delivery)
+
+
+def test_dcnn_opt_saves_energy_not_cycles_and_gates_on_zero_activations():
+    layer = conv(16, 16, 8, 3)
+    plain, opt = Dcnn(mesh(2, 2)).run_layer(layer), DcnnOpt(mesh(2, 2)).run_layer(layer)
+    assert plain.cycles == opt.cycles
+    x = layer.input[0]
+    # multiplies with a non-zero activation: every filter tap that lands on a non-zero input
+    padded = np.pad(x != 0, ((0, 0), (1, 1), (1, 1)))
+    live = sum(
+        int(padded[:, i : i + 8, j : j + 8].sum()) for i in range(3) for j in range(3)
+    ) * layer.weight.shape[0]
+    assert opt.counts.total("mul16") == live
+    assert opt.counts.total("mul16_gated") == layer.dense_macs - live
+    assert plain.counts.total("mul16") == layer.dense_macs
+    assert opt.counts.total("sram_read", "weight_buf") == 16 * live
+
+
+def test_a_filter_larger_than_the_weight_buffer_is_refused_by_name():
+    with pytest.raises(Exception, match="weight_buffer_bytes"):
+        Dcnn(mesh(2, 2, weight_buffer_bytes=64)).run_layer(conv(16, 4, 4, 3))
+
+
+def test_same_seed_same_numbers():
+    layers = tiny_cnn_layers()
+    a = Dcnn(mesh(2, 2)).run(layers, {}).record()
+    b = Dcnn(mesh(2, 2)).run(layers, {}).record()
+    assert a == b
