@@ -104,16 +104,22 @@ def _progress(total_label: str) -> Any:
     return update
 
 
-def _run(arch: str, config: Any, layers: list[Any], info: dict, seed: int) -> Any:
+def _run(
+    arch: str, config: Any, layers: list[Any], info: dict, seed: int, vcd: str | None = None
+) -> Any:
     design = ACCELERATOR.get(arch)(config, seed)
-    return design.run(layers, info, _progress(arch))
+    if vcd is None:
+        return design.run(layers, info, _progress(arch))
+    if not Path(vcd).parent.is_dir():
+        raise ConfigError(f"--vcd: directory {Path(vcd).parent} does not exist")
+    return design.run(layers, info, _progress(arch), vcd=vcd)
 
 
 def _accel(args: argparse.Namespace) -> int:
     entry = ACCELERATOR.metadata(args.arch)
     config = design_config(args.arch, args.config, args.set)
     layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
-    result = _run(args.arch, config, layers, info, args.seed)
+    result = _run(args.arch, config, layers, info, args.seed, args.vcd)
     document = result.to_json()
     if args.csv:
         _write_csv(args.csv, document["per_layer"])
@@ -278,6 +284,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     accel = sub.add_parser("accel", help="simulate an accelerator on a network's layers")
     accel.add_argument("--arch", required=True, help="a registered design (desim list accelerator)")
     _common(accel)
+    accel.add_argument(
+        "--vcd",
+        metavar="PREFIX",
+        help="trace every PE's state (0 stalled on the NoC, 1 busy, 2 at a barrier, 3 done) "
+        "to PREFIX.<layer>.vcd for GTKWave",
+    )
     accel.set_defaults(func=_accel)
     compare = sub.add_parser("compare", help="a design against its baselines, same workload")
     compare.add_argument("--arch", default="scnn", help="the design (default scnn)")

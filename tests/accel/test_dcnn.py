@@ -61,8 +61,14 @@ def test_outputs_equal_torch_on_every_lenet5_layer():
 def test_a_wrong_output_is_an_error_not_a_warning():
     [layer] = tiny_cnn_layers()[:1]
     wrong = LayerRecord(
-        layer.name, layer.kind, layer.weight, layer.bias, layer.input,
-        layer.output + 0.01 * np.abs(layer.output).max(), layer.stride, layer.padding,
+        layer.name,
+        layer.kind,
+        layer.weight,
+        layer.bias,
+        layer.input,
+        layer.output + 0.01 * np.abs(layer.output).max(),
+        layer.stride,
+        layer.padding,
     )
     with pytest.raises(FunctionalMismatch, match="differ from torch"):
         Dcnn(mesh(2, 2)).run_layer(wrong)
@@ -70,8 +76,9 @@ def test_a_wrong_output_is_an_error_not_a_warning():
 
 def conv(c, k, h, r) -> LayerRecord:
     torch.manual_seed(1)
-    [layer] = extract(nn.Sequential(nn.Conv2d(c, k, r, padding=r // 2)),
-                      torch.relu(torch.randn(1, c, h, h)))
+    [layer] = extract(
+        nn.Sequential(nn.Conv2d(c, k, r, padding=r // 2)), torch.relu(torch.randn(1, c, h, h))
+    )
     return layer
 
 
@@ -102,9 +109,10 @@ def test_dcnn_opt_saves_energy_not_cycles_and_gates_on_zero_activations():
     x = layer.input[0]
     # multiplies with a non-zero activation: every filter tap that lands on a non-zero input
     padded = np.pad(x != 0, ((0, 0), (1, 1), (1, 1)))
-    live = sum(
-        int(padded[:, i : i + 8, j : j + 8].sum()) for i in range(3) for j in range(3)
-    ) * layer.weight.shape[0]
+    live = (
+        sum(int(padded[:, i : i + 8, j : j + 8].sum()) for i in range(3) for j in range(3))
+        * layer.weight.shape[0]
+    )
     assert opt.counts.total("mul16") == live
     assert opt.counts.total("mul16_gated") == layer.dense_macs - live
     assert plain.counts.total("mul16") == layer.dense_macs

@@ -29,13 +29,13 @@ def test_access_time_is_latency_plus_extra_words(bits, cycles):
     assert finish_times(sim, [(0, lambda: bank.read(bits))]) == [cycles]
 
 
-def test_conflicting_requests_queue_on_a_single_port_and_overlap_on_two():
-    for ports, expected in ((1, [4, 8]), (2, [4, 4])):
-        sim = Simulator(seed=0)
-        bank = SramBank("b", sim, 4096, width_bits=64, ports=ports, latency_cycles=2)
-        op = lambda: bank.read(192)  # noqa: E731 - 2 + 2 cycles
-        assert finish_times(sim, [(0, op), (0, op)]) == expected
-        assert bank.conflict_cycles == (4 if ports == 1 else 0)
+@pytest.mark.parametrize(("ports", "expected"), [(1, [4, 8]), (2, [4, 4])])
+def test_conflicting_requests_queue_on_a_single_port_and_overlap_on_two(ports, expected):
+    sim = Simulator(seed=0)
+    bank = SramBank("b", sim, 4096, width_bits=64, ports=ports, latency_cycles=2)
+    reads = [(0, lambda: bank.read(192))] * 2  # 2 + 2 cycles each
+    assert finish_times(sim, reads) == expected
+    assert bank.conflict_cycles == (4 if ports == 1 else 0)
 
 
 def test_capacity_overflow_names_the_bank():

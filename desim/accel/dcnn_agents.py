@@ -1,0 +1,347 @@
+"""DCNN's agents: the PE tiles (PE + activation bank on one terminal) and the memory port.
+
+See `desim.accel.dcnn` for the dataflow they implement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from desim.accel.base import PeState
+from desim.accel.dense_plan import ConvGeometry, LineStore, on_chip_lines, partition
+from desim.accel.fabric import Fabric
+from desim.accel.layer import LayerRecord
+from desim.accel.memory import Dram, SramBank
+from desim.config import require
+from desim.energy import ActionCounts
+from desim.kernel.module import Module
+from desim.kernel.signal import Signal
+from desim.kernel.simulator import Simulator
+from desim.noc.packets import StreamPacket
+
+if TYPE_CHECKING:
+    from desim.accel.dcnn import DcnnConfig
+
+__all__ = ["DcnnLayer"]
+
+
+@dataclass(frozen=True, eq=False)
+class _Lines:
+    """Activation lines on the move: their indices and values ``(lines, width)``."""
+
+    lines: np.ndarray
+    values: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Weights:
+    round: int
+    k0: int
+    k1: int
+    values: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class _Outputs:
+    index: np.ndarray  # flat indices into the (K, P * Q) output
+    values: np.ndarray
+
+
+class DcnnLayer(Module):
+    """One layer on one fabric: the plan the agents share, and the outputs they write."""
+
+    def __init__(self, sim: Simulator, layer: LayerRecord, config: DcnnConfig) -> None:
+        super().__init__("dcnn", sim)
+        self.layer, self.config = layer, config
+        self.fabric = fabric = Fabric(sim, config.fabric)
+        self.g = g = ConvGeometry.of(layer)
+        self.x = layer.input[0].reshape(g.C, g.H, g.W)
+        self.w = layer.weight.reshape(g.K, g.C // g.groups, g.R, g.S)
+        self.part = partition(g, fabric.pes)
+        capacity = config.activation_sram_bytes * 8 // config.value_bits
+        in_fit, out_fit = on_chip_lines(g.H * g.C, g.W, g.P * g.K, g.Q, capacity)
+        self.inputs = LineStore(g.C, g.H, g.W, fabric.pes, in_fit)
+        self.outputs = LineStore(g.K, g.P, g.Q, fabric.pes, out_fit)
+        half = config.weight_buffer_bytes * 8 // 2
+        filter_bits = g.filter_size * config.value_bits
+        require(
+            filter_bits <= half,
+            f"{layer.name}: a {filter_bits // 8}-byte filter does not fit half the "
+            f"{config.weight_buffer_bytes}-byte weight buffer; raise dcnn.weight_buffer_bytes",
+        )
+        self.kg = half // filter_bits
+        widest = max(b - a for a, b in self.part.channel_ranges)
+        self.rounds = -(-widest // self.kg)
+        self.counts = ActionCounts()
+        self.result = np.zeros((g.K, g.P * g.Q))
+        self.useful_macs = 0
+        self.last_write = 0
+        self.round_done = [
+            [self.env.event() for _ in range(fabric.pes)] for _ in range(self.rounds)
+        ]
+        self.tiles = [_Tile(self, pe) for pe in range(fabric.pes)]
+        self.memory = _MemoryPort(self)
+
+    def idle(self, pe: int) -> bool:
+        """Whether PE ``pe`` has no outputs (more PEs than positions x channels)."""
+        s, e = self.part.positions(pe)
+        k0, k1 = self.part.channels(pe)
+        return s == e or k0 == k1
+
+    def window(self, pe: int) -> tuple[int, int]:
+        """Padded input rows ``[r0, r1)`` PE ``pe`` reads (none if idle)."""
+        if self.idle(pe):
+            return 0, 0
+        s, e = self.part.positions(pe)
+        return self.g.input_rows(s // self.g.Q, (e - 1) // self.g.Q)
+
+    def window_lines(self, pe: int) -> np.ndarray:
+        """Input line indices of the real (unpadded) rows of PE ``pe``'s window."""
+        r0, r1 = self.window(pe)
+        ph = self.g.padding[0]
+        h0, h1 = max(0, r0 - ph), min(self.g.H, r1 - ph)
+        return np.arange(h0 * self.g.C, max(h0, h1) * self.g.C)
+
+    def deliveries(self, holder: int) -> list[tuple[list[int], _Lines]]:
+        """What ``holder`` (a bank, or ``pes`` for DRAM) sends: for each run of positions, the
+        lines it holds of their window, to the PEs computing that run."""
+        a, b = self.inputs.held(holder)
+        out = []
+        for run in range(self.part.n_pos):
+            run_pes = range(run * self.part.n_k, (run + 1) * self.part.n_k)
+            pes = [pe for pe in run_pes if not self.idle(pe)]
+            if not pes:
+                continue
+            lines = self.window_lines(pes[0])
+            lines = lines[(lines >= a) & (lines < b)]
+            if lines.size:
+                h, c = np.divmod(lines, self.g.C)
+                out.append((pes, _Lines(lines, self.x[c, h])))
+        return out
+
+    def write(self, out: _Outputs) -> None:
+        """Outputs have been written to their bank or DRAM."""
+        self.result.flat[out.index] = out.values
+        self.last_write = int(self.env.now)
+
+    def bits(self, values: np.ndarray) -> int:
+        """Bits of ``values`` on chip."""
+        return int(values.size) * self.config.value_bits
+
+    def dram_bits(self, values: np.ndarray) -> int:
+        """Bits of ``values`` in DRAM: dense, or with ``compressed_dram`` SCNN-compressed (value +
+        4-bit zero count per non-zero; placeholders of zero runs over 15 neglected)."""
+        if self.config.compressed_dram:
+            return int(np.count_nonzero(values)) * (self.config.value_bits + 4)
+        return self.bits(values)
+
+    def send(self, terminal: Any, holders: Sequence[int], bits: int, payload: Any) -> None:
+        """Put a message for PEs or banks ``holders`` (``pes``: the memory port) on the network,
+        without waiting (flow control is by rounds)."""
+        fabric = self.fabric
+        tids = tuple(fabric.memory_tid if h == fabric.pes else fabric.pe_tids[h] for h in holders)
+        terminal.put(StreamPacket(terminal.tid, tids, bits, payload))
+
+    def rounds_of(self, pe: int) -> int:
+        """Weight rounds PE ``pe`` computes."""
+        k0, k1 = self.part.channels(pe)
+        return -(-(k1 - k0) // self.kg)
+
+
+class _Tile(Module):
+    """One PE tile: the PE, its activation-SRAM bank, and the terminal they share."""
+
+    def __init__(self, layer: DcnnLayer, pe: int) -> None:
+        super().__init__(f"tile{pe}", layer)
+        self.L, self.pe = layer, pe
+        cfg, g = layer.config, layer.g
+        self.terminal = layer.fabric.pe_terminal(pe)
+        self.bank = SramBank(
+            "bank",
+            self,
+            max(1, cfg.activation_sram_bytes // layer.fabric.pes),
+            width_bits=64,
+            counts=layer.counts,
+            component="act_sram",
+        )
+        self.r0, r1 = layer.window(pe)
+        self.window = np.zeros((g.C, r1 - self.r0, g.W + 2 * g.padding[1]))
+        self.missing = layer.window_lines(pe).size
+        self.inputs_in = self.env.event()
+        self.weights = simpy.Store(self.env)  # the rounds in the double-buffered weight buffer
+        self.state = Signal("state", self, int(PeState.WAITING))
+        for process in (self._receive(), self._compute(), self._serve_inputs()):
+            self.process(process)
+
+    def _serve_inputs(self):  # type: ignore[no-untyped-def]
+        for pes, lines in self.L.deliveries(self.pe):
+            yield self.bank.read(self.L.bits(lines.values))
+            if self.pe in pes:
+                self.take(lines)  # the tile's own PE reads its bank directly
+            remote = [pe for pe in pes if pe != self.pe]
+            if remote:
+                self.L.send(self.terminal, remote, self.L.bits(lines.values), lines)
+
+    def take(self, lines: _Lines) -> None:
+        """Place input lines into the PE's window."""
+        g = self.L.g
+        h, c = np.divmod(lines.lines, g.C)
+        pw = g.padding[1]
+        self.window[c, h + g.padding[0] - self.r0, pw : pw + g.W] = lines.values
+        self.missing -= lines.lines.size
+        if self.missing == 0:
+            self.inputs_in.succeed()
+
+    def _receive(self):  # type: ignore[no-untyped-def]
+        L = self.L
+        while True:
+            payload = (yield self.terminal.get()).payload
+            if isinstance(payload, _Lines):
+                self.take(payload)
+            elif isinstance(payload, _Weights):
+                L.counts.add(
+                    "weight_buf",
+                    "sram_write",
+                    L.bits(payload.values),
+                    size_bytes=L.config.weight_buffer_bytes,
+                )
+                self.weights.put(payload)
+            else:
+                self.process(self._store(payload))
+
+    def _store(self, out: _Outputs):  # type: ignore[no-untyped-def]
+        yield self.bank.write(self.L.bits(out.values))
+        self.L.write(out)
+
+    def _compute(self):  # type: ignore[no-untyped-def]
+        L, g = self.L, self.L.g
+        s, e = L.part.positions(self.pe)
+        if L.idle(self.pe):
+            for done in L.round_done:
+                done[self.pe].succeed()
+            self.state.write(int(PeState.DONE))
+            return
+        if self.missing:
+            yield self.inputs_in
+        patches = self._patches(s, e)
+        per_output = -(-g.filter_size // L.config.multipliers)
+        mine = L.rounds_of(self.pe)
+        block = L.config.output_block
+        for r in range(L.rounds):
+            if r < mine:
+                self.state.write(int(PeState.WAITING))
+                weights = yield self.weights.get()
+                self.state.write(int(PeState.BUSY))
+                for a in range(s, e, block):  # outputs leave block by block, as computed
+                    b = min(e, a + block)
+                    yield self.env.timeout((b - a) * (weights.k1 - weights.k0) * per_output)
+                    self._emit(self._multiply(patches[a - s : b - s], weights), weights, a, b)
+            L.round_done[r][self.pe].succeed()
+        self.state.write(int(PeState.DONE))
+
+    def _patches(self, s: int, e: int) -> np.ndarray:
+        """The PE's im2col matrix ``(positions, C, R, S)``, cut from its window."""
+        g = self.L.g
+        p, q = np.divmod(np.arange(s, e), g.Q)
+        view = np.lib.stride_tricks.sliding_window_view(self.window, (g.R, g.S), axis=(1, 2))
+        return np.moveaxis(view[:, p * g.stride[0] - self.r0, q * g.stride[1]], 0, 1)
+
+    def _multiply(self, patches: np.ndarray, weights: _Weights) -> np.ndarray:
+        """A round's outputs ``(channels, positions)`` in bulk; counts the PE's actions."""
+        L, g, cfg = self.L, self.L.g, self.L.config
+        k = np.arange(weights.k0, weights.k1)
+        cg, kg = g.C // g.groups, g.K // g.groups
+        out = np.empty((k.size, patches.shape[0]))
+        useful = live = 0
+        for group in np.unique(k // kg):
+            sel = k // kg == group
+            x = patches[:, group * cg : (group + 1) * cg].reshape(patches.shape[0], -1)
+            w = weights.values[sel].reshape(int(sel.sum()), -1)
+            out[sel] = w @ x.T
+            # products of two non-zeros: per weight column, non-zero weights x non-zero inputs
+            useful += int(np.count_nonzero(w, axis=0) @ np.count_nonzero(x, axis=0))
+            live += int(sel.sum()) * int(np.count_nonzero(x))  # products of non-zero inputs
+        if L.layer.bias is not None:
+            out += L.layer.bias[k, None]
+        L.useful_macs += useful
+        self._count(dense=out.size * g.filter_size, executed=live if cfg.zero_gating else None)
+        return out
+
+    def _count(self, dense: int, executed: int | None) -> None:
+        """Count a round's actions: every MAC reads its activation; without gating
+        (``executed`` None) every MAC also reads its weight, multiplies and accumulates; with
+        DCNN-opt's zero-gating (Eyeriss's data gating, Chen et al., JSSC 2017) a zero activation
+        gates the weight read, the multiply and the accumulation."""
+        L, cfg = self.L, self.L.config
+        executed = dense if executed is None else executed
+        L.counts.add("pe", "mul16", executed)
+        L.counts.add("pe", "mul16_gated", dense - executed)
+        L.counts.add("pe", "add24", executed)
+        bits = cfg.value_bits
+        L.counts.add("act_sram", "sram_read", dense * bits, size_bytes=self.bank.capacity_bytes)
+        L.counts.add("weight_buf", "sram_read", executed * bits, size_bytes=cfg.weight_buffer_bytes)
+
+    def _emit(self, out: np.ndarray, weights: _Weights, s: int, e: int) -> None:
+        """Send a round's outputs to the banks (or DRAM) that hold them."""
+        L, g = self.L, self.L.g
+        k = np.arange(weights.k0, weights.k1)[:, None]
+        positions = np.arange(s, e)[None, :]
+        flat = (k * g.P * g.Q + positions).ravel()
+        owners = L.outputs.owner((positions // g.Q * g.K + k).ravel())
+        values = out.ravel()
+        for owner in np.unique(owners):
+            sel = owners == owner
+            message = _Outputs(flat[sel], values[sel])
+            if owner == self.pe:
+                self.process(self._store(message))
+            else:
+                L.send(self.terminal, [int(owner)], L.bits(message.values), message)
+
+
+class _MemoryPort(Module):
+    """The DRAM controller behind the memory terminal: weights out, spilled lines in and out."""
+
+    def __init__(self, layer: DcnnLayer) -> None:
+        super().__init__("memory", layer)
+        self.L = layer
+        cfg = layer.config
+        self.terminal = layer.fabric.memory_terminal
+        self.dram = Dram(
+            "dram", self, cfg.dram_bandwidth_bytes_per_cycle, cfg.dram_latency_cycles, layer.counts
+        )
+        for process in (self._stream_weights(), self._serve_inputs(), self._receive()):
+            self.process(process)
+
+    def _stream_weights(self):  # type: ignore[no-untyped-def]
+        L = self.L
+        for r in range(L.rounds):
+            if r >= 2:  # the buffer half round r reuses is free once every PE finished r - 2
+                yield self.env.all_of(L.round_done[r - 2])
+            for j, (k0, k1) in enumerate(L.part.channel_ranges):
+                a, b = k0 + r * L.kg, min(k1, k0 + (r + 1) * L.kg)
+                if a >= b:
+                    continue
+                pes = [run * L.part.n_k + j for run in range(L.part.n_pos)]
+                weights = _Weights(r, a, b, L.w[a:b])
+                yield self.dram.read(L.bits(weights.values) // 8)
+                L.send(self.terminal, pes, L.bits(weights.values), weights)
+
+    def _serve_inputs(self):  # type: ignore[no-untyped-def]
+        L = self.L
+        for pes, lines in L.deliveries(L.fabric.pes):
+            yield self.dram.read(L.dram_bits(lines.values) // 8)
+            L.send(self.terminal, pes, L.bits(lines.values), lines)
+
+    def _receive(self):  # type: ignore[no-untyped-def]
+        while True:
+            out = (yield self.terminal.get()).payload
+            self.process(self._spill(out))
+
+    def _spill(self, out: _Outputs):  # type: ignore[no-untyped-def]
+        yield self.dram.write(self.L.dram_bits(out.values) // 8)
+        self.L.write(out)

@@ -1,0 +1,114 @@
+"""``desim accel`` and ``desim compare``: values against independent counts, and bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from desim.cli import main
+from workloads.workload import WorkloadSpec, build_workload
+
+SYNTH = ["--network", "lenet5", "--weight-density", "0.5", "--activation-density", "0.5"]
+SMALL = ["--set", 'fabric.topology_args={"rows": 2, "cols": 2}']
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_accel_json_reports_every_layer_with_the_workloads_macs(capsys):
+    code, out, _ = run(capsys, "accel", "--arch", "dcnn", *SYNTH, *SMALL, "--json")
+    assert code == 0
+    doc = json.loads(out)
+    layers = build_workload(WorkloadSpec("lenet5", provenance="synthetic", batch=1, seed=0)).layers
+    assert [row["layer"] for row in doc["per_layer"]] == [layer.name for layer in layers]
+    assert [row["dense_macs"] for row in doc["per_layer"]] == [x.dense_macs for x in layers]
+    assert doc["dense_macs"] == sum(x.dense_macs for x in layers)
+    assert doc["cycles"] == sum(row["cycles"] for row in doc["per_layer"])
+    assert doc["check_passed"] and doc["workload.provenance"] == "synthetic"
+    for row in doc["per_layer"]:
+        parts = sum(v for k, v in row.items() if k.startswith("energy_pj."))
+        assert parts == pytest.approx(row["energy_pj"])
+        assert row["noc_flit_hops"] >= row["noc_flits"] > 0
+        assert 0 < row["multiplier_utilisation"] <= 1
+
+
+def test_compare_writes_csv_and_plot_and_ratios_are_consistent(capsys, tmp_path):
+    table, plot = tmp_path / "layers.csv", tmp_path / "bars.png"
+    code, out, _ = run(
+        capsys,
+        "compare",
+        "--arch",
+        "dcnn-opt",
+        "--baseline",
+        "dcnn",
+        *SYNTH,
+        *SMALL,
+        "--layers",
+        "2",
+        "--json",
+        "--csv",
+        str(table),
+        "--plot",
+        str(plot),
+    )
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["speedup"] == pytest.approx(1.0)  # gating saves energy, not cycles
+    assert doc["energy_ratio"] == pytest.approx(doc["dcnn"]["energy_pj"] / doc["energy_pj"])
+    assert doc["energy_ratio"] > 1
+    with open(table) as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["layer"] for r in rows] == ["conv1", "conv2"]
+    assert plot.stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["accel", "--arch", "tpu", *SYNTH], "unknown accelerator 'tpu'"),
+        (["accel", "--arch", "dcnn", *SYNTH, "--set", "fabric.flit_width=8"], "flit_width"),
+        (["accel", "--arch", "dcnn", *SYNTH, "--set", "multipliers"], "KEY=VALUE"),
+        (["accel", "--arch", "dcnn", *SYNTH, "--set", "multipliers=0"], "multipliers"),
+        (["accel", "--arch", "dcnn", *SYNTH, "--layers", "9"], "--layers"),
+        (["accel", "--arch", "dcnn", "--network", "resnet"], "unknown model"),
+        (["accel", "--arch", "dcnn", *SYNTH, "--config", "/nonexistent.toml"], "cannot read"),
+        (["compare", "--arch", "dcnn", *SYNTH], "no baselines"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_a_toml_accel_section_is_read_strictly(capsys, tmp_path):
+    good = tmp_path / "good.toml"
+    good.write_text(
+        "[accel]\nmultipliers = 8\n[accel.fabric]\ntopology_args = {rows = 2, cols = 2}\n"
+    )
+    code, out, _ = run(
+        capsys, "accel", "--arch", "dcnn", *SYNTH, "--layers", "1", "--config", str(good), "--json"
+    )
+    assert code == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[accel]\nmultiplier = 8\n")
+    code, _, err = run(capsys, "accel", "--arch", "dcnn", *SYNTH, "--config", str(bad))
+    assert code == 2 and "accel.multiplier" in err
+
+
+def test_vcd_traces_every_pe_state_per_layer(capsys, tmp_path):
+    prefix = tmp_path / "waves"
+    code, _, _ = run(
+        capsys, "accel", "--arch", "dcnn", *SYNTH, *SMALL, "--layers", "2", "--vcd", str(prefix)
+    )
+    assert code == 0
+    for layer in (0, 1):
+        text = (tmp_path / f"waves.{layer}.vcd").read_text()
+        assert text.count("$var wire 2") == 4  # one state per PE of the 2 x 2 fabric
+        assert "b1 " in text and "b11 " in text  # every PE got busy, then done
