@@ -16,8 +16,8 @@ action                 unit        meaning
 ``link``               bit         one flit bit over one inter-router link
 =====================  ==========  ===========================================================
 
-SRAM energy between the published sizes is interpolated linearly on log(size) (and extrapolated
-from the nearest pair outside them), per bit of a 64-bit access.
+SRAM energy between the published sizes is interpolated linearly on log(size), per bit of a 64-bit
+access; outside them it follows the power law through the nearest two published sizes.
 
 References
 ----------
@@ -109,23 +109,30 @@ class EnergyTable:
         require(self.link_length_mm > 0, f"link_length_mm must be > 0, got {self.link_length_mm}")
 
     def sram_pj_per_bit(self, size_bytes: int) -> float:
-        """Energy per bit accessed in an SRAM of ``size_bytes``, interpolated on log(size).
+        """Energy per bit accessed in an SRAM of ``size_bytes``: linear in log(size) between the
+        published sizes; beyond them, the power law through the nearest two (so a small buffer
+        costs less than the smallest published SRAM, never nothing).
 
         Examples
         --------
         >>> t = horowitz45()
         >>> round(t.sram_pj_per_bit(8 * 1024) * 64, 3), round(t.sram_pj_per_bit(16 * 1024) * 64, 3)
         (10.0, 15.0)
+        >>> round(t.sram_pj_per_bit(2 * 1024) * 64, 3)  # 10 pJ x (2/8)^0.5
+        5.0
         """
         require(size_bytes > 0, f"SRAM size must be > 0 bytes, got {size_bytes}")
         points = self.sram_points
-        x = math.log(size_bytes)
         i = 1
         while i < len(points) - 1 and points[i][0] < size_bytes:
             i += 1
         (s0, e0), (s1, e1) = points[i - 1], points[i]
-        t = (x - math.log(s0)) / (math.log(s1) - math.log(s0))
-        return max(0.0, e0 + t * (e1 - e0))
+        if s0 <= size_bytes <= s1:
+            t = math.log(size_bytes / s0) / math.log(s1 / s0)
+            return e0 + t * (e1 - e0)
+        slope = math.log(e1 / e0) / math.log(s1 / s0)
+        anchor_size, anchor = (s0, e0) if size_bytes < s0 else (s1, e1)
+        return anchor * (size_bytes / anchor_size) ** slope
 
     def energy_pj(self, action: str, size_bytes: int = 0) -> float:
         """Energy of one unit of ``action`` (one op, or one bit); SRAM actions need the size."""

@@ -1,0 +1,84 @@
+"""DCNN on AlexNet's (and optionally VGG-16's) convolutions: cycles against the analytic bound,
+and the simulator's wall time.
+
+The bound of a layer is the busiest PE's outputs x ceil(filter length / 16): what the PE array
+would take if every byte were already in place. The ratio to it is the delivery the dataflow
+cannot hide (docs/accel.md). The total is also compared with the ideal dense MACs / 1,024.
+
+Run::
+
+    python benchmarks/accel_dcnn.py [--vgg16]
+
+Results are written to ``benchmarks/results/accel_dcnn.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from desim.accel.dcnn import Dcnn  # noqa: E402
+from desim.accel.dense_plan import ConvGeometry, partition  # noqa: E402
+from workloads.workload import WorkloadSpec, build_workload  # noqa: E402
+
+RESULTS = Path(__file__).with_name("results") / "accel_dcnn.md"
+
+
+def bound(layer) -> int:
+    """The busiest PE's compute cycles on 64 PEs of 16 multipliers."""
+    g = ConvGeometry.of(layer)
+    return partition(g, 64).busiest_outputs() * -(-g.filter_size // 16)
+
+
+def measure(model: str) -> tuple[list[str], float, float]:
+    layers = [x for x in build_workload(WorkloadSpec(model, batch=1)).layers if x.kind == "conv"]
+    design = Dcnn()
+    rows, cycles, macs, start = [], 0, 0, time.perf_counter()
+    for layer in layers:
+        result = design.run_layer(layer)
+        cycles += result.cycles
+        macs += layer.dense_macs
+        rows.append(
+            f"| {layer.name} | {result.extra['partition']} | {result.cycles:,} | {bound(layer):,} "
+            f"| {result.cycles / bound(layer):.3f} | {result.noc.flit_hops:,} |"
+        )
+    wall = time.perf_counter() - start
+    rows.append(
+        f"| total | | {cycles:,} | {macs / 1024:,.0f} (MACs / 1,024) "
+        f"| {cycles / (macs / 1024):.3f} | |"
+    )
+    return rows, wall, cycles / (macs / 1024)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vgg16", action="store_true", help="also VGG-16's 13 convolutions")
+    args = parser.parse_args()
+    lines = [
+        "# DCNN on the NoC: cycles against the compute bound",
+        "",
+        f"`python benchmarks/accel_dcnn.py{' --vgg16' if args.vgg16 else ''}` on "
+        f"{platform.node()} ({os.cpu_count()} cores), 8 x 8 mesh, calibrated workloads.",
+        "",
+    ]
+    for model in ["alexnet"] + (["vgg16"] if args.vgg16 else []):
+        rows, wall, ratio = measure(model)
+        lines += [
+            f"## {model}: {ratio:.3f}x the ideal dense MACs / 1,024; simulated in {wall:.1f} s",
+            "",
+            "| layer | partition | cycles | bound | ratio | flit-hops |",
+            "|---|---|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    RESULTS.write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
