@@ -1,8 +1,9 @@
 """The ``desim`` command.
 
-Subcommands live beside what they drive and are attached here by module name; none imports torch
-at module level (``desim --version`` stays fast). Every `DesimError` becomes one line on stderr
-and exit code 2.
+Subcommands live beside what they drive and are attached here by module name (desim's own) or by
+entry point (group ``desim.commands``: ``name = package.module:add_parser``, how the
+``workloads`` package adds ``workload`` and ``predictor``); none imports torch at module level
+(``desim --version`` stays fast). Every `DesimError` becomes one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import NoReturn
 
 from desim import __version__
 from desim.kernel.errors import DesimError
-from desim.registry import kinds, registry
+from desim.registry import kinds, plugin_entry_points, registry
 
 __all__ = ["main", "build_parser", "CommandLineError"]
 
@@ -24,9 +25,8 @@ SUBCOMMANDS: dict[str, str] = {
     "noc": "desim.noc.cli",
     "accel": "desim.accel.cli",
     "compare": "desim.accel.cli",
-    "workload": "workloads.cli",
-    "predictor": "workloads.cli",
 }
+COMMAND_GROUP = "desim.commands"
 
 
 class CommandLineError(DesimError):
@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(func=_list)
     for module_name in dict.fromkeys(SUBCOMMANDS.values()):
         importlib.import_module(module_name).add_parser(sub)
+    for point in plugin_entry_points(COMMAND_GROUP):
+        point.load()(sub)
     return parser
 
 

@@ -79,14 +79,16 @@ class Registry(Generic[T]):
     description : str
         One line on the contract a plug-in fulfils (shown by ``desim list``).
     providers : tuple of str
-        Modules imported on first lookup; importing them registers the built-ins.
+        desim's modules imported on first lookup; importing them registers the built-ins. Other
+        packages (desim's own ``topologies`` and ``workloads`` among them) provide plug-ins
+        through entry points: ``[options.entry_points] desim.plugins = KIND = package.module``.
     """
 
     def __init__(self, kind: str, description: str, providers: tuple[str, ...] = ()) -> None:
         self.kind = kind
         self.description = description
         self._providers = providers
-        self._loaded = not providers
+        self._loaded = False
         self._entries: dict[str, Entry[T]] = {}
 
     def register(self, name: str | None = None, obj: T | None = None, **metadata: Any) -> Any:
@@ -116,6 +118,8 @@ class Registry(Generic[T]):
             self._loaded = True
             for module in self._providers:
                 importlib.import_module(module)
+            for point in plugin_entry_points(PLUGIN_GROUP, self.kind):
+                point.load()
 
     def entry(self, key: str | T) -> Entry[T]:
         """Resolve a name, a ``"package.module:attr"`` string or a callable to its entry."""
@@ -176,6 +180,19 @@ def _import_attr(kind: str, spec: str) -> Any:
     return obj
 
 
+#: Entry-point group of packages that register plug-ins: ``KIND = module`` (importing the module
+#: registers them).
+PLUGIN_GROUP = "desim.plugins"
+
+
+def plugin_entry_points(group: str, name: str | None = None) -> list[Any]:
+    """The installed entry points of ``group`` (named ``name``, if given), in a stable order."""
+    from importlib.metadata import entry_points
+
+    points = entry_points(group=group)
+    return sorted((p for p in points if name in (None, p.name)), key=lambda p: p.value)
+
+
 _KINDS: dict[str, Registry[Any]] = {}
 
 
@@ -192,7 +209,7 @@ SELECTION = _declare("selection", "pick one adaptive candidate", "desim.noc.sele
 ARBITER = _declare("arbiter", "grant one of the requesters", "desim.noc.arbiters")
 ALLOCATOR = _declare("allocator", "match requesters to VCs / ports", "desim.noc.allocators")
 ROUTER = _declare("router", "router parameter presets", "desim.noc.presets")
-TOPOLOGY = _declare("topology", "builder(**params) -> networkx graph", "topologies")
+TOPOLOGY = _declare("topology", "builder(**params) -> networkx graph")
 TRAFFIC = _declare(
     "traffic",
     "factory(nodes, dims, **params) -> pattern(source, rng) -> destination",
@@ -206,9 +223,9 @@ ACCELERATOR = _declare(
     "Accelerator class: Accelerator(config).run(layers, workload) -> AccelResult",
     "desim.accel.designs",
 )
-MODEL = _declare("model", "torch model factory", "workloads.zoo")
-DATASET = _declare("dataset", "offline dataset loader", "workloads.datasets")
-FORMAT = _declare("format", "compressed sparse format codec", "workloads.formats")
+MODEL = _declare("model", "torch model factory")
+DATASET = _declare("dataset", "offline dataset loader")
+FORMAT = _declare("format", "compressed sparse format codec")
 
 
 def registry(kind: str) -> Registry[Any]:

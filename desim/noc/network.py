@@ -34,6 +34,7 @@ from desim.noc.params import RouterParams
 from desim.noc.router import Router
 from desim.noc.routing import RoutingContext, resolve_routing
 from desim.registry import ALLOCATOR, ARBITER, SELECTION
+from desim.topology import validate_topology
 
 __all__ = ["Network", "NetworkCounters"]
 
@@ -87,8 +88,6 @@ class Network(Module):
         multicast: str = "umesh",
     ) -> None:
         super().__init__(name, parent)
-        from topologies import validate_topology  # lazily: topologies depends on desim
-
         if multicast not in SCHEMES:
             raise ConfigError(
                 f"unknown multicast scheme {multicast!r}; valid: {', '.join(SCHEMES)}"

@@ -219,7 +219,7 @@ def test_every_builder_registered_with_metadata() -> None:
     "module",
     [
         "topologies",
-        "topologies.schema",
+        "desim.topology",
         "topologies.grids",
         "topologies.trees",
         "topologies.files",
