@@ -24,6 +24,8 @@ SUBCOMMANDS: dict[str, str] = {
     "noc": "desim.noc.cli",
     "workload": "workloads.cli",
     "predictor": "workloads.cli",
+    "sweep": "desim.sweep.cli",
+    "plot": "desim.sweep.cli",
 }
 
 
