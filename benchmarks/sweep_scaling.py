@@ -31,12 +31,18 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def _spec(points: int, size: int, sample_cycles: int, periods: int) -> Any:
-    return spec_from_mapping({
-        "sweep": {"kind": "noc", "seeds": list(range(1, points + 1))},
-        "noc": {"topology_args": {"rows": size, "cols": size}, "injection_rate": 0.2,
-                "sample_period_cycles": sample_cycles, "warmup_periods": 1,
-                "max_samples": periods},
-    })
+    return spec_from_mapping(
+        {
+            "sweep": {"kind": "noc", "seeds": list(range(1, points + 1))},
+            "noc": {
+                "topology_args": {"rows": size, "cols": size},
+                "injection_rate": 0.2,
+                "sample_period_cycles": sample_cycles,
+                "warmup_periods": 1,
+                "max_samples": periods,
+            },
+        }
+    )
 
 
 def _timed(spec: Any, **executor: Any) -> float:
@@ -79,10 +85,13 @@ def main() -> None:
     }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "sweep_scaling.json").write_text(json.dumps(result, indent=2) + "\n")
-    rows = "\n".join(f"| {k} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {v} |"
-                     for k, v in result.items())
-    (RESULTS / "sweep_scaling.md").write_text(f"# Sweep scaling\n\n| quantity | value |\n"
-                                              f"|---|---|\n{rows}\n")
+    rows = "\n".join(
+        f"| {k} | {v:.3f} |" if isinstance(v, float) else f"| {k} | {v} |"
+        for k, v in result.items()
+    )
+    (RESULTS / "sweep_scaling.md").write_text(
+        f"# Sweep scaling\n\n| quantity | value |\n|---|---|\n{rows}\n"
+    )
     print(json.dumps(result, indent=2))
 
 

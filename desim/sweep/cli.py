@@ -83,20 +83,35 @@ def plot(args: argparse.Namespace) -> int:
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Attach ``desim sweep`` and ``desim plot`` to the top-level parser."""
     sweep = sub.add_parser(
-        "sweep", help="run a sweep spec (TOML) on local processes or Dask, resumably",
+        "sweep",
+        help="run a sweep spec (TOML) on local processes or Dask, resumably",
         description=__doc__.split("\n\n")[0],
     )
     sweep.add_argument("spec", metavar="SPEC.toml", help="the sweep spec (docs/sweeps.md)")
     sweep.add_argument("--out", required=True, metavar="DIR", help="results directory")
-    sweep.add_argument("--executor", choices=("local", "dask"), default="local",
-                       help="local processes (default) or Dask (a LocalCluster without --address)")
+    sweep.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="local processes (default) or Dask (a LocalCluster without --address)",
+    )
     sweep.add_argument("--address", metavar="tcp://HOST:PORT", help="a Dask scheduler to use")
-    sweep.add_argument("--workers", type=int, metavar="N",
-                       help="local processes or LocalCluster workers (default: the cores)")
-    sweep.add_argument("--resume", action="store_true",
-                       help="continue the sweep in DIR: run only the points not stored")
-    sweep.add_argument("--retry-failed", action="store_true",
-                       help="with --resume, run the points that failed again")
+    sweep.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="local processes or LocalCluster workers (default: the cores)",
+    )
+    sweep.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the sweep in DIR: run only the points not stored",
+    )
+    sweep.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="with --resume, run the points that failed again",
+    )
     sweep.add_argument("--json", action="store_true", help="print JSON instead of the table")
     sweep.add_argument("--plot", action="store_true", help="also write the figures (desim plot)")
     sweep.set_defaults(func=run)

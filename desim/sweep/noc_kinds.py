@@ -128,7 +128,7 @@ def run_noc(config: dict[str, Any], seed: int) -> dict[str, Any]:
 
 
 def resolve_latency_load(config: dict[str, Any]) -> dict[str, Any]:
-    """The resolved config of a ``latency_load`` point (``noc.injection_rate`` is unused: dropped)."""
+    """The resolved config of a ``latency_load`` point (``noc.injection_rate``, unused, dropped)."""
     from desim.noc.sweep import parse_rates
 
     noc = _noc_section(config)

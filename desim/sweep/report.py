@@ -31,8 +31,11 @@ def summary_table(records: Sequence[dict[str, Any]], keys: Sequence[str]) -> str
     rows = [titles] + [[_cell(r.get(c)) for c in columns] for r in records]
     widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
     lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
-    errors = [f"  {r['seed']} {[r.get(k) for k in keys]}: {r['error']}" for r in records
-              if r["status"] != "ok"]
+    errors = [
+        f"  {r['seed']} {[r.get(k) for k in keys]}: {r['error']}"
+        for r in records
+        if r["status"] != "ok"
+    ]
     return "\n".join(lines + (["errors:", *errors] if errors else []))
 
 

@@ -56,7 +56,11 @@ class SweepReport:
 
 
 def execute_point(
-    run: PointKind, kind: str, values: dict[str, Any], config: dict[str, Any], seed: int,
+    run: PointKind,
+    kind: str,
+    values: dict[str, Any],
+    config: dict[str, Any],
+    seed: int,
     digest: str,
 ) -> dict[str, Any]:
     """Run one point (in a worker) and return its full record; an exception becomes an error
@@ -94,11 +98,7 @@ def _pending(spec: SweepSpec, store: Store, resume: bool, retry_failed: bool) ->
             "that sweep, or choose another --out directory"
         )
     keep = {"ok"} if retry_failed else {"ok", "error"}
-    return [
-        i
-        for i, p in enumerate(spec.points)
-        if done.get((p.config_hash, p.seed)) not in keep
-    ]
+    return [i for i, p in enumerate(spec.points) if done.get((p.config_hash, p.seed)) not in keep]
 
 
 def _collect(
@@ -164,7 +164,12 @@ def run_sweep(
             with open_executor(executor, address=address, workers=workers) as pool:
                 futures = {
                     pool.submit(
-                        execute_point, spec.run, spec.kind, p.values, p.config, p.seed,
+                        execute_point,
+                        spec.run,
+                        spec.kind,
+                        p.values,
+                        p.config,
+                        p.seed,
                         p.config_hash,
                     ): (i, p)
                     for i, p in ((i, spec.points[i]) for i in todo)

@@ -186,8 +186,9 @@ def spec_from_mapping(data: dict[str, Any]) -> SweepSpec:
             allowed = ", ".join((*_SPEC_TABLES, *sections))
             raise ConfigError(f"unknown key '{key}' for kind {table.kind!r}; allowed: {allowed}")
     if not table.seeds or any(seed < 0 for seed in table.seeds):
-        raise ConfigError(f"'sweep.seeds' must be a non-empty list of integers >= 0, got "
-                          f"{list(table.seeds)}")
+        raise ConfigError(
+            f"'sweep.seeds' must be a non-empty list of integers >= 0, got {list(table.seeds)}"
+        )
     grid = _flatten(data["grid"], "grid") if "grid" in data else {}
     zipped = _flatten(data["zip"], "zip") if "zip" in data else {}
     for key in set(grid) & set(zipped):

@@ -134,4 +134,3 @@ def export(directory: str | Path) -> list[Path]:
 def stored_records(directory: str | Path) -> list[dict[str, Any]]:
     """The stored records as dicts (no pandas), in spec order."""
     return _records(Path(directory))
-

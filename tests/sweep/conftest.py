@@ -31,11 +31,7 @@ noc.topology_args.cols = [2, 3]
 
 def _comparable(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
-        {
-            k: v
-            for k, v in r.items()
-            if not k.endswith(("_seconds", "_per_second")) and k != "run"
-        }
+        {k: v for k, v in r.items() if not k.endswith(("_seconds", "_per_second")) and k != "run"}
         for r in records
     ]
 

@@ -46,8 +46,17 @@ def test_separate_scheduler_and_worker_on_loopback(
     dask = str(Path(sys.executable).parent / "dask")
     scheduler_file = tmp_path / "scheduler.json"
     scheduler = _start(
-        [dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
-         "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+        [
+            dask,
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(scheduler_file),
+        ],
         tmp_path / "scheduler.log",
     )
     worker = None
@@ -55,8 +64,7 @@ def test_separate_scheduler_and_worker_on_loopback(
         _wait_for(scheduler_file, 60)
         address = json.loads(scheduler_file.read_text())["address"]
         worker = _start(
-            [dask, "worker", address, "--nthreads", "1",
-             "--nworkers", "2", "--no-dashboard"],
+            [dask, "worker", address, "--nthreads", "1", "--nworkers", "2", "--no-dashboard"],
             tmp_path / "worker.log",
         )
         spec = load_spec(tiny_spec)

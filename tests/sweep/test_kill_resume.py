@@ -28,8 +28,18 @@ injection_rate = 0.2
 
 
 def _sweep(spec: Path, out: Path, *extra: str) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "desim.cli", "sweep", str(spec), "--out", str(out),
-               "--workers", "1", *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "desim.cli",
+        "sweep",
+        str(spec),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        *extra,
+    ]
     return subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL)
 
 

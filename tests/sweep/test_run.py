@@ -32,12 +32,18 @@ def test_records_are_flat_complete_and_deterministic(
 
 
 def test_a_failing_point_is_recorded_and_the_others_go_on(tmp_path: Path) -> None:
-    spec = spec_from_mapping({
-        "sweep": {"kind": "noc"},
-        "noc": {"topology_args": {"rows": 2, "cols": 2}, "sample_period_cycles": 100,
-                "warmup_periods": 1, "max_samples": 3},
-        "grid": {"noc": {"topology": ["mesh", "torus"], "routing": ["odd_even"]}},
-    })
+    spec = spec_from_mapping(
+        {
+            "sweep": {"kind": "noc"},
+            "noc": {
+                "topology_args": {"rows": 2, "cols": 2},
+                "sample_period_cycles": 100,
+                "warmup_periods": 1,
+                "max_samples": 3,
+            },
+            "grid": {"noc": {"topology": ["mesh", "torus"], "routing": ["odd_even"]}},
+        }
+    )
     report = run_sweep(spec, tmp_path / "out", workers=1)
     by_topology = {r["noc.topology"]: r for r in report.records}
     assert by_topology["mesh"]["status"] == "ok"
@@ -65,9 +71,9 @@ def test_summary_table_and_plots(tmp_path: Path, capsys: pytest.CaptureFixture[s
     spec = tmp_path / "ll.toml"
     spec.write_text(
         '[sweep]\nkind = "latency_load"\n[noc]\nsample_period_cycles = 100\nwarmup_periods = 1\n'
-        'max_samples = 4\n[latency_load]\nrates = [0.1, 0.7]\ntolerance = 0.2\n'
+        "max_samples = 4\n[latency_load]\nrates = [0.1, 0.7]\ntolerance = 0.2\n"
         '[grid]\nnoc.topology = ["mesh", "torus"]\n'
-        '[zip]\nnoc.topology_args.rows = [2, 3]\nnoc.topology_args.cols = [2, 3]\n'
+        "[zip]\nnoc.topology_args.rows = [2, 3]\nnoc.topology_args.cols = [2, 3]\n"
     )
     assert main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--plot"]) == 0
     text = capsys.readouterr().out

@@ -19,8 +19,12 @@ def _spec(**tables: Any) -> dict[str, Any]:
 
 def test_grid_is_cartesian_and_zip_is_zipped(tiny_spec: Path) -> None:
     spec = load_spec(tiny_spec)
-    assert spec.keys == ["noc.routing", "noc.injection_rate", "noc.topology_args.rows",
-                         "noc.topology_args.cols"]
+    assert spec.keys == [
+        "noc.routing",
+        "noc.injection_rate",
+        "noc.topology_args.rows",
+        "noc.topology_args.cols",
+    ]
     combos = {tuple(p.values.values()) for p in spec.points}
     assert len(spec.points) == 2 * 2 * 2 * 2 and len(combos) == 8
     assert all(v[2] == v[3] for v in combos)  # rows and cols zipped
