@@ -25,6 +25,8 @@ SUBCOMMANDS: dict[str, str] = {
     "noc": "desim.noc.cli",
     "accel": "desim.accel.cli",
     "compare": "desim.accel.cli",
+    "sweep": "desim.sweep.cli",
+    "plot": "desim.sweep.cli",
 }
 COMMAND_GROUP = "desim.commands"
 

@@ -1,0 +1,120 @@
+"""``desim sweep`` (run a sweep spec) and ``desim plot`` (its standard figures).
+
+Examples
+--------
+The main job, on local processes, then its figures::
+
+    desim sweep examples/main.toml --out results/main --plot
+
+On a Dask cluster whose scheduler listens on ``tcp://10.0.0.5:8786``, resuming what is stored::
+
+    desim sweep spec.toml --out results/run1 --address tcp://10.0.0.5:8786 --resume
+
+A malformed spec fails before any point runs (one line on stderr, exit code 2). Exit code 1 means
+some points failed (recorded with their error) or were lost by the executor (rerun with --resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_parser", "run", "plot"]
+
+
+def run(args: argparse.Namespace) -> int:
+    """``desim sweep``: validate the spec, run it, print the summary (or JSON)."""
+    from desim.sweep.report import summary_line, summary_table
+    from desim.sweep.runner import run_sweep
+    from desim.sweep.spec import load_spec
+
+    spec = load_spec(args.spec)
+    report = run_sweep(
+        spec,
+        args.out,
+        executor=args.executor,
+        address=args.address,
+        workers=args.workers,
+        resume=args.resume,
+        retry_failed=args.retry_failed,
+        spec_text=Path(args.spec).read_text(),
+    )
+    figures = _plots(args.out) if args.plot else []
+    line = summary_line(report.ran, report.skipped, len(report.lost), report.records)
+    if args.json:
+        print(json.dumps(_json(report, figures), allow_nan=False))
+    else:
+        title = f"{spec.name or Path(args.spec).stem} ({spec.kind}) -> {report.directory}"
+        files = ", ".join(str(f) for f in [*report.files, *figures])
+        print(f"{title}\n{summary_table(report.records, spec.keys)}\n{line}\nwrote {files}")
+        for text in report.lost:
+            print(f"lost: {text}")
+    failed = any(r["status"] != "ok" for r in report.records)
+    return 1 if failed or report.lost else 0
+
+
+def _json(report: Any, figures: list[Path]) -> dict[str, Any]:
+    return {
+        "directory": str(report.directory),
+        "run": report.run,
+        "ran": report.ran,
+        "skipped": report.skipped,
+        "lost": report.lost,
+        "files": [str(f) for f in [*report.files, *figures]],
+        "records": report.records,
+    }
+
+
+def _plots(directory: str | Path) -> list[Path]:
+    from desim.sweep.plots import plot_sweep
+
+    return plot_sweep(directory)
+
+
+def plot(args: argparse.Namespace) -> int:
+    """``desim plot``: write the standard figures of a sweep directory as PNG files."""
+    for path in _plots(args.directory):
+        print(path)
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Attach ``desim sweep`` and ``desim plot`` to the top-level parser."""
+    sweep = sub.add_parser(
+        "sweep",
+        help="run a sweep spec (TOML) on local processes or Dask, resumably",
+        description=__doc__.split("\n\n")[0],
+    )
+    sweep.add_argument("spec", metavar="SPEC.toml", help="the sweep spec (docs/sweeps.md)")
+    sweep.add_argument("--out", required=True, metavar="DIR", help="results directory")
+    sweep.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="local processes (default) or Dask (a LocalCluster without --address)",
+    )
+    sweep.add_argument("--address", metavar="tcp://HOST:PORT", help="a Dask scheduler to use")
+    sweep.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="local processes or LocalCluster workers (default: the cores)",
+    )
+    sweep.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the sweep in DIR: run only the points not stored",
+    )
+    sweep.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="with --resume, run the points that failed again",
+    )
+    sweep.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    sweep.add_argument("--plot", action="store_true", help="also write the figures (desim plot)")
+    sweep.set_defaults(func=run)
+    plots = sub.add_parser("plot", help="the standard figures of a sweep directory, as PNG")
+    plots.add_argument("directory", metavar="DIR", help="a `desim sweep --out` directory")
+    plots.set_defaults(func=plot)

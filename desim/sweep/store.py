@@ -1,0 +1,136 @@
+"""The results store: one SQLite database per sweep directory (``results.sqlite``).
+
+One row per finished point, keyed by ``(config_hash, seed)`` and written in one transaction, so
+a point is wholly there or absent whatever kills the sweep (Ctrl-C, SIGKILL, a dead worker).
+The database is in WAL mode: another process may read it (`load`) while the sweep writes.
+Each invocation of a sweep is a numbered *run*; a row records the run that computed it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from desim.kernel.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Store", "load", "export", "stored_records", "DATABASE"]
+
+DATABASE = "results.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run INTEGER PRIMARY KEY, started REAL NOT NULL, spec TEXT NOT NULL, executor TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS points (
+    config_hash TEXT NOT NULL, seed INTEGER NOT NULL, position INTEGER NOT NULL,
+    status TEXT NOT NULL, run INTEGER NOT NULL, finished REAL NOT NULL, record TEXT NOT NULL,
+    PRIMARY KEY (config_hash, seed));
+"""
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")  # durable against a crashed process in WAL
+    return connection
+
+
+class Store:
+    """The store of the sweep in ``directory`` (created if missing).
+
+    Parameters
+    ----------
+    directory : path
+        The sweep's output directory.
+    """
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.connection = _connect(self.directory / DATABASE)
+        self.connection.executescript(_SCHEMA)
+
+    def begin_run(self, spec_text: str, executor: str) -> int:
+        """Record a new invocation; returns its run number."""
+        cursor = self.connection.execute(
+            "INSERT INTO runs (started, spec, executor) VALUES (?, ?, ?)",
+            (time.time(), spec_text, executor),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def finished(self) -> dict[tuple[str, int], str]:
+        """``(config_hash, seed) -> status`` of every stored point."""
+        rows = self.connection.execute("SELECT config_hash, seed, status FROM points")
+        return {(h, s): status for h, s, status in rows}
+
+    def add(self, position: int, record: dict[str, Any], run: int) -> None:
+        """Store one finished point (replacing a failed one being retried), atomically."""
+        text = json.dumps(record, allow_nan=False)
+        with self.connection:  # BEGIN ... COMMIT, or ROLLBACK on error
+            self.connection.execute("BEGIN IMMEDIATE")
+            self.connection.execute(
+                "INSERT OR REPLACE INTO points VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record["config_hash"],
+                    record["seed"],
+                    position,
+                    record["status"],
+                    run,
+                    time.time(),
+                    text,
+                ),
+            )
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.connection.close()
+
+
+def _records(directory: Path) -> list[dict[str, Any]]:
+    path = directory / DATABASE
+    if not path.is_file():
+        raise ConfigError(f"no sweep results in {directory} (no {DATABASE}); run `desim sweep`")
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30.0)
+    try:
+        rows = connection.execute("SELECT run, record FROM points ORDER BY position, seed")
+        return [{**json.loads(text), "run": run} for run, text in rows]
+    finally:
+        connection.close()
+
+
+def load(directory: str | Path) -> pd.DataFrame:
+    """The records of the sweep in ``directory`` as a pandas DataFrame, in spec order.
+
+    Safe while the sweep runs (it reads a consistent snapshot). Columns: the varied dotted keys,
+    ``seed``, ``config_hash``, ``kind``, ``status`` (``ok`` or ``error``), ``error``, the kind's
+    metrics, ``point_wall_seconds``, ``desim_version`` and ``run`` (the invocation that computed
+    the point).
+    """
+    import pandas as pd
+
+    return pd.DataFrame.from_records(_records(Path(directory)))
+
+
+def export(directory: str | Path) -> list[Path]:
+    """Write ``results.csv`` (and ``results.parquet`` when pyarrow is importable); the paths."""
+    directory = Path(directory)
+    frame = load(directory)
+    written = [directory / "results.csv"]
+    frame.to_csv(written[0], index=False)
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return written
+    written.append(directory / "results.parquet")
+    frame.to_parquet(written[1], index=False)
+    return written
+
+
+def stored_records(directory: str | Path) -> list[dict[str, Any]]:
+    """The stored records as dicts (no pandas), in spec order."""
+    return _records(Path(directory))

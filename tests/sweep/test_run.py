@@ -1,0 +1,92 @@
+"""Running sweeps on local processes: records, determinism, failures, resume, export, the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desim.cli import main
+from desim.sweep import load, load_spec, run_sweep, spec_from_mapping
+
+
+def test_records_are_flat_complete_and_deterministic(
+    tiny_spec: Path, tmp_path: Path, comparable: Any
+) -> None:
+    spec = load_spec(tiny_spec)
+    first = run_sweep(spec, tmp_path / "a", workers=2)
+    second = run_sweep(spec, tmp_path / "b", workers=1)
+    assert first.ran == len(spec.points) == 16 and first.skipped == 0 and not first.lost
+    record = first.records[0]
+    assert list(record)[:8] == [*spec.keys, "seed", "config_hash", "kind", "status"]
+    assert record["status"] == "ok" and record["desim_version"]
+    assert all(isinstance(v, (str, int, float, bool, type(None))) for v in record.values())
+    assert comparable(first.records) == comparable(second.records)
+    frame = load(tmp_path / "a")
+    assert len(frame) == 16 and set(spec.keys) <= set(frame.columns)
+    assert (tmp_path / "a" / "results.csv").is_file()
+
+
+def test_a_failing_point_is_recorded_and_the_others_go_on(tmp_path: Path) -> None:
+    spec = spec_from_mapping(
+        {
+            "sweep": {"kind": "noc"},
+            "noc": {
+                "topology_args": {"rows": 2, "cols": 2},
+                "sample_period_cycles": 100,
+                "warmup_periods": 1,
+                "max_samples": 3,
+            },
+            "grid": {"noc": {"topology": ["mesh", "torus"], "routing": ["odd_even"]}},
+        }
+    )
+    report = run_sweep(spec, tmp_path / "out", workers=1)
+    by_topology = {r["noc.topology"]: r for r in report.records}
+    assert by_topology["mesh"]["status"] == "ok"
+    torus = by_topology["torus"]
+    assert torus["status"] == "error" and "UnsupportedTopologyError" in torus["error"]
+    assert "torus" in torus["error"]
+
+
+def test_resume_skips_finished_points_and_fresh_runs_refuse_a_full_dir(
+    tiny_spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], comparable: Any
+) -> None:
+    out = tmp_path / "out"
+    assert main(["sweep", str(tiny_spec), "--out", str(out), "--workers", "2", "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["ran"] == 16 and len(done["records"]) == 16
+    assert main(["sweep", str(tiny_spec), "--out", str(out)]) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert main(["sweep", str(tiny_spec), "--out", str(out), "--resume", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["ran"] == 0 and again["skipped"] == 16
+    assert comparable(again["records"]) == comparable(done["records"])
+
+
+def test_summary_table_and_plots(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = tmp_path / "ll.toml"
+    spec.write_text(
+        '[sweep]\nkind = "latency_load"\n[noc]\nsample_period_cycles = 100\nwarmup_periods = 1\n'
+        "max_samples = 4\n[latency_load]\nrates = [0.1, 0.7]\ntolerance = 0.2\n"
+        '[grid]\nnoc.topology = ["mesh", "torus"]\n'
+        "[zip]\nnoc.topology_args.rows = [2, 3]\nnoc.topology_args.cols = [2, 3]\n"
+    )
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--plot"]) == 0
+    text = capsys.readouterr().out
+    assert "saturation_rate" in text and "4 points: ran 4" in text
+    for name in ("latency_load.png", "vs_size.png"):
+        assert (tmp_path / "o" / name).stat().st_size > 1000
+    assert main(["plot", str(tmp_path / "o")]) == 0
+
+
+def test_workers_import_no_torch_pandas_or_dask() -> None:
+    code = (
+        "import sys, desim.sweep, desim.sweep.noc_kinds, desim.sweep.runner; "
+        "heavy = {'torch', 'pandas', 'distributed', 'matplotlib'} & set(sys.modules); "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

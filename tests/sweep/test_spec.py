@@ -1,0 +1,96 @@
+"""Sweep specs: grid expansion, canonical hashes, and malformed specs failing before any run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desim.cli import main
+from desim.kernel.errors import ConfigError
+from desim.sweep import config_hash, load_spec, spec_from_mapping
+from desim.sweep.noc_kinds import resolve_noc
+
+
+def _spec(**tables: Any) -> dict[str, Any]:
+    return {"sweep": {"kind": "noc"}, "noc": {"sample_period_cycles": 100}, **tables}
+
+
+def test_grid_is_cartesian_and_zip_is_zipped(tiny_spec: Path) -> None:
+    spec = load_spec(tiny_spec)
+    assert spec.keys == [
+        "noc.routing",
+        "noc.injection_rate",
+        "noc.topology_args.rows",
+        "noc.topology_args.cols",
+    ]
+    combos = {tuple(p.values.values()) for p in spec.points}
+    assert len(spec.points) == 2 * 2 * 2 * 2 and len(combos) == 8
+    assert all(v[2] == v[3] for v in combos)  # rows and cols zipped
+    assert {p.seed for p in spec.points} == {1, 2}
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"router_args": {"vcs": 4}},  # the preset's own value
+        {"router": "booksim", "topology_args": {"rows": 8, "cols": 8, "terminals": 1}},
+        {"traffic_args": {}, "injection": "bernoulli"},
+    ],
+)
+def test_equivalent_configs_hash_the_same(other: dict[str, Any]) -> None:
+    assert config_hash("noc", resolve_noc({"noc": {}})) == config_hash(
+        "noc", resolve_noc({"noc": other})
+    )
+
+
+def test_different_runs_hash_differently() -> None:
+    base = config_hash("noc", resolve_noc({"noc": {}}))
+    assert base != config_hash("noc", resolve_noc({"noc": {"router_args": {"vcs": 2}}}))
+    assert base != config_hash("latency_load", resolve_noc({"noc": {}}))
+
+
+MALFORMED = [
+    ({"grid": {"noc": {"routng": ["xy"]}}}, "noc.routng"),
+    ({"grid": {"noc": {"topology_args": {"rowz": [2]}}}}, "noc.topology_args.rowz"),
+    ({"grid": {"noc": {"router_args": {"vc": [2]}}}}, "noc.router_args.vc"),
+    ({"grid": {"noc": {"injection_rate": ["high"]}}}, "noc.injection_rate"),
+    ({"grid": {"noc": {"injection_rate": 0.1}}}, "grid.noc.injection_rate"),
+    ({"grid": {"noc": {"routing": []}}}, "grid.noc.routing"),
+    ({"grid": {}}, "'grid'"),
+    ({"grid": {"accel": {"pes": [4]}}}, "accel.pes"),
+    ({"grid": {"noc": {"routing": {"x": ["xy"]}}}}, "noc.routing"),
+    ({"grid": {"noc": {"routing": ["xyz"]}}}, "noc.routing"),
+    ({"grid": {"noc": {"seed": [1, 2]}}}, "noc.seed"),
+    ({"zip": {"noc": {"topology_args": {"rows": [2, 4], "cols": [2]}}}}, "noc.topology_args"),
+    ({"sweep": {"kind": "noc", "seeds": [1.5]}}, "sweep.seeds"),
+    ({"sweep": {"kind": "nope"}}, "sweep.kind"),
+    ({"sweep": {"kind": "noc", "sedes": [1]}}, "sweep.sedes"),
+    ({"noc": {"topolgy": "mesh"}}, "noc.topolgy"),
+    ({"latency_load": {"rates": "0.1:0.2:0.1"}}, "latency_load"),
+]
+
+
+@pytest.mark.parametrize(("tables", "key"), MALFORMED)
+def test_malformed_spec_names_the_key(tables: dict[str, Any], key: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        spec_from_mapping(_spec(**tables))
+    assert key in str(error.value)
+
+
+def test_same_run_twice_in_a_grid_is_refused() -> None:
+    tables = {"grid": {"noc": {"router_args": [{}, {"vcs": 4}]}}}
+    with pytest.raises(ConfigError, match="describe the same run"):
+        spec_from_mapping(_spec(**tables))
+
+
+def test_cli_malformed_spec_exits_2_naming_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[sweep]\nkind = "noc"\n[grid]\nnoc.topology_args.rowz = [2, 4]\n')
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "noc.topology_args.rowz" in err
+    assert not (tmp_path / "out").exists()  # nothing ran, nothing written
