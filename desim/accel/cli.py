@@ -20,7 +20,7 @@ from desim.config import from_mapping, replace_dotted
 from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
 
-__all__ = ["add_parser", "build_layers", "design_config", "compare_designs"]
+__all__ = ["add_parser", "build_layers", "design_config", "compare_designs", "comparison"]
 
 
 def _parse_value(text: str) -> Any:
@@ -192,21 +192,23 @@ def _energy(layer: Any) -> float:
     return EnergyReport.from_counts(layer.counts, horowitz45()).total_pj
 
 
-def _compare(args: argparse.Namespace) -> int:
+def comparison(args: argparse.Namespace) -> dict[str, Any]:
+    """The comparison ``desim compare`` prints, from its parsed arguments."""
     entry = ACCELERATOR.metadata(args.arch)
     if "compare" in entry:  # a design with its own comparison (SparseNN: accuracy, power)
-        document = entry["compare"](args)
-    else:
-        baselines = [args.baseline] if args.baseline else list(entry.get("baselines", ()))
-        if not baselines:
-            raise ConfigError(f"{args.arch} names no baselines; pick one with --baseline")
-        for name in baselines:
-            ACCELERATOR.entry(name)
-        configs = {
-            name: design_config(name, args.config, args.set) for name in [args.arch, *baselines]
-        }
-        layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
-        document = compare_designs(args.arch, baselines, configs, layers, info, args.seed)
+        return entry["compare"](args)
+    baselines = [args.baseline] if args.baseline else list(entry.get("baselines", ()))
+    if not baselines:
+        raise ConfigError(f"{args.arch} names no baselines; pick one with --baseline")
+    for name in baselines:
+        ACCELERATOR.entry(name)
+    configs = {name: design_config(name, args.config, args.set) for name in [args.arch, *baselines]}
+    layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
+    return compare_designs(args.arch, baselines, configs, layers, info, args.seed)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    document = comparison(args)
     if args.csv:
         _write_csv(args.csv, document["per_layer"])
     if args.plot:

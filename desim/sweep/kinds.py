@@ -37,7 +37,9 @@ PointKind = Callable[[dict[str, Any], int], dict[str, Any]]
 Resolver = Callable[[dict[str, Any]], dict[str, Any]]
 
 KINDS: Registry[PointKind] = Registry(
-    "sweep kind", "run(config: dict, seed: int) -> flat record", ("desim.sweep.noc_kinds",)
+    "sweep kind",
+    "run(config: dict, seed: int) -> flat record",
+    ("desim.sweep.noc_kinds", "desim.accel.sweep_kinds"),
 )
 
 

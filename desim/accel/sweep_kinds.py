@@ -1,0 +1,116 @@
+"""Accelerator points for sweeps: ``accel`` (one design on one network) and ``compare`` (a design
+against its baselines on the same workload).
+
+Both read an ``accel`` section (`AccelPoint`): the design, the network and its workload options,
+and ``params``, the design's config as dotted keys (``"fabric.topology_args.rows" = 4``). Resolving
+expands ``params`` into the design's full config (every default filled in), so two points that
+describe the same run hash the same. A ``compare`` point's record is the comparison's top level
+(``speedup``, ``energy_ratio`` and the baselines' cycles and energy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from desim.config import from_mapping, to_mapping
+from desim.kernel.errors import ConfigError, DesimError
+from desim.registry import ACCELERATOR, MODEL
+from desim.sweep.kinds import register_kind
+
+__all__ = ["AccelPoint", "resolve_accel", "run_accel", "run_compare"]
+
+
+@dataclass(frozen=True)
+class AccelPoint:
+    """The ``accel`` section of a sweep point (names as ``desim accel`` / ``desim compare``)."""
+
+    arch: str = "dcnn"
+    network: str = "lenet5"
+    dataset: str | None = None
+    baseline: str | None = None
+    layers: int | None = None
+    weight_density: float | None = None
+    activation_density: float | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def _namespace(point: AccelPoint, seed: int) -> argparse.Namespace:
+    """The arguments ``desim compare`` would have parsed for ``point``."""
+    assignments = [f"{k}={_json(v)}" for k, v in sorted(point.params.items())]
+    return argparse.Namespace(
+        **{f.name: getattr(point, f.name) for f in dataclasses.fields(point)},
+        config=None,
+        set=assignments,
+        seed=seed,
+        json=True,
+        csv=None,
+        plot=None,
+    )
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+def resolve_accel(config: dict[str, Any]) -> dict[str, Any]:
+    """The point's full ``accel`` section: the design's whole config in ``params``."""
+    from desim.accel.cli import design_config
+
+    point = from_mapping(AccelPoint, config.get("accel", {}), path="accel")
+    try:
+        ACCELERATOR.entry(point.arch)
+        MODEL.entry(point.network)
+        if point.baseline is not None:
+            ACCELERATOR.entry(point.baseline)
+    except DesimError as exc:
+        raise ConfigError(f"accel: {exc}") from None
+    args = _namespace(point, 0)
+    full = to_mapping(design_config(point.arch, None, args.set))
+    return {"accel": {**to_mapping(point), "params": _flatten(full)}}
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict) and key != "topology_args" and key != "router_args":
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def run_accel(config: dict[str, Any], seed: int) -> dict[str, Any]:
+    """One design on one network: the run's totals (`AccelResult.record`)."""
+    from desim.accel.cli import build_layers, design_config
+
+    point = from_mapping(AccelPoint, config["accel"], path="accel")
+    args = _namespace(point, seed)
+    entry = ACCELERATOR.metadata(point.arch)
+    layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
+    design = ACCELERATOR.get(point.arch)(design_config(point.arch, None, args.set), seed)
+    return design.run(layers, info).record()
+
+
+def run_compare(config: dict[str, Any], seed: int) -> dict[str, Any]:
+    """A design against its baselines: the comparison's scalar top level."""
+    from desim.accel.cli import comparison
+
+    point = from_mapping(AccelPoint, config["accel"], path="accel")
+    document = comparison(_namespace(point, seed))
+    return {k: v for k, v in document.items() if isinstance(v, str | int | float | bool)}
+
+
+_SUMMARY = ("cycles", "energy_pj", "multiplier_utilisation")
+register_kind("accel", run_accel, resolve=resolve_accel, sections=("accel",), summary=_SUMMARY)
+register_kind(
+    "compare",
+    run_compare,
+    resolve=resolve_accel,
+    sections=("accel",),
+    summary=("speedup", "energy_ratio"),
+)
