@@ -257,7 +257,7 @@ class _Tile(Module):
         k = np.arange(weights.k0, weights.k1)
         cg, kg = g.C // g.groups, g.K // g.groups
         out = np.empty((k.size, patches.shape[0]))
-        useful = live = 0
+        useful = live = fetched = 0
         for group in np.unique(k // kg):
             sel = k // kg == group
             x = patches[:, group * cg : (group + 1) * cg].reshape(patches.shape[0], -1)
@@ -266,24 +266,26 @@ class _Tile(Module):
             # products of two non-zeros: per weight column, non-zero weights x non-zero inputs
             useful += int(np.count_nonzero(w, axis=0) @ np.count_nonzero(x, axis=0))
             live += int(sel.sum()) * int(np.count_nonzero(x))  # products of non-zero inputs
+            fetched += x.size  # each activation of the patches, once for the round's filters
         if L.layer.bias is not None:
             out += L.layer.bias[k, None]
         L.useful_macs += useful
-        self._count(dense=out.size * g.filter_size, executed=live if cfg.zero_gating else None)
+        executed = live if cfg.zero_gating else out.size * g.filter_size
+        self._count(out.size * g.filter_size, executed, fetched)
         return out
 
-    def _count(self, dense: int, executed: int | None) -> None:
-        """Count a round's actions: every MAC reads its activation; without gating
-        (``executed`` None) every MAC also reads its weight, multiplies and accumulates; with
+    def _count(self, dense: int, executed: int, fetched: int) -> None:
+        """Count a block's actions. An activation is read from the tile's bank once per round
+        and kept in a register while the round's filters pass it (``fetched``); every executed MAC
+        reads its weight, multiplies and accumulates. Without gating every MAC is executed; with
         DCNN-opt's zero-gating (Eyeriss's data gating, Chen et al., JSSC 2017) a zero activation
         gates the weight read, the multiply and the accumulation."""
         L, cfg = self.L, self.L.config
-        executed = dense if executed is None else executed
         L.counts.add("pe", "mul16", executed)
         L.counts.add("pe", "mul16_gated", dense - executed)
         L.counts.add("pe", "add24", executed)
         bits = cfg.value_bits
-        L.counts.add("act_sram", "sram_read", dense * bits, size_bytes=self.bank.capacity_bytes)
+        L.counts.add("act_sram", "sram_read", fetched * bits, size_bytes=self.bank.capacity_bytes)
         L.counts.add("weight_buf", "sram_read", executed * bits, size_bytes=cfg.weight_buffer_bytes)
 
     def _emit(self, out: np.ndarray, weights: _Weights, s: int, e: int) -> None:

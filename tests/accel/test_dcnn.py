@@ -117,6 +117,12 @@ def test_dcnn_opt_saves_energy_not_cycles_and_gates_on_zero_activations():
     assert opt.counts.total("mul16_gated") == layer.dense_macs - live
     assert plain.counts.total("mul16") == layer.dense_macs
     assert opt.counts.total("sram_read", "weight_buf") == 16 * live
+    assert plain.counts.total("sram_read", "weight_buf") == 16 * layer.dense_macs
+    # activations: each PE reads its patches once per weight round (one round: 4 filters fit),
+    # and each bank reads the input lines it holds once to send them
+    part = partition(ConvGeometry.of(layer), 4)
+    patches = part.n_k * layer.dense_macs // layer.weight.shape[0]
+    assert plain.counts.total("sram_read", "act_sram") == 16 * (patches + x.size)
 
 
 def test_a_filter_larger_than_the_weight_buffer_is_refused_by_name():
