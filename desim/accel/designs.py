@@ -1,3 +1,4 @@
 """The built-in accelerator designs (each module registers itself under ``accelerator``)."""
 
 import desim.accel.dcnn  # noqa: F401
+import desim.accel.scnn  # noqa: F401

@@ -1,0 +1,350 @@
+"""SCNN (Parashar et al., ISCA 2017) on the NoC, and its SparseA / SparseW variants.
+
+The accelerator assembly: for each layer, a `Simulator` with the `Fabric` (8 x 8 mesh by
+default, one PE per router, a memory port), the PE and memory-port agents
+(`desim.accel.scnn_agents`) driven by the bulk PE work (`desim.accel.scnn_work`) over the planar
+tiling and Kc groups (`desim.accel.scnn_plan`); every layer's outputs, assembled from the PEs'
+partial sums with halos resolved (`desim.accel.scnn_func`), are checked against torch's.
+
+Registered as ``scnn`` (both sparsities exploited), ``scnn-sparsea`` (activations only: weights
+stream dense) and ``scnn-sparsew`` (weights only: activations stream dense, uncompressed). See
+docs/scnn.md for the model, its parameters and the comparison with the paper.
+
+Examples
+--------
+>>> import numpy as np
+>>> from desim.accel.layer import LayerRecord
+>>> from desim.accel.fabric import FabricConfig
+>>> rng = np.random.default_rng(0)
+>>> w = rng.standard_normal((4, 2, 3, 3)).astype(np.float32)
+>>> x = np.maximum(rng.standard_normal((1, 2, 6, 6)), 0).astype(np.float32)
+>>> from desim.accel.scnn_func import conv_outputs
+>>> layer = LayerRecord("c", "conv", w, None, x, np.zeros((1, 4, 6, 6), np.float32),
+...                     padding=(1, 1))
+>>> from desim.accel.scnn_plan import plan_conv
+>>> layer = LayerRecord("c", "conv", w, None, x, conv_outputs(layer, plan_conv(layer, (1, 1), 64))[None],
+...                     padding=(1, 1))
+>>> config = Scnn.Config(fabric=FabricConfig(topology_args={"rows": 2, "cols": 2}))
+>>> result = Scnn(config).run([layer], {"model": "doc"})
+>>> result.layers[0].useful_macs == layer_nonzero_macs(layer)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from desim.accel.base import Progress
+from desim.accel.fabric import Fabric, FabricConfig
+from desim.accel.layer import LayerRecord
+from desim.accel.memory import Dram, SramBank
+from desim.accel.result import AccelResult, LayerResult, check_outputs
+from desim.accel.scnn_agents import Barrier, MemoryPort, Schedule, ScnnPe
+from desim.accel.scnn_func import conv_outputs, fc_outputs
+from desim.accel.scnn_pe import PeArray
+from desim.accel.scnn_plan import ConvPlan, grid_shape, plan_conv, split
+from desim.accel.scnn_work import LayerWork, Streams, conv_work, fc_work, nonzero_macs
+from desim.config import require
+from desim.energy import ActionCounts
+from desim.kernel.simulator import Simulator
+from desim.registry import ACCELERATOR
+
+__all__ = ["Scnn", "ScnnConfig", "layer_nonzero_macs"]
+
+layer_nonzero_macs = nonzero_macs
+ACC_BITS = 24  # accumulator width (SCNN: 24-bit accumulate)
+
+
+@dataclass(frozen=True)
+class ScnnConfig:
+    """SCNN's parameters (defaults: the paper's, SCNN.md).
+
+    Attributes
+    ----------
+    fabric : FabricConfig
+        The NoC (one PE per terminal; the PE grid is the most nearly square factorisation).
+    multipliers_f, multipliers_i : int
+        The F x I multiplier array per PE (4 x 4).
+    accumulator_banks, bank_entries : int
+        A banks of partial sums per accumulator buffer (32 x 32, double-buffered).
+    bank_hash, conflict_model : str
+        See `desim.accel.scnn_pe`.
+    kc : int or None
+        Force Kc (None: the largest that fits the accumulators, per layer).
+    iaram_bytes, oaram_bytes : int
+        Per-PE activation RAMs (10 KB each).
+    weight_fifo_entries : int
+        Per-PE weight FIFO (50 entries).
+    dram_bandwidth_bytes_per_cycle, dram_latency_cycles
+        50 GB/s at 1 GHz; the latency is ours (not published).
+    exploit_weight_sparsity, exploit_activation_sparsity : bool
+        Skip (and compress) zero weights / activations.
+    value_bits, index_bits : int
+        The compressed code: 16-bit values, 4-bit zero runs.
+    """
+
+    fabric: FabricConfig = field(default_factory=FabricConfig)
+    multipliers_f: int = 4
+    multipliers_i: int = 4
+    accumulator_banks: int = 32
+    bank_entries: int = 32
+    bank_hash: str = "xor"
+    conflict_model: str = "max"
+    kc: int | None = None
+    iaram_bytes: int = 10 * 1024
+    oaram_bytes: int = 10 * 1024
+    weight_fifo_entries: int = 50
+    dram_bandwidth_bytes_per_cycle: float = 50.0
+    dram_latency_cycles: int = 100
+    exploit_weight_sparsity: bool = True
+    exploit_activation_sparsity: bool = True
+    value_bits: int = 16
+    index_bits: int = 4
+
+    def __post_init__(self) -> None:
+        self.pe_array()  # validates the array fields
+        for name in ("iaram_bytes", "oaram_bytes", "weight_fifo_entries", "value_bits"):
+            value = getattr(self, name)
+            require(
+                isinstance(value, int) and not isinstance(value, bool) and value >= 1,
+                f"{name} must be an integer >= 1, got {value!r}",
+            )
+        require(
+            isinstance(self.index_bits, int) and 1 <= self.index_bits <= 8,
+            f"index_bits must be an integer in [1, 8], got {self.index_bits!r}",
+        )
+        for name in ("exploit_weight_sparsity", "exploit_activation_sparsity"):
+            require(
+                isinstance(getattr(self, name), bool),
+                f"{name} must be true or false, got {getattr(self, name)!r}",
+            )
+
+    def pe_array(self) -> PeArray:
+        """The PE's arithmetic parameters."""
+        return PeArray(
+            self.multipliers_f,
+            self.multipliers_i,
+            self.accumulator_banks,
+            self.bank_entries,
+            self.bank_hash,
+            self.conflict_model,
+        )
+
+    def streams(self) -> Streams:
+        """Which operands are compressed, and the code's widths."""
+        return Streams(
+            self.exploit_weight_sparsity,
+            self.exploit_activation_sparsity,
+            self.value_bits,
+            self.index_bits,
+        )
+
+
+def _output_bits(layer: LayerRecord, plan: ConvPlan, out: np.ndarray, streams: Streams):  # type: ignore[no-untyped-def]
+    """``[group][pe]`` bits of the compressed (post-ReLU) output tiles, and per-PE totals."""
+    kept = np.maximum(out, 0) if layer.activation == "relu" else out
+    bits = np.zeros((len(plan.groups), plan.pes), dtype=np.int64)
+    for pe, (r0, r1, c0, c1) in enumerate(plan.output_tiles):
+        tile = (kept[:, r0:r1, c0:c1] != 0).reshape(kept.shape[0], -1)
+        per_channel = streams.block_bits(tile, streams.sparse_activations)
+        for gi, (_, k0, k1) in enumerate(plan.groups):
+            bits[gi, pe] = per_channel[k0:k1].sum() if tile.shape[1] else 0
+    return bits
+
+
+def _input_bits(layer: LayerRecord, plan: ConvPlan, streams: Streams) -> np.ndarray:
+    x = layer.input[0]
+    return np.array(
+        [
+            streams.block_bits(
+                (x[:, r0:r1, c0:c1] != 0).reshape(x.shape[0], -1), streams.sparse_activations
+            ).sum()
+            if (r1 - r0) * (c1 - c0)
+            else 0
+            for r0, r1, c0, c1 in plan.input_tiles
+        ],
+        dtype=np.int64,
+    )
+
+
+class Scnn:
+    """SCNN on the fabric (see the module docstring)."""
+
+    Config = ScnnConfig
+    arch = "scnn"
+
+    def __init__(self, config: ScnnConfig | None = None, seed: int = 0) -> None:
+        self.config = config or self.Config()
+        self.seed = seed
+
+    def run(
+        self,
+        layers: Sequence[LayerRecord],
+        workload: dict[str, Any],
+        progress: Progress | None = None,
+    ) -> AccelResult:
+        """Simulate ``layers`` one after the other (the first one's input comes from DRAM)."""
+        results = []
+        for i, layer in enumerate(layers):
+            results.append(self.run_layer(layer, first=i == 0))
+            if progress is not None:
+                progress(i + 1, len(layers), layer.name)
+        return AccelResult(self.arch, dict(workload), results)
+
+    def run_layer(self, layer: LayerRecord, first: bool = True) -> LayerResult:
+        """One layer in its own simulator: plan, bulk PE work, events, check, counts."""
+        cfg = self.config
+        sim = Simulator(seed=self.seed, name=layer.name.replace(".", "_"))
+        fabric = Fabric(sim, cfg.fabric)
+        counts = ActionCounts()
+        streams, pe = cfg.streams(), cfg.pe_array()
+        if layer.kind == "linear":
+            work, out, sched = self._fc(layer, fabric.pes, pe, streams)
+        else:
+            work, out, sched, plan = self._conv(layer, grid_shape(fabric.pes), pe, streams, first)
+            self._count_halo_and_drain(plan, counts)
+        error = check_outputs(layer, out.reshape(layer.output.shape[1:]))
+        before = fabric.snapshot()
+        dram = Dram("dram", sim, cfg.dram_bandwidth_bytes_per_cycle, cfg.dram_latency_cycles, counts)
+        barrier = Barrier(sim.env, fabric.pes, len(sched.cycles))
+        pes = [
+            ScnnPe(
+                f"pe{i}", sim, fabric, i, sched, barrier,
+                SramBank(f"oaram{i}", sim, cfg.oaram_bytes, counts=counts, component="oaram"),
+                fabric.memory_tid,
+            )
+            for i in range(fabric.pes)
+        ]
+        MemoryPort("memory", sim, fabric, sched, barrier, dram)
+        sim.run()
+        traffic = fabric.snapshot() - before
+        fabric.count_energy(traffic, counts)
+        self._count_work(work, counts)
+        return LayerResult(
+            name=layer.name,
+            kind=layer.kind,
+            cycles=sim.now,
+            dense_macs=layer.dense_macs,
+            useful_macs=nonzero_macs(layer),
+            multiplier_cycles=fabric.pes * pe.f * pe.i * sim.now,
+            counts=counts,
+            noc=traffic,
+            dram_bytes=dram.bytes_read + dram.bytes_written,
+            check_error=error,
+            extra={
+                "kc": sched.kc,
+                "groups": len(sched.cycles),
+                "barrier_idle_cycles": barrier.idle_cycles,
+                "pe_busy_cycles_max": max(p.busy_cycles for p in pes),
+                "products_discarded": work.discarded,
+                "input_passes": sched.input_passes,
+                "output_to_dram": sched.output_to_dram,
+            },
+        )
+
+    def _conv(self, layer, grid, pe, streams, first):  # type: ignore[no-untyped-def]
+        cfg = self.config
+        plan = plan_conv(layer, grid, pe.accumulator_entries, cfg.kc)
+        work = conv_work(layer, plan, pe, streams)
+        out = conv_outputs(layer, plan)
+        output_bits = _output_bits(layer, plan, out, streams)
+        input_bits = _input_bits(layer, plan, streams)
+        iaram_bits = 8 * cfg.iaram_bytes
+        overflow = int(input_bits.max()) > iaram_bits
+        passes = -(-int(input_bits.max()) // iaram_bits) if overflow else 1
+        halos = [
+            {
+                (t, u): int(plan.halo_areas[t, u]) * (k1 - k0) * ACC_BITS
+                for t, u in zip(*np.nonzero(plan.halo_areas), strict=True)
+            }
+            for (_, k0, k1) in plan.groups
+        ]
+        sched = Schedule(
+            cycles=work.cycles.tolist(),
+            weight_bits=work.group_weight_bits,
+            halo_bits=halos,
+            output_bits=output_bits.tolist(),
+            input_bits=input_bits.tolist() if (first or overflow) else [],
+            input_passes=passes,
+            output_to_dram=int(output_bits.sum(axis=0).max()) > 8 * cfg.oaram_bytes,
+            dram_weight_passes=passes,
+            kc=plan.kc,
+        )
+        return work, out, sched, plan
+
+    def _fc(self, layer, pes, pe, streams):  # type: ignore[no-untyped-def]
+        work = fc_work(layer, pes, pe, streams)
+        out = fc_outputs(layer, pes)
+        bounds = split(layer.weight.shape[0], pes)
+        kept = (np.maximum(out, 0) if layer.activation == "relu" else out) != 0
+        out_bits = [
+            int(streams.block_bits(kept[None, bounds[p] : bounds[p + 1]], streams.sparse_activations)[0])
+            for p in range(pes)
+        ]
+        x = layer.input[0].reshape(1, -1) != 0
+        in_bits = int(streams.block_bits(x, streams.sparse_activations)[0])
+        w_bits = int(streams.block_bits(layer.weight != 0, streams.sparse_weights).sum())
+        sched = Schedule(
+            cycles=work.cycles.tolist(),
+            weight_bits=[w_bits + in_bits],
+            halo_bits=[{}],
+            output_bits=[out_bits],
+        )
+        return work, out, sched
+
+    def _count_work(self, work: LayerWork, counts: ActionCounts) -> None:
+        cfg = self.config
+        entry_bits = cfg.value_bits + cfg.index_bits
+        acc_bytes = cfg.accumulator_banks * cfg.bank_entries * ACC_BITS // 8
+        counts.add("multipliers", "mul16", work.accumulated + work.discarded)
+        counts.add("multipliers", "add24", work.accumulated)
+        counts.add("accumulator", "sram_read", work.reads["accumulator"], acc_bytes)
+        counts.add("accumulator", "sram_write", work.reads["accumulator"], acc_bytes)
+        fifo_bytes = cfg.weight_fifo_entries * entry_bits // 8
+        counts.add("weight_fifo", "sram_read", work.reads.get("weight_fifo_read", 0), fifo_bytes)
+        counts.add("weight_fifo", "sram_write", work.reads.get("weight_fifo_write", 0), fifo_bytes)
+        counts.add("iaram", "sram_read", work.reads.get("iaram_read", 0), cfg.iaram_bytes)
+
+    def _count_halo_and_drain(self, plan: ConvPlan, counts: ActionCounts) -> None:
+        """Accumulator drains (every region entry read once) and halo adds at the owners."""
+        cfg = self.config
+        acc_bytes = cfg.accumulator_banks * cfg.bank_entries * ACC_BITS // 8
+        per_k_region = sum(plan.region_area(p) for p in range(plan.pes))
+        per_k_halo = int(plan.halo_areas.sum())
+        channels = sum(k1 - k0 for _, k0, k1 in plan.groups)
+        counts.add("accumulator", "sram_read", per_k_region * channels * ACC_BITS, acc_bytes)
+        counts.add("multipliers", "add24", per_k_halo * channels)
+        counts.add("accumulator", "sram_read", per_k_halo * channels * ACC_BITS, acc_bytes)
+        counts.add("accumulator", "sram_write", per_k_halo * channels * ACC_BITS, acc_bytes)
+
+
+class ScnnSparseA(Scnn):
+    """SCNN exploiting activation sparsity only (weights stream dense, whatever the config says)."""
+
+    Config = ScnnConfig
+    arch = "scnn-sparsea"
+
+    def __init__(self, config: ScnnConfig | None = None, seed: int = 0) -> None:
+        super().__init__(replace(config or ScnnConfig(), exploit_weight_sparsity=False), seed)
+
+
+class ScnnSparseW(Scnn):
+    """SCNN exploiting weight sparsity only (activations stream dense, whatever the config says)."""
+
+    Config = ScnnConfig
+    arch = "scnn-sparsew"
+
+    def __init__(self, config: ScnnConfig | None = None, seed: int = 0) -> None:
+        super().__init__(replace(config or ScnnConfig(), exploit_activation_sparsity=False), seed)
+
+
+ACCELERATOR.register(
+    "scnn", Scnn, kinds=("conv", "linear"),
+    compare=("dcnn", "dcnn-opt", "scnn-sparsea", "scnn-sparsew"),
+)
+ACCELERATOR.register("scnn-sparsea", ScnnSparseA, kinds=("conv", "linear"))
+ACCELERATOR.register("scnn-sparsew", ScnnSparseW, kinds=("conv", "linear"))

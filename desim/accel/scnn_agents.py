@@ -1,0 +1,246 @@
+"""SCNN's agents: PEs and the memory port, talking over the NoC, meeting at barriers.
+
+What is simulated as events (the rest is the bulk `desim.accel.scnn_work`):
+
+- the memory port reads each Kc group's compressed weights from DRAM and broadcasts them to
+  every PE (one message per group, cut into packets by the flit format; the PE's weight buffer
+  holds one group ahead, so group ``g`` is sent once every PE has finished group ``g - 2``);
+- input tiles that come from DRAM (first layer, or a layer whose compressed input does not fit
+  the IARAMs) are sent to their PEs; the first of ``passes`` parts before work starts, the others
+  streamed while the PEs work;
+- each PE waits for its group's weights, multiplies for the cycles the bulk model gives, and
+  arrives at the group barrier; every PE leaves when the last arrives (idle cycles counted);
+- the accumulators are double-buffered: after the barrier, a drain process sends the output
+  halos to their owners over the NoC, waits for the halos it owns, and writes the group's
+  compressed output tile to its OARAM (or, when the layer's output overflows the OARAMs, to the
+  memory port and DRAM); group ``g + 2`` cannot start before the drain of ``g`` is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import simpy
+
+from desim.accel.fabric import Fabric
+from desim.accel.memory import Dram, SramBank
+from desim.kernel.module import Module
+from desim.kernel.port import InPort, OutPort
+from desim.kernel.simulator import Simulator
+from desim.noc.packets import FlitFormat, StreamPacket
+
+__all__ = ["Schedule", "Barrier", "Mailbox", "ScnnPe", "MemoryPort"]
+
+
+@dataclass
+class Schedule:
+    """What one layer asks of the agents (sizes in bits, cycles per group and PE).
+
+    Attributes
+    ----------
+    cycles : list of list of int
+        ``[group][pe]`` multiplier-array cycles.
+    weight_bits : list of int
+        Compressed weights broadcast per group.
+    halo_bits : list of dict
+        ``[group]``: ``{(sender, owner): bits}`` of output halos.
+    output_bits : list of list of int
+        ``[group][pe]``: the compressed output tile written after the group.
+    input_bits : list of int
+        Per PE, compressed input tile bits delivered from DRAM (empty: already on chip).
+    input_passes : int
+        Parts the DRAM-delivered input comes in (IARAM capacity).
+    output_to_dram : bool
+        The layer's output does not fit the OARAMs and goes to DRAM.
+    dram_weight_passes : int
+        Times the weights are read from DRAM (once per input pass).
+    kc : int
+        Output channels per group (0 for a fully connected layer).
+    """
+
+    cycles: list[list[int]]
+    weight_bits: list[int]
+    halo_bits: list[dict[tuple[int, int], int]]
+    output_bits: list[list[int]]
+    input_bits: list[int] = field(default_factory=list)
+    input_passes: int = 1
+    output_to_dram: bool = False
+    dram_weight_passes: int = 1
+    kc: int = 0
+
+
+class Barrier:
+    """All ``parties`` meet once per group; `arrive` returns the release event."""
+
+    def __init__(self, env: simpy.Environment, parties: int, groups: int) -> None:
+        self.env = env
+        self.parties = parties
+        self.released = [env.event() for _ in range(groups)]
+        self._arrived = [0] * groups
+        self.idle_cycles = 0
+        self._arrival_times: list[list[int]] = [[] for _ in range(groups)]
+
+    def arrive(self, group: int) -> simpy.Event:
+        """Arrive at ``group``'s barrier."""
+        self._arrived[group] += 1
+        self._arrival_times[group].append(int(self.env.now))
+        if self._arrived[group] == self.parties:
+            now = int(self.env.now)
+            self.idle_cycles += sum(now - t for t in self._arrival_times[group])
+            self.released[group].succeed()
+        return self.released[group]
+
+
+class Mailbox:
+    """Collects a terminal's deliveries into whole messages (all parts), keyed by tag."""
+
+    def __init__(self, env: simpy.Environment, rx: InPort[Any], flit_format: FlitFormat) -> None:
+        self.env = env
+        self.rx = rx
+        self.flit_format = flit_format
+        self._seen: dict[Any, int] = {}
+        self._events: dict[Any, simpy.Event] = {}
+        env.process(self._receive())
+
+    def _event(self, tag: Any) -> simpy.Event:
+        return self._events.setdefault(tag, self.env.event())
+
+    def wait(self, tag: Any) -> simpy.Event:
+        """An event that fires once every part of message ``tag`` has arrived."""
+        return self._event(tag)
+
+    def _receive(self) -> Generator[Any, Any, None]:
+        while True:
+            packet = yield self.rx.get()
+            tag = packet.payload
+            self._seen[tag] = self._seen.get(tag, 0) + 1
+            if self._seen[tag] == len(self.flit_format.split(packet.size_bits)):
+                self._event(tag).succeed()
+
+
+class _Agent(Module):
+    """A module with a port pair bound to its fabric terminal."""
+
+    def __init__(self, name: str, parent: Module | Simulator, fabric: Fabric, tid: int) -> None:
+        super().__init__(name, parent)
+        self.tid = tid
+        self.fabric = fabric
+        self.tx: OutPort[Any] = OutPort("tx", self)
+        self.rx: InPort[Any] = InPort("rx", self)
+        self.tx.bind(fabric.terminal(tid))
+        self.rx.bind(fabric.terminal(tid))
+
+    def send(self, destinations: Sequence[int], bits: int, tag: Any) -> simpy.Event:
+        """Send message ``tag`` of ``bits`` payload to ``destinations``."""
+        return self.tx.put(StreamPacket(self.tid, tuple(destinations), max(1, bits), tag))
+
+
+class ScnnPe(_Agent):
+    """One PE: waits for weights, multiplies, meets the barrier, drains its accumulators."""
+
+    def __init__(  # noqa: PLR0913
+        self,
+        name: str,
+        parent: Module | Simulator,
+        fabric: Fabric,
+        index: int,
+        schedule: Schedule,
+        barrier: Barrier,
+        oaram: SramBank,
+        memory_tid: int,
+    ) -> None:
+        super().__init__(name, parent, fabric, fabric.pe_tids[index])
+        self.index = index
+        self.schedule = schedule
+        self.barrier = barrier
+        self.oaram = oaram
+        self.memory_tid = memory_tid
+        self.mailbox = Mailbox(self.env, self.rx, fabric.flit_format)
+        self.drains: list[simpy.Process] = []
+        self.busy_cycles = 0
+        self.process(self._run())
+
+    def _run(self) -> Generator[Any, Any, None]:
+        sched = self.schedule
+        if sched.input_bits:
+            yield self.mailbox.wait(("input", self.index, 0))
+        for group, cycles in enumerate(sched.cycles):
+            yield self.mailbox.wait(("weights", group))
+            if group >= 2:
+                yield self.drains[group - 2]
+            yield self.env.timeout(cycles[self.index])
+            self.busy_cycles += cycles[self.index]
+            yield self.barrier.arrive(group)
+            self.drains.append(self.process(self._drain(group)))
+        if sched.input_bits:
+            for part in range(1, sched.input_passes):
+                yield self.mailbox.wait(("input", self.index, part))
+
+    def _drain(self, group: int) -> Generator[Any, Any, None]:
+        halos = self.schedule.halo_bits[group]
+        sends = [
+            self.send((self.fabric.pe_tids[owner],), bits, ("halo", group, sender))
+            for (sender, owner), bits in halos.items()
+            if sender == self.index
+        ]
+        incoming = [
+            self.mailbox.wait(("halo", group, sender))
+            for (sender, owner) in halos
+            if owner == self.index
+        ]
+        yield self.env.all_of(sends + incoming)
+        bits = self.schedule.output_bits[group][self.index]
+        if self.schedule.output_to_dram:
+            yield self.send((self.memory_tid,), bits, ("output", group, self.index))
+        else:
+            self.oaram.allocate(-(-bits // 8), f"group {group} outputs")
+            yield self.oaram.write(bits)
+
+
+class MemoryPort(_Agent):
+    """DRAM controller and weight broadcaster on the memory terminal."""
+
+    def __init__(  # noqa: PLR0913
+        self,
+        name: str,
+        parent: Module | Simulator,
+        fabric: Fabric,
+        schedule: Schedule,
+        barrier: Barrier,
+        dram: Dram,
+    ) -> None:
+        super().__init__(name, parent, fabric, fabric.memory_tid)
+        self.schedule = schedule
+        self.barrier = barrier
+        self.dram = dram
+        self.mailbox = Mailbox(self.env, self.rx, fabric.flit_format)
+        self.process(self._weights())
+        if schedule.input_bits:
+            self.process(self._inputs())
+        if schedule.output_to_dram:
+            self.process(self._outputs())
+
+    def _weights(self) -> Generator[Any, Any, None]:
+        everyone = tuple(self.fabric.pe_tids)
+        for group, bits in enumerate(self.schedule.weight_bits):
+            if group >= 2:
+                yield self.barrier.released[group - 2]
+            yield self.dram.read(-(-bits * self.schedule.dram_weight_passes // 8))
+            self.send(everyone, bits, ("weights", group))
+
+    def _inputs(self) -> Generator[Any, Any, None]:
+        sched = self.schedule
+        for part in range(sched.input_passes):
+            share = [-(-bits // sched.input_passes) for bits in sched.input_bits]
+            yield self.dram.read(-(-sum(share) // 8))
+            for pe, bits in enumerate(share):
+                self.send((self.fabric.pe_tids[pe],), bits, ("input", pe, part))
+
+    def _outputs(self) -> Generator[Any, Any, None]:
+        sched = self.schedule
+        for group, per_pe in enumerate(sched.output_bits):
+            for pe, bits in enumerate(per_pe):
+                yield self.mailbox.wait(("output", group, pe))
+                yield self.dram.write(-(-bits // 8))
