@@ -29,7 +29,7 @@ from desim.accel.memory import Dram, SramBank
 from desim.kernel.module import Module
 from desim.kernel.port import InPort, OutPort
 from desim.kernel.simulator import Simulator
-from desim.noc.packets import FlitFormat, StreamPacket
+from desim.noc.packets import StreamPacket
 
 __all__ = ["Schedule", "Barrier", "Mailbox", "ScnnPe", "MemoryPort"]
 
@@ -94,13 +94,11 @@ class Barrier:
 
 
 class Mailbox:
-    """Collects a terminal's deliveries into whole messages (all parts), keyed by tag."""
+    """Sorts a terminal's whole messages by tag: `wait` for one, whenever it arrives."""
 
-    def __init__(self, env: simpy.Environment, rx: InPort[Any], flit_format: FlitFormat) -> None:
+    def __init__(self, env: simpy.Environment, rx: InPort[Any]) -> None:
         self.env = env
         self.rx = rx
-        self.flit_format = flit_format
-        self._seen: dict[Any, int] = {}
         self._events: dict[Any, simpy.Event] = {}
         env.process(self._receive())
 
@@ -108,16 +106,13 @@ class Mailbox:
         return self._events.setdefault(tag, self.env.event())
 
     def wait(self, tag: Any) -> simpy.Event:
-        """An event that fires once every part of message ``tag`` has arrived."""
+        """An event that fires once message ``tag`` has arrived (all its packets)."""
         return self._event(tag)
 
     def _receive(self) -> Generator[Any, Any, None]:
         while True:
             packet = yield self.rx.get()
-            tag = packet.payload
-            self._seen[tag] = self._seen.get(tag, 0) + 1
-            if self._seen[tag] == len(self.flit_format.split(packet.size_bits)):
-                self._event(tag).succeed()
+            self._event(packet.payload).succeed()
 
 
 class _Agent(Module):
@@ -157,7 +152,7 @@ class ScnnPe(_Agent):
         self.barrier = barrier
         self.oaram = oaram
         self.memory_tid = memory_tid
-        self.mailbox = Mailbox(self.env, self.rx, fabric.flit_format)
+        self.mailbox = Mailbox(self.env, self.rx)
         self.drains: list[simpy.Process] = []
         self.busy_cycles = 0
         self.process(self._run())
@@ -215,7 +210,7 @@ class MemoryPort(_Agent):
         self.schedule = schedule
         self.barrier = barrier
         self.dram = dram
-        self.mailbox = Mailbox(self.env, self.rx, fabric.flit_format)
+        self.mailbox = Mailbox(self.env, self.rx)
         self.process(self._weights())
         if schedule.input_bits:
             self.process(self._inputs())

@@ -56,6 +56,8 @@ def _linear_hash(k, x, y, width, area, banks):  # type: ignore[no-untyped-def]
 
 
 BANK_HASHES: dict[str, BankHash] = {"xor": _xor_hash, "linear": _linear_hash}
+#: Hashes that depend only on (k mod pk, x' mod px, y' mod py): their periods (pk, px, py).
+HASH_PERIODS: dict[str, tuple[int, int, int]] = {"xor": (8, 4, 4)}
 CONFLICT_MODELS = ("max", "none")
 
 
@@ -152,66 +154,128 @@ class StepTotals:
     activation_vectors: np.ndarray
 
 
-def _vectors(values: np.ndarray, groups: np.ndarray, width: int, pes: int):  # type: ignore[no-untyped-def]
-    """Slots ``(vector, lane)`` of entries packed ``width`` per vector, each group apart."""
+def _vectors(groups: np.ndarray, width: int, pes: int):  # type: ignore[no-untyped-def]
+    """Slot of each entry when packed ``width`` per vector, each group's vectors apart
+    (``groups`` sorted); also the vectors per group."""
     counts = np.bincount(groups, minlength=pes)
     per_group = -(-counts // width)
-    first_vector = np.concatenate(([0], np.cumsum(per_group)[:-1]))
+    first_slot = width * np.concatenate(([0], np.cumsum(per_group)[:-1]))
     first_entry = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    rank = np.arange(len(values)) - first_entry[groups]
-    return first_vector[groups] + rank // width, rank % width, per_group
+    return first_slot[groups] + np.arange(len(groups)) - first_entry[groups], per_group, counts
 
 
-def _packed(values: np.ndarray, vector: np.ndarray, lane: np.ndarray, shape, fill: int):  # type: ignore[no-untyped-def]
-    out = np.full(shape, fill, dtype=np.int64)
-    out[vector, lane] = values
+def _slots(values: np.ndarray, slots: np.ndarray, size: int, fill: int) -> np.ndarray:
+    out = np.full(size, fill, dtype=np.int64)
+    out[slots] = values
     return out
+
+
+_OFF = -(2**40)  # an empty slot's coordinate: its products fall outside every region
+
+
+@dataclass(frozen=True)
+class _Packed:
+    """Operands in vector slots: activations ``(n_u * I,)``, weights ``(n_v * F, 1)``."""
+
+    xa: np.ndarray
+    ya: np.ndarray
+    height: np.ndarray
+    width: np.ndarray
+    xw: np.ndarray
+    yw: np.ndarray
+    kw: np.ndarray
+    n_w: int
+
+
+def _exact(p: _Packed, rows: np.ndarray, pe: PeArray) -> tuple[np.ndarray, np.ndarray]:
+    """Cycles and accumulated products of activation vectors ``rows``, product by product."""
+    cols = (rows[:, None] * pe.i + np.arange(pe.i)).ravel()
+    x, y = p.xa[cols] - p.xw, p.ya[cols] - p.yw
+    height, width = p.height[cols], p.width[cols]
+    inside = (x >= 0) & (x < height) & (y >= 0) & (y < width)
+    accumulated = inside.sum(axis=0).reshape(len(rows), pe.i).sum(axis=1)
+    n_v = len(p.xw) // pe.f
+    if pe.conflict_model == "none":
+        return np.full(len(rows), n_v, dtype=np.int64), accumulated
+    bank = BANK_HASHES[pe.bank_hash](p.kw, x, y, width, height * width, pe.banks)
+    step = (np.arange(len(cols)) // pe.i)[None, :] * n_v + (np.arange(len(p.xw)) // pe.f)[:, None]
+    key = step * (pe.banks + 1) + np.where(inside, bank, pe.banks)
+    load = np.bincount(key.ravel(), minlength=len(rows) * n_v * (pe.banks + 1))
+    load = load.reshape(len(rows), n_v, pe.banks + 1)[:, :, : pe.banks]
+    return np.maximum(1, load.max(axis=2)).sum(axis=1), accumulated
+
+
+def _by_class(p: _Packed, rows: np.ndarray, pe: PeArray, period: tuple[int, int, int]):  # type: ignore[no-untyped-def]
+    """Cycles of activation vectors ``rows`` whose every product lands in the region, for a
+    hash periodic in (k, x, y): per-bank loads are (activation-class histogram of each
+    activation vector) x (bank histogram of each weight vector per activation class)."""
+    pk, px, py = period
+    n_v, classes = len(p.xw) // pe.f, px * py
+    cx, cy = np.divmod(np.arange(classes), py)
+    real = np.arange(p.n_w)
+    table = BANK_HASHES[pe.bank_hash](
+        p.kw[real] % pk, (cx - p.xw[real]) % px, (cy - p.yw[real]) % py, None, None, pe.banks
+    )  # (weights, classes)
+    index = ((real[:, None] // pe.f) * classes + np.arange(classes)) * pe.banks + table
+    per_weight_vector = np.bincount(index.ravel(), minlength=n_v * classes * pe.banks)
+    h = per_weight_vector.reshape(n_v, classes, pe.banks).transpose(1, 0, 2).reshape(classes, -1)
+    cols = (rows[:, None] * pe.i + np.arange(pe.i)).ravel()
+    live = p.xa[cols] > _OFF // 2
+    act_class = (p.xa[cols] % px) * py + p.ya[cols] % py
+    vector = np.repeat(np.arange(len(rows)), pe.i)
+    g = np.bincount(vector[live] * classes + act_class[live], minlength=len(rows) * classes)
+    load = g.reshape(len(rows), classes).astype(np.float32) @ h.astype(np.float32)
+    cycles = np.maximum(1, load.reshape(len(rows), n_v, pe.banks).max(axis=2)).sum(axis=1)
+    return cycles.astype(np.int64), live.reshape(len(rows), pe.i).sum(axis=1) * p.n_w
 
 
 def step_cycles(ops: Operands, geo: Geometry, pe: PeArray, pes: int) -> StepTotals:
     """Cycles every PE's multiplier array takes for ``ops`` (see the module docstring).
 
     Every PE multiplies each of its activation vectors with every weight vector; the step
-    costs what the conflict model says.
+    costs what the conflict model says. Within a stride class an output row is
+    ``(x + pad - r) / stride = (x + pad) // stride - r // stride``. Vectors whose products all
+    land in the region are counted by class histograms when the hash is periodic
+    (`HASH_PERIODS`); the others (plane borders) product by product; both give the same loads.
     """
-    vec, lane, per_tile = _vectors(ops.ax, ops.tile, pe.i, pes)
+    a_slot, per_tile, a_count = _vectors(ops.tile, pe.i, pes)
     n_u, n_v = int(per_tile.sum()), -(-len(ops.wk) // pe.f)
+    zero = np.zeros(pes, dtype=np.int64)
     if n_u == 0 or n_v == 0:
-        zero = np.zeros(pes, dtype=np.int64)
         return StepTotals(zero, zero, zero, zero, per_tile)
-    ax = _packed(ops.ax, vec, lane, (n_u, pe.i), -(10**9))
-    ay = _packed(ops.ay, vec, lane, (n_u, pe.i), 0)
-    widx = np.arange(len(ops.wk))
-    wv, wl = widx // pe.f, widx % pe.f
-    wr = _packed(ops.wr, wv, wl, (n_v, pe.f), 10**9)
-    ws = _packed(ops.ws, wv, wl, (n_v, pe.f), 0)
-    wk = _packed(ops.wk, wv, wl, (n_v, pe.f), 0)
-    tile_of_u = np.repeat(np.arange(pes), per_tile)
     (sr, ss), (pr, ps) = geo.stride, geo.padding
-    t = tile_of_u[:, None, None, None]
-    x = (ax[:, None, :, None] + pr - wr[None, :, None, :]) // sr - geo.origin_x[t]
-    y = (ay[:, None, :, None] + ps - ws[None, :, None, :]) // ss - geo.origin_y[t]
-    real = (ax[:, None, :, None] > -(10**8)) & (wr[None, :, None, :] < 10**8)
-    inside = real & (x >= 0) & (x < geo.height[t]) & (y >= 0) & (y < geo.width[t])
-    k = np.broadcast_to(wk[None, :, None, :], x.shape)
-    steps = n_u * n_v
-    if pe.conflict_model == "max":
-        bank = BANK_HASHES[pe.bank_hash](
-            k, x, y, geo.width[t], geo.height[t] * geo.width[t], pe.banks
-        )
-        bank = np.where(inside, bank, pe.banks)
-        key = np.arange(steps).reshape(n_u, n_v, 1, 1) * (pe.banks + 1) + bank
-        load = np.bincount(key.ravel(), minlength=steps * (pe.banks + 1))
-        cost = np.maximum(1, load.reshape(steps, pe.banks + 1)[:, : pe.banks].max(axis=1))
-    else:
-        cost = np.ones(steps, dtype=np.int64)
-    per_u = cost.reshape(n_u, n_v).sum(axis=1)
-    acc = inside.sum(axis=(1, 2, 3))
-    formed = real.sum(axis=(1, 2, 3))
+    size_a, w_slot = n_u * pe.i, np.arange(len(ops.wk))
+    tile_of_slot = np.repeat(np.arange(pes), per_tile * pe.i)
+    p = _Packed(
+        _slots((ops.ax + pr) // sr - geo.origin_x[ops.tile], a_slot, size_a, _OFF),
+        _slots((ops.ay + ps) // ss - geo.origin_y[ops.tile], a_slot, size_a, _OFF),
+        geo.height[tile_of_slot],
+        geo.width[tile_of_slot],
+        _slots(ops.wr // sr, w_slot, n_v * pe.f, -_OFF)[:, None],
+        _slots(ops.ws // ss, w_slot, n_v * pe.f, 0)[:, None],
+        _slots(ops.wk, w_slot, n_v * pe.f, 0)[:, None],
+        len(ops.wk),
+    )
+    xw, yw = ops.wr // sr, ops.ws // ss
+    border = (
+        (p.xa - xw.max() < 0) | (p.xa - xw.min() >= p.height)
+        | (p.ya - yw.max() < 0) | (p.ya - yw.min() >= p.width)
+    ) & (p.xa > _OFF // 2)
+    border_u = border.reshape(n_u, pe.i).any(axis=1)
+    per_u, acc_u = np.empty(n_u, dtype=np.int64), np.empty(n_u, dtype=np.int64)
+    period = HASH_PERIODS.get(pe.bank_hash)
+    fast = ~border_u if period is not None and pe.conflict_model == "max" else np.zeros(n_u, bool)
+    for rows, method in ((np.flatnonzero(fast), "class"), (np.flatnonzero(~fast), "exact")):
+        if len(rows):
+            per_u[rows], acc_u[rows] = (
+                _by_class(p, rows, pe, period) if method == "class" else _exact(p, rows, pe)
+            )
+    tile_of_u = np.repeat(np.arange(pes), per_tile)
+    accumulated = np.bincount(tile_of_u, acc_u, minlength=pes).astype(np.int64)
     return StepTotals(
         np.bincount(tile_of_u, per_u, minlength=pes).astype(np.int64),
         per_tile * n_v,
-        np.bincount(tile_of_u, acc, minlength=pes).astype(np.int64),
-        np.bincount(tile_of_u, formed - acc, minlength=pes).astype(np.int64),
+        accumulated,
+        a_count * len(ops.wk) - accumulated,
         per_tile,
     )
