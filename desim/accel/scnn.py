@@ -47,7 +47,14 @@ from desim.accel.scnn_agents import Barrier, MemoryPort, Schedule, ScnnPe
 from desim.accel.scnn_func import conv_outputs, fc_outputs
 from desim.accel.scnn_pe import PeArray
 from desim.accel.scnn_plan import ConvPlan, grid_shape, plan_conv, split
-from desim.accel.scnn_work import LayerWork, Streams, conv_work, fc_work, nonzero_macs
+from desim.accel.scnn_work import (
+    WEIGHT_ORDERS,
+    LayerWork,
+    Streams,
+    conv_work,
+    fc_work,
+    nonzero_macs,
+)
 from desim.config import require
 from desim.energy import ActionCounts
 from desim.kernel.simulator import Simulator
@@ -85,6 +92,9 @@ class ScnnConfig:
         Skip (and compress) zero weights / activations.
     value_bits, index_bits : int
         The compressed code: 16-bit values, 4-bit zero runs.
+    weight_order : str
+        Order of a ``Kc x R x S`` weight block in the stream (`desim.accel.scnn_work.Streams`):
+        ``"rsk"`` (output channel fastest, default) or ``"krs"``.
     """
 
     fabric: FabricConfig = field(default_factory=FabricConfig)
@@ -104,9 +114,14 @@ class ScnnConfig:
     exploit_activation_sparsity: bool = True
     value_bits: int = 16
     index_bits: int = 4
+    weight_order: str = "rsk"
 
     def __post_init__(self) -> None:
         self.pe_array()  # validates the array fields
+        require(
+            self.weight_order in WEIGHT_ORDERS,
+            f"weight_order {self.weight_order!r} unknown; valid: {', '.join(WEIGHT_ORDERS)}",
+        )
         for name in ("iaram_bytes", "oaram_bytes", "weight_fifo_entries", "value_bits"):
             value = getattr(self, name)
             require(
@@ -141,6 +156,7 @@ class ScnnConfig:
             self.exploit_activation_sparsity,
             self.value_bits,
             self.index_bits,
+            weight_order=self.weight_order,
         )
 
 

@@ -29,18 +29,26 @@ from desim.accel.scnn_func import rlc_entries
 from desim.accel.scnn_pe import Geometry, Operands, PeArray, step_cycles
 from desim.accel.scnn_plan import ConvPlan, split
 
-__all__ = ["Streams", "LayerWork", "conv_work", "fc_work", "nonzero_macs"]
+__all__ = ["WEIGHT_ORDERS", "Streams", "LayerWork", "conv_work", "fc_work", "nonzero_macs"]
+
+
+WEIGHT_ORDERS = ("rsk", "krs")
 
 
 @dataclass(frozen=True)
 class Streams:
-    """Which operands are compressed (zeros skipped) and the code's field widths."""
+    """Which operands are compressed (zeros skipped), the code's field widths, and the order of
+    a weight block in the stream: ``"rsk"`` (output channel fastest: a weight vector spans F
+    output channels at one filter tap, which the xor hash spreads over banks) or ``"krs"``
+    (filter tap fastest: neighbouring weights of one filter row, whose products with
+    neighbouring activations meet on the same outputs)."""
 
     sparse_weights: bool = True
     sparse_activations: bool = True
     value_bits: int = 16
     index_bits: int = 4
     count_bits: int = 16
+    weight_order: str = "rsk"
 
     @property
     def max_run(self) -> int:
@@ -149,14 +157,17 @@ def conv_work(layer: LayerRecord, plan: ConvPlan, pe: PeArray, streams: Streams)
     work = LayerWork(np.zeros((len(plan.groups), plan.pes), dtype=np.int64))
     w_entry = streams.entry_bits(streams.sparse_weights)
     a_entry = streams.entry_bits(streams.sparse_activations)
+    order = (1, 2, 0) if streams.weight_order == "rsk" else (0, 1, 2)  # (k, r, s) axes in order
     for gi, (cg, k0, k1) in enumerate(plan.groups):
         block = layer.weight[k0:k1].transpose(1, 0, 2, 3)  # (channel, Kc, R, S)
         mask = block != 0 if streams.sparse_weights else np.ones(block.shape, bool)
+        mask = mask.transpose(0, *(1 + a for a in order))  # (channel, then the stream order)
         work.group_weight_bits.append(
             int(streams.block_bits(mask.reshape(c_per, -1), streams.sparse_weights).sum())
         )
         for cl in range(c_per):
-            wk, wr, ws = np.nonzero(mask[cl])
+            coords = np.nonzero(mask[cl])
+            wk, wr, ws = (coords[order.index(axis)] for axis in (0, 1, 2))
             ax, ay, tile = acts[cg * c_per + cl]
             for ar in range(sr):
                 for as_ in range(ss):

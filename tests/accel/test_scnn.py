@@ -146,3 +146,16 @@ def test_bad_parameters_are_named():
     layer = conv_layer(np.random.default_rng(7), hw=(40, 40))
     with pytest.raises(ConfigError, match="accumulator region needs"):
         plan_conv(layer, (1, 1), 1024)
+
+
+@pytest.mark.parametrize("stride,pad", [(1, 1), (2, 0), (1, 0)])
+def test_class_histograms_equal_product_by_product(monkeypatch, stride, pad):
+    """The fast path (per-class bank histograms) gives exactly the loads of the exact path."""
+    import desim.accel.scnn_pe as scnn_pe
+
+    layer = conv_layer(np.random.default_rng(8), k=12, c=3, hw=(13, 13), stride=stride, pad=pad)
+    plan = plan_conv(layer, (2, 2), 1024, kc=8)
+    fast = conv_work(layer, plan, PeArray(), Streams())
+    monkeypatch.setattr(scnn_pe, "HASH_PERIODS", {})
+    exact = conv_work(layer, plan, PeArray(), Streams())
+    assert (fast.cycles == exact.cycles).all() and fast.accumulated == exact.accumulated
