@@ -360,7 +360,7 @@ class ScnnSparseW(Scnn):
 
 ACCELERATOR.register(
     "scnn", Scnn, kinds=("conv", "linear"),
-    compare=("dcnn", "dcnn-opt", "scnn-sparsea", "scnn-sparsew"),
+    baselines=("dcnn", "dcnn-opt", "scnn-sparsea", "scnn-sparsew"),
 )
 ACCELERATOR.register("scnn-sparsea", ScnnSparseA, kinds=("conv", "linear"))
 ACCELERATOR.register("scnn-sparsew", ScnnSparseW, kinds=("conv", "linear"))

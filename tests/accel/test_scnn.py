@@ -128,7 +128,7 @@ def test_variants_exploit_less_sparsity_and_are_registered():
     cycles = {cls.arch: cls(small()).run([layer], {}).cycles for cls in (Scnn, ScnnSparseA, ScnnSparseW)}
     assert cycles["scnn"] < cycles["scnn-sparsea"] and cycles["scnn"] < cycles["scnn-sparsew"]
     assert ACCELERATOR.get("scnn-sparsea") is ScnnSparseA
-    assert ACCELERATOR.metadata("scnn")["compare"][:2] == ("dcnn", "dcnn-opt")
+    assert ACCELERATOR.metadata("scnn")["baselines"][:2] == ("dcnn", "dcnn-opt")
 
 
 def test_same_config_and_seed_same_result():
