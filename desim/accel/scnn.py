@@ -272,23 +272,18 @@ class Scnn:
         iaram_bits = 8 * cfg.iaram_bytes
         overflow = int(input_bits.max()) > iaram_bits
         passes = -(-int(input_bits.max()) // iaram_bits) if overflow else 1
-        halos = [
-            {
-                (t, u): int(plan.halo_areas[t, u]) * (k1 - k0) * ACC_BITS
-                for t, u in zip(*np.nonzero(plan.halo_areas), strict=True)
-            }
-            for (_, k0, k1) in plan.groups
-        ]
         sched = Schedule(
             cycles=work.cycles.tolist(),
             weight_bits=work.group_weight_bits,
-            halo_bits=halos,
+            halo_areas=plan.halo_areas,
+            group_channels=[k1 - k0 for _, k0, k1 in plan.groups],
             output_bits=output_bits.tolist(),
             input_bits=input_bits.tolist() if (first or overflow) else [],
             input_passes=passes,
             output_to_dram=int(output_bits.sum(axis=0).max()) > 8 * cfg.oaram_bytes,
             dram_weight_passes=passes,
             kc=plan.kc,
+            halo_bits=ACC_BITS,
         )
         return work, out, sched, plan
 
@@ -307,7 +302,8 @@ class Scnn:
         sched = Schedule(
             cycles=work.cycles.tolist(),
             weight_bits=[w_bits + in_bits],
-            halo_bits=[{}],
+            halo_areas=np.zeros((pes, pes), dtype=np.int64),
+            group_channels=[layer.weight.shape[0]],
             output_bits=[out_bits],
         )
         return work, out, sched

@@ -22,6 +22,7 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import simpy
 
 from desim.accel.fabric import Fabric
@@ -44,8 +45,10 @@ class Schedule:
         ``[group][pe]`` multiplier-array cycles.
     weight_bits : list of int
         Compressed weights broadcast per group.
-    halo_bits : list of dict
-        ``[group]``: ``{(sender, owner): bits}`` of output halos.
+    halo_areas : numpy.ndarray
+        ``(pes, pes)``: partial sums per output channel PE ``t`` sends PE ``u`` after a group.
+    group_channels : list of int
+        Output channels of each group (a halo is ``area x channels x halo_bits``).
     output_bits : list of list of int
         ``[group][pe]``: the compressed output tile written after the group.
     input_bits : list of int
@@ -62,13 +65,15 @@ class Schedule:
 
     cycles: list[list[int]]
     weight_bits: list[int]
-    halo_bits: list[dict[tuple[int, int], int]]
+    halo_areas: np.ndarray
+    group_channels: list[int]
     output_bits: list[list[int]]
     input_bits: list[int] = field(default_factory=list)
     input_passes: int = 1
     output_to_dram: bool = False
     dram_weight_passes: int = 1
     kc: int = 0
+    halo_bits: int = 24
 
 
 class Barrier:
@@ -154,6 +159,9 @@ class ScnnPe(_Agent):
         self.memory_tid = memory_tid
         self.mailbox = Mailbox(self.env, self.rx)
         self.drains: list[simpy.Process] = []
+        areas = schedule.halo_areas
+        self.halo_out = [(int(u), int(areas[index, u])) for u in np.flatnonzero(areas[index])]
+        self.halo_in = [int(t) for t in np.flatnonzero(areas[:, index])]
         self.busy_cycles = 0
         self.process(self._run())
 
@@ -174,17 +182,12 @@ class ScnnPe(_Agent):
                 yield self.mailbox.wait(("input", self.index, part))
 
     def _drain(self, group: int) -> Generator[Any, Any, None]:
-        halos = self.schedule.halo_bits[group]
+        per_area = self.schedule.group_channels[group] * self.schedule.halo_bits
         sends = [
-            self.send((self.fabric.pe_tids[owner],), bits, ("halo", group, sender))
-            for (sender, owner), bits in halos.items()
-            if sender == self.index
+            self.send((self.fabric.pe_tids[owner],), area * per_area, ("halo", group, self.index))
+            for owner, area in self.halo_out
         ]
-        incoming = [
-            self.mailbox.wait(("halo", group, sender))
-            for (sender, owner) in halos
-            if owner == self.index
-        ]
+        incoming = [self.mailbox.wait(("halo", group, sender)) for sender in self.halo_in]
         yield self.env.all_of(sends + incoming)
         bits = self.schedule.output_bits[group][self.index]
         if self.schedule.output_to_dram:
