@@ -237,8 +237,11 @@ class MemoryPort(_Agent):
                 self.send((self.fabric.pe_tids[pe],), bits, ("input", pe, part))
 
     def _outputs(self) -> Generator[Any, Any, None]:
-        sched = self.schedule
-        for group, per_pe in enumerate(sched.output_bits):
+        """Write each PE's outputs to DRAM as they arrive (writes queue on the channel; their
+        latency overlaps)."""
+        writes = []
+        for group, per_pe in enumerate(self.schedule.output_bits):
             for pe, bits in enumerate(per_pe):
                 yield self.mailbox.wait(("output", group, pe))
-                yield self.dram.write(-(-bits // 8))
+                writes.append(self.dram.write(-(-bits // 8)))
+        yield self.env.all_of(writes)

@@ -159,3 +159,12 @@ def test_class_histograms_equal_product_by_product(monkeypatch, stride, pad):
     monkeypatch.setattr(scnn_pe, "HASH_PERIODS", {})
     exact = conv_work(layer, plan, PeArray(), Streams())
     assert (fast.cycles == exact.cycles).all() and fast.accumulated == exact.accumulated
+
+
+def test_layers_too_big_for_the_activation_rams_are_tiled_through_dram():
+    layer = conv_layer(np.random.default_rng(9), k=8, c=8, hw=(16, 16), ad=0.9)
+    roomy = Scnn(small()).run_layer(layer, first=False)
+    tight = Scnn(small(iaram_bytes=256, oaram_bytes=256)).run_layer(layer, first=False)
+    assert roomy.dram_bytes > 0 and not roomy.extra["output_to_dram"]  # weights only
+    assert tight.extra["input_passes"] > 1 and tight.extra["output_to_dram"]
+    assert tight.dram_bytes > roomy.dram_bytes + layer.input.size  # inputs in, outputs out
