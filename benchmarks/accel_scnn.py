@@ -74,7 +74,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "accel_scnn.json").write_text(json.dumps(runs, indent=1) + "\n")
     lines = [
-        "| network | conv layers | wall s | SCNN cycles | dense bound | speedup | paper (vs DCNN) |",
+        "| network | conv layers | wall s | SCNN cycles | dense bound | speedup | paper vs DCNN |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in runs:

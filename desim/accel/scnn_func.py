@@ -31,7 +31,10 @@ def rlc_entries(mask: np.ndarray, max_run: int = 15) -> np.ndarray:
 
     Examples
     --------
-    >>> rlc_entries(np.array([[1, 0, 1, 0], [0] * 20 + [1], [0, 0, 0, 0]], bool)).tolist()
+    >>> mask = np.zeros((3, 21), bool)
+    >>> mask[0, [0, 2]] = True     # two values, short runs
+    >>> mask[1, 20] = True         # 20 zeros first: one placeholder, then the value
+    >>> rlc_entries(mask).tolist()
     [2, 2, 0]
     """
     rows, cols = np.nonzero(mask)
@@ -93,9 +96,9 @@ def fc_outputs(layer: LayerRecord, pes: int) -> np.ndarray:
     """A fully connected layer's outputs, each PE computing its band of output neurons."""
     bounds = split(layer.weight.shape[0], pes)
     x = layer.input[0].reshape(-1)
-    out = np.concatenate(
-        [layer.weight[bounds[p] : bounds[p + 1]] @ x for p in range(pes)]
-    ).astype(np.float64)
+    out = np.concatenate([layer.weight[bounds[p] : bounds[p + 1]] @ x for p in range(pes)]).astype(
+        np.float64
+    )
     if layer.bias is not None:
         out += layer.bias
     return out.astype(np.float32)

@@ -258,8 +258,10 @@ def step_cycles(ops: Operands, geo: Geometry, pe: PeArray, pes: int) -> StepTota
     )
     xw, yw = ops.wr // sr, ops.ws // ss
     border = (
-        (p.xa - xw.max() < 0) | (p.xa - xw.min() >= p.height)
-        | (p.ya - yw.max() < 0) | (p.ya - yw.min() >= p.width)
+        (p.xa - xw.max() < 0)
+        | (p.xa - xw.min() >= p.height)
+        | (p.ya - yw.max() < 0)
+        | (p.ya - yw.min() >= p.width)
     ) & (p.xa > _OFF // 2)
     border_u = border.reshape(n_u, pe.i).any(axis=1)
     per_u, acc_u = np.empty(n_u, dtype=np.int64), np.empty(n_u, dtype=np.int64)

@@ -187,7 +187,10 @@ def plan_conv(
     chosen = kc or fitting
     pes = rows * cols
     halo = np.array(
-        [[_overlap(regions[t], outputs[u]) if t != u else 0 for u in range(pes)] for t in range(pes)],
+        [
+            [_overlap(regions[t], outputs[u]) if t != u else 0 for u in range(pes)]
+            for t in range(pes)
+        ],
         dtype=np.int64,
     )
     return ConvPlan(

@@ -179,7 +179,11 @@ def conv_work(layer: LayerRecord, plan: ConvPlan, pe: PeArray, streams: Streams)
                     work.accumulated += int(t.accumulated.sum())
                     work.discarded += int(t.discarded.sum())
                     work.steps += int(t.steps.sum())
-                    _add(work, "weight_fifo_read", int(t.activation_vectors.sum()) * len(ops.wk) * w_entry)
+                    _add(
+                        work,
+                        "weight_fifo_read",
+                        int(t.activation_vectors.sum()) * len(ops.wk) * w_entry,
+                    )
             _add(work, "iaram_read", len(ax) * a_entry)
             _add(work, "weight_fifo_write", len(wk) * w_entry * plan.pes)
     _add(work, "accumulator", work.accumulated * 24)

@@ -94,7 +94,11 @@ def test_all_products_on_one_bank_cost_the_documented_stall():
     """Linear hash, region area 32: k * 32 = 0 mod 32, so one activation's F products (k = 0..3)
     all hit one bank: each step costs F cycles ("max" model), 1 with ideal banks."""
     ops = Operands(
-        np.arange(4), np.zeros(4, int), np.zeros(4, int), np.array([1]), np.array([2]),
+        np.arange(4),
+        np.zeros(4, int),
+        np.zeros(4, int),
+        np.array([1]),
+        np.array([2]),
         np.array([0]),
     )
     geo = _geometry(4, 8)
@@ -125,7 +129,9 @@ def test_fewer_non_zeros_never_cost_more_cycles(model):
 
 def test_variants_exploit_less_sparsity_and_are_registered():
     layer = conv_layer(np.random.default_rng(5), wd=0.3, ad=0.4)
-    cycles = {cls.arch: cls(small()).run([layer], {}).cycles for cls in (Scnn, ScnnSparseA, ScnnSparseW)}
+    cycles = {
+        cls.arch: cls(small()).run([layer], {}).cycles for cls in (Scnn, ScnnSparseA, ScnnSparseW)
+    }
     assert cycles["scnn"] < cycles["scnn-sparsea"] and cycles["scnn"] < cycles["scnn-sparsew"]
     assert ACCELERATOR.get("scnn-sparsea") is ScnnSparseA
     assert ACCELERATOR.metadata("scnn")["baselines"][:2] == ("dcnn", "dcnn-opt")
