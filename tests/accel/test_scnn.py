@@ -60,8 +60,8 @@ def test_fully_connected_on_the_same_pes():
     layer = LayerRecord("fc", "linear", w, None, x, x @ w.T, activation="relu")
     (lr,) = Scnn(small()).run([layer], {}).layers
     assert lr.useful_macs == int(((w != 0) & (x != 0)).sum())
-    # one activation per step: at most F of the 16 multipliers are useful
-    assert lr.extra["pe_busy_cycles_max"] * 4 >= lr.useful_macs / 4
+    # one activation per step: at most F of the F x I multipliers are useful (25% of peak)
+    assert 0 < lr.multiplier_utilisation <= 0.25
 
 
 def _geometry(height, width):
