@@ -321,7 +321,7 @@ class Scnn:
     def _count_work(self, work: LayerWork, counts: ActionCounts) -> None:
         cfg = self.config
         entry_bits = cfg.value_bits + cfg.index_bits
-        acc_bytes = cfg.accumulator_banks * cfg.bank_entries * ACC_BITS // 8
+        acc_bytes = cfg.bank_entries * ACC_BITS // 8  # an accumulation accesses one bank
         counts.add("multipliers", "mul16", work.accumulated + work.discarded)
         counts.add("multipliers", "add24", work.accumulated)
         counts.add("accumulator", "sram_read", work.reads["accumulator"], acc_bytes)
@@ -334,7 +334,7 @@ class Scnn:
     def _count_halo_and_drain(self, plan: ConvPlan, counts: ActionCounts) -> None:
         """Accumulator drains (every region entry read once) and halo adds at the owners."""
         cfg = self.config
-        acc_bytes = cfg.accumulator_banks * cfg.bank_entries * ACC_BITS // 8
+        acc_bytes = cfg.bank_entries * ACC_BITS // 8  # an accumulation accesses one bank
         per_k_region = sum(plan.region_area(p) for p in range(plan.pes))
         per_k_halo = int(plan.halo_areas.sum())
         channels = sum(k1 - k0 for _, k0, k1 in plan.groups)
