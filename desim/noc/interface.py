@@ -214,7 +214,8 @@ class NetworkInterface(Module):
                 raise InvariantError(
                     f"{self.path}: flit {flit!r} of packet {packet.pid} "
                     f"({packet.source}->{packet.dests or packet.dest})"
-                    f" arrived out of order or twice, or not for this terminal (expected flit {got})"
+                    f" arrived out of order or twice, or not for this terminal"
+                    f" (expected flit {got})"
                 )
         if flit.tail:
             self.arrived.pop(packet.pid, None)

@@ -119,7 +119,8 @@ class Network(Module):
         self._wire()
         if multicast == "tree":
             check_tree_support(self.ctx.topology, routing)
-            pairs = getattr(route, "by_destination")
+            pairs = self.routers[0].route_pairs  # dimension order answers per destination
+            assert pairs is not None
             self.tree = MulticastTree(self.ctx, pairs, self.terminal_router, self.ejection_port)
         # U-mesh's dimension-ordered chain: terminals by their router's coordinates, x first
         self.chain_key = [
