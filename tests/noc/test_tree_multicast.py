@@ -169,7 +169,7 @@ def test_concurrent_multicasts_under_unicast_load_deliver_without_deadlock() -> 
     sim.run(cycles=1500)
     assert len(sends) == 13 * 6
     assert all(done.triggered for done, _ in sends)
-    for t, got in arrivals.items():  # every packet's flits once, in order, per destination
+    for got in arrivals.values():  # every packet's flits once, in order, per destination
         per_packet: dict[int, list[int]] = defaultdict(list)
         for pid, index in got:
             per_packet[pid].append(index)
@@ -222,7 +222,8 @@ def test_tree_channel_dependencies_are_acyclic_and_unicast_dependencies(policy: 
 )
 def test_tree_is_refused_where_it_is_not_defined(topology: str, routing: str) -> None:
     graph = topologies.ring(6) if topology == "ring" else getattr(topologies, topology)(4, 4)
-    with pytest.raises(ConfigError, match=f"multicast 'tree' is not defined for routing '{routing}'"):
+    expected = f"multicast 'tree' is not defined for routing '{routing}'"
+    with pytest.raises(ConfigError, match=expected):
         Network(Simulator(), graph, routing, router_params("booksim"), multicast="tree")
 
 
