@@ -242,3 +242,18 @@ def test_unicasts_and_umesh_are_unchanged_by_the_tree_scheme() -> None:
         sim.run(cycles=800)
         results.append((net.flit_hops, net.counters.packets_received, sim.now))
     assert results[0] == results[1]
+
+
+def test_cmesh_replicates_to_every_terminal_of_a_router() -> None:
+    sim = Simulator(seed=1)
+    graph = topologies.cmesh(3, 3, concentration=4)
+    net = Network(sim, graph, "yx", router_params("booksim"), multicast="tree")
+    arrivals = record_arrivals(net)
+    done = net.interfaces[17].send(range(36), 512)
+    sim.run()
+    assert done.triggered
+    assert {t: got for t, got in arrivals.items()} == {
+        t: [(0, i) for i in range(4)] for t in range(36)
+    }
+    assert net.flit_hops == 9 * 4 and net.ejections == 36 * 4
+    net.check_conservation()
