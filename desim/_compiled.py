@@ -32,6 +32,7 @@ MODULES = (
     "desim.noc.flit",
     "desim.noc.arbiters",
     "desim.noc.allocators",
+    "desim.noc.replication",
     "desim.noc.router",
     "desim.noc.interface",
     "desim.noc.network",

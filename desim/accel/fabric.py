@@ -67,7 +67,9 @@ class FabricConfig:
     router, router_args
         Router preset and overrides (``vcs``, ``vc_buffer_flits``, delays...).
     multicast : str
-        How broadcasts travel: ``umesh`` or ``direct`` (`desim.noc.multicast`).
+        How broadcasts travel: ``umesh``, ``direct`` or ``tree`` (in-router replication; its
+        packets must fit in one VC buffer, so ``max_packet_flits <= vc_buffer_flits``)
+        (`desim.noc.multicast`).
     flit_width_bits, header_bits, max_packet_flits
         The flit format (`desim.noc.packets.FlitFormat`); the routers take the width from it.
     memory_router : int
@@ -108,6 +110,14 @@ class FabricConfig:
             f"fabric.memory_router must be an integer >= 0, got {self.memory_router!r}",
         )
         FlitFormat(self.flit_width_bits, self.header_bits, self.max_packet_flits)  # validates
+        if self.multicast == "tree":
+            depth = router_params(self.router, **self.router_args).vc_buffer_flits
+            require(
+                self.max_packet_flits <= depth,
+                f"fabric.max_packet_flits {self.max_packet_flits} exceeds the router's "
+                f"vc_buffer_flits {depth}: multicast 'tree' packets must fit in one VC buffer; "
+                f"set max_packet_flits <= {depth} (or use multicast 'umesh' or 'direct')",
+            )
 
     @property
     def flit_format(self) -> FlitFormat:

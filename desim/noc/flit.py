@@ -30,6 +30,12 @@ class Packet:
         network latency is ``received - injected``.
     route_state : Any
         Free slot for the routing policy (Valiant intermediate, dateline class, ...).
+    dests : frozenset of int or None
+        An in-router (``tree``) multicast's destination terminals; None for a unicast. A multicast
+        packet's ``dest`` is -1, and each destination receives its own copy of the packet
+        (`Packet.delivery`).
+    pending : set of int or None
+        The multicast destinations that have not yet received the whole packet.
     """
 
     __slots__ = (
@@ -49,6 +55,8 @@ class Packet:
         "measured",
         "group",
         "relay",
+        "dests",
+        "pending",
     )
 
     def __init__(
@@ -79,6 +87,29 @@ class Packet:
         self.measured = False
         self.group: Any = None  # the multicast send it belongs to
         self.relay: tuple[int, ...] | None = None  # U-mesh: the chain its receiver relays to
+        self.dests: frozenset[int] | None = None
+        self.pending: set[int] | None = None
+
+    def delivery(self, dest: int, dest_router: int, hops: int, now: int) -> Packet:
+        """The copy of this multicast packet that terminal ``dest`` receives at cycle ``now``
+        (same pid, payload and timestamps; ``dest`` set, ``hops`` its router traversals)."""
+        copy = Packet(
+            self.pid,
+            self.source,
+            dest,
+            self.source_router,
+            dest_router,
+            self.size_bits,
+            self.flits,
+            self.created,
+            self.payload,
+        )
+        copy.injected = self.injected
+        copy.received = now
+        copy.hops = hops
+        copy.measured = self.measured
+        copy.group = self.group
+        return copy
 
     def __repr__(self) -> str:
         return f"Packet({self.pid}: {self.source}->{self.dest}, {self.flits} flits)"
@@ -87,9 +118,10 @@ class Packet:
 class Flit:
     """One flit: its packet, its index in the packet, the VC it currently occupies, and the first
     cycle it may take its next step in the router holding it (``ready``: its arrival; for a head,
-    then the end of routing, then the end of VC allocation)."""
+    then the end of routing, then the end of VC allocation). A multicast head also carries the
+    destination terminals its branch of the tree covers (``targets``; None otherwise)."""
 
-    __slots__ = ("packet", "index", "head", "tail", "vc", "ready")
+    __slots__ = ("packet", "index", "head", "tail", "vc", "ready", "targets")
 
     def __init__(self, packet: Packet, index: int) -> None:
         self.packet = packet
@@ -98,6 +130,7 @@ class Flit:
         self.tail = index == packet.flits - 1
         self.vc = -1
         self.ready = 0
+        self.targets: frozenset[int] | None = None
 
     def __repr__(self) -> str:
         kind = "H" if self.head else ("T" if self.tail else "B")

@@ -6,7 +6,8 @@ order and its body follows on the same VC as credits allow. Ejection reassembles
 that every flit arrives exactly once and in order.
 
 **Multicast** is done by the interfaces, as unicasts sent and relayed (U-mesh by default, or one
-copy per destination from the source): see `desim.noc.multicast`.
+copy per destination from the source), or by the routers (``tree``: one packet carrying its
+destination set, of which each destination receives its own copy): see `desim.noc.multicast`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import simpy
 
-from desim.kernel.errors import InvariantError
+from desim.kernel.errors import ConfigError, InvariantError
 from desim.kernel.module import Module
 from desim.noc.flit import Flit, Packet, flit_count
 from desim.noc.multicast import MulticastGroup, umesh_sends
@@ -76,7 +77,9 @@ class NetworkInterface(Module):
         done = self.env.event()
         group = MulticastGroup(len(dests), done, now)
         flits = flit_count(bits, net.params.flit_width_bits)
-        if len(dests) == 1 or net.multicast == "direct":
+        if len(dests) > 1 and net.multicast == "tree":
+            self._queue_tree(dests, bits, flits, now, payload, group)
+        elif len(dests) == 1 or net.multicast == "direct":
             for dest in dests:
                 self._queue(dest, bits, flits, now, payload, group, None)
         else:
@@ -109,6 +112,36 @@ class NetworkInterface(Module):
             )
         self.net.wake_interface(self)
 
+    def _queue_tree(
+        self,
+        dests: tuple[int, ...],
+        size_bits: int,
+        flits: int,
+        now: int,
+        payload: Any,
+        group: MulticastGroup,
+    ) -> None:
+        """Queue one ``tree`` multicast packet for ``dests``; it must fit in one VC buffer."""
+        depth = self.net.params.vc_buffer_flits
+        if flits > depth:
+            raise ConfigError(
+                f"{self.path}: a tree multicast packet must fit in one VC buffer "
+                f"(vc_buffer_flits={depth}); {size_bits} bits make {flits} flits: send at most "
+                f"{depth * self.net.params.flit_width_bits} bits per multicast, or use multicast "
+                "'umesh' or 'direct'"
+            )
+        for dest in dests:
+            if not 0 <= dest < len(self.net.interfaces):
+                raise ValueError(
+                    f"destination terminal {dest} out of range 0..{len(self.net.interfaces) - 1}"
+                )
+        packet = self.net.new_packet(self.tid, self.tid, size_bits, flits, now, payload)
+        packet.dest = packet.dest_router = -1
+        packet.dests = frozenset(dests)
+        packet.pending = set(dests)
+        packet.group = group
+        self.queue.append(packet)
+
     def _queue(
         self,
         dest: int,
@@ -137,6 +170,8 @@ class NetworkInterface(Module):
         packet = self.packet
         flit = Flit(packet, self.next_flit)
         flit.vc = vc
+        if flit.head:
+            flit.targets = packet.dests
         self.credits[vc] -= 1
         if flit.head:
             packet.injected = now
@@ -175,14 +210,19 @@ class NetworkInterface(Module):
         packet = flit.packet
         got = self.arrived.get(packet.pid, 0)
         if packet.dest != self.tid or flit.index != got or packet.received >= 0:
-            raise InvariantError(
-                f"{self.path}: flit {flit!r} of packet {packet.pid} "
-                f"({packet.source}->{packet.dest})"
-                f" arrived out of order or twice (expected flit {got})"
-            )
+            if packet.pending is None or flit.index != got or self.tid not in packet.pending:
+                raise InvariantError(
+                    f"{self.path}: flit {flit!r} of packet {packet.pid} "
+                    f"({packet.source}->{packet.dests or packet.dest})"
+                    f" arrived out of order or twice, or not for this terminal"
+                    f" (expected flit {got})"
+                )
         if flit.tail:
             self.arrived.pop(packet.pid, None)
-            self.net.deliver(self, packet)
+            if packet.pending is None:
+                self.net.deliver(self, packet)
+            else:
+                self.net.deliver_copy(self, packet)
         else:
             self.arrived[packet.pid] = got + 1
 

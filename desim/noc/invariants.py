@@ -42,7 +42,7 @@ def wait_for_graph(net: Network) -> nx.DiGraph:
             if ov is not None:
                 wanted = [ov]
             else:
-                candidates = router.va_wait.get(in_port * vcs + vc, [])
+                candidates = router.requested(in_port * vcs + vc)
                 wanted = [
                     c.port * vcs + v for c in candidates for v in range(c.vc_first, c.vc_last + 1)
                 ]
@@ -69,11 +69,16 @@ def deadlock_error(net: Network, cycle: int) -> DeadlockError:
 
 
 def check_conservation(net: Network) -> None:
-    """Raise `InvariantError` unless every injected flit was ejected, no flit is left in a buffer
-    and every credit is back."""
+    """Raise `InvariantError` unless every injected flit was ejected (every copy of a multicast
+    flit, each destination's copies checked in order by its interface), no flit is left in a
+    buffer and every credit is back."""
     c = net.counters
-    if c.flits_injected != c.flits_ejected or c.flits_in_network != 0:
-        raise InvariantError(f"{c.flits_injected} flits injected but {c.flits_ejected} ejected")
+    expected = c.flits_injected + c.flits_replicated  # (tree multicast copies flits)
+    if expected != c.flits_ejected or c.flits_in_network != 0:
+        raise InvariantError(
+            f"{c.flits_injected} flits injected and {c.flits_replicated} replicated, "
+            f"but {c.flits_ejected} ejected"
+        )
     depth = net.params.vc_buffer_flits
     for router in net.routers:
         net_vcs = router.net_ports * net.params.vcs

@@ -29,7 +29,7 @@ from desim.noc import invariants
 from desim.noc.arbiters import Arbiter
 from desim.noc.flit import Flit, Packet
 from desim.noc.interface import NetworkInterface
-from desim.noc.multicast import SCHEMES
+from desim.noc.multicast import SCHEMES, MulticastTree, check_tree_support
 from desim.noc.params import RouterParams
 from desim.noc.router import Router
 from desim.noc.routing import RoutingContext, resolve_routing
@@ -40,10 +40,16 @@ __all__ = ["Network", "NetworkCounters"]
 
 
 class NetworkCounters:
-    """Running totals of a network (all in flits, packets or cycles)."""
+    """Running totals of a network (all in flits, packets or cycles).
+
+    ``flits_replicated`` counts the copies routers made of ``tree`` multicast flits, so that
+    ``flits_injected + flits_replicated == flits_ejected`` once the network is empty;
+    ``packets_received`` counts a multicast packet once, when its last destination has it.
+    """
 
     __slots__ = (
         "flits_injected",
+        "flits_replicated",
         "flits_ejected",
         "packets_created",
         "packets_received",
@@ -52,7 +58,7 @@ class NetworkCounters:
     )
 
     def __init__(self) -> None:
-        self.flits_injected = self.flits_ejected = 0
+        self.flits_injected = self.flits_replicated = self.flits_ejected = 0
         self.packets_created = self.packets_received = 0
         self.flits_in_network = 0
         self.last_move = 0
@@ -73,8 +79,10 @@ class Network(Module):
     deadlock_cycles : int
         Cycles without any flit moving, while flits are in flight, after which the run stops with
         `DeadlockError`.
-    multicast : {"umesh", "direct"}
-        How interfaces multicast (see `desim.noc.multicast`).
+    multicast : {"umesh", "direct", "tree"}
+        How multicasts travel (see `desim.noc.multicast`): relayed by interfaces (``umesh``), one
+        copy per destination (``direct``), or replicated in routers (``tree``, dimension-order
+        routing on meshes only).
     """
 
     def __init__(
@@ -105,8 +113,15 @@ class Network(Module):
         self.interfaces: list[NetworkInterface] = []
         self.terminal_router: list[int] = []
         self.ejection_port: list[int] = []
-        self._build(resolve_routing(routing, self.ctx))
+        route = resolve_routing(routing, self.ctx)
+        self.tree: MulticastTree | None = None
+        self._build(route)
         self._wire()
+        if multicast == "tree":
+            check_tree_support(self.ctx.topology, routing)
+            pairs = self.routers[0].route_pairs  # dimension order answers per destination
+            assert pairs is not None
+            self.tree = MulticastTree(self.ctx, pairs, self.terminal_router, self.ejection_port)
         # U-mesh's dimension-ordered chain: terminals by their router's coordinates, x first
         self.chain_key = [
             (*(self.ctx.coord[r] or (r,)), ni.port)
@@ -188,8 +203,30 @@ class Network(Module):
 
     @property
     def flit_hops(self) -> int:
-        """Router traversals so far (a flit crossing one router's switch is one flit-hop)."""
-        return sum(sum(router.sent) for router in self.routers)
+        """Router traversals so far (a flit crossing one router's switch is one flit-hop; a
+        multicast flit crossing it to several outputs in one cycle is one traversal)."""
+        return sum(sum(router.sent) - router.replicas for router in self.routers)
+
+    @property
+    def link_traversals(self) -> int:
+        """Flits sent over inter-router links so far (every copy of a multicast flit counts)."""
+        return sum(sum(r.sent[: r.net_ports]) for r in self.routers)
+
+    @property
+    def ejections(self) -> int:
+        """Flits sent from routers to terminals so far (one per destination of a multicast)."""
+        return sum(sum(r.sent[r.net_ports :]) for r in self.routers)
+
+    def traversals(self) -> dict[str, int]:
+        """The NoC actions an energy model costs, as totals so far: router traversals, link
+        traversals, injected and ejected flits, and the flit width (to cost them per bit)."""
+        return {
+            "router_traversals": self.flit_hops,
+            "link_traversals": self.link_traversals,
+            "flits_injected": self.counters.flits_injected,
+            "flits_ejected": self.ejections,
+            "flit_width_bits": self.params.flit_width_bits,
+        }
 
     @property
     def terminals(self) -> int:
@@ -275,12 +312,32 @@ class Network(Module):
 
     def deliver(self, ni: NetworkInterface, packet: Packet) -> None:
         """The tail of ``packet`` has reached its destination interface ``ni``."""
-        counters = self.counters
         packet.received = self.now
+        self._count_received(packet)
+        self._hand_over(ni, packet)
+
+    def deliver_copy(self, ni: NetworkInterface, packet: Packet) -> None:
+        """The tail of ``tree`` multicast ``packet`` has reached destination ``ni``, which gets
+        its own copy; the packet is received once its last destination has it."""
+        pending = packet.pending
+        assert pending is not None
+        pending.discard(ni.tid)
+        hops = int(self.ctx.hops[packet.source_router, ni.router]) + 1
+        self._hand_over(ni, packet.delivery(ni.tid, ni.router, hops, self.now))
+        if not pending:
+            packet.received = self.now
+            self._count_received(packet)
+
+    def _count_received(self, packet: Packet) -> None:
+        self.counters.packets_received += 1
+        self.received_created_sum += packet.created
+
+    def _hand_over(self, ni: NetworkInterface, packet: Packet) -> None:
+        """Account the flits of ``packet`` ejected at ``ni`` and give the packet to the hooks, its
+        multicast group, its relay and the terminal's inbox."""
+        counters = self.counters
         counters.flits_ejected += packet.flits
         counters.flits_in_network -= packet.flits
-        counters.packets_received += 1
-        self.received_created_sum += packet.created
         counters.last_move = self.now
         for hook in self.delivered_hooks:
             hook(packet)

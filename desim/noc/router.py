@@ -12,6 +12,9 @@ callables (iSLIP with round-robin arbiters by default, as BookSim).
 The router is event-driven: it runs a cycle only while it has flits that may move, and sleeps (costs
 nothing) when all of them wait for a credit or a VC, until a flit or a credit arrives.
 
+Multicast packets of the ``tree`` scheme (``packet.dests`` set) are replicated to several output
+ports by the rules of `desim.noc.replication`, which run before the unicast allocators each cycle.
+
 Indices: an input VC is ``iv = in_port * V + vc``, an output VC ``ov = out_port * V + vc``; network
 ports come first (in increasing neighbour id, as `RoutingContext`), terminal ports after them.
 """
@@ -29,9 +32,11 @@ from desim.noc.allocators import Allocator, islip
 from desim.noc.arbiters import Arbiter
 from desim.noc.flit import Flit
 from desim.noc.params import RouterParams
+from desim.noc.replication import Fork, allocate_forks, replicate, route_fork
 from desim.noc.routing.base import Candidate, RouteFunction
 
 if TYPE_CHECKING:
+    from desim.noc.multicast import Branch
     from desim.noc.network import Network
 
 __all__ = ["Router"]
@@ -128,6 +133,15 @@ class Router(Module):
         self.va_delay = params.vc_alloc_delay_cycles
         self.wait_tail = params.wait_for_tail_credit
         self.counters = network.counters
+        # tree multicast (desim.noc.replication): per set of targets its branches here; per input
+        # VC the branches of a multicast head awaiting output VCs, or the allocated fork; the
+        # ports multicast flits used this cycle (bit masks); extra outputs of replicated flits
+        self.fork_routes: dict[frozenset[int], list[Branch]] = {}
+        self.fork_wait: dict[int, list[Branch]] = {}
+        self.forks: dict[int, Fork] = {}
+        self.claimed_in = 0
+        self.claimed_out = 0
+        self.replicas = 0
 
     # ------------------------------------------------------------------ arrivals
     def receive_flit(self, port: int, flit: Flit) -> None:
@@ -149,11 +163,14 @@ class Router(Module):
         if self.ov_tail_sent[ov] and self.credits[ov] == self.params.vc_buffer_flits:
             self.ov_tail_sent[ov] = False
             self.ov_busy[ov] = False
-        if self.sa_vcs or self.va_wait:
+        if self.sa_vcs or self.va_wait or self.fork_wait:
             self.net.wake(self)
 
     def _route_head(self, iv: int, flit: Flit, now: int) -> None:
         packet = flit.packet
+        if packet.dests is not None:
+            route_fork(self, iv, flit, now)
+            return
         dest = packet.dest_router
         if dest == self.rid:
             candidates = self.eject[self.net.ejection_port[packet.dest]]
@@ -173,10 +190,16 @@ class Router(Module):
     def step(self, now: int) -> bool:
         """Run VC then switch allocation for cycle ``now``; return whether to stay awake."""
         awake = False
+        if self.fork_wait:
+            awake = allocate_forks(self, now)
+        if self.forks:
+            awake = replicate(self, now) or awake
         if self.va_wait:
-            awake = self._allocate_vcs(now)
+            awake = self._allocate_vcs(now) or awake
         if self.sa_vcs:
             awake = self._allocate_switch(now) or awake
+        if self.claimed_in:  # the ports multicast flits used hold for this cycle only
+            self.claimed_in = self.claimed_out = 0
         return awake
 
     def _age(self, now: int) -> Callable[[int], int]:
@@ -282,6 +305,10 @@ class Router(Module):
         """Switch allocation by the injected allocator over input and output ports; an input port
         bids, per output, with its first VC in round-robin order from the port's offset."""
         bids, pending = self._sa_bids(now)
+        if self.claimed_in and bids:  # multicast flits took some ports: those bids retry
+            free = self._unclaimed(bids)
+            pending = pending or len(free) < len(bids)
+            bids = free
         if not bids:
             return pending
         V, P = self.V, self.ports
@@ -326,6 +353,13 @@ class Router(Module):
         for in_port, out_port in pairs:
             awake = self._traverse(chosen[in_port * P + out_port], now) or awake
         return awake
+
+    def _unclaimed(self, bids: list[int]) -> list[int]:
+        """The switch bids whose input and output ports no multicast flit used this cycle."""
+        V, ins, outs, in_ov = self.V, self.claimed_in, self.claimed_out, self.in_ov
+        return [
+            iv for iv in bids if not (ins >> (iv // V)) & 1 and not (outs >> (in_ov[iv] // V)) & 1
+        ]
 
     def _conflict_free(self, chosen: dict[int, int]) -> bool:
         """Whether no two of the chosen (in port, out port) bids share a port."""
@@ -375,7 +409,7 @@ class Router(Module):
                 self.ov_busy[ov] = False
             if queue:  # the next packet's head waits behind the tail in the same VC
                 self._route_head(iv, queue[0], now + 1)
-            return bool(self.va_wait)
+            return bool(self.va_wait) or bool(self.fork_wait)
         return bool(queue)
 
     # ------------------------------------------------------------------ introspection
@@ -391,13 +425,24 @@ class Router(Module):
             if not queue:
                 continue
             ov = self.in_ov[iv]
-            if ov < 0:
+            fork = self.forks.get(iv)
+            if fork is not None:  # (an allocated multicast branch waits only for the switch)
+                out.append((iv // V, iv % V, "switch", fork.ovs[0]))
+            elif ov < 0:
                 out.append((iv // V, iv % V, "vc", None))
             elif self.credits[ov] <= 0:
                 out.append((iv // V, iv % V, "credit", ov))
             else:
                 out.append((iv // V, iv % V, "switch", ov))
         return out
+
+    def requested(self, iv: int) -> list[Candidate]:
+        """The outputs the head at the front of input VC ``iv`` waits for a VC on (every branch
+        of a multicast head), or [] if it holds its output VC(s)."""
+        waiting = self.va_wait.get(iv)
+        if waiting is not None:
+            return waiting
+        return [Candidate(port, first, last) for port, first, last, _ in self.fork_wait.get(iv, [])]
 
     def trace(self) -> str:
         return (

@@ -70,8 +70,10 @@ def test_a_multicast_to_a_subset_including_the_source() -> None:
 
 
 def test_unknown_scheme_is_named() -> None:
-    with pytest.raises(ConfigError, match="unknown multicast scheme 'tree'; valid: umesh, direct"):
-        Network(Simulator(), topologies.mesh(2, 2), "xy", multicast="tree")
+    with pytest.raises(
+        ConfigError, match="unknown multicast scheme 'trees'; valid: umesh, direct, tree"
+    ):
+        Network(Simulator(), topologies.mesh(2, 2), "xy", multicast="trees")
 
 
 def test_sends_take_numpy_integers_and_deliver_the_payload() -> None:

@@ -12,6 +12,11 @@ or the ``escape_vcs`` argument), the graph is Duato's *extended* CDG of the esca
 (direct dependencies, plus indirect ones through adaptive channels), and every routing state must
 offer an escape channel [2]_. `find_deadlock_cycle` returns a cycle of that graph, or None.
 
+`tree_channel_dependencies` gives the dependencies of ``tree`` multicasts (`desim.noc.multicast`):
+from the channel a copy holds at a router to the channel of each of its branches there. A
+multicast never holds a branch's channel while waiting for another (`desim.noc.replication`), so
+these are all its dependencies; their union with the unicast CDG must stay acyclic.
+
 Conventions the walk assumes of a policy (all built-ins follow them): ``route_state`` holds
 hashable values and is replaced rather than mutated in place; random choices (e.g. Valiant's
 intermediate) are made at injection, and are re-drawn ``samples`` times per pair. A packet
@@ -64,6 +69,7 @@ __all__ = [
     "walk_routes",
     "channel_dependency_graph",
     "find_deadlock_cycle",
+    "tree_channel_dependencies",
 ]
 
 Channel = tuple[int, int, int]
@@ -328,3 +334,55 @@ def find_deadlock_cycle(
         return [u for u, _ in nx.find_cycle(cdg)]
     except nx.NetworkXNoCycle:
         return None
+
+
+def tree_channel_dependencies(
+    ctx: RoutingContext,
+    policy: str | RoutingFactory,
+    sends: Iterable[tuple[int, Collection[int]]],
+) -> nx.DiGraph:
+    """The channel dependencies of ``tree`` multicasts under ``policy`` (one terminal per router).
+
+    Parameters
+    ----------
+    ctx, policy
+        As for `walk_routes`; the policy must define tree multicast on the topology
+        (`desim.noc.multicast.check_tree_support`).
+    sends : iterable of (int, collection of int)
+        Multicasts as (source router, destination routers).
+
+    Returns
+    -------
+    networkx.DiGraph
+        Nodes are `Channel` tuples; an edge from each channel a copy may hold to each channel of
+        each branch it requests at the next router.
+
+    Raises
+    ------
+    RouteCheckError
+        If a multicast reaches a router twice (its routes do not form a tree).
+    """
+    from desim.noc.multicast import MulticastTree, check_tree_support  # (imports this package)
+
+    check_tree_support(ctx.topology, policy)
+    pairs = getattr(resolve_routing(policy, ctx), "by_destination")  # noqa: B009 (declared by DOR)
+    ejection = [len(ports) for ports in ctx.neighbors]
+    tree = MulticastTree(ctx, pairs, list(range(len(ejection))), ejection)
+    cdg = nx.DiGraph()
+    for source, dests in sends:
+        seen = {source}
+        stack: list[tuple[int, frozenset[int], list[Channel]]] = [(source, frozenset(dests), [])]
+        while stack:
+            router, targets, held = stack.pop()
+            for port, first, last, covered in tree.branches(router, targets):
+                if port >= ejection[router]:
+                    continue
+                nxt = ctx.neighbors[router][port]
+                if nxt in seen:
+                    raise RouteCheckError(f"multicast from {source} reaches router {nxt} twice")
+                seen.add(nxt)
+                wanted = [(router, nxt, vc) for vc in range(first, last + 1)]
+                cdg.add_nodes_from(wanted)
+                cdg.add_edges_from((h, w) for h in held for w in wanted)
+                stack.append((nxt, covered, wanted))
+    return cdg
