@@ -83,10 +83,10 @@ class FabricConfig:
     routing: str = "xy"
     router: str = "booksim"
     router_args: Mapping[str, Any] = field(default_factory=dict)
-    multicast: str = "umesh"
+    multicast: str = "tree"
     flit_width_bits: int = 512
     header_bits: int = 32
-    max_packet_flits: int = 32
+    max_packet_flits: int = 8
     memory_router: int = 0
     deadlock_cycles: int = 20000
 
