@@ -102,7 +102,17 @@ def run_compare(config: dict[str, Any], seed: int) -> dict[str, Any]:
 
     point = from_mapping(AccelPoint, config["accel"], path="accel")
     document = comparison(_namespace(point, seed))
-    return {k: v for k, v in document.items() if isinstance(v, str | int | float | bool)}
+    record = {}
+    for key, value in document.items():  # the top level, and one level of per-baseline tables
+        if isinstance(value, dict):
+            record.update({f"{key}.{k}": v for k, v in value.items() if _scalar(v)})
+        elif _scalar(value):
+            record[key] = value
+    return record
+
+
+def _scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
 
 
 _SUMMARY = ("cycles", "energy_pj", "multiplier_utilisation")

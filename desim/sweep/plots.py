@@ -87,6 +87,23 @@ def size_axes(frame: pd.DataFrame, metric: str, ax: Axes) -> None:
     ax.legend(fontsize="small")
 
 
+def comparison_axes(frame: Any, ax: Any) -> None:
+    """Bars of each point's speedup and energy ratio (baseline / design) of a ``compare`` sweep."""
+    import numpy as np
+
+    labels = [
+        f"{a} vs {b}\n{n}"
+        for a, b, n in zip(frame["arch"], frame["baseline"], frame["workload.model"], strict=True)
+    ]
+    x = np.arange(len(frame))
+    ax.bar(x - 0.2, frame["speedup"], 0.4, label="speedup")
+    ax.bar(x + 0.2, frame["energy_ratio"], 0.4, label="energy ratio")
+    ax.axhline(1, color="grey", linewidth=0.8)
+    ax.set_xticks(x, labels, fontsize="small")
+    ax.set_ylabel("baseline / design")
+    ax.legend(fontsize="small")
+
+
 def plot_sweep(directory: str | Path) -> list[Path]:
     """Write the figures that apply to the sweep in ``directory``; return their paths."""
     import matplotlib
@@ -107,6 +124,10 @@ def plot_sweep(directory: str | Path) -> list[Path]:
         fig, ax = plt.subplots(figsize=(7, 4.5))
         latency_load_axes(frame, ax)
         written.append(_save(fig, directory / "latency_load.png"))
+    if kind == "compare":
+        fig, ax = plt.subplots(figsize=(max(5, 1.6 * len(frame)), 4))
+        comparison_axes(frame, ax)
+        written.append(_save(fig, directory / "comparison.png"))
     if _ROWS in frame and kind in _SIZE_METRICS:
         metrics = _SIZE_METRICS[kind]
         fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4))

@@ -49,6 +49,10 @@ def test_compare_points_record_speedup_and_energy_ratio(tmp_path, capsys):
     frame = load(tmp_path / "out")
     assert frame["speedup"].tolist() == pytest.approx([1.0, 1.0])
     assert (frame["energy_ratio"] > 1).all()
+    assert frame["dcnn.cycles"].tolist() == frame["cycles"].tolist()  # per-baseline columns
+    from desim.sweep.plots import plot_sweep
+
+    assert [p.name for p in plot_sweep(tmp_path / "out")] == ["comparison.png"]
 
 
 @pytest.mark.parametrize(
