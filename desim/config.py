@@ -39,6 +39,7 @@ __all__ = [
     "replace_dotted",
     "config_hash",
     "require",
+    "check_fields",
 ]
 
 C = TypeVar("C")
@@ -48,6 +49,29 @@ def require(condition: bool, message: str) -> None:
     """Raise `ConfigError` with ``message`` unless ``condition`` holds (for ``__post_init__``)."""
     if not condition:
         raise ConfigError(message)
+
+
+def check_fields(config: Any, path: str = "") -> None:
+    """Raise `ConfigError` unless every field of the dataclass instance ``config`` has its
+    annotated type (for ``__post_init__``): a bool is not a number, a float is not an integer.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Link:
+    ...     latency_cycles: int = 1
+    ...     def __post_init__(self) -> None:
+    ...         check_fields(self, "link")
+    >>> Link(1.5)
+    Traceback (most recent call last):
+    ...
+    desim.kernel.errors.ConfigError: 'link.latency_cycles' must be an integer, got 1.5
+    """
+    hints = typing.get_type_hints(type(config))
+    for item in dataclasses.fields(config):
+        if item.init:
+            _coerce(hints[item.name], getattr(config, item.name), _join(path, item.name))
 
 
 def _join(path: str, key: str) -> str:
