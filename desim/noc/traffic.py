@@ -69,22 +69,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _plugin(registry: Registry[Any], name: str, reference: str) -> Callable[[F], F]:
     """Register ``func``'s factory as ``name``; keyword-only parameters are its ``**params``.
 
-    The registered factory rejects a keyword that names no keyword-only parameter of ``func`` (the
-    positional ones, such as ``nodes`` or ``rate``, are desim's to pass) with a `ConfigError`
-    listing those it takes, then calls ``func``.
+    The registered factory rejects a keyword that names no parameter of ``func`` with a
+    `ConfigError` listing the parameters it takes, then calls ``func``.
     """
 
     def register(func: F) -> F:
         signature = inspect.signature(func).parameters.values()
         allowed = tuple(p.name for p in signature if p.kind is p.KEYWORD_ONLY)
+        named = tuple(p.name for p in signature if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
 
         @functools.wraps(func)
         def factory(*args: Any, **params: Any) -> Any:
-            unknown = sorted(set(params).difference(allowed))
+            unknown = sorted(set(params).difference(named))
             if unknown:
                 raise ConfigError(
                     f"{registry.kind} {name!r}: unknown parameter {unknown[0]!r}; "
-                    f"allowed: {', '.join(allowed) or '(none)'}"
+                    f"allowed: {', '.join(named)}"
                 )
             return func(*args, **params)
 

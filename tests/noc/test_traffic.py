@@ -190,11 +190,11 @@ def test_packet_sizes() -> None:
         (lambda: TRAFFIC.get("uniform")(4, (4, 0)), "'dims' must be a tuple of ints >= 1"),
         (
             lambda: TRAFFIC.get("uniform")(4, seed=1),
-            "unknown parameter 'seed'; allowed: (none)",
+            "unknown parameter 'seed'; allowed: nodes, dims",
         ),
         (
             lambda: TRAFFIC.get("hotspot")(4, spot=[1]),
-            "traffic 'hotspot': unknown parameter 'spot'; allowed: spots, fraction",
+            "traffic 'hotspot': unknown parameter 'spot'; allowed: nodes, dims, spots, fraction",
         ),
         (lambda: TRAFFIC.get("hotspot")(4, fraction=1.5), "'fraction' must be a number in [0, 1]"),
         (lambda: TRAFFIC.get("hotspot")(4, spots=[4]), "terminals in 0..3, got [4]"),
@@ -203,7 +203,7 @@ def test_packet_sizes() -> None:
         (lambda: INJECTION.get("bernoulli")(0.1, alpha=1), "unknown parameter 'alpha'"),
         (lambda: INJECTION.get("bursty")(0.1, alpha=0), "'alpha' must be a number in (0, 1]"),
         (lambda: INJECTION.get("bursty")(0.1, beta=-0.1), "'beta' must be a number in [0, 1]"),
-        (lambda: INJECTION.get("bursty")(0.1, gamma=1), "allowed: alpha, beta"),
+        (lambda: INJECTION.get("bursty")(0.1, gamma=1), "allowed: rate, alpha, beta"),
         (lambda: packet_sizes(0), "packet sizes must be an int >= 1 or (size, weight) pairs"),
         (lambda: packet_sizes({2: -1}), "weights >= 0"),
         (lambda: packet_sizes({2: 0}), "summing to more than 0"),
