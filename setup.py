@@ -15,9 +15,11 @@ here = Path(__file__).resolve().parent
 compiled = runpy.run_path(str(here / "desim" / "_compiled.py"))
 compile_modules, reason = compiled["compile_plan"]()
 ext_modules = []
-if compile_modules:
+try:
     from mypyc.build import mypycify
-
+except ImportError:  # pip asking for the build requirements (mypy among them) before installing
+    compile_modules, reason = False, "desim: mypy is not installed: installing pure Python"
+if compile_modules:
     digests = compiled["source_digests"](here)
     (here / "desim" / compiled["HASHES"]).write_text(json.dumps(digests, indent=1) + "\n")
     sources = [str(compiled["source_path"](m, here).relative_to(here)) for m in digests]
