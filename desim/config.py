@@ -40,6 +40,7 @@ __all__ = [
     "config_hash",
     "require",
     "check_fields",
+    "KeyedConfigError",
 ]
 
 C = TypeVar("C")
@@ -49,6 +50,20 @@ def require(condition: bool, message: str) -> None:
     """Raise `ConfigError` with ``message`` unless ``condition`` holds (for ``__post_init__``)."""
     if not condition:
         raise ConfigError(message)
+
+
+class KeyedConfigError(ConfigError):
+    """A `ConfigError` about one dotted key of a config, raised while the config validates
+    itself; `from_mapping` names the key with its full path (``noc.topology_args.rowz``)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"'{key}': {message}")
+        self.key = key
+        self.message = message
+
+    def under(self, path: str) -> KeyedConfigError:
+        """The same error with ``path`` in front of its key."""
+        return KeyedConfigError(_join(path, self.key), self.message)
 
 
 def check_fields(config: Any, path: str = "") -> None:
@@ -145,6 +160,8 @@ def from_mapping(cls: type[C], data: dict[str, Any], path: str = "") -> C:
     kwargs = {key: _coerce(hints[key], value, _join(path, key)) for key, value in data.items()}
     try:
         return cls(**kwargs)
+    except KeyedConfigError as exc:  # from __post_init__: name the key with its full path
+        raise exc.under(path) from None
     except TypeError as exc:  # a required field is missing
         raise ConfigError(f"'{path or cls.__name__}': {exc}") from None
 

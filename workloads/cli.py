@@ -158,7 +158,9 @@ def _add_workload(sub: argparse._SubParsersAction) -> None:
         choices=PROVENANCE_CHOICES,
         help="where sparsity comes from (default: the model's)",
     )
-    parser.add_argument("--batch", type=int, default=8, help=f"samples recorded, 1..{MAX_BATCH} (default 8)")
+    parser.add_argument(
+        "--batch", type=int, default=8, help=f"samples recorded, 1..{MAX_BATCH} (default 8)"
+    )
     parser.add_argument(
         "--density",
         type=float,

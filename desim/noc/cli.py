@@ -172,7 +172,9 @@ def config_from_args(args: argparse.Namespace, rate: float = 0.0) -> NocConfig:
 def _check_output_options(args: argparse.Namespace) -> None:
     """Options that only mean something together with another one, or with tqdm installed."""
     if args.detail and not args.json:
-        raise ConfigError("--detail adds per-link and per-router statistics to --json output; add --json")
+        raise ConfigError(
+            "--detail adds per-link and per-router statistics to --json output; add --json"
+        )
     if args.progress:
         if args.sweep_rates is None:
             raise ConfigError("--progress shows a sweep's progress; add --sweep-rates")
@@ -324,9 +326,13 @@ def _add_router_options(parser: argparse.ArgumentParser) -> None:
         "--routing", help="policy (desim list routing; default: xy where it applies, else table)"
     )
     group.add_argument(
-        "--router", default="booksim", help="router preset (desim list router; default: %(default)s)"
+        "--router",
+        default="booksim",
+        help="router preset (desim list router; default: %(default)s)",
     )
-    group.add_argument("--vcs", type=int, help="virtual channels per port (default: the preset's, 4)")
+    group.add_argument(
+        "--vcs", type=int, help="virtual channels per port (default: the preset's, 4)"
+    )
     group.add_argument(
         "--vc-buffer",
         type=int,
@@ -343,7 +349,9 @@ def _add_router_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_measurement_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("measurement and output")
-    group.add_argument("--seed", type=int, default=1, help="random seed >= 0 (default: %(default)s)")
+    group.add_argument(
+        "--seed", type=int, default=1, help="random seed >= 0 (default: %(default)s)"
+    )
     group.add_argument(
         "--sample-period", type=int, metavar="CYCLES", help="sample period (default: 1000)"
     )

@@ -6,15 +6,16 @@ drain of the measured packets (those created during measurement). A run whose av
 the packets still in flight counted at their age, exceeds ``latency_threshold_cycles`` is unstable
 and reported as saturated, as is one that does not converge (Jiang et al., ISPASS 2013;
 ``reference/NOC.md``) unless its load is so light that too few packets were measured for the
-averages to settle (``converged`` is then False but the run is not saturated). Rates are in flits per node per cycle.
+averages to settle (``converged`` is then False but the run is not saturated). Rates are in flits
+per node per cycle.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
 from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np

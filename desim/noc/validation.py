@@ -19,7 +19,7 @@ desim.kernel.errors.ConfigError: 'injection_rate' must be a number, got True
 >>> NocConfig(traffic_args={"nodes": 5})
 Traceback (most recent call last):
 ...
-desim.kernel.errors.ConfigError: traffic_args: unknown parameter 'nodes' of traffic 'uniform'; allowed: (none)
+desim.config.KeyedConfigError: 'traffic_args.nodes': unknown parameter of traffic 'uniform'; ...
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from desim.config import check_fields, require
+from desim.config import KeyedConfigError, check_fields, require
 from desim.kernel.errors import ConfigError
 from desim.registry import INJECTION, ROUTER, ROUTING, TOPOLOGY, TRAFFIC, Registry
 
@@ -101,7 +101,9 @@ def estimated_routers(topology: str, args: Mapping[str, Any]) -> float | None:
     """Routers the built-in ``topology`` builds from ``args``; None when unknown (a user builder,
     a file) or when the arguments are not positive integers (the builder will say so)."""
     count = _ROUTER_COUNTS.get(topology)
-    if count is None or not all(_is_int(v) and v >= 1 for v in args.values() if not isinstance(v, str)):
+    if count is None or not all(
+        _is_int(v) and v >= 1 for v in args.values() if not isinstance(v, str)
+    ):
         return None
     try:
         return count(**args)
@@ -115,8 +117,11 @@ def check_size(config: NocConfig) -> None:
     """Refuse a topology whose router count is beyond `MAX_ROUTERS`, before building it."""
     routers = estimated_routers(config.topology, config.topology_args)
     if routers is not None:
-        check_limit(f"topology {config.topology!r} {config.topology_args} has too many routers",
-                routers, MAX_ROUTERS)
+        check_limit(
+            f"topology {config.topology!r} {config.topology_args} has too many routers",
+            routers,
+            MAX_ROUTERS,
+        )
 
 
 def check_network_size(graph: nx.Graph, params: RouterParams) -> None:
@@ -130,11 +135,16 @@ def check_network_size(graph: nx.Graph, params: RouterParams) -> None:
         state,
         MAX_STATE,
     )
-    check_limit(f"the topology has too many routers ({graph.number_of_nodes()})",
-            graph.number_of_nodes(), MAX_ROUTERS)
+    check_limit(
+        f"the topology has too many routers ({graph.number_of_nodes()})",
+        graph.number_of_nodes(),
+        MAX_ROUTERS,
+    )
 
 
-def check_plugin_call(kind: str, name: Any, obj: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+def check_plugin_call(
+    kind: str, name: Any, obj: Callable[..., Any], *args: Any, **kwargs: Any
+) -> None:
     """Raise `ConfigError` unless ``obj`` (plug-in ``name`` of ``kind``) can be called with these
     arguments: an importable object that is not a plug-in is named before the run."""
     try:
@@ -155,22 +165,42 @@ def _check_args(registry: Registry[Any], name: str, args: Any, positional: int, 
     """The ``*_args`` table of plug-in ``name``: a table whose keys its factory takes as keywords
     (after ``positional`` arguments)."""
     require(isinstance(args, dict), f"{what} must be a table of NAME = VALUE, got {args!r}")
-    obj = registry.get(name)
+    obj = registry.get(name)  # (resolved by the caller: the name is known)
     allowed = registry.metadata(name).get("params")
     if allowed is None:
         check_plugin_call(registry.kind, name, obj, *([None] * positional), **args)
         return
+    _reject_unknown(args, allowed, what, f"{registry.kind} {name!r}")
+
+
+def _reject_unknown(args: Mapping[str, Any], allowed: Any, what: str, owner: str) -> None:
     unknown = sorted(set(args) - set(allowed))
     if unknown:
-        raise ConfigError(
-            f"{what}: unknown parameter {unknown[0]!r} of {registry.kind} {name!r}; "
-            f"allowed: {', '.join(allowed) or '(none)'}"
+        raise KeyedConfigError(
+            f"{what}.{unknown[0]}",
+            f"unknown parameter of {owner}; allowed: {', '.join(allowed) or '(none)'}",
         )
+
+
+def _plugin(registry: Registry[Any], field: str, name: Any) -> Any:
+    """The plug-in ``name`` of field ``field`` (an unknown name names the field too)."""
+    try:
+        return registry.get(name)
+    except ConfigError as exc:
+        raise KeyedConfigError(field, str(exc)) from None
 
 
 def _check_topology(config: NocConfig) -> None:
     require(isinstance(config.topology_args, dict), "topology_args must be a table")
-    builder = TOPOLOGY.get(config.topology)
+    builder = _plugin(TOPOLOGY, "topology", config.topology)
+    try:
+        parameters = inspect.signature(builder).parameters
+    except (TypeError, ValueError):
+        parameters = {}
+    if parameters and not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        _reject_unknown(
+            config.topology_args, parameters, "topology_args", f"topology {config.topology!r}"
+        )
     check_plugin_call("topology", config.topology, builder, **config.topology_args)
     check_size(config)
 
@@ -218,6 +248,8 @@ def _check_traffic(config: NocConfig) -> float:
         f"than a sample period ({config.sample_period_cycles} cycles); use packets of at most "
         "sample_period_cycles flits or a longer sample period",
     )
+    _plugin(TRAFFIC, "traffic", config.traffic)
+    _plugin(INJECTION, "injection", config.injection)
     _check_args(TRAFFIC, config.traffic, config.traffic_args, 2, "traffic_args")
     _check_args(INJECTION, config.injection, config.injection_args, 1, "injection_args")
     INJECTION.get(config.injection)(config.injection_rate / sizes.mean, **config.injection_args)
@@ -231,8 +263,17 @@ def check_noc_config(config: NocConfig) -> None:
     check_fields(config)
     _check_numbers(config)
     _check_topology(config)
-    check_plugin_call("routing", config.routing, ROUTING.get(config.routing), None)
+    check_plugin_call("routing", config.routing, _plugin(ROUTING, "routing", config.routing), None)
     _check_traffic(config)
-    ROUTER.entry(config.router)
+    _plugin(ROUTER, "router", config.router)
     require(isinstance(config.router_args, dict), "router_args must be a table")
+    _reject_unknown(config.router_args, _router_fields(), "router_args", "the router")
     router_params(config.router, **config.router_args)
+
+
+def _router_fields() -> list[str]:
+    from dataclasses import fields
+
+    from desim.noc.params import RouterParams
+
+    return sorted(f.name for f in fields(RouterParams))

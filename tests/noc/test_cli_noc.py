@@ -275,9 +275,19 @@ def test_help_shows_every_default(capsys) -> None:
     status, out, _ = run(["noc", "--help"], capsys)
     assert status == 0 and "``" not in out
     out = " ".join(out.split())  # argparse wraps lines
-    for default in ("default: mesh", "default: 8", "default: uniform", "default: bernoulli",
-                    "default: 0.1", "default: 1)", "default: booksim", "default: 1000",
-                    "default: 3", "default: 10", "default: 0.005"):
+    for default in (
+        "default: mesh",
+        "default: 8",
+        "default: uniform",
+        "default: bernoulli",
+        "default: 0.1",
+        "default: 1)",
+        "default: booksim",
+        "default: 1000",
+        "default: 3",
+        "default: 10",
+        "default: 0.005",
+    ):
         assert default in out, default
 
 

@@ -52,8 +52,18 @@ OPTIONS = st.one_of(
     _option("--packet-size", ["1", "4", "0", "1000000", "[[1,1],[2,1]]", "x", "true"]),
     _option("--vcs", ["0", "1", "2", "100000"]),
     _option("--vc-buffer", ["0", "1", "4"]),
-    _assignment("--router-arg", ["vcs", "wait_for_tail_credit", "arbiter", "routing_delay_cycles",
-                                 "credit_delay_cycles", "selection", "x"]),
+    _assignment(
+        "--router-arg",
+        [
+            "vcs",
+            "wait_for_tail_credit",
+            "arbiter",
+            "routing_delay_cycles",
+            "credit_delay_cycles",
+            "selection",
+            "x",
+        ],
+    ),
     _option("--seed", ["-1", "0", "7", "99999999999"]),
     _option("--sample-period", ["0", "1", "40", "1.5"]),
     _option("--warmup-periods", ["-1", "0", "1"]),
@@ -63,8 +73,20 @@ OPTIONS = st.one_of(
     st.just(["--detail"]),
     st.just(["--no-refine"]),
 )
-QUICK = ["--rows", "3", "--cols", "3", "--sample-period", "40", "--warmup-periods", "1",
-         "--max-samples", "3", "--tolerance", "0.1"]
+QUICK = [
+    "--rows",
+    "3",
+    "--cols",
+    "3",
+    "--sample-period",
+    "40",
+    "--warmup-periods",
+    "1",
+    "--max-samples",
+    "3",
+    "--tolerance",
+    "0.1",
+]
 
 
 @settings(
@@ -102,15 +124,18 @@ FIELDS = st.fixed_dictionaries(
         ),
         "routing": st.sampled_from(["xy", "table", "nope", "os:getcwd", 1]),
         "traffic": st.sampled_from(["uniform", "hotspot", "nope", True]),
-        "traffic_args": st.one_of(st.dictionaries(st.sampled_from(["nodes", "fraction"]), WEIRD),
-                                  WEIRD),
-        "injection_args": st.one_of(st.dictionaries(st.sampled_from(["rate", "alpha"]), WEIRD),
-                                    WEIRD),
+        "traffic_args": st.one_of(
+            st.dictionaries(st.sampled_from(["nodes", "fraction"]), WEIRD), WEIRD
+        ),
+        "injection_args": st.one_of(
+            st.dictionaries(st.sampled_from(["rate", "alpha"]), WEIRD), WEIRD
+        ),
         "injection_rate": WEIRD,
         "packet_size": WEIRD,
         "router_args": st.one_of(
-            st.dictionaries(st.sampled_from(["vcs", "wait_for_tail_credit", "arbiter", "y"]),
-                            WEIRD),
+            st.dictionaries(
+                st.sampled_from(["vcs", "wait_for_tail_credit", "arbiter", "y"]), WEIRD
+            ),
             WEIRD,
         ),
         "seed": WEIRD,
