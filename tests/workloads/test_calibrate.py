@@ -7,11 +7,10 @@ import pytest
 from workloads.published import targets
 from workloads.workload import WorkloadSpec, build_workload
 
-
 WEIGHT_TOLERANCE = 3e-5
 """README and docs/workloads.md: weights within 3e-5 of SCNN's table (conv1_1 is 2.3e-5 off)."""
 INPUT_TOLERANCE = 1e-5
-"""README and docs/workloads.md: input densities within 1e-5 (conv5_1 is 7.2e-6 off on one image)."""
+"""README and docs/workloads.md: inputs within 1e-5 (conv5_1 is 7.2e-6 off on one image)."""
 
 
 def test_vgg16_matches_the_published_table() -> None:
