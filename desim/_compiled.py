@@ -21,7 +21,10 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import shlex
+import shutil
 import sys
+import sysconfig
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +52,25 @@ def source_path(module: str, root: Path = _ROOT) -> Path:
 def source_digests(root: Path = _ROOT) -> dict[str, str]:
     """SHA-256 of each compiled module's source."""
     return {m: hashlib.sha256(source_path(m, root).read_bytes()).hexdigest() for m in MODULES}
+
+
+def compile_plan() -> tuple[bool, str]:
+    """Whether an install compiles the modules, and why not (one line; empty when it does).
+
+    It compiles unless ``DESIM_COMPILE=0`` is set or no C compiler is found (``$CC``, else the
+    compiler Python was built with), in which case it installs pure Python: same results, slower.
+    """
+    if os.environ.get("DESIM_COMPILE", "1") == "0":
+        return False, ""
+    command = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
+    compiler = shlex.split(command)[0] if command.strip() else "cc"
+    if shutil.which(compiler) is None:
+        return False, (
+            f"desim: no C compiler found ({compiler!r} is not on PATH): installing pure Python "
+            "(same results, slower); install gcc or clang and reinstall for the compiled build, "
+            "or set DESIM_COMPILE=0 to skip compiling quietly"
+        )
+    return True, ""
 
 
 def _extension(module: str) -> Path | None:

@@ -3,13 +3,15 @@
 Subcommands live beside what they drive and are attached here by module name (desim's own) or by
 entry point (group ``desim.commands``: ``name = package.module:add_parser``, how the
 ``workloads`` package adds ``workload`` and ``predictor``); none imports torch at module level
-(``desim --version`` stays fast). Every `DesimError` becomes one line on stderr and exit code 2.
+(``desim --version`` stays fast). Every `DesimError` becomes one line on stderr and exit code 2;
+output cut short by its reader (``desim ... | head -1``) ends quietly.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -29,6 +31,10 @@ SUBCOMMANDS: dict[str, str] = {
     "plot": "desim.sweep.cli",
 }
 COMMAND_GROUP = "desim.commands"
+
+
+EXIT_BROKEN_PIPE = 141
+"""Exit status when stdout's reader closed the pipe early: 128 + SIGPIPE, as a shell reports it."""
 
 
 class CommandLineError(DesimError):
@@ -78,7 +84,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return 2
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe fails here, inside the handler below
+        return status
+    except BrokenPipeError:  # the reader stopped early (``| head -1``): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # quiet exit-time flush
+        return EXIT_BROKEN_PIPE
     except DesimError as exc:
         print(f"desim: error: {exc}", file=sys.stderr)
         return 2

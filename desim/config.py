@@ -39,6 +39,8 @@ __all__ = [
     "replace_dotted",
     "config_hash",
     "require",
+    "check_fields",
+    "KeyedConfigError",
 ]
 
 C = TypeVar("C")
@@ -48,6 +50,43 @@ def require(condition: bool, message: str) -> None:
     """Raise `ConfigError` with ``message`` unless ``condition`` holds (for ``__post_init__``)."""
     if not condition:
         raise ConfigError(message)
+
+
+class KeyedConfigError(ConfigError):
+    """A `ConfigError` about one dotted key of a config, raised while the config validates
+    itself; `from_mapping` names the key with its full path (``noc.topology_args.rowz``)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"'{key}': {message}")
+        self.key = key
+        self.message = message
+
+    def under(self, path: str) -> KeyedConfigError:
+        """The same error with ``path`` in front of its key."""
+        return KeyedConfigError(_join(path, self.key), self.message)
+
+
+def check_fields(config: Any, path: str = "") -> None:
+    """Raise `ConfigError` unless every field of the dataclass instance ``config`` has its
+    annotated type (for ``__post_init__``): a bool is not a number, a float is not an integer.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Link:
+    ...     latency_cycles: int = 1
+    ...     def __post_init__(self) -> None:
+    ...         check_fields(self, "link")
+    >>> Link(1.5)
+    Traceback (most recent call last):
+    ...
+    desim.kernel.errors.ConfigError: 'link.latency_cycles' must be an integer, got 1.5
+    """
+    hints = typing.get_type_hints(type(config))
+    for item in dataclasses.fields(config):
+        if item.init:
+            _coerce(hints[item.name], getattr(config, item.name), _join(path, item.name))
 
 
 def _join(path: str, key: str) -> str:
@@ -121,6 +160,8 @@ def from_mapping(cls: type[C], data: dict[str, Any], path: str = "") -> C:
     kwargs = {key: _coerce(hints[key], value, _join(path, key)) for key, value in data.items()}
     try:
         return cls(**kwargs)
+    except KeyedConfigError as exc:  # from __post_init__: name the key with its full path
+        raise exc.under(path) from None
     except TypeError as exc:  # a required field is missing
         raise ConfigError(f"'{path or cls.__name__}': {exc}") from None
 

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from desim.kernel.errors import DesimError
+from desim.kernel.errors import ConfigError
 
 T = TypeVar("T", bound=Callable[..., Any])
 
@@ -42,8 +42,9 @@ __all__ = [
 ]
 
 
-class RegistryError(DesimError, ValueError):
-    """A plug-in could not be registered or resolved."""
+class RegistryError(ConfigError):
+    """A plug-in could not be registered or resolved (a configuration error: the CLI prints it as
+    one line and exits with status 2)."""
 
 
 class UnknownPluginError(RegistryError, LookupError):

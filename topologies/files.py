@@ -169,7 +169,7 @@ def from_file(path: str | os.PathLike[str]) -> nx.Graph:
     """
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not content
     except (OSError, UnicodeDecodeError) as exc:
         raise TopologyError(f"cannot read topology file {path}: {exc}") from None
     is_graphml = text.lstrip().startswith("<")

@@ -15,6 +15,11 @@ from desim.kernel.errors import ConfigError
 __all__ = ["add_parser"]
 
 PROVENANCE_CHOICES = ("trained", "calibrated", "synthetic")
+MAX_SEED = 2**32 - 1
+"""Seeds numpy's legacy and torch's generators both accept."""
+MAX_BATCH = 4096
+"""Samples a workload may record (every activation of every layer is kept per sample)."""
+SYNTHETIC_ONLY = ("weight_density", "activation_density")
 
 
 def _widths(text: str) -> tuple[int, ...]:
@@ -27,10 +32,51 @@ def _widths(text: str) -> tuple[int, ...]:
     return widths
 
 
-def _limit_threads() -> None:
-    import torch
-
+def _limit_threads(command: str) -> None:
+    """One torch thread; without torch, a `ConfigError` naming the extra to install."""
+    try:
+        import torch
+    except ImportError:
+        raise ConfigError(
+            f"desim {command} needs torch, which is not installed: pip install 'desim[torch]' "
+            "(with -c constraints.txt for the CPU build)"
+        ) from None
     torch.set_num_threads(1)
+
+
+def _check_common(args: argparse.Namespace) -> None:
+    """The seed's range and the hidden widths' syntax, before anything is built."""
+    seed = getattr(args, "seed", 0)
+    if not 0 <= seed <= MAX_SEED:
+        raise ConfigError(f"--seed must be in 0..{MAX_SEED}, got {seed}")
+    if args.hidden is not None:
+        _widths(args.hidden)
+
+
+def _check_workload(args: argparse.Namespace) -> None:
+    _check_common(args)
+    if not 1 <= args.batch <= MAX_BATCH:
+        raise ConfigError(f"--batch must be in 1..{MAX_BATCH} samples, got {args.batch}")
+    given = [name for name in SYNTHETIC_ONLY if getattr(args, name) is not None]
+    if given and args.provenance in ("trained", "calibrated"):
+        option = "--" + given[0].replace("_", "-")
+        raise ConfigError(
+            f"{option} sets synthetic densities; with --provenance {args.provenance} the "
+            "densities come from the data (drop it, or use --provenance synthetic)"
+        )
+
+
+def _check_save_path(save: str | None) -> None:
+    """``--save FILE``: a file path whose directory exists (checked before training)."""
+    if save is None:
+        return
+    from pathlib import Path
+
+    path = Path(save)
+    if path.is_dir():
+        raise ConfigError(f"--save {save!r} is a directory; give a file path")
+    if not path.resolve().parent.is_dir():
+        raise ConfigError(f"--save {save!r}: directory {str(path.parent)!r} does not exist")
 
 
 def _print(document: dict[str, Any], as_json: bool, rows: list[str]) -> None:
@@ -38,9 +84,11 @@ def _print(document: dict[str, Any], as_json: bool, rows: list[str]) -> None:
 
 
 def _workload(args: argparse.Namespace) -> int:
+    _check_workload(args)
+    _limit_threads("workload")
     from workloads.workload import WorkloadSpec, build_workload
 
-    _limit_threads()
+    densities = {n: getattr(args, n) for n in SYNTHETIC_ONLY if getattr(args, n) is not None}
     spec = WorkloadSpec(
         args.model,
         args.dataset,
@@ -48,11 +96,10 @@ def _workload(args: argparse.Namespace) -> int:
         batch=args.batch,
         density=args.density,
         scope=args.scope,
-        hidden=_widths(args.hidden) if args.hidden else None,
-        weight_density=args.weight_density,
-        activation_density=args.activation_density,
+        hidden=_widths(args.hidden) if args.hidden is not None else None,
         mask=args.mask,
         seed=args.seed,
+        **densities,
     )
     summary = build_workload(spec).summary(args.value_bits)
     rows = [
@@ -70,14 +117,16 @@ def _workload(args: argparse.Namespace) -> int:
 
 
 def _predictor(args: argparse.Namespace) -> int:
+    _check_common(args)
+    _check_save_path(args.save)
+    _limit_threads("predictor")
     from workloads.predictor.report import predictor_report
     from workloads.predictor.train import PredictorSpec, save_predictor, train_predictor
 
-    _limit_threads()
     spec = PredictorSpec(
         args.model,
         args.dataset,
-        hidden=_widths(args.hidden) if args.hidden else None,
+        hidden=_widths(args.hidden) if args.hidden is not None else None,
         overhead=args.overhead,
         method=args.method,
     )
@@ -109,7 +158,9 @@ def _add_workload(sub: argparse._SubParsersAction) -> None:
         choices=PROVENANCE_CHOICES,
         help="where sparsity comes from (default: the model's)",
     )
-    parser.add_argument("--batch", type=int, default=8, help="samples recorded (default 8)")
+    parser.add_argument(
+        "--batch", type=int, default=8, help=f"samples recorded, 1..{MAX_BATCH} (default 8)"
+    )
     parser.add_argument(
         "--density",
         type=float,
@@ -123,12 +174,16 @@ def _add_workload(sub: argparse._SubParsersAction) -> None:
         help="trained: prune per layer or globally (default global)",
     )
     parser.add_argument("--hidden", help="MLP hidden widths, e.g. 1000,1000")
-    parser.add_argument("--weight-density", type=float, default=0.5, help="synthetic weights")
-    parser.add_argument("--activation-density", type=float, default=0.5, help="synthetic inputs")
+    parser.add_argument(
+        "--weight-density", type=float, help="synthetic: weight density (default 0.5)"
+    )
+    parser.add_argument(
+        "--activation-density", type=float, help="synthetic: input density (default 0.5)"
+    )
     parser.add_argument(
         "--mask", choices=("iid", "clustered"), default="iid", help="synthetic mask kind"
     )
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help=f"0..{MAX_SEED} (default 0)")
     parser.add_argument("--value-bits", type=int, default=16, help="bits per stored value")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(func=_workload)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import inspect
 import json
 from collections.abc import Sequence
@@ -33,6 +34,8 @@ if TYPE_CHECKING:  # the simulator is imported only when a command runs
 
 __all__ = ["add_parser", "parse_assignments", "parse_value", "config_from_args", "run"]
 
+DEFAULT_GRID = 8
+"""Rows and columns of a grid topology when not given (BookSim2's 8x8 mesh)."""
 _ROUTER_SHORTHANDS = {"vcs": "vcs", "vc_buffer": "vc_buffer_flits"}
 _TABLE_COLUMNS = (
     ("offered", "offered_rate", "{:.4f}"),
@@ -97,6 +100,10 @@ def _topology(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         return "from_file", {"path": args.topology_file}
     topology_args.update(grid)
     name = args.topology or "mesh"
+    parameters = inspect.signature(TOPOLOGY.get(name)).parameters
+    for key in ("rows", "cols"):  # BookSim's 8x8 mesh unless told otherwise
+        if key in parameters and key not in topology_args:
+            topology_args[key] = DEFAULT_GRID
     _check_parameters(TOPOLOGY.get(name), topology_args, f"topology {name!r}")
     return name, topology_args
 
@@ -107,6 +114,11 @@ def _router_args(args: argparse.Namespace) -> dict[str, Any]:
     router_args = parse_assignments(args.router_arg, "--router-arg")
     for option, name in _ROUTER_SHORTHANDS.items():
         if getattr(args, option) is not None:
+            if name in router_args:
+                raise ConfigError(
+                    f"--{option.replace('_', '-')} and --router-arg {name}=... both set {name}; "
+                    "give one"
+                )
             router_args[name] = getattr(args, option)
     fields = sorted(f.name for f in dataclasses.fields(RouterParams))
     unknown = sorted(set(router_args) - set(fields))
@@ -129,9 +141,8 @@ def config_from_args(args: argparse.Namespace, rate: float = 0.0) -> NocConfig:
     """The `NocConfig` the parsed command line describes (at offered load ``rate``)."""
     from desim.noc.measurement import NocConfig
 
+    _check_output_options(args)
     topology, topology_args = _topology(args)
-    if args.seed < 0:
-        raise ConfigError(f"--seed must be >= 0, got {args.seed}")
     optional = {
         key: value
         for key, value in (
@@ -156,6 +167,22 @@ def config_from_args(args: argparse.Namespace, rate: float = 0.0) -> NocConfig:
         seed=args.seed,
         **optional,
     )
+
+
+def _check_output_options(args: argparse.Namespace) -> None:
+    """Options that only mean something together with another one, or with tqdm installed."""
+    if args.detail and not args.json:
+        raise ConfigError(
+            "--detail adds per-link and per-router statistics to --json output; add --json"
+        )
+    if args.progress:
+        if args.sweep_rates is None:
+            raise ConfigError("--progress shows a sweep's progress; add --sweep-rates")
+        if importlib.util.find_spec("tqdm") is None:
+            raise ConfigError(
+                "--progress needs tqdm, which is not installed (pip install tqdm, or the "
+                "'notebooks' extra)"
+            )
 
 
 def _cell(record: dict[str, Any], key: str, fmt: str) -> str:
@@ -232,63 +259,116 @@ def _sweep_report(config: NocConfig, curve: Sweep) -> str:
 def _add_topology_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("topology")
     where = group.add_mutually_exclusive_group()
-    where.add_argument("--topology", help="builder name (desim list topology; default mesh)")
+    where.add_argument("--topology", help="builder name (desim list topology; default: mesh)")
     where.add_argument("--topology-file", metavar="PATH", help="a GraphML file or an edge list")
-    group.add_argument("--rows", type=int, help="grid rows (shorthand for --topology-arg rows=R)")
-    group.add_argument("--cols", type=int, help="grid columns")
+    group.add_argument(
+        "--rows",
+        type=int,
+        help=f"grid rows, shorthand for --topology-arg rows=R (default: {DEFAULT_GRID} for "
+        "builders taking rows)",
+    )
+    group.add_argument(
+        "--cols", type=int, help=f"grid columns (default: {DEFAULT_GRID} for builders taking cols)"
+    )
     group.add_argument(
         "--topology-arg",
         action="append",
         metavar="NAME=VALUE",
-        help="a builder parameter (repeatable)",
+        help="a builder parameter (repeatable; default: the builder's own defaults)",
     )
 
 
 def _add_traffic_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("traffic (rates in flits per node per cycle)")
-    group.add_argument("--traffic", default="uniform", help="pattern (desim list traffic)")
-    group.add_argument("--traffic-arg", action="append", metavar="NAME=VALUE")
-    group.add_argument("--injection", default="bernoulli", help="bernoulli or bursty")
     group.add_argument(
-        "--injection-arg", action="append", metavar="NAME=VALUE", help="e.g. alpha=0.2 for bursty"
+        "--traffic", default="uniform", help="pattern (desim list traffic; default: %(default)s)"
+    )
+    group.add_argument(
+        "--traffic-arg",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a pattern parameter, e.g. fraction=0.2 for hotspot (repeatable)",
+    )
+    group.add_argument(
+        "--injection",
+        default="bernoulli",
+        help="bernoulli or bursty (desim list injection; default: %(default)s)",
+    )
+    group.add_argument(
+        "--injection-arg",
+        action="append",
+        metavar="NAME=VALUE",
+        help="e.g. alpha=0.2 for bursty (repeatable)",
     )
     rate = group.add_mutually_exclusive_group()
-    rate.add_argument("--injection-rate", type=float, default=0.1, metavar="RATE")
+    rate.add_argument(
+        "--injection-rate",
+        type=float,
+        default=0.1,
+        metavar="RATE",
+        help="offered load of one run (default: %(default)s)",
+    )
     rate.add_argument(
         "--sweep-rates",
         metavar="START:STOP:STEP|R1,R2,...",
-        help="a latency-load curve; the saturation throughput is bisected",
+        help="a latency-load curve instead of one run; the saturation throughput is bisected",
     )
     group.add_argument(
-        "--packet-size", default="1", help="flits per packet, or JSON [[size, weight], ...]"
+        "--packet-size",
+        default="1",
+        help="flits per packet, or JSON [[size, weight], ...] (default: %(default)s)",
     )
 
 
 def _add_router_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("routing and router")
-    group.add_argument("--routing", help="policy (default: xy where it applies, else table)")
-    group.add_argument("--router", default="booksim", help="router preset (desim list router)")
-    group.add_argument("--vcs", type=int, help="virtual channels per port")
-    group.add_argument("--vc-buffer", type=int, metavar="FLITS", help="flits per VC buffer")
+    group.add_argument(
+        "--routing", help="policy (desim list routing; default: xy where it applies, else table)"
+    )
+    group.add_argument(
+        "--router",
+        default="booksim",
+        help="router preset (desim list router; default: %(default)s)",
+    )
+    group.add_argument(
+        "--vcs", type=int, help="virtual channels per port (default: the preset's, 4)"
+    )
+    group.add_argument(
+        "--vc-buffer",
+        type=int,
+        metavar="FLITS",
+        help="flits per VC buffer (default: the preset's, 8)",
+    )
     group.add_argument(
         "--router-arg",
         action="append",
         metavar="NAME=VALUE",
-        help="any RouterParams field, e.g. credit_delay_cycles=1",
+        help="any RouterParams field, e.g. credit_delay_cycles=1 (repeatable)",
     )
 
 
 def _add_measurement_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("measurement and output")
-    group.add_argument("--seed", type=int, default=1)
-    group.add_argument("--sample-period", type=int, metavar="CYCLES", help="default 1000")
-    group.add_argument("--warmup-periods", type=int, metavar="N", help="default 3")
-    group.add_argument("--max-samples", type=int, metavar="N", help="default 10")
+    group.add_argument(
+        "--seed", type=int, default=1, help="random seed >= 0 (default: %(default)s)"
+    )
+    group.add_argument(
+        "--sample-period", type=int, metavar="CYCLES", help="sample period (default: 1000)"
+    )
+    group.add_argument(
+        "--warmup-periods", type=int, metavar="N", help="warm-up sample periods (default: 3)"
+    )
+    group.add_argument(
+        "--max-samples",
+        type=int,
+        metavar="N",
+        help="sample periods at most, >= 3 (default: 10)",
+    )
     group.add_argument(
         "--tolerance",
         type=float,
         default=0.005,
-        help="saturation bisection tolerance (flits/node/cycle)",
+        help="saturation bisection tolerance, flits/node/cycle (default: %(default)s)",
     )
     group.add_argument("--no-refine", action="store_true", help="do not bisect saturation")
     group.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -297,7 +377,9 @@ def _add_measurement_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --json: add per-link utilisation and per-router statistics",
     )
-    group.add_argument("--progress", action="store_true", help="progress bar for sweeps")
+    group.add_argument(
+        "--progress", action="store_true", help="progress bar for sweeps (needs tqdm)"
+    )
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -305,7 +387,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "noc",
         help="synthetic-traffic NoC runs and latency-load sweeps",
-        description=__doc__.split("\n\n")[0],
+        description=__doc__.split("\n\n")[0].replace("``", ""),
+        epilog="Every bad input is one line on stderr and exit status 2.",
     )
     _add_topology_options(parser)
     _add_traffic_options(parser)

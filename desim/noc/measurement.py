@@ -5,44 +5,55 @@ latency and the accepted rate by less than the threshold (at most ``max_samples`
 drain of the measured packets (those created during measurement). A run whose average latency, with
 the packets still in flight counted at their age, exceeds ``latency_threshold_cycles`` is unstable
 and reported as saturated, as is one that does not converge (Jiang et al., ISPASS 2013;
-``reference/NOC.md``). Rates are in flits per node per cycle.
+``reference/NOC.md``) unless its load is so light that too few packets were measured for the
+averages to settle (``converged`` is then False but the run is not saturated). Rates are in flits
+per node per cycle.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
-from desim.config import require
 from desim.kernel.errors import InvariantError
 from desim.kernel.simulator import Simulator
 from desim.noc.flit import Packet
 from desim.noc.network import Network
 from desim.noc.presets import router_params
 from desim.noc.synthetic import attach_sources
+from desim.noc.validation import check_network_size, check_noc_config
 from desim.registry import INJECTION, TOPOLOGY, TRAFFIC
 
 __all__ = ["NocConfig", "NocResult", "build_network", "simulate"]
 
+Plugin = str | Callable[..., Any]
+"""A plug-in: a registered name, a ``"package.module:function"`` string or the callable itself."""
+
 
 @dataclass(frozen=True)
 class NocConfig:
-    """One synthetic-traffic experiment; every field names its unit where it has one."""
+    """One synthetic-traffic experiment; every field names its unit where it has one.
 
-    topology: str = "mesh"
+    Validated as a whole on construction (`desim.noc.validation.check_noc_config`): a wrong type,
+    value, plug-in name or ``*_args`` key raises `ConfigError` naming it and what is allowed.
+    Plug-in fields take a registered name, a ``"package.module:function"`` string or a callable.
+    """
+
+    topology: Plugin = "mesh"
     topology_args: dict[str, Any] = field(default_factory=lambda: {"rows": 8, "cols": 8})
-    routing: str = "xy"
-    traffic: str = "uniform"
+    routing: Plugin = "xy"
+    traffic: Plugin = "uniform"
     traffic_args: dict[str, Any] = field(default_factory=dict)
-    injection: str = "bernoulli"
+    injection: Plugin = "bernoulli"
     injection_args: dict[str, Any] = field(default_factory=dict)
     injection_rate: float = 0.1
     packet_size: Any = 1
-    router: str = "booksim"
+    router: Plugin = "booksim"
     router_args: dict[str, Any] = field(default_factory=dict)
     seed: int = 1
     warmup_periods: int = 3
@@ -54,17 +65,7 @@ class NocConfig:
     deadlock_cycles: int = 2000
 
     def __post_init__(self) -> None:
-        rate = self.injection_rate
-        require(
-            isinstance(rate, (int, float)) and 0.0 <= rate <= 1.0,
-            f"injection rate must be in [0, 1] flits/node/cycle, got {rate!r}",
-        )
-        require(self.sample_period_cycles >= 1, "sample_period_cycles must be >= 1")
-        require(self.max_samples >= 1, "max_samples must be >= 1")
-        require(self.warmup_periods >= 0, "warmup_periods must be >= 0")
-        require(
-            0.0 < self.backlog_growth_threshold < 1.0, "backlog_growth_threshold must be in (0, 1)"
-        )
+        check_noc_config(self)
 
 
 @dataclass
@@ -148,6 +149,7 @@ def build_network(config: NocConfig, sim: Simulator) -> Network:
     """The network of ``config`` (topology builder + router preset + routing)."""
     graph = TOPOLOGY.get(config.topology)(**config.topology_args)
     params = router_params(config.router, **config.router_args)
+    check_network_size(graph, params)
     return Network(sim, graph, config.routing, params, deadlock_cycles=config.deadlock_cycles)
 
 
@@ -214,7 +216,9 @@ def _sample(
     run that converges but whose backlog (packets created, not yet received) grew by more than
     ``backlog_growth_threshold`` of the packets offered meanwhile, beyond three standard
     deviations of the arrival noise (the square root of the packets offered), does not sustain its
-    load: it is reported unstable. Returns (converged, stable, sample periods).
+    load: it is reported unstable. A run that does not converge is unstable too, unless its load
+    is so light that the latency's sampling noise alone keeps it from converging (`_noise_bound`)
+    and its backlog did not grow. Returns (converged, stable, sample periods).
     """
     previous: tuple[float, float] | None = None
     backlog, created = _outstanding_age(net, sim.now)[0], net.counters.packets_created
@@ -239,11 +243,35 @@ def _sample(
             streak = 0
         previous = (latency, accepted)
         if streak >= 2 and periods >= 3:  # three periods in a row agree
-            growth = count - backlog
-            offered = net.counters.packets_created - created
-            allowed = config.backlog_growth_threshold * offered + 3.0 * offered**0.5
-            return True, growth <= allowed, periods
-    return False, True, config.max_samples
+            return True, _sustained(config, net, backlog, created), periods
+    stable = _noise_bound(config, collector) and _sustained(config, net, backlog, created)
+    return False, stable, config.max_samples
+
+
+def _sustained(config: NocConfig, net: Network, backlog: int, created: int) -> bool:
+    """Whether the backlog grew by at most ``backlog_growth_threshold`` of the packets offered
+    since measurement began (``backlog`` and ``created`` then), plus three standard deviations of
+    the arrival noise."""
+    growth = _outstanding_age(net, 0)[0] - backlog
+    offered = net.counters.packets_created - created
+    return growth <= config.backlog_growth_threshold * offered + 3.0 * offered**0.5
+
+
+def _noise_bound(config: NocConfig, collector: _Collector) -> bool:
+    """Whether too few packets were measured for the convergence test to pass: the standard error
+    of the mean latency exceeds `NOISE_BOUND` of the threshold's margin (a light load, not an
+    unstable one). The cumulative mean then moves by about that much from period to period."""
+    latencies = np.asarray(collector.packet_latency, dtype=np.float64)
+    if latencies.size < 2:
+        return True
+    error = latencies.std(ddof=1) / latencies.size**0.5
+    return bool(error > NOISE_BOUND * config.convergence_threshold * latencies.mean())
+
+
+NOISE_BOUND = 0.25
+"""A run that did not converge is still stable (not saturated) when its backlog did not grow and
+the standard error of its mean latency exceeds this fraction of ``convergence_threshold`` times
+the mean: its load was too light for the averages to settle within ``max_samples`` periods."""
 
 
 def _close(a: tuple[float, float], b: tuple[float, float], threshold: float) -> bool:
@@ -305,7 +333,7 @@ def _result(
     wall: float,
     cycles: int,
 ) -> NocResult:
-    saturated = not (stable and converged)
+    saturated = not stable
     # an unstable run has no steady-state latency: report none rather than a run-length artefact
     lat = np.asarray([] if saturated else collector.packet_latency, dtype=np.float64)
     per_node = collector.accepted / max(window, 1)

@@ -8,7 +8,8 @@ send through `NetworkInterface.send` and receive with `NetworkInterface.receive`
 
 Invariants are checked as the run goes: every flit is delivered exactly once and in order (the
 interfaces check), credits never go negative, and a network holding flits of which none has moved
-for ``deadlock_cycles`` raises `DeadlockError` naming the input VCs that wait on each other.
+for ``deadlock_cycles``, while none is on a link or in a pipeline stage and no credit is on its way,
+raises `DeadlockError` naming the input VCs that wait on each other.
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ class Network(Module):
     params : RouterParams
         Router parameters (see `desim.noc.presets`).
     deadlock_cycles : int
-        Cycles without any flit moving, while flits are in flight, after which the run stops with
+        Cycles without any flit moving, while flits are in buffers and none is on a link, in a
+        pipeline stage or waiting for a credit on its way, after which the run stops with
         `DeadlockError`.
     multicast : {"umesh", "direct", "tree"}
         How multicasts travel (see `desim.noc.multicast`): relayed by interfaces (``umesh``), one
@@ -398,7 +400,10 @@ class Network(Module):
                     router.active = False
         counters = self.counters
         if counters.flits_in_network and cycle - counters.last_move > self.deadlock_cycles:
-            self._report_deadlock(cycle)
+            if self._can_still_move(cycle):
+                counters.last_move = cycle  # on a link or in a pipeline stage: not stalled
+            else:
+                self._report_deadlock(cycle)
 
     def discard_queued(self) -> int:
         """Drop the packets still waiting in source queues (never injected); return how many."""
@@ -417,6 +422,19 @@ class Network(Module):
         """Input VCs holding flits and the downstream input VCs each waits on (see
         `desim.noc.invariants.wait_for_graph`)."""
         return invariants.wait_for_graph(self)
+
+    def _can_still_move(self, cycle: int) -> bool:
+        """Whether a flit or a credit is on its way (a calendar entry of a router or an interface),
+        or a buffered flit is still in a pipeline stage after ``cycle``: flits that will move
+        without anything else moving first, so the network is not stalled, however long ago the
+        last flit moved."""
+        for entries in self._calendar.values():
+            for handler, _, _ in entries:
+                if isinstance(getattr(handler, "__self__", None), (Router, NetworkInterface)):
+                    return True
+        return any(
+            queue[0].ready > cycle for router in self.routers for queue in router.buf if queue
+        )
 
     def _report_deadlock(self, cycle: int) -> None:
         raise invariants.deadlock_error(self, cycle)

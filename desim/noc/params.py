@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-from desim.config import require
+from desim.config import check_fields, require
+from desim.kernel.errors import ConfigError
 
 __all__ = ["RouterParams"]
 
@@ -65,6 +66,31 @@ class RouterParams:
     selection: str = "most_credits"
 
     def __post_init__(self) -> None:
+        check_fields(self, "router")
+        self._check_ranges()
+        self._check_plugins()
+
+    @classmethod
+    def check_keys(cls, overrides: dict[str, object]) -> None:
+        """Raise `ConfigError` unless every key of ``overrides`` names a parameter."""
+        allowed = sorted(f.name for f in fields(cls))
+        unknown = sorted(set(overrides) - set(allowed))
+        if unknown:
+            raise ConfigError(
+                f"unknown router parameter {unknown[0]!r}; allowed: {', '.join(allowed)}"
+            )
+
+    def _check_plugins(self) -> None:
+        """Each named part resolves to a callable that takes the arguments the router passes."""
+        from desim.noc.validation import check_plugin_call
+        from desim.registry import ALLOCATOR, ARBITER, SELECTION
+
+        check_plugin_call("arbiter", self.arbiter, ARBITER.get(self.arbiter), 2)
+        check_plugin_call("selection", self.selection, SELECTION.get(self.selection), [], [], None)
+        for name in (self.vc_allocator, self.sw_allocator):
+            check_plugin_call("allocator", name, ALLOCATOR.get(name), {}, [], [], None)
+
+    def _check_ranges(self) -> None:
         for name in (
             "vcs",
             "vc_buffer_flits",

@@ -35,7 +35,9 @@ ROUTER.register("simple", simple, source="idealised single-cycle stages")
 
 
 def router_params(preset: str | RouterParams = "booksim", **overrides: Any) -> RouterParams:
-    """Resolve a preset name (or params) and apply overrides (validated)."""
+    """Resolve a preset name (or params) and apply overrides (validated: an unknown key or a
+    wrong value raises `ConfigError`)."""
+    RouterParams.check_keys(overrides)
     if isinstance(preset, RouterParams):
         return replace(preset, **overrides)
     return ROUTER.get(preset)(**overrides)

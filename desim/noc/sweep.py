@@ -29,6 +29,7 @@ from typing import Any
 from desim.config import require
 from desim.kernel.errors import ConfigError
 from desim.noc.measurement import NocConfig, NocResult, simulate
+from desim.noc.validation import MAX_SWEEP_POINTS, check_limit
 
 __all__ = ["Sweep", "sweep_injection", "parse_rates", "json_safe"]
 
@@ -98,7 +99,8 @@ def parse_rates(spec: str) -> list[float]:
     Raises
     ------
     ConfigError
-        A malformed spec, a non-positive step, or an empty range.
+        A malformed spec, a non-positive step, an empty range, or a range of more than
+        `desim.noc.validation.MAX_SWEEP_POINTS` rates.
 
     Examples
     --------
@@ -123,6 +125,7 @@ def parse_rates(spec: str) -> list[float]:
     require(step > 0, f"rates {spec!r}: the step must be > 0")
     count = math.floor((stop - start) / step + 1e-9) + 1
     require(count >= 1, f"rates {spec!r}: the range is empty")
+    check_limit(f"rates {spec!r} make too many sweep points", count, MAX_SWEEP_POINTS)
     return [round(start + i * step, 10) for i in range(count)]
 
 
@@ -200,6 +203,7 @@ def sweep_injection(
     """
     grid = sorted(set(float(r) for r in rates))
     require(bool(grid), "a sweep needs at least one rate")
+    check_limit("the sweep has too many rates", len(grid), MAX_SWEEP_POINTS)
     require(tolerance > 0, f"sweep tolerance must be > 0, got {tolerance!r}")
     for rate in grid:  # fail on a bad rate before running anything
         replace(config, injection_rate=rate)

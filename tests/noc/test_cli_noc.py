@@ -189,7 +189,6 @@ BAD_INPUTS = {
     "zero VCs": ["--vcs", "0"],
     "unknown topology parameter": ["--topology-arg", "layers=2"],
     "grid shorthand on a ring": ["--topology", "ring", "--topology-arg", "n=4", "--rows", "4"],
-    "missing grid size": ["--topology", "torus", "--cols", "4"],
     "bad grid size": ["--rows", "0"],
     "unknown traffic parameter": ["--traffic-arg", "spread=2"],
     "unreachable bursty rate": [
@@ -205,6 +204,31 @@ BAD_INPUTS = {
     "negative seed": ["--seed", "-1"],
     "zero sample period": ["--sample-period", "0"],
     "topology file and topology": ["--topology-file", "x.txt", "--topology", "mesh"],
+    "traffic arg naming the node count": ["--traffic-arg", "nodes=5"],
+    "traffic arg naming the grid": ["--traffic-arg", "dims=[2,8]"],
+    "injection arg naming the rate": ["--injection-arg", "rate=0.9"],
+    "tail credit not a bool (word)": ["--router-arg", "wait_for_tail_credit=maybe"],
+    "tail credit not a bool (2)": ["--router-arg", "wait_for_tail_credit=2"],
+    "tail credit not a bool (1)": ["--router-arg", "wait_for_tail_credit=1"],
+    "routing that is not a policy": ["--routing", "os:getcwd"],
+    "arbiter that is not a policy": ["--router-arg", "arbiter=os:getcwd"],
+    "one sample period": ["--max-samples", "1"],
+    "packet longer than a sample period": ["--packet-size", "1000000"],
+    "detail without json": ["--detail"],
+    "progress without a sweep": ["--progress"],
+    "vcs given twice": ["--vcs", "2", "--router-arg", "vcs=8"],
+    "mesh beyond the size limit": ["--rows", "100000", "--cols", "100000"],
+    "vcs beyond the size limit": ["--vcs", "100000"],
+    "fat tree beyond the size limit": [
+        "--topology",
+        "fat_tree",
+        "--topology-arg",
+        "k=64",
+        "--topology-arg",
+        "levels=6",
+    ],
+    "sweep grid beyond the size limit": ["--sweep-rates", "0:1:1e-9"],
+    "float rate in an integer field": ["--router-arg", "vcs=2.5"],
 }
 
 
@@ -216,6 +240,55 @@ def test_bad_input_is_one_line_and_exit_2(capsys, case: str) -> None:
     assert status == 2, (case, out, err)
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
     assert err.startswith("desim"), err
+
+
+@pytest.mark.parametrize(
+    ("case", "named"),
+    [
+        ("mesh beyond the size limit", "DESIM_NO_SIZE_LIMIT=1"),
+        ("sweep grid beyond the size limit", "1e+09"),
+        ("traffic arg naming the node count", "allowed: (none)"),
+        ("vcs given twice", "--vcs and --router-arg vcs"),
+        ("routing that is not a policy", "'os:getcwd'"),
+        ("tail credit not a bool (1)", "'router.wait_for_tail_credit' must be bool, got 1"),
+    ],
+)
+def test_bad_input_message_names_the_value_and_the_remedy(capsys, case: str, named: str) -> None:
+    grid = [] if "--topology" in BAD_INPUTS[case] else ["--rows", "4", "--cols", "4"]
+    status, _, err = run(["noc", *QUICK, *grid, *BAD_INPUTS[case]], capsys)
+    assert status == 2 and named in err, err
+
+
+def test_no_arguments_is_booksims_8x8_mesh() -> None:
+    from desim.cli import build_parser
+    from desim.noc.cli import config_from_args
+
+    args = build_parser().parse_args(["noc"])
+    config = config_from_args(args, args.injection_rate)
+    assert (config.topology, config.topology_args) == ("mesh", {"rows": 8, "cols": 8})
+    assert (config.routing, config.router, config.injection_rate) == ("xy", "booksim", 0.1)
+    torus = build_parser().parse_args(["noc", "--topology", "torus", "--cols", "4"])
+    assert config_from_args(torus).topology_args == {"rows": 8, "cols": 4}
+
+
+def test_help_shows_every_default(capsys) -> None:
+    status, out, _ = run(["noc", "--help"], capsys)
+    assert status == 0 and "``" not in out
+    out = " ".join(out.split())  # argparse wraps lines
+    for default in (
+        "default: mesh",
+        "default: 8",
+        "default: uniform",
+        "default: bernoulli",
+        "default: 0.1",
+        "default: 1)",
+        "default: booksim",
+        "default: 1000",
+        "default: 3",
+        "default: 10",
+        "default: 0.005",
+    ):
+        assert default in out, default
 
 
 FILES = {

@@ -163,3 +163,11 @@ def test_graphml_key_defaults_apply(tmp_path: Path) -> None:
     g = from_file(path)
     assert [g.nodes[n]["terminals"] for n in g] == [2, 0]
     assert g.edges[0, 1]["latency_cycles"] == 3
+
+
+def test_graphml_with_a_byte_order_mark_is_read_as_graphml(tmp_path) -> None:
+    path = tmp_path / "net.graphml"
+    write_graphml(mesh(2, 3), path)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    graph = from_file(path)
+    assert graph.graph["topology"] == "mesh" and graph.number_of_nodes() == 6

@@ -7,6 +7,11 @@ import pytest
 from workloads.published import targets
 from workloads.workload import WorkloadSpec, build_workload
 
+WEIGHT_TOLERANCE = 3e-5
+"""README and docs/workloads.md: weights within 3e-5 of SCNN's table (conv1_1 is 2.3e-5 off)."""
+INPUT_TOLERANCE = 1e-5
+"""README and docs/workloads.md: inputs within 1e-5 (conv5_1 is 7.2e-6 off on one image)."""
+
 
 def test_vgg16_matches_the_published_table() -> None:
     workload = build_workload(WorkloadSpec("vgg16", batch=1))
@@ -14,8 +19,8 @@ def test_vgg16_matches_the_published_table() -> None:
     assert [r.name for r in workload.layers] == list(table)
     for record in workload.layers:
         target = table[record.name]
-        assert abs(record.weight_density - target.weight_density) <= 0.02, record.name
-        assert abs(record.input_density - target.input_density) <= 0.02, record.name
+        assert abs(record.weight_density - target.weight_density) <= WEIGHT_TOLERANCE, record.name
+        assert abs(record.input_density - target.input_density) <= INPUT_TOLERANCE, record.name
     assert workload.provenance == "calibrated"
     assert table["features.conv2_1"].input_density == 0.89  # SCNN.md's table
 

@@ -1,0 +1,279 @@
+"""Checks of a whole `NocConfig` at construction, and the size budget of a run or a sweep.
+
+`check_noc_config` runs from ``NocConfig.__post_init__``, so the API, the CLI, TOML files and
+sweep points share it: every field's type (a bool is not a number, a float is not an integer),
+every range, every plug-in name, and every ``*_args`` key against the parameters its plug-in takes.
+What needs the built graph (a routing policy on a topology it does not support) is checked when the
+network is built.
+
+`check_size` refuses, before anything is allocated, a network whose router count or allocator state
+is beyond reason, with the estimate and how to override it (``DESIM_NO_SIZE_LIMIT=1``).
+
+Examples
+--------
+>>> from desim.noc import NocConfig
+>>> NocConfig(injection_rate=True)
+Traceback (most recent call last):
+...
+desim.kernel.errors.ConfigError: 'injection_rate' must be a number, got True
+>>> NocConfig(traffic_args={"nodes": 5})
+Traceback (most recent call last):
+...
+desim.config.KeyedConfigError: 'traffic_args.nodes': unknown parameter of traffic 'uniform'; ...
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from desim.config import KeyedConfigError, check_fields, require
+from desim.kernel.errors import ConfigError
+from desim.registry import INJECTION, ROUTER, ROUTING, TOPOLOGY, TRAFFIC, Registry
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from desim.noc.measurement import NocConfig
+    from desim.noc.params import RouterParams
+
+__all__ = [
+    "check_noc_config",
+    "check_plugin_call",
+    "check_size",
+    "check_network_size",
+    "check_limit",
+    "MAX_ROUTERS",
+    "MAX_STATE",
+    "MAX_SWEEP_POINTS",
+]
+
+MIN_SAMPLES = 3
+"""Sample periods the convergence test needs (three in a row that agree)."""
+
+MAX_ROUTERS = 1 << 16
+"""Routers a network may have (a 256 x 256 mesh) unless ``DESIM_NO_SIZE_LIMIT=1``."""
+
+MAX_STATE = 50_000_000
+"""Allocator state a network may hold, in request-matrix entries: sum over routers of
+``2 (ports x VCs)^2`` (a 64 x 64 mesh with 4 VCs holds 3.3 million)."""
+
+MAX_SWEEP_POINTS = 10_000
+"""Offered loads a sweep grid may hold."""
+
+OVERRIDE = "DESIM_NO_SIZE_LIMIT"
+
+# routers of each built-in topology, from its parameters, before the graph is built
+_ROUTER_COUNTS: dict[str, Callable[..., float]] = {
+    "mesh": lambda rows, cols, **_: float(rows) * cols,
+    "torus": lambda rows, cols, **_: float(rows) * cols,
+    "cmesh": lambda rows, cols, **_: float(rows) * cols,
+    "flattened_butterfly": lambda rows, cols, **_: float(rows) * cols,
+    "ring": lambda n, **_: float(n),
+    "star": lambda n, **_: float(n) + 1,
+    "fat_tree": lambda k, levels, **_: float(levels) * float(k) ** (levels - 1),
+    "tree": lambda branching, depth, **_: (float(branching) ** (depth + 1)) * 2,
+    "htree": lambda levels, **_: 2.0**levels,
+}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _limited() -> bool:
+    return os.environ.get(OVERRIDE, "0") in ("", "0")
+
+
+def check_limit(what: str, estimate: float, limit: float) -> None:
+    """Raise `ConfigError` with the estimate and the override when ``estimate > limit``."""
+    if estimate > limit and _limited():
+        raise ConfigError(
+            f"{what}: an estimated {estimate:.3g}, beyond the limit of {limit:.3g}; set "
+            f"{OVERRIDE}=1 to run it anyway"
+        )
+
+
+def estimated_routers(topology: str, args: Mapping[str, Any]) -> float | None:
+    """Routers the built-in ``topology`` builds from ``args``; None when unknown (a user builder,
+    a file) or when the arguments are not positive integers (the builder will say so)."""
+    count = _ROUTER_COUNTS.get(topology)
+    if count is None or not all(
+        _is_int(v) and v >= 1 for v in args.values() if not isinstance(v, str)
+    ):
+        return None
+    try:
+        return count(**args)
+    except OverflowError:
+        return math.inf
+    except TypeError:  # a missing parameter: the builder names it
+        return None
+
+
+def check_size(config: NocConfig) -> None:
+    """Refuse a topology whose router count is beyond `MAX_ROUTERS`, before building it."""
+    routers = estimated_routers(config.topology, config.topology_args)
+    if routers is not None:
+        check_limit(
+            f"topology {config.topology!r} {config.topology_args} has too many routers",
+            routers,
+            MAX_ROUTERS,
+        )
+
+
+def check_network_size(graph: nx.Graph, params: RouterParams) -> None:
+    """Refuse a network whose allocator state (see `MAX_STATE`) is beyond reason, before building
+    its routers."""
+    terminals = graph.nodes(data="terminals", default=0)
+    state = sum(2.0 * ((graph.degree(n) + int(t)) * params.vcs) ** 2 for n, t in terminals)
+    check_limit(
+        f"{graph.number_of_nodes()} routers with {params.vcs} VCs per port hold too much "
+        "allocator state (2 (ports x VCs)^2 entries per router)",
+        state,
+        MAX_STATE,
+    )
+    check_limit(
+        f"the topology has too many routers ({graph.number_of_nodes()})",
+        graph.number_of_nodes(),
+        MAX_ROUTERS,
+    )
+
+
+def check_plugin_call(
+    kind: str, name: Any, obj: Callable[..., Any], *args: Any, **kwargs: Any
+) -> None:
+    """Raise `ConfigError` unless ``obj`` (plug-in ``name`` of ``kind``) can be called with these
+    arguments: an importable object that is not a plug-in is named before the run."""
+    try:
+        signature = inspect.signature(obj)
+    except (TypeError, ValueError):  # a builtin without a signature: nothing to check
+        return
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        shown = ", ".join(p for p in signature.parameters) or "none"
+        raise ConfigError(
+            f"{kind} {name!r} does not take the arguments desim passes to {kind} plug-ins ({exc}); "
+            f"its parameters: {shown}"
+        ) from None
+
+
+def _check_args(registry: Registry[Any], name: str, args: Any, positional: int, what: str) -> None:
+    """The ``*_args`` table of plug-in ``name``: a table whose keys its factory takes as keywords
+    (after ``positional`` arguments)."""
+    require(isinstance(args, dict), f"{what} must be a table of NAME = VALUE, got {args!r}")
+    obj = registry.get(name)  # (resolved by the caller: the name is known)
+    allowed = registry.metadata(name).get("params")
+    if allowed is None:
+        check_plugin_call(registry.kind, name, obj, *([None] * positional), **args)
+        return
+    _reject_unknown(args, allowed, what, f"{registry.kind} {name!r}")
+
+
+def _reject_unknown(args: Mapping[str, Any], allowed: Any, what: str, owner: str) -> None:
+    unknown = sorted(set(args) - set(allowed))
+    if unknown:
+        raise KeyedConfigError(
+            f"{what}.{unknown[0]}",
+            f"unknown parameter of {owner}; allowed: {', '.join(allowed) or '(none)'}",
+        )
+
+
+def _plugin(registry: Registry[Any], field: str, name: Any) -> Any:
+    """The plug-in ``name`` of field ``field`` (an unknown name names the field too)."""
+    try:
+        return registry.get(name)
+    except ConfigError as exc:
+        raise KeyedConfigError(field, str(exc)) from None
+
+
+def _check_topology(config: NocConfig) -> None:
+    require(isinstance(config.topology_args, dict), "topology_args must be a table")
+    builder = _plugin(TOPOLOGY, "topology", config.topology)
+    try:
+        parameters = inspect.signature(builder).parameters
+    except (TypeError, ValueError):
+        parameters = {}
+    if parameters and not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        _reject_unknown(
+            config.topology_args, parameters, "topology_args", f"topology {config.topology!r}"
+        )
+    check_plugin_call("topology", config.topology, builder, **config.topology_args)
+    check_size(config)
+
+
+def _check_numbers(config: NocConfig) -> None:
+    rate = config.injection_rate
+    require(0.0 <= rate <= 1.0, f"injection_rate must be in [0, 1] flits/node/cycle, got {rate!r}")
+    require(config.seed >= 0, f"seed must be an integer >= 0, got {config.seed!r}")
+    require(config.warmup_periods >= 0, f"warmup_periods must be >= 0, got {config.warmup_periods}")
+    require(
+        config.sample_period_cycles >= 1,
+        f"sample_period_cycles must be >= 1, got {config.sample_period_cycles}",
+    )
+    require(
+        config.max_samples >= MIN_SAMPLES,
+        f"max_samples must be >= {MIN_SAMPLES} (convergence needs three periods in a row), "
+        f"got {config.max_samples}",
+    )
+    require(
+        0.0 < config.convergence_threshold < 1.0,
+        f"convergence_threshold must be in (0, 1), got {config.convergence_threshold!r}",
+    )
+    require(
+        0.0 < config.latency_threshold_cycles < math.inf,
+        f"latency_threshold_cycles must be > 0 and finite, got {config.latency_threshold_cycles!r}",
+    )
+    require(
+        0.0 < config.backlog_growth_threshold < 1.0,
+        f"backlog_growth_threshold must be in (0, 1), got {config.backlog_growth_threshold!r}",
+    )
+    require(
+        config.deadlock_cycles >= 1, f"deadlock_cycles must be >= 1, got {config.deadlock_cycles}"
+    )
+
+
+def _check_traffic(config: NocConfig) -> float:
+    """Check the traffic fields; return the mean packet size in flits."""
+    from desim.noc.traffic import packet_sizes  # registers the patterns and injections
+
+    sizes = packet_sizes(config.packet_size)
+    longest = max(sizes.sizes)
+    require(
+        longest <= config.sample_period_cycles,
+        f"packet_size: a {longest}-flit packet takes at least {longest} cycles to inject, longer "
+        f"than a sample period ({config.sample_period_cycles} cycles); use packets of at most "
+        "sample_period_cycles flits or a longer sample period",
+    )
+    _plugin(TRAFFIC, "traffic", config.traffic)
+    _plugin(INJECTION, "injection", config.injection)
+    _check_args(TRAFFIC, config.traffic, config.traffic_args, 2, "traffic_args")
+    _check_args(INJECTION, config.injection, config.injection_args, 1, "injection_args")
+    INJECTION.get(config.injection)(config.injection_rate / sizes.mean, **config.injection_args)
+    return sizes.mean
+
+
+def check_noc_config(config: NocConfig) -> None:
+    """Check every field of ``config``; raise `ConfigError` naming the first wrong one."""
+    from desim.noc.presets import router_params
+
+    check_fields(config)
+    _check_numbers(config)
+    _check_topology(config)
+    check_plugin_call("routing", config.routing, _plugin(ROUTING, "routing", config.routing), None)
+    _check_traffic(config)
+    _plugin(ROUTER, "router", config.router)
+    require(isinstance(config.router_args, dict), "router_args must be a table")
+    _reject_unknown(config.router_args, _router_fields(), "router_args", "the router")
+    router_params(config.router, **config.router_args)
+
+
+def _router_fields() -> list[str]:
+    from dataclasses import fields
+
+    from desim.noc.params import RouterParams
+
+    return sorted(f.name for f in fields(RouterParams))
