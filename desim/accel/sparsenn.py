@@ -247,7 +247,8 @@ class _MemoryPlan:
 
 
 def _power_of_two(nbytes: int) -> int:
-    return 1 << max(10, int(max(1, nbytes) - 1).bit_length())
+    """The next power of two, at least 8 KB (the energy table's smallest published SRAM)."""
+    return 1 << max(13, int(max(1, nbytes) - 1).bit_length())
 
 
 def _layer_result(design: SparseNN, layer: LayerRecord, predictor: Predictor | None,
