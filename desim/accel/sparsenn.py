@@ -23,16 +23,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
-from desim.accel.base import Progress
+from desim.accel.base import Progress, trace_pe_states
 from desim.accel.fabric import Fabric
 from desim.accel.layer import LayerRecord
 from desim.accel.result import AccelResult, LayerResult
-from desim.accel.sparsenn_compare import compare_sparsenn
+from desim.accel.sparsenn_compare import build_from_args, compare_from_args
 from desim.accel.sparsenn_metrics import layer_extra
 from desim.accel.sparsenn_config import DenseFcConfig, InputSparseConfig, SparseNNConfig
 from desim.accel.sparsenn_pe import PHASES, LayerJob, MemoryPort, SparsePE
@@ -50,7 +51,8 @@ class _Sample:
     """One layer, one sample: what the agents did."""
 
     cycles: int
-    prediction_cycles: int
+    prediction_latency: int
+    prediction_critical: int
     busy: list[int]
     counts: ActionCounts
     phases: dict[str, list[int]]
@@ -121,8 +123,10 @@ class SparseNN:
         layers: Sequence[LayerRecord],
         workload: dict[str, Any],
         progress: Progress | None = None,
+        vcd: str | Path | None = None,
     ) -> AccelResult:
-        """Simulate ``config.samples`` inferences of ``layers`` (layer by layer, sample by sample)."""
+        """Simulate ``config.samples`` inferences of ``layers`` (layer by layer, sample by sample);
+        with ``vcd``, the first sample's PE states of layer ``i`` go to ``{vcd}.{i}.vcd``."""
         info = {k: v for k, v in workload.items() if k != "predictors"}
         predictors = self.predictors(layers, workload.get("predictors"))
         info["predictor_source"] = (
@@ -133,7 +137,8 @@ class SparseNN:
         results = []
         for index, layer in enumerate(layers):
             runs = [
-                self._simulate(layer, predictors[layer.name], s, index, len(layers), plan)
+                self._simulate(layer, predictors[layer.name], s, index, len(layers), plan,
+                               f"{vcd}.{index}.vcd" if vcd is not None and s == 0 else None)
                 for s in range(samples)
             ]
             results.append(_layer_result(self, layer, predictors[layer.name], runs))
@@ -149,9 +154,7 @@ class SparseNN:
         x = layer.input[sample].astype(np.float32)
         entries = np.flatnonzero(x) if cfg.skip_zero_inputs else np.arange(n)
         entry_bits = cfg.value_bits + (_index_bits(n) if cfg.skip_zero_inputs else 0)
-        graph = fabric.network.graph
-        centre = min(nx.barycenter(graph))
-        root = next(i for i, t in enumerate(fabric.pe_tids) if fabric.network.terminal_router[t] == centre)
+        root, parent = _reduction_tree(fabric)
         return LayerJob(
             x=x,
             weight=layer.weight.astype(np.float32),
@@ -164,6 +167,7 @@ class SparseNN:
             entry_bits=entry_bits,
             chunk=max(1, (fabric.flit_format.max_payload_bits or entry_bits) // entry_bits),
             root=root,
+            parent=parent,
             first=index == 0,
             last=index == count - 1,
             weight_bits=cfg.value_bits,
@@ -176,7 +180,8 @@ class SparseNN:
         )
 
     def _simulate(self, layer: LayerRecord, predictor: Predictor | None, sample: int,
-                  index: int, count: int, plan: _MemoryPlan) -> tuple[LayerJob, _Sample]:
+                  index: int, count: int, plan: _MemoryPlan,
+                  vcd: str | None = None) -> tuple[LayerJob, _Sample]:
         sim = Simulator(seed=self.seed)
         fabric = Fabric(sim, self.config.fabric)
         job = self._job(layer, predictor, sample, fabric, index, count)
@@ -195,12 +200,14 @@ class SparseNN:
         port = MemoryPort(
             "memory", sim, fabric.memory_terminal, job, self.config.dram_latency_cycles
         )
-        sim.run()
+        with trace_pe_states(sim, [pe.state for pe in pes], vcd):
+            sim.run()
         traffic = fabric.snapshot()
         fabric.count_energy(traffic, job.counts)
         run = _Sample(
             cycles=max(port.done, *(pe.done for pe in pes)),
-            prediction_cycles=max(pe.mask_ready - pe.started for pe in pes) if predictor is not None else 0,
+            prediction_latency=max(pe.mask_ready - pe.started for pe in pes),
+            prediction_critical=max(pe.done for pe in pes) - max(pe.done - pe.predictor_delay for pe in pes),
             busy=[pe.busy_cycles for pe in pes],
             counts=job.counts,
             phases=dict(phases),
@@ -208,6 +215,26 @@ class SparseNN:
             noc=traffic,
         )
         return job, run
+
+
+def _reduction_tree(fabric: Fabric) -> tuple[int, list[int]]:
+    """The PE at the topology's centre, and each PE's parent on a breadth-first shortest-path
+    tree towards it (the nearest PE on the way; -1 for the root)."""
+    graph, router_of = fabric.network.graph, fabric.network.terminal_router
+    pe_at = {router_of[t]: i for i, t in enumerate(fabric.pe_tids)}
+    centre = min((r for r in nx.barycenter(graph) if r in pe_at), default=router_of[fabric.pe_tids[0]])
+    towards = dict(nx.bfs_predecessors(graph, centre))
+    parent = []
+    for tid in fabric.pe_tids:
+        node = router_of[tid]
+        if node == centre:
+            parent.append(-1)
+            continue
+        node = towards[node]
+        while node not in pe_at:
+            node = towards[node]
+        parent.append(pe_at[node])
+    return pe_at[centre], parent
 
 
 class _MemoryPlan:
@@ -281,7 +308,7 @@ def _layer_result(design: SparseNN, layer: LayerRecord, predictor: Predictor | N
 
 
 ACCELERATOR.register(
-    "sparsenn", SparseNN, kinds=("linear",), compare=compare_sparsenn,
+    "sparsenn", SparseNN, kinds=("linear",), compare=compare_from_args, build=build_from_args,
     description="SparseNN (DATE 2018): output-sparsity predictor + input-sparse PEs on a NoC",
 )
 
@@ -298,7 +325,7 @@ class DenseFc(SparseNN):
     Config = DenseFcConfig
 
 
-ACCELERATOR.register("input-sparse", InputSparse, kinds=("linear",),
+ACCELERATOR.register("input-sparse", InputSparse, kinds=("linear",), build=build_from_args,
                      description="SparseNN's hardware without the predictor (EIE-like)")
-ACCELERATOR.register("dense", DenseFc, kinds=("linear",),
+ACCELERATOR.register("dense", DenseFc, kinds=("linear",), build=build_from_args,
                      description="SparseNN's hardware, every row over every input")

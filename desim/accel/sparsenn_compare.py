@@ -29,7 +29,7 @@ from desim.accel.sparsenn_plan import Predictor
 from desim.config import require
 from desim.registry import ACCELERATOR
 
-__all__ = ["compare_sparsenn", "predicted_workload", "BASELINES"]
+__all__ = ["compare_sparsenn", "predicted_workload", "BASELINES", "compare_from_args", "build_from_args"]
 
 #: The baselines SparseNN is compared with (same hardware, other flags).
 BASELINES = ("input-sparse", "dense")
@@ -87,15 +87,23 @@ def predicted_workload(
 
 
 def _per_layer(sparse: Any, base: Any) -> list[dict[str, Any]]:
+    from desim.energy import EnergyReport, horowitz45
+
+    def energy(layer: Any) -> float:
+        return EnergyReport.from_counts(layer.counts, horowitz45()).total_pj
+
     rows = []
     for s, b in zip(sparse.layers, base.layers, strict=True):
         e = s.extra
         rows.append({
             "layer": s.name,
+            "speedup": b.cycles / s.cycles,
+            "energy_ratio": energy(s) / energy(b),
             "sparsenn_cycles_per_inference": e["cycles_per_inference"],
             "baseline_cycles_per_inference": b.extra["cycles_per_inference"],
             "throughput_gain": b.cycles / s.cycles,
-            "prediction_cycles_per_inference": e["prediction_cycles_per_inference"],
+            "prediction_latency_per_inference": e["prediction_latency_per_inference"],
+            "prediction_critical_cycles_per_inference": e["prediction_critical_cycles_per_inference"],
             **{k: e[k] for k in (
                 "input_density", "true_output_density", "predicted_output_density",
                 "false_negative_rate", "false_positive_rate", "predictor_rank",
@@ -133,8 +141,8 @@ def compare_sparsenn(
     -------
     dict
         ``throughput_gain`` (baseline cycles / SparseNN's), ``power_ratio`` and ``energy_ratio``
-        (SparseNN / baseline), ``predictor_overhead`` (share of SparseNN's cycles spent before
-        the feed-forward can start), ``predictor_vs_dense_macs``, ``predictor_energy_share``,
+        (SparseNN / baseline), ``predictor_overhead`` (share of SparseNN's cycles the prediction
+        phase adds on the critical path, `summarize`), ``predictor_vs_dense_macs``, ``predictor_energy_share``,
         ``accuracy`` (the network computing every row), ``accuracy_with_predictor``, both
         designs' summaries and ``per_layer`` detail.
     """
@@ -160,6 +168,7 @@ def compare_sparsenn(
         "network": network,
         "dataset": dataset,
         "throughput_gain": b["cycles_per_inference"] / s["cycles_per_inference"],
+        "speedup": b["cycles_per_inference"] / s["cycles_per_inference"],
         "power_ratio": s["power_mw"] / b["power_mw"],
         "energy_ratio": s["energy_pj_per_inference"] / b["energy_pj_per_inference"],
         "predictor_overhead": s["predictor_cycle_share"],
@@ -173,3 +182,40 @@ def compare_sparsenn(
         "baseline_summary": b,
         "per_layer": _per_layer(sparse, base),
     }
+
+
+def _spec_args(args: Any) -> tuple[str, str]:
+    """The network and dataset of a ``desim`` command, checked: SparseNN's predictor is an MLP's."""
+    from workloads.workload import WorkloadSpec
+
+    require(args.network == "mlp", f"--network {args.network!r}: SparseNN's trained predictor "
+            "exists for fully connected networks; allowed: mlp")
+    return args.network, WorkloadSpec(args.network, args.dataset).resolved_dataset
+
+
+def build_from_args(args: Any) -> tuple[list[LayerRecord], dict[str, Any]]:
+    """``desim accel``'s workload for SparseNN's designs: the trained predictor's network (masked
+    records and its predictors for ``sparsenn``, the plain records for the baselines)."""
+    from desim.accel.cli import design_config, first_layers
+
+    network, dataset = _spec_args(args)
+    config = design_config(args.arch, args.config, args.set)
+    work = predicted_workload(network, dataset, config.samples)
+    info: dict[str, Any] = {"model": network, "dataset": dataset, "provenance": "trained"}
+    if config.predictor:
+        info["predictors"] = work["predictors"]
+    layers = first_layers(work["masked" if config.predictor else "plain"], args.layers)
+    return layers, info
+
+
+def compare_from_args(args: Any) -> dict[str, Any]:
+    """``desim compare --arch sparsenn``: `compare_sparsenn` with the command's options."""
+    from desim.accel.cli import design_config
+
+    network, dataset = _spec_args(args)
+    require(args.layers is None, "--layers is not supported by the SparseNN comparison "
+            "(accuracy is the whole network's)")
+    baseline = args.baseline or "input-sparse"
+    require(baseline in BASELINES, f"--baseline {baseline!r} unknown; valid: {', '.join(BASELINES)}")
+    config = design_config(args.arch, args.config, args.set)
+    return compare_sparsenn(network, dataset, baseline, config, seed=args.seed)

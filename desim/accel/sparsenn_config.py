@@ -55,7 +55,10 @@ class SparseNNConfig:
     Attributes
     ----------
     fabric : FabricConfig
-        The network: 8 x 8 mesh, one PE per router, the memory port on router 0.
+        The network: 8 x 8 mesh, one PE per router, the memory port on router 0, 128-bit flits
+        (four 26-bit ``(index, value)`` entries and a header fit one flit; the 512-bit default of
+        `FabricConfig`, sized for DCNN's DRAM port, would carry mostly padding here, and NoC
+        energy is counted per flit bit).
     predictor : bool
         Predict output sparsity (``U (V x) + b > 0``) and compute only predicted rows.
     skip_zero_inputs : bool
@@ -87,7 +90,7 @@ class SparseNNConfig:
         all of them, ``*_per_inference`` figures their mean.
     """
 
-    fabric: FabricConfig = field(default_factory=FabricConfig)
+    fabric: FabricConfig = field(default_factory=lambda: FabricConfig(flit_width_bits=128))
     predictor: bool = True
     skip_zero_inputs: bool = True
     multipliers_per_pe: int = 16

@@ -5,12 +5,15 @@ their ``U`` rows and the ``V`` columns of the input entries it owns in its predi
 the input entries ``in_owner == pe`` (the outputs it produced in the previous layer, in its input
 buffer). One layer, for one sample:
 
-1. **inputs**: the PE multicasts its non-zero entries ``(index, value)`` to every other PE, in
-   packets of as many entries as fit one packet (`desim.noc.packets.FlitFormat`);
+1. **inputs**: the PE multicasts its non-zero entries ``(index, value)`` to every other PE that
+   owns rows of the layer, in packets of as many entries as fit one packet
+   (`desim.noc.packets.FlitFormat`);
 2. **prediction** (SparseNN only): the PE computes its partial ``V x`` over its own non-zero
-   entries (``r`` MACs each) and sends it to the reduction PE, which adds the partials in arrival
-   order and multicasts ``z`` to all; each PE then computes ``p = U_rows z + b`` and keeps the
-   rows with ``p > 0``;
+   entries (``r`` MACs each), adds its children's partials as they arrive and sends the sum to
+   its parent on a shortest-path spanning tree rooted at the mesh centre (an in-network
+   reduction: each PE receives at most four partials, not the root all ``P - 1``); the root
+   multicasts ``z`` to the PEs owning rows, which compute ``p = U_rows z + b`` and keep the rows
+   with ``p > 0``;
 3. **feed-forward**: for the kept rows, the products with each packet of entries, in arrival
    order (its own first); a step of ``k`` MACs holds the multipliers ``ceil(k / multipliers)``
    cycles and the weight SRAM for the ``16 k`` bits it reads, whichever is longer;
@@ -35,12 +38,14 @@ from typing import Any
 import numpy as np
 import simpy
 
+from desim.accel.base import PeState
 from desim.accel.fabric import Terminal
 from desim.accel.memory import Dram, SramBank
 from desim.accel.sparsenn_plan import Predictor, compute_cycles
 from desim.energy import ActionCounts
 from desim.kernel.module import Module
 from desim.kernel.port import InPort, OutPort
+from desim.kernel.signal import Signal
 from desim.kernel.simulator import Simulator
 from desim.noc.packets import StreamPacket
 
@@ -66,7 +71,8 @@ class LayerJob:
 
     ``entries`` are the input indices that travel (non-zero ones, or all for the dense
     baseline); ``entry_bits`` the size of one on the wire (index and value, or the value alone);
-    ``chunk`` how many fit one packet; ``weight_bits`` one weight's width.
+    ``chunk`` how many fit one packet; ``weight_bits`` one weight's width; ``parent`` each PE's
+    parent in the reduction tree (the root's is -1).
     """
 
     x: np.ndarray
@@ -80,6 +86,7 @@ class LayerJob:
     entry_bits: int
     chunk: int
     root: int
+    parent: list[int]
     first: bool
     last: bool
     weight_bits: int
@@ -103,6 +110,14 @@ class LayerJob:
     def packets_from(self, pe: int) -> int:
         """Packets PE ``pe`` (or the memory port, for the first layer's load) sends its peers."""
         return -(-len(self.own_entries(pe)) // self.chunk)
+
+    def has_rows(self, pe: int) -> bool:
+        """Whether PE ``pe`` owns rows of this layer (only those receive inputs and ``z``)."""
+        return bool(np.any(self.out_owner == pe))
+
+    def receivers(self, pe: int) -> tuple[int, ...]:
+        """The terminals of the PEs other than ``pe`` that own rows."""
+        return tuple(t for i, t in enumerate(self.pe_tids) if i != pe and self.has_rows(i))
 
 
 def _chunks(indices: np.ndarray, size: int) -> list[np.ndarray]:
@@ -153,7 +168,9 @@ class SparsePE(_Agent):
         self.memories = {kind: self._bank(kind, *spec) for kind, spec in banks.items()}
         self.rows = np.flatnonzero(job.out_owner == index)
         self.busy_cycles = 0
-        self.started = self.mask_ready = self.done = 0
+        self.started = self.mask_ready = self.done = self.predictor_delay = 0
+        self.arrivals: list[int] = []
+        self.state = Signal("state", self, int(PeState.WAITING))
         self.process(self._layer())
 
     def _bank(self, kind: str, capacity: int, width: int, earlier: int, layer: int) -> SramBank:
@@ -169,6 +186,8 @@ class SparsePE(_Agent):
     def on_arrival(self, message: Message) -> None:
         if message.kind in ("x", "load"):
             self.memories["input"].write(len(message.indices) * self.job.entry_bits)
+        if message.kind == "x":
+            self.arrivals.append(int(self.env.now))
 
     def _step(self, macs: int, memory: str, component: str) -> Generator[Any, Any, None]:
         """``macs`` multiply-accumulates reading one operand each from ``memory``."""
@@ -180,7 +199,9 @@ class SparsePE(_Agent):
         cycles = compute_cycles(macs, job.multipliers)
         self.busy_cycles += cycles
         read = self.memories[memory].read(macs * job.weight_bits)
+        self.state.write(int(PeState.BUSY))
         yield self.env.all_of([read, self.env.timeout(cycles)])
+        self.state.write(int(PeState.WAITING))
 
     def _layer(self) -> Generator[Any, Any, None]:
         job = self.job
@@ -189,7 +210,7 @@ class SparsePE(_Agent):
             for _ in range(job.packets_from(self.index)):
                 yield self.mailbox["load"].get()
         self.started = int(self.env.now)
-        others = tuple(t for t in job.pe_tids if t != self.tid)
+        others = job.receivers(self.index)
         for chunk in _chunks(own, job.chunk) if others else []:
             self.send(Message("x", self.index, chunk, job.x[chunk]), len(chunk) * job.entry_bits, others)
         rows = self.rows
@@ -197,55 +218,60 @@ class SparsePE(_Agent):
             rows = yield from self._predict(own)
         self.mask_ready = int(self.env.now)
         job.mask[rows] = True
-        yield from self._feed_forward(rows, own)
+        if len(self.rows):
+            yield from self._feed_forward(rows, own)
         self.done = int(self.env.now)
+        self.state.write(int(PeState.DONE))
 
     def _predict(self, own: np.ndarray) -> Generator[Any, Any, np.ndarray]:
-        """Partial ``V x``, reduction at the root, ``z`` back, ``p = U z + b``: the kept rows."""
+        """Partial ``V x`` plus the children's, up the tree; ``z`` back; ``p = U z + b``: the
+        kept rows."""
         job, predictor = self.job, self.job.predictor
         assert predictor is not None
         r = predictor.rank
-        partial = predictor.v[:, own] @ job.x[own]
+        z = predictor.v[:, own] @ job.x[own]
         yield from self._step(len(own) * r, "predictor", "predictor")
+        for _ in range(job.parent.count(self.index)):
+            z = z + (yield self.mailbox["partial"].get()).values
+            job.counts.add("predictor", "add24", r)
+            yield self.env.timeout(compute_cycles(r, job.multipliers))
         if self.index == job.root:
-            z = yield from self._reduce(partial)
+            receivers = job.receivers(self.index)
+            if receivers:
+                self.send(Message("z", self.index, np.arange(r), z), r * job.weight_bits, receivers)
         else:
-            self.send(Message("partial", self.index, np.arange(r), partial), r * job.accumulator_bits, (job.pe_tids[job.root],))
-            z = (yield self.mailbox["z"].get()).values
+            parent = job.pe_tids[job.parent[self.index]]
+            self.send(Message("partial", self.index, np.arange(r), z), r * job.accumulator_bits, (parent,))
+            if len(self.rows):
+                z = (yield self.mailbox["z"].get()).values
         p = predictor.u[self.rows] @ z + job.bias[self.rows]
         yield from self._step(len(self.rows) * r, "predictor", "predictor")
         return self.rows[p > 0]
 
-    def _reduce(self, z: np.ndarray) -> Generator[Any, Any, np.ndarray]:
-        """The root adds every other PE's partial as it arrives, then multicasts ``z``."""
-        job = self.job
-        z = z.copy()
-        for _ in range(len(job.pe_tids) - 1):
-            partial = (yield self.mailbox["partial"].get()).values
-            z += partial
-            job.counts.add("predictor", "add24", len(z))
-            yield self.env.timeout(compute_cycles(len(z), job.multipliers))
-        others = tuple(t for t in job.pe_tids if t != self.tid)
-        if others:
-            self.send(Message("z", self.index, np.arange(len(z)), z), len(z) * job.weight_bits, others)
-        return z
-
     def _feed_forward(self, rows: np.ndarray, own: np.ndarray) -> Generator[Any, Any, None]:
-        """Kept rows times each packet of entries, own entries first, then in arrival order."""
+        """Kept rows times each packet of entries, own entries first, then in arrival order.
+
+        ``predictor_delay`` is how much later the PE finishes than it would have had its mask been
+        known at its start (the same steps replayed from each packet's arrival): the cycles the
+        prediction phase adds to this PE's path.
+        """
         job = self.job
         acc = job.bias[rows].astype(np.float32)
         expected = sum(job.packets_from(pe) for pe in range(len(job.pe_tids)) if pe != self.index)
         pending = _chunks(own, job.chunk)
-        while pending or expected:
-            if pending:
-                chunk = pending.pop(0)
+        unpredicted_end = self.started
+        for taken in range(-len(pending), expected):
+            if taken < 0:
+                chunk, ready = pending[taken], self.started
             else:
-                chunk = (yield self.mailbox["x"].get()).indices
-                expected -= 1
+                chunk, ready = (yield self.mailbox["x"].get()).indices, self.arrivals[taken]
             if len(rows):
                 self.memories["input"].read(len(chunk) * job.entry_bits)
                 acc += job.weight[np.ix_(rows, chunk)] @ job.x[chunk]
+                begin = int(self.env.now)
                 yield from self._step(len(rows) * len(chunk), "weight", "pe")
+                unpredicted_end = max(unpredicted_end, ready) + int(self.env.now) - begin
+        self.predictor_delay = int(self.env.now) - unpredicted_end
         job.outputs[rows] = acc
         kept = rows[acc > 0] if job.relu else rows
         if job.last:
