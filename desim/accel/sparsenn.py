@@ -177,6 +177,7 @@ class SparseNN:
             pe_tids=list(fabric.pe_tids),
             memory_tid=fabric.memory_tid,
             counts=ActionCounts(),
+            tree_width_bits=cfg.fabric.flit_width_bits if cfg.reduction_network == "dedicated" else None,
         )
 
     def _simulate(self, layer: LayerRecord, predictor: Predictor | None, sample: int,
@@ -197,6 +198,7 @@ class SparseNN:
             SparsePE(f"pe{i}", sim, i, fabric.pe_terminal(i), job, plan.banks(i, index))
             for i in range(fabric.pes)
         ]
+        job.peers = pes
         port = MemoryPort(
             "memory", sim, fabric.memory_terminal, job, self.config.dram_latency_cycles
         )
@@ -274,8 +276,8 @@ class _MemoryPlan:
 
 
 def _power_of_two(nbytes: int) -> int:
-    """The next power of two, at least 8 KB (the energy table's smallest published SRAM)."""
-    return 1 << max(13, int(max(1, nbytes) - 1).bit_length())
+    """The next power of two (SRAM energy below the table's smallest size follows its power law)."""
+    return 1 << int(max(1, nbytes) - 1).bit_length()
 
 
 def _layer_result(design: SparseNN, layer: LayerRecord, predictor: Predictor | None,

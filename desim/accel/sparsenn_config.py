@@ -30,10 +30,14 @@ from dataclasses import dataclass, field
 from desim.accel.fabric import FabricConfig
 from desim.config import require
 
-__all__ = ["SparseNNConfig", "InputSparseConfig", "DenseFcConfig", "ROW_MAPPINGS"]
+__all__ = ["SparseNNConfig", "InputSparseConfig", "DenseFcConfig", "ROW_MAPPINGS", "REDUCTIONS"]
 
 #: How output rows (and so the next layer's input entries) are spread over the PEs.
 ROW_MAPPINGS = ("interleaved", "block")
+
+#: Where the predictor's partial sums are reduced and ``z`` comes back: a dedicated tree of
+#: point-to-point links along the NoC's spanning tree, or packets on the NoC itself.
+REDUCTIONS = ("dedicated", "noc")
 
 
 def _positive_int(name: str, value: object, low: int = 1) -> None:
@@ -85,6 +89,10 @@ class SparseNNConfig:
     dram_latency_cycles : int
         Latency of the first layer's input load and the last layer's output store (0: the next
         input is prefetched while an inference runs).
+    reduction_network : {"dedicated", "noc"}
+        The prediction's reduction tree (partial ``V x`` up, ``z`` down): dedicated links of the
+        fabric's flit width between tree neighbours, one cycle per word ("a dedicated on-chip
+        network", our reading), or packets on the NoC, behind the input multicast's relays.
     samples : int
         Test inferences simulated one after another (at most the workload's batch); totals are for
         all of them, ``*_per_inference`` figures their mean.
@@ -104,6 +112,7 @@ class SparseNNConfig:
     sram_width_bits: int | None = None
     sram_latency_cycles: int = 1
     dram_latency_cycles: int = 0
+    reduction_network: str = "dedicated"
     samples: int = 4
 
     def __post_init__(self) -> None:
@@ -134,6 +143,11 @@ class SparseNNConfig:
         require(
             self.row_mapping in ROW_MAPPINGS,
             f"sparsenn.row_mapping {self.row_mapping!r} unknown; valid: {', '.join(ROW_MAPPINGS)}",
+        )
+        require(
+            self.reduction_network in REDUCTIONS,
+            f"sparsenn.reduction_network {self.reduction_network!r} unknown; "
+            f"valid: {', '.join(REDUCTIONS)}",
         )
 
     @property

@@ -72,7 +72,8 @@ class LayerJob:
     ``entries`` are the input indices that travel (non-zero ones, or all for the dense
     baseline); ``entry_bits`` the size of one on the wire (index and value, or the value alone);
     ``chunk`` how many fit one packet; ``weight_bits`` one weight's width; ``parent`` each PE's
-    parent in the reduction tree (the root's is -1).
+    parent in the reduction tree (the root's is -1); ``tree_width_bits`` the width of the
+    dedicated tree's links (None: the tree's messages travel the NoC); ``peers`` the PEs.
     """
 
     x: np.ndarray
@@ -96,6 +97,8 @@ class LayerJob:
     pe_tids: list[int]
     memory_tid: int
     counts: ActionCounts
+    tree_width_bits: int | None = None
+    peers: list[SparsePE] = field(default_factory=list)
     outputs: np.ndarray = field(init=False)
     mask: np.ndarray = field(init=False)
 
@@ -235,18 +238,48 @@ class SparsePE(_Agent):
             z = z + (yield self.mailbox["partial"].get()).values
             job.counts.add("predictor", "add24", r)
             yield self.env.timeout(compute_cycles(r, job.multipliers))
-        if self.index == job.root:
-            receivers = job.receivers(self.index)
-            if receivers:
-                self.send(Message("z", self.index, np.arange(r), z), r * job.weight_bits, receivers)
-        else:
-            parent = job.pe_tids[job.parent[self.index]]
-            self.send(Message("partial", self.index, np.arange(r), z), r * job.accumulator_bits, (parent,))
-            if len(self.rows):
-                z = (yield self.mailbox["z"].get()).values
+        if self.index != job.root:
+            self._up(Message("partial", self.index, np.arange(r), z), r * job.accumulator_bits)
+            z = yield from self._down()
+        elif job.tree_width_bits is not None:
+            self._forward(Message("z", self.index, np.arange(r), z))
+        elif receivers := job.receivers(self.index):
+            self.send(Message("z", self.index, np.arange(r), z), r * job.weight_bits, receivers)
         p = predictor.u[self.rows] @ z + job.bias[self.rows]
         yield from self._step(len(self.rows) * r, "predictor", "predictor")
         return self.rows[p > 0]
+
+    def _up(self, message: Message, bits: int) -> None:
+        """Send a partial to the tree parent: over the NoC, or the dedicated tree's link."""
+        job = self.job
+        parent = job.parent[self.index]
+        if job.tree_width_bits is None:
+            self.send(message, bits, (job.pe_tids[parent],))
+        else:
+            self.process(self._wire(job.peers[parent], message, bits))
+
+    def _down(self) -> Generator[Any, Any, np.ndarray]:
+        """Wait for ``z`` (if this PE needs it, or relays it on the dedicated tree)."""
+        job = self.job
+        if job.tree_width_bits is None and not len(self.rows):
+            return np.zeros(0, dtype=np.float32)
+        message = yield self.mailbox["z"].get()
+        if job.tree_width_bits is not None:
+            self._forward(message)
+        return message.values
+
+    def _forward(self, z: Message) -> None:
+        """Relay ``z`` to this PE's children on the dedicated tree."""
+        for child in np.flatnonzero(np.asarray(self.job.parent) == self.index):
+            self.process(self._wire(self.job.peers[child], z, len(z.values) * self.job.weight_bits))
+
+    def _wire(self, to: SparsePE, message: Message, bits: int) -> Generator[Any, Any, None]:
+        """One hop of the dedicated tree: one cycle per link-wide word (registered at each end)."""
+        width = self.job.tree_width_bits
+        assert width is not None
+        self.job.counts.add("predictor", "link", bits)
+        yield self.env.timeout(-(-bits // width))
+        to.mailbox[message.kind].put(message)
 
     def _feed_forward(self, rows: np.ndarray, own: np.ndarray) -> Generator[Any, Any, None]:
         """Kept rows times each packet of entries, own entries first, then in arrival order.

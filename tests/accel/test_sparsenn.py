@@ -13,7 +13,14 @@ from desim.accel.result import FunctionalMismatch
 from desim.accel.sparsenn import DenseFc, InputSparse, SparseNN
 from desim.accel.sparsenn_config import InputSparseConfig, SparseNNConfig
 from desim.accel.sparsenn_metrics import summarize
-from desim.accel.sparsenn_plan import Predictor, check_masked, compute_cycles, owners
+from desim.accel.sparsenn_plan import (
+    Predictor,
+    check_masked,
+    compute_cycles,
+    owners,
+    rank_for,
+    svd_predictor,
+)
 from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
 
@@ -93,22 +100,49 @@ def test_masked_check_rejects_a_wrong_kept_row() -> None:
     assert check_masked(layer, 0, computed, mask).error < 1e-6
 
 
-def test_cycles_match_analytic_oracle_when_inputs_are_local() -> None:
-    """One PE (1 x 1 mesh): no traffic, so the layer takes its MACs / multipliers, packet by
-    packet, plus one SRAM latency per step beyond the first word."""
+def _chain(sizes: list[int], seed: int = 5) -> list[LayerRecord]:
+    """An MLP on random weights (ReLU between layers), one sample."""
+    rng = np.random.default_rng(seed)
+    x = np.maximum(rng.normal(size=(1, sizes[0])), 0).astype(np.float32)
+    layers = []
+    for index, (n, m) in enumerate(zip(sizes, sizes[1:])):
+        w = rng.normal(size=(m, n)).astype(np.float32)
+        b = rng.normal(size=m).astype(np.float32)
+        layers.append(LayerRecord(f"fc{index}", "linear", w, b, x, x @ w.T + b, activation="relu"))
+        x = np.maximum(x @ w.T + b, 0)
+    return layers
+
+
+@pytest.mark.parametrize("cls", [SparseNN, InputSparse])
+def test_cycles_equal_the_analytic_formula_on_one_pe(cls: type[SparseNN]) -> None:
+    """One PE (1 x 1 mesh), middle layer (no load, no store): no traffic, so the layer takes
+    ``ceil(nnz r / M) + ceil(m r / M)`` (prediction) plus ``ceil(rows k / M)`` per packet of ``k``
+    entries (the weight SRAM delivers ``M`` weights a cycle, so it never lags), plus one input
+    buffer write of the surviving outputs."""
     m, n, mult = 48, 40, 8
-    layer = _layer(m, n, batch=1, seed=5)
-    fabric = FabricConfig(topology_args={"rows": 1, "cols": 1})
-    config = InputSparseConfig(fabric=fabric, samples=1, multipliers_per_pe=mult)
-    result = InputSparse(config).run([layer], {})
-    nnz = int(np.count_nonzero(layer.input[0]))
+    layers = _chain([30, n, m, 10])
+    fabric = FabricConfig(topology_args={"rows": 1, "cols": 1}, flit_width_bits=128)
+    config = dataclasses.replace(cls.Config(), fabric=fabric, samples=1, multipliers_per_pe=mult)
+    result = cls(config).run(layers, {})
+    layer = layers[1]
+    x = layer.input[0]
+    nnz = int(np.count_nonzero(x))
     entry_bits = 16 + 6
-    chunk = (fabric.max_packet_flits * 128 - 32) // entry_bits
+    chunk = fabric.flit_format.max_payload_bits // entry_bits
+    rows, prediction = m, 0
+    if cls is SparseNN:
+        r = rank_for(m, n)
+        mask = svd_predictor(layer.weight, r).mask(x, layer.bias)
+        rows = int(mask.sum())
+        prediction = compute_cycles(nnz * r, mult) + compute_cycles(m * r, mult)
+    else:
+        mask = np.ones(m, dtype=bool)
     steps = [min(chunk, nnz - i) for i in range(0, nnz, chunk)]
-    expected = sum(compute_cycles(m * k, mult) for k in steps)
-    load = -(-nnz * entry_bits // 8) // 50 + 1  # DRAM burst at 50 B/cycle
-    cycles = result.layers[0].cycles
-    assert expected <= cycles <= expected + load + 60  # + load over the NoC and the output store
+    survivors = int(((layer.weight @ x + layer.bias > 0) & mask).sum())
+    write = 1 + max(0, -(-survivors * entry_bits // 64) - 1)
+    expected = prediction + sum(compute_cycles(rows * k, mult) for k in steps) + write
+    assert result.layers[1].cycles == expected
+    assert result.layers[1].extra["prediction_critical_cycles_per_inference"] == prediction
 
 
 def test_cycles_scale_with_multipliers_on_the_array() -> None:
@@ -123,11 +157,28 @@ def test_cycles_scale_with_multipliers_on_the_array() -> None:
 
 
 def test_phase_flit_hops_add_up_to_the_network_total() -> None:
-    result = SparseNN(SparseNNConfig(fabric=SMALL, samples=1)).run(_mlp(), {})
+    config = SparseNNConfig(fabric=SMALL, samples=1, reduction_network="noc")
+    result = SparseNN(config).run(_mlp(), {})
     for layer in result.layers:
         phases = sum(layer.extra[f"noc_{p}_flit_hops"] for p in ("load", "inputs", "prediction", "outputs"))
         assert phases == layer.noc.flit_hops
     assert result.layers[0].extra["noc_prediction_flit_hops"] > 0
+
+
+def test_dedicated_reduction_tree_same_rows_no_prediction_flits() -> None:
+    """The dedicated tree changes when ``z`` arrives, not what is computed."""
+    fabric = FabricConfig(topology_args={"rows": 3, "cols": 3}, flit_width_bits=128)
+    runs = {
+        network: SparseNN(SparseNNConfig(fabric=fabric, samples=2, reduction_network=network))
+        .run(_mlp(), {})
+        for network in ("dedicated", "noc")
+    }
+    dedicated, noc = runs["dedicated"].layers[0], runs["noc"].layers[0]
+    assert dedicated.extra["noc_prediction_flits"] == 0 < noc.extra["noc_prediction_flits"]
+    for key in ("predicted_output_density", "false_negatives", "feed_forward_macs_per_inference"):
+        assert dedicated.extra[key] == noc.extra[key]
+    r = dedicated.extra["predictor_rank"]  # per sample: 8 partials of r x 24 bits up, z down
+    assert dedicated.counts.total("link", "predictor") == 2 * 8 * r * (24 + 16)
 
 
 def test_deterministic() -> None:
@@ -142,5 +193,5 @@ def test_summary_figures() -> None:
     s = summarize(result)
     assert s["cycles_per_inference"] == result.cycles / 2
     assert s["power_mw"] == pytest.approx(s["energy_pj_per_inference"] / s["cycles_per_inference"])
-    assert 0 < s["predictor_cycle_share"] < 1 and 0 < s["predictor_energy_share"] < 1
+    assert 0 <= s["predictor_cycle_share"] < 1 and 0 < s["predictor_energy_share"] < 1
     assert result.workload["predictor_source"] == "svd"
