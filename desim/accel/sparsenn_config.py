@@ -30,7 +30,21 @@ from dataclasses import dataclass, field
 from desim.accel.fabric import FabricConfig
 from desim.config import require
 
-__all__ = ["SparseNNConfig", "InputSparseConfig", "DenseFcConfig", "ROW_MAPPINGS", "REDUCTIONS"]
+__all__ = [
+    "SparseNNConfig",
+    "InputSparseConfig",
+    "DenseFcConfig",
+    "ROW_MAPPINGS",
+    "REDUCTIONS",
+    "FLIT_WIDTH_BITS",
+    "mesh_fabric",
+]
+
+#: SparseNN's flit width: four 26-bit ``(index, value)`` entries after a 32-bit header fit one
+#: flit (the 512-bit `FabricConfig` default, sized for DCNN's DRAM port, would carry mostly
+#: padding, and NoC energy is counted per flit bit).
+FLIT_WIDTH_BITS = 128
+
 
 #: How output rows (and so the next layer's input entries) are spread over the PEs.
 ROW_MAPPINGS = ("interleaved", "block")
@@ -52,6 +66,19 @@ def _optional_size(name: str, value: object) -> None:
         _positive_int(name, value)
 
 
+def mesh_fabric(rows: int, cols: int | None = None, **options: object) -> FabricConfig:
+    """A ``rows x cols`` mesh fabric with SparseNN's flit width (other `FabricConfig` options
+    as keywords).
+
+    Examples
+    --------
+    >>> mesh_fabric(4).flit_width_bits, mesh_fabric(4).topology_args
+    (128, {'rows': 4, 'cols': 4})
+    """
+    options.setdefault("flit_width_bits", FLIT_WIDTH_BITS)
+    return FabricConfig(topology_args={"rows": rows, "cols": cols or rows}, **options)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class SparseNNConfig:
     """SparseNN on a fabric (defaults: ``reference/SPARSENN.md``; all but the flags assumed).
@@ -59,10 +86,8 @@ class SparseNNConfig:
     Attributes
     ----------
     fabric : FabricConfig
-        The network: 8 x 8 mesh, one PE per router, the memory port on router 0, 128-bit flits
-        (four 26-bit ``(index, value)`` entries and a header fit one flit; the 512-bit default of
-        `FabricConfig`, sized for DCNN's DRAM port, would carry mostly padding here, and NoC
-        energy is counted per flit bit).
+        The network: 8 x 8 mesh, one PE per router, the memory port on router 0,
+        `FLIT_WIDTH_BITS`-wide flits (`mesh_fabric`).
     predictor : bool
         Predict output sparsity (``U (V x) + b > 0``) and compute only predicted rows.
     skip_zero_inputs : bool
@@ -98,7 +123,7 @@ class SparseNNConfig:
         all of them, ``*_per_inference`` figures their mean.
     """
 
-    fabric: FabricConfig = field(default_factory=lambda: FabricConfig(flit_width_bits=128))
+    fabric: FabricConfig = field(default_factory=lambda: mesh_fabric(8))
     predictor: bool = True
     skip_zero_inputs: bool = True
     multipliers_per_pe: int = 16

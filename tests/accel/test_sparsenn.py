@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from desim.accel.fabric import FabricConfig
 from desim.accel.layer import LayerRecord
 from desim.accel.result import FunctionalMismatch
 from desim.accel.sparsenn import DenseFc, InputSparse, SparseNN
-from desim.accel.sparsenn_config import InputSparseConfig, SparseNNConfig
+from desim.accel.sparsenn_config import InputSparseConfig, SparseNNConfig, mesh_fabric
 from desim.accel.sparsenn_metrics import summarize
 from desim.accel.sparsenn_plan import (
     Predictor,
@@ -24,7 +24,7 @@ from desim.accel.sparsenn_plan import (
 from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
 
-SMALL = FabricConfig(topology_args={"rows": 2, "cols": 2})
+SMALL = mesh_fabric(2)
 
 
 def _layer(m: int = 24, n: int = 20, batch: int = 2, seed: int = 0, relu: bool = True) -> LayerRecord:
@@ -121,7 +121,7 @@ def test_cycles_equal_the_analytic_formula_on_one_pe(cls: type[SparseNN]) -> Non
     buffer write of the surviving outputs."""
     m, n, mult = 48, 40, 8
     layers = _chain([30, n, m, 10])
-    fabric = FabricConfig(topology_args={"rows": 1, "cols": 1}, flit_width_bits=128)
+    fabric = mesh_fabric(1)
     config = dataclasses.replace(cls.Config(), fabric=fabric, samples=1, multipliers_per_pe=mult)
     result = cls(config).run(layers, {})
     layer = layers[1]
@@ -167,7 +167,7 @@ def test_phase_flit_hops_add_up_to_the_network_total() -> None:
 
 def test_dedicated_reduction_tree_same_rows_no_prediction_flits() -> None:
     """The dedicated tree changes when ``z`` arrives, not what is computed."""
-    fabric = FabricConfig(topology_args={"rows": 3, "cols": 3}, flit_width_bits=128)
+    fabric = mesh_fabric(3)
     runs = {
         network: SparseNN(SparseNNConfig(fabric=fabric, samples=2, reduction_network=network))
         .run(_mlp(), {})
@@ -195,3 +195,11 @@ def test_summary_figures() -> None:
     assert s["power_mw"] == pytest.approx(s["energy_pj_per_inference"] / s["cycles_per_inference"])
     assert 0 <= s["predictor_cycle_share"] < 1 and 0 < s["predictor_energy_share"] < 1
     assert result.workload["predictor_source"] == "svd"
+
+
+def test_pe_states_traced_to_vcd(tmp_path: Path) -> None:
+    config = SparseNNConfig(fabric=SMALL, samples=2)
+    SparseNN(config).run(_mlp(), {}, vcd=str(tmp_path / "snn"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["snn.0.vcd", "snn.1.vcd"]
+    text = (tmp_path / "snn.0.vcd").read_text()
+    assert text.count("$var wire 2") == 4  # one state signal per PE of the 2 x 2 mesh
