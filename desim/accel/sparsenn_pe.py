@@ -14,9 +14,10 @@ buffer). One layer, for one sample:
    reduction: each PE receives at most four partials, not the root all ``P - 1``); the root
    multicasts ``z`` to the PEs owning rows, which compute ``p = U_rows z + b`` and keep the rows
    with ``p > 0``;
-3. **feed-forward**: for the kept rows, the products with each packet of entries, in arrival
-   order (its own first); a step of ``k`` MACs holds the multipliers ``ceil(k / multipliers)``
-   cycles and the weight SRAM for the ``16 k`` bits it reads, whichever is longer;
+3. **feed-forward**: for the kept rows, the products with the entries at hand: its own first,
+   then, each time the multipliers free up, every packet arrived meanwhile; a step of ``k`` MACs
+   holds the multipliers ``ceil(k / multipliers)`` cycles and the weight SRAM for the ``16 k``
+   bits it reads, whichever is longer;
 4. **outputs**: the surviving non-zero outputs go to the PE's input buffer, where they are the
    next layer's compressed input (owned by this PE); the last layer's go to the memory port.
 
@@ -282,28 +283,33 @@ class SparsePE(_Agent):
         to.mailbox[message.kind].put(message)
 
     def _feed_forward(self, rows: np.ndarray, own: np.ndarray) -> Generator[Any, Any, None]:
-        """Kept rows times each packet of entries, own entries first, then in arrival order.
+        """Kept rows times the entries waiting when the multipliers free up: its own first, then
+        every packet arrived meanwhile, one step each time (the input buffer streams the queue
+        to the multipliers without a gap at packet boundaries).
 
         ``predictor_delay`` is how much later the PE finishes than it would have had its mask been
-        known at its start (the same steps replayed from each packet's arrival): the cycles the
-        prediction phase adds to this PE's path.
+        known at its start (the same steps replayed, each from its last packet's arrival): the
+        cycles the prediction phase adds to this PE's path.
         """
         job = self.job
         acc = job.bias[rows].astype(np.float32)
-        expected = sum(job.packets_from(pe) for pe in range(len(job.pe_tids)) if pe != self.index)
-        pending = _chunks(own, job.chunk)
-        unpredicted_end = self.started
-        for taken in range(-len(pending), expected):
-            if taken < 0:
-                chunk, ready = pending[taken], self.started
-            else:
-                chunk, ready = (yield self.mailbox["x"].get()).indices, self.arrivals[taken]
-            if len(rows):
-                self.memories["input"].read(len(chunk) * job.entry_bits)
-                acc += job.weight[np.ix_(rows, chunk)] @ job.x[chunk]
+        left = sum(job.packets_from(pe) for pe in range(len(job.pe_tids)) if pe != self.index)
+        batch, ready = own, self.started
+        unpredicted_end, taken = self.started, 0
+        while True:
+            if len(rows) and len(batch):
+                self.memories["input"].read(len(batch) * job.entry_bits)
+                acc += job.weight[np.ix_(rows, batch)] @ job.x[batch]
                 begin = int(self.env.now)
-                yield from self._step(len(rows) * len(chunk), "weight", "pe")
+                yield from self._step(len(rows) * len(batch), "weight", "pe")
                 unpredicted_end = max(unpredicted_end, ready) + int(self.env.now) - begin
+            if not left:
+                break
+            queue = self.mailbox["x"]
+            messages = [(yield queue.get()), *queue.items]
+            queue.items.clear()
+            left, taken = left - len(messages), taken + len(messages)
+            batch, ready = np.concatenate([m.indices for m in messages]), self.arrivals[taken - 1]
         self.predictor_delay = int(self.env.now) - unpredicted_end
         job.outputs[rows] = acc
         kept = rows[acc > 0] if job.relu else rows

@@ -116,8 +116,8 @@ def _chain(sizes: list[int], seed: int = 5) -> list[LayerRecord]:
 @pytest.mark.parametrize("cls", [SparseNN, InputSparse])
 def test_cycles_equal_the_analytic_formula_on_one_pe(cls: type[SparseNN]) -> None:
     """One PE (1 x 1 mesh), middle layer (no load, no store): no traffic, so the layer takes
-    ``ceil(nnz r / M) + ceil(m r / M)`` (prediction) plus ``ceil(rows k / M)`` per packet of ``k``
-    entries (the weight SRAM delivers ``M`` weights a cycle, so it never lags), plus one input
+    ``ceil(nnz r / M) + ceil(m r / M)`` (prediction) plus ``ceil(rows nnz / M)`` (its own entries
+    in one step; the weight SRAM delivers ``M`` weights a cycle, so it never lags), plus one input
     buffer write of the surviving outputs."""
     m, n, mult = 48, 40, 8
     layers = _chain([30, n, m, 10])
@@ -128,7 +128,6 @@ def test_cycles_equal_the_analytic_formula_on_one_pe(cls: type[SparseNN]) -> Non
     x = layer.input[0]
     nnz = int(np.count_nonzero(x))
     entry_bits = 16 + 6
-    chunk = fabric.flit_format.max_payload_bits // entry_bits
     rows, prediction = m, 0
     if cls is SparseNN:
         r = rank_for(m, n)
@@ -137,10 +136,9 @@ def test_cycles_equal_the_analytic_formula_on_one_pe(cls: type[SparseNN]) -> Non
         prediction = compute_cycles(nnz * r, mult) + compute_cycles(m * r, mult)
     else:
         mask = np.ones(m, dtype=bool)
-    steps = [min(chunk, nnz - i) for i in range(0, nnz, chunk)]
     survivors = int(((layer.weight @ x + layer.bias > 0) & mask).sum())
     write = 1 + max(0, -(-survivors * entry_bits // 64) - 1)
-    expected = prediction + sum(compute_cycles(rows * k, mult) for k in steps) + write
+    expected = prediction + compute_cycles(rows * nnz, mult) + write
     assert result.layers[1].cycles == expected
     assert result.layers[1].extra["prediction_critical_cycles_per_inference"] == prediction
 
