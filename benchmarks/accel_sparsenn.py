@@ -35,23 +35,25 @@ def scaling(dataset: str, sides: list[int], samples: int) -> list[dict[str, Any]
         r = compare_sparsenn("mlp", dataset, config=SparseNNConfig(fabric=fabric, samples=samples))
         s, b = r["sparsenn"], r["baseline_summary"]
         layers = r["per_layer"]
-        rows.append({
-            "side": side,
-            "pes": side * side,
-            "sparsenn_cycles": s["cycles_per_inference"],
-            "baseline_cycles": b["cycles_per_inference"],
-            "throughput_gain": r["throughput_gain"],
-            "power_ratio": r["power_ratio"],
-            "energy_ratio": r["energy_ratio"],
-            "predictor_overhead": r["predictor_overhead"],
-            "sparsenn_busy_share": sum(x["pe_busy_max_per_inference"] for x in layers)
-            / s["cycles_per_inference"],
-            "baseline_busy_share": sum(x["baseline_pe_busy_max_per_inference"] for x in layers)
-            / b["cycles_per_inference"],
-            "sparsenn_noc_energy_share": s["energy_pj_by_component"].get("noc", 0.0)
-            / s["energy_pj_per_inference"],
-            "wall_s": time.perf_counter() - start,
-        })
+        rows.append(
+            {
+                "side": side,
+                "pes": side * side,
+                "sparsenn_cycles": s["cycles_per_inference"],
+                "baseline_cycles": b["cycles_per_inference"],
+                "throughput_gain": r["throughput_gain"],
+                "power_ratio": r["power_ratio"],
+                "energy_ratio": r["energy_ratio"],
+                "predictor_overhead": r["predictor_overhead"],
+                "sparsenn_busy_share": sum(x["pe_busy_max_per_inference"] for x in layers)
+                / s["cycles_per_inference"],
+                "baseline_busy_share": sum(x["baseline_pe_busy_max_per_inference"] for x in layers)
+                / b["cycles_per_inference"],
+                "sparsenn_noc_energy_share": s["energy_pj_by_component"].get("noc", 0.0)
+                / s["energy_pj_per_inference"],
+                "wall_s": time.perf_counter() - start,
+            }
+        )
         print(rows[-1], flush=True)
     return rows
 
@@ -65,13 +67,22 @@ def plot(rows: list[dict[str, Any]], path: Path, dataset: str) -> None:
     left.plot(pes, [r["throughput_gain"] for r in rows], "o-", label="throughput gain")
     left.plot(pes, [r["power_ratio"] for r in rows], "s-", label="power ratio")
     left.axhspan(1.10, 1.70, alpha=0.15, color="g", label="paper's gain range")
-    left.set(xscale="log", xlabel="PEs (mesh routers)", ylabel="SparseNN / input-sparse",
-             title=f"MLP on {dataset}")
+    left.set(
+        xscale="log",
+        xlabel="PEs (mesh routers)",
+        ylabel="SparseNN / input-sparse",
+        title=f"MLP on {dataset}",
+    )
     left.legend()
     right.plot(pes, [r["sparsenn_busy_share"] for r in rows], "o-", label="SparseNN")
     right.plot(pes, [r["baseline_busy_share"] for r in rows], "s-", label="input-sparse")
-    right.set(xscale="log", xlabel="PEs (mesh routers)", ylim=(0, 1.05),
-              ylabel="busiest PE's compute / cycles", title="compute-bound share")
+    right.set(
+        xscale="log",
+        xlabel="PEs (mesh routers)",
+        ylim=(0, 1.05),
+        ylabel="busiest PE's compute / cycles",
+        title="compute-bound share",
+    )
     right.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)

@@ -34,8 +34,8 @@ from desim.accel.fabric import Fabric
 from desim.accel.layer import LayerRecord
 from desim.accel.result import AccelResult, LayerResult
 from desim.accel.sparsenn_compare import build_from_args, compare_from_args
-from desim.accel.sparsenn_metrics import layer_extra
 from desim.accel.sparsenn_config import DenseFcConfig, InputSparseConfig, SparseNNConfig
+from desim.accel.sparsenn_metrics import layer_extra
 from desim.accel.sparsenn_pe import PHASES, LayerJob, MemoryPort, SparsePE
 from desim.accel.sparsenn_plan import Predictor, check_masked, owners, rank_for, svd_predictor
 from desim.config import require
@@ -76,12 +76,13 @@ class SparseNN:
 
     Examples
     --------
-    >>> from desim.accel.fabric import FabricConfig
+    >>> from desim.accel.sparsenn_config import mesh_fabric
     >>> rng = np.random.default_rng(0)
     >>> w = rng.normal(size=(8, 6)).astype(np.float32); x = np.maximum(rng.normal(size=(1, 6)), 0)
     >>> x = x.astype(np.float32)
-    >>> layer = LayerRecord("fc", "linear", w, np.zeros(8, np.float32), x, x @ w.T, activation="relu")
-    >>> cfg = InputSparseConfig(fabric=FabricConfig(topology_args={"rows": 2, "cols": 2}), samples=1)
+    >>> b = np.zeros(8, np.float32)
+    >>> layer = LayerRecord("fc", "linear", w, b, x, x @ w.T, activation="relu")
+    >>> cfg = InputSparseConfig(fabric=mesh_fabric(2), samples=1)
     >>> result = SparseNN(cfg).run([layer], {"model": "toy"})
     >>> result.layers[0].extra["check_passed"]
     True
@@ -109,7 +110,10 @@ class SparseNN:
         """Each layer's predictor: given, else the SVD one; None where nothing is predicted."""
         chosen: dict[str, Predictor | None] = {}
         for layer in layers:
-            require(layer.kind == "linear", f"{self.arch} runs linear layers; {layer.name} is a {layer.kind}")
+            require(
+                layer.kind == "linear",
+                f"{self.arch} runs linear layers; {layer.name} is a {layer.kind}",
+            )
             if not self.config.predictor or layer.activation != "relu":
                 chosen[layer.name] = None
             elif given and layer.name in given:
@@ -137,8 +141,15 @@ class SparseNN:
         results = []
         for index, layer in enumerate(layers):
             runs = [
-                self._simulate(layer, predictors[layer.name], s, index, len(layers), plan,
-                               f"{vcd}.{index}.vcd" if vcd is not None and s == 0 else None)
+                self._simulate(
+                    layer,
+                    predictors[layer.name],
+                    s,
+                    index,
+                    len(layers),
+                    plan,
+                    f"{vcd}.{index}.vcd" if vcd is not None and s == 0 else None,
+                )
                 for s in range(samples)
             ]
             results.append(_layer_result(self, layer, predictors[layer.name], runs))
@@ -146,8 +157,15 @@ class SparseNN:
                 progress(index + 1, len(layers), layer.name)
         return AccelResult(self.arch, info, results, clock_ghz=self.config.clock_ghz)
 
-    def _job(self, layer: LayerRecord, predictor: Predictor | None, sample: int, fabric: Fabric,
-             index: int, count: int) -> LayerJob:
+    def _job(
+        self,
+        layer: LayerRecord,
+        predictor: Predictor | None,
+        sample: int,
+        fabric: Fabric,
+        index: int,
+        count: int,
+    ) -> LayerJob:
         cfg = self.config
         pes = fabric.pes
         m, n = layer.weight.shape
@@ -177,12 +195,21 @@ class SparseNN:
             pe_tids=list(fabric.pe_tids),
             memory_tid=fabric.memory_tid,
             counts=ActionCounts(),
-            tree_width_bits=cfg.fabric.flit_width_bits if cfg.reduction_network == "dedicated" else None,
+            tree_width_bits=cfg.fabric.flit_width_bits
+            if cfg.reduction_network == "dedicated"
+            else None,
         )
 
-    def _simulate(self, layer: LayerRecord, predictor: Predictor | None, sample: int,
-                  index: int, count: int, plan: _MemoryPlan,
-                  vcd: str | None = None) -> tuple[LayerJob, _Sample]:
+    def _simulate(
+        self,
+        layer: LayerRecord,
+        predictor: Predictor | None,
+        sample: int,
+        index: int,
+        count: int,
+        plan: _MemoryPlan,
+        vcd: str | None = None,
+    ) -> tuple[LayerJob, _Sample]:
         sim = Simulator(seed=self.seed)
         fabric = Fabric(sim, self.config.fabric)
         job = self._job(layer, predictor, sample, fabric, index, count)
@@ -209,7 +236,8 @@ class SparseNN:
         run = _Sample(
             cycles=max(port.done, *(pe.done for pe in pes)),
             prediction_latency=max(pe.mask_ready - pe.started for pe in pes),
-            prediction_critical=max(pe.done for pe in pes) - max(pe.done - pe.predictor_delay for pe in pes),
+            prediction_critical=max(pe.done for pe in pes)
+            - max(pe.done - pe.predictor_delay for pe in pes),
             busy=[pe.busy_cycles for pe in pes],
             counts=job.counts,
             phases=dict(phases),
@@ -224,7 +252,9 @@ def _reduction_tree(fabric: Fabric) -> tuple[int, list[int]]:
     tree towards it (the nearest PE on the way; -1 for the root)."""
     graph, router_of = fabric.network.graph, fabric.network.terminal_router
     pe_at = {router_of[t]: i for i, t in enumerate(fabric.pe_tids)}
-    centre = min((r for r in nx.barycenter(graph) if r in pe_at), default=router_of[fabric.pe_tids[0]])
+    centre = min(
+        (r for r in nx.barycenter(graph) if r in pe_at), default=router_of[fabric.pe_tids[0]]
+    )
     towards = dict(nx.bfs_predecessors(graph, centre))
     parent = []
     for tid in fabric.pe_tids:
@@ -242,8 +272,12 @@ def _reduction_tree(fabric: Fabric) -> tuple[int, list[int]]:
 class _MemoryPlan:
     """Per-PE SRAM sizes: every layer's share resident at once (sized to fit unless given)."""
 
-    def __init__(self, config: SparseNNConfig, layers: Sequence[LayerRecord],
-                 predictors: Mapping[str, Predictor | None]) -> None:
+    def __init__(
+        self,
+        config: SparseNNConfig,
+        layers: Sequence[LayerRecord],
+        predictors: Mapping[str, Predictor | None],
+    ) -> None:
         self.config = config
         pes = Fabric(Simulator(), config.fabric).pes
         vb = config.value_bits
@@ -254,13 +288,18 @@ class _MemoryPlan:
             cols = int(np.bincount(owners(n, pes, config.row_mapping), minlength=pes).max())
             predictor = predictors[layer.name]
             r = predictor.rank if predictor is not None else 0
-            self.needs.append({
-                "weight": rows * n * vb // 8,
-                "predictor": (rows + cols) * r * vb // 8,
-                "input": (n + m) * (vb + _index_bits(max(m, n))) // 8,
-            })
-        given = {"weight": config.weight_sram_bytes, "predictor": config.predictor_sram_bytes,
-                 "input": config.input_buffer_bytes}
+            self.needs.append(
+                {
+                    "weight": rows * n * vb // 8,
+                    "predictor": (rows + cols) * r * vb // 8,
+                    "input": (n + m) * (vb + _index_bits(max(m, n))) // 8,
+                }
+            )
+        given = {
+            "weight": config.weight_sram_bytes,
+            "predictor": config.predictor_sram_bytes,
+            "input": config.input_buffer_bytes,
+        }
         self.sizes = {
             kind: given[kind] or _power_of_two(sum(need[kind] for need in self.needs))
             for kind in given
@@ -270,7 +309,12 @@ class _MemoryPlan:
         """``kind -> (capacity bytes, width bits, bytes held by earlier layers, this layer's)``."""
         width = {"weight": self.config.width_bits, "predictor": self.config.width_bits, "input": 64}
         return {
-            kind: (size, width[kind], sum(n[kind] for n in self.needs[:layer]), self.needs[layer][kind])
+            kind: (
+                size,
+                width[kind],
+                sum(n[kind] for n in self.needs[:layer]),
+                self.needs[layer][kind],
+            )
             for kind, size in self.sizes.items()
         }
 
@@ -280,8 +324,12 @@ def _power_of_two(nbytes: int) -> int:
     return 1 << int(max(1, nbytes) - 1).bit_length()
 
 
-def _layer_result(design: SparseNN, layer: LayerRecord, predictor: Predictor | None,
-                  runs: list[tuple[LayerJob, _Sample]]) -> LayerResult:
+def _layer_result(
+    design: SparseNN,
+    layer: LayerRecord,
+    predictor: Predictor | None,
+    runs: list[tuple[LayerJob, _Sample]],
+) -> LayerResult:
     """Sum the samples of one layer; check each; collect the SparseNN metrics in ``extra``."""
     counts = ActionCounts()
     noc = runs[0][1].noc
@@ -291,8 +339,10 @@ def _layer_result(design: SparseNN, layer: LayerRecord, predictor: Predictor | N
         noc = noc + run.noc
     checks = [check_masked(layer, s, job.outputs, job.mask) for s, (job, _) in enumerate(runs)]
     cycles = sum(run.cycles for _, run in runs)
-    useful = sum(int(np.count_nonzero(job.weight[np.ix_(job.mask, job.entries)] * (job.x[job.entries] != 0)))
-                 for job, _ in runs)
+    useful = sum(
+        int(np.count_nonzero(job.weight[np.ix_(job.mask, job.entries)] * (job.x[job.entries] != 0)))
+        for job, _ in runs
+    )
     pes = runs[0][1].fabric.pes
     return LayerResult(
         name=layer.name,
@@ -310,7 +360,11 @@ def _layer_result(design: SparseNN, layer: LayerRecord, predictor: Predictor | N
 
 
 ACCELERATOR.register(
-    "sparsenn", SparseNN, kinds=("linear",), compare=compare_from_args, build=build_from_args,
+    "sparsenn",
+    SparseNN,
+    kinds=("linear",),
+    compare=compare_from_args,
+    build=build_from_args,
     description="SparseNN (DATE 2018): output-sparsity predictor + input-sparse PEs on a NoC",
 )
 
@@ -327,7 +381,17 @@ class DenseFc(SparseNN):
     Config = DenseFcConfig
 
 
-ACCELERATOR.register("input-sparse", InputSparse, kinds=("linear",), build=build_from_args,
-                     description="SparseNN's hardware without the predictor (EIE-like)")
-ACCELERATOR.register("dense", DenseFc, kinds=("linear",), build=build_from_args,
-                     description="SparseNN's hardware, every row over every input")
+ACCELERATOR.register(
+    "input-sparse",
+    InputSparse,
+    kinds=("linear",),
+    build=build_from_args,
+    description="SparseNN's hardware without the predictor (EIE-like)",
+)
+ACCELERATOR.register(
+    "dense",
+    DenseFc,
+    kinds=("linear",),
+    build=build_from_args,
+    description="SparseNN's hardware, every row over every input",
+)

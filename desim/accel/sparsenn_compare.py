@@ -29,7 +29,13 @@ from desim.accel.sparsenn_plan import Predictor
 from desim.config import require
 from desim.registry import ACCELERATOR
 
-__all__ = ["compare_sparsenn", "predicted_workload", "BASELINES", "compare_from_args", "build_from_args"]
+__all__ = [
+    "compare_sparsenn",
+    "predicted_workload",
+    "BASELINES",
+    "compare_from_args",
+    "build_from_args",
+]
 
 #: The baselines SparseNN is compared with (same hardware, other flags).
 BASELINES = ("input-sparse", "dense")
@@ -49,8 +55,12 @@ def _records(trained: Any, images: np.ndarray, masked: bool) -> list[LayerRecord
             h, _, y = network.hidden_step(index, x) if hidden else (layer(x), None, None)
             records.append(
                 LayerRecord(
-                    f"mlp.layers.{index}", "linear", layer.weight.numpy().copy(),
-                    layer.bias.numpy().copy(), x.numpy().copy(), h.numpy().copy(),
+                    f"mlp.layers.{index}",
+                    "linear",
+                    layer.weight.numpy().copy(),
+                    layer.bias.numpy().copy(),
+                    x.numpy().copy(),
+                    h.numpy().copy(),
                     activation="relu" if hidden else "none",
                 )
             )
@@ -60,7 +70,10 @@ def _records(trained: Any, images: np.ndarray, masked: bool) -> list[LayerRecord
 
 
 def predicted_workload(
-    network: str = "mlp", dataset: str = "mnist", batch: int = 8, hidden: tuple[int, ...] | None = None
+    network: str = "mlp",
+    dataset: str = "mnist",
+    batch: int = 8,
+    hidden: tuple[int, ...] | None = None,
 ) -> dict[str, Any]:
     """The trained predictor's network as layer records, masked and plain, with its predictors.
 
@@ -95,23 +108,37 @@ def _per_layer(sparse: Any, base: Any) -> list[dict[str, Any]]:
     rows = []
     for s, b in zip(sparse.layers, base.layers, strict=True):
         e = s.extra
-        rows.append({
-            "layer": s.name,
-            "speedup": b.cycles / s.cycles,
-            "energy_ratio": energy(s) / energy(b),
-            "sparsenn_cycles_per_inference": e["cycles_per_inference"],
-            "baseline_cycles_per_inference": b.extra["cycles_per_inference"],
-            "throughput_gain": b.cycles / s.cycles,
-            "prediction_latency_per_inference": e["prediction_latency_per_inference"],
-            "prediction_critical_cycles_per_inference": e["prediction_critical_cycles_per_inference"],
-            **{k: e[k] for k in (
-                "input_density", "true_output_density", "predicted_output_density",
-                "false_negative_rate", "false_positive_rate", "predictor_rank",
-                "predictor_vs_dense_macs", "predictor_vs_input_sparse_macs",
-                "pe_busy_max_per_inference", "noc_inputs_flit_hops", "noc_prediction_flit_hops",
-            )},
-            "baseline_pe_busy_max_per_inference": b.extra["pe_busy_max_per_inference"],
-        })
+        rows.append(
+            {
+                "layer": s.name,
+                "speedup": b.cycles / s.cycles,
+                "energy_ratio": energy(s) / energy(b),
+                "sparsenn_cycles_per_inference": e["cycles_per_inference"],
+                "baseline_cycles_per_inference": b.extra["cycles_per_inference"],
+                "throughput_gain": b.cycles / s.cycles,
+                "prediction_latency_per_inference": e["prediction_latency_per_inference"],
+                "prediction_critical_cycles_per_inference": e[
+                    "prediction_critical_cycles_per_inference"
+                ],
+                **{
+                    k: e[k]
+                    for k in (
+                        "input_density",
+                        "true_output_density",
+                        "predicted_output_density",
+                        "false_negative_rate",
+                        "false_positive_rate",
+                        "predictor_rank",
+                        "predictor_vs_dense_macs",
+                        "predictor_vs_input_sparse_macs",
+                        "pe_busy_max_per_inference",
+                        "noc_inputs_flit_hops",
+                        "noc_prediction_flit_hops",
+                    )
+                },
+                "baseline_pe_busy_max_per_inference": b.extra["pe_busy_max_per_inference"],
+            }
+        )
     return rows
 
 
@@ -191,8 +218,11 @@ def _spec_args(args: Any) -> tuple[str, str]:
     """The network and dataset of a ``desim`` command, checked: SparseNN's predictor is an MLP's."""
     from workloads.workload import WorkloadSpec
 
-    require(args.network == "mlp", f"--network {args.network!r}: SparseNN's trained predictor "
-            "exists for fully connected networks; allowed: mlp")
+    require(
+        args.network == "mlp",
+        f"--network {args.network!r}: SparseNN's trained predictor "
+        "exists for fully connected networks; allowed: mlp",
+    )
     return args.network, WorkloadSpec(args.network, args.dataset).resolved_dataset
 
 
@@ -216,9 +246,13 @@ def compare_from_args(args: Any) -> dict[str, Any]:
     from desim.accel.cli import design_config
 
     network, dataset = _spec_args(args)
-    require(args.layers is None, "--layers is not supported by the SparseNN comparison "
-            "(accuracy is the whole network's)")
+    require(
+        args.layers is None,
+        "--layers is not supported by the SparseNN comparison (accuracy is the whole network's)",
+    )
     baseline = args.baseline or "input-sparse"
-    require(baseline in BASELINES, f"--baseline {baseline!r} unknown; valid: {', '.join(BASELINES)}")
+    require(
+        baseline in BASELINES, f"--baseline {baseline!r} unknown; valid: {', '.join(BASELINES)}"
+    )
     config = design_config(args.arch, args.config, args.set)
     return compare_sparsenn(network, dataset, baseline, config, seed=args.seed)

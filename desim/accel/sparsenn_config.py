@@ -147,7 +147,9 @@ class SparseNNConfig:
         )
         for name in ("predictor", "skip_zero_inputs"):
             value = getattr(self, name)
-            require(isinstance(value, bool), f"sparsenn.{name} must be true or false, got {value!r}")
+            require(
+                isinstance(value, bool), f"sparsenn.{name} must be true or false, got {value!r}"
+            )
         require(
             self.skip_zero_inputs or not self.predictor,
             "sparsenn.predictor needs sparsenn.skip_zero_inputs (SparseNN exploits both)",

@@ -53,7 +53,13 @@ from desim.noc.packets import StreamPacket
 __all__ = ["Message", "LayerJob", "SparsePE", "MemoryPort", "PHASES"]
 
 #: The NoC phase of each message kind (flits and flit-hops are reported per phase).
-PHASES = {"load": "load", "x": "inputs", "partial": "prediction", "z": "prediction", "out": "outputs"}
+PHASES = {
+    "load": "load",
+    "x": "inputs",
+    "partial": "prediction",
+    "z": "prediction",
+    "out": "outputs",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,8 +186,13 @@ class SparsePE(_Agent):
     def _bank(self, kind: str, capacity: int, width: int, earlier: int, layer: int) -> SramBank:
         """A local SRAM holding earlier layers' share and this layer's (`CapacityError` if not)."""
         bank = SramBank(
-            kind, self, capacity, width, latency_cycles=self.job.sram_latency_cycles,
-            counts=self.job.counts, component=f"{kind}_sram",
+            kind,
+            self,
+            capacity,
+            width,
+            latency_cycles=self.job.sram_latency_cycles,
+            counts=self.job.counts,
+            component=f"{kind}_sram",
         )
         bank.allocate(earlier, "earlier layers")
         bank.allocate(layer, "this layer")
@@ -216,7 +227,9 @@ class SparsePE(_Agent):
         self.started = int(self.env.now)
         others = job.receivers(self.index)
         for chunk in _chunks(own, job.chunk) if others else []:
-            self.send(Message("x", self.index, chunk, job.x[chunk]), len(chunk) * job.entry_bits, others)
+            self.send(
+                Message("x", self.index, chunk, job.x[chunk]), len(chunk) * job.entry_bits, others
+            )
         rows = self.rows
         if job.predictor is not None:
             rows = yield from self._predict(own)
@@ -315,7 +328,9 @@ class SparsePE(_Agent):
         kept = rows[acc > 0] if job.relu else rows
         if job.last:
             bits = len(kept) * job.entry_bits
-            yield self.send(Message("out", self.index, kept, acc[np.isin(rows, kept)]), bits, (job.memory_tid,))
+            yield self.send(
+                Message("out", self.index, kept, acc[np.isin(rows, kept)]), bits, (job.memory_tid,)
+            )
         elif len(kept):
             yield self.memories["input"].write(len(kept) * job.entry_bits)
 
@@ -354,4 +369,6 @@ class MemoryPort(_Agent):
         yield self.dram.read(-(-len(job.entries) * job.entry_bits // 8))
         for pe, tid in enumerate(job.pe_tids):
             for chunk in _chunks(job.own_entries(pe), job.chunk):
-                self.send(Message("load", -1, chunk, job.x[chunk]), len(chunk) * job.entry_bits, (tid,))
+                self.send(
+                    Message("load", -1, chunk, job.x[chunk]), len(chunk) * job.entry_bits, (tid,)
+                )

@@ -87,10 +87,15 @@ def rank_for(rows: int, cols: int, overhead: float = 0.05) -> int:
 
 
 def svd_predictor(weight: np.ndarray, rank: int) -> Predictor:
-    """LRADNN's predictor: ``W ~ U V`` from the truncated SVD (``U_r S_r^1/2``, ``S_r^1/2 V_r^T``)."""
+    """LRADNN's predictor: ``W ~ U V`` from the truncated SVD.
+
+    ``U = U_r S_r^1/2`` and ``V = S_r^1/2 V_r^T``.
+    """
     u, s, vh = np.linalg.svd(weight.astype(np.float64), full_matrices=False)
     root = np.sqrt(s[:rank])
-    return Predictor((u[:, :rank] * root).astype(np.float32), (root[:, None] * vh[:rank]).astype(np.float32))
+    return Predictor(
+        (u[:, :rank] * root).astype(np.float32), (root[:, None] * vh[:rank]).astype(np.float32)
+    )
 
 
 def check_masked(

@@ -27,7 +27,9 @@ from desim.registry import ACCELERATOR
 SMALL = mesh_fabric(2)
 
 
-def _layer(m: int = 24, n: int = 20, batch: int = 2, seed: int = 0, relu: bool = True) -> LayerRecord:
+def _layer(
+    m: int = 24, n: int = 20, batch: int = 2, seed: int = 0, relu: bool = True
+) -> LayerRecord:
     rng = np.random.default_rng(seed)
     w = rng.normal(size=(m, n)).astype(np.float32)
     b = rng.normal(size=m).astype(np.float32)
@@ -72,8 +74,9 @@ def test_kept_rows_equal_torch(cls: type[SparseNN]) -> None:
 def test_fn_fp_against_independent_count() -> None:
     layer = _layer(40, 30, batch=3, seed=3)
     rng = np.random.default_rng(7)
-    predictor = Predictor(rng.normal(size=(40, 4)).astype(np.float32),
-                          rng.normal(size=(4, 30)).astype(np.float32))
+    predictor = Predictor(
+        rng.normal(size=(40, 4)).astype(np.float32), rng.normal(size=(4, 30)).astype(np.float32)
+    )
     config = SparseNNConfig(fabric=SMALL, samples=3)
     result = SparseNN(config).run([layer], {"predictors": {"fc": predictor}})
     extra = result.layers[0].extra
@@ -82,8 +85,8 @@ def test_fn_fp_against_independent_count() -> None:
         x = layer.input[s]
         live = layer.weight @ x + layer.bias > 0
         kept = predictor.u @ (predictor.v @ x) + layer.bias > 0
-        fn += sum(1 for a, b in zip(live, kept) if a and not b)
-        fp += sum(1 for a, b in zip(live, kept) if b and not a)
+        fn += sum(1 for a, b in zip(live, kept, strict=True) if a and not b)
+        fp += sum(1 for a, b in zip(live, kept, strict=True) if b and not a)
     assert (extra["false_negatives"], extra["false_positives"]) == (fn, fp)
     assert fn > 0 and fp > 0
     assert result.workload["predictor_source"] == "trained"
@@ -105,7 +108,7 @@ def _chain(sizes: list[int], seed: int = 5) -> list[LayerRecord]:
     rng = np.random.default_rng(seed)
     x = np.maximum(rng.normal(size=(1, sizes[0])), 0).astype(np.float32)
     layers = []
-    for index, (n, m) in enumerate(zip(sizes, sizes[1:])):
+    for index, (n, m) in enumerate(zip(sizes, sizes[1:], strict=False)):
         w = rng.normal(size=(m, n)).astype(np.float32)
         b = rng.normal(size=m).astype(np.float32)
         layers.append(LayerRecord(f"fc{index}", "linear", w, b, x, x @ w.T + b, activation="relu"))
@@ -158,7 +161,9 @@ def test_phase_flit_hops_add_up_to_the_network_total() -> None:
     config = SparseNNConfig(fabric=SMALL, samples=1, reduction_network="noc")
     result = SparseNN(config).run(_mlp(), {})
     for layer in result.layers:
-        phases = sum(layer.extra[f"noc_{p}_flit_hops"] for p in ("load", "inputs", "prediction", "outputs"))
+        phases = sum(
+            layer.extra[f"noc_{p}_flit_hops"] for p in ("load", "inputs", "prediction", "outputs")
+        )
         assert phases == layer.noc.flit_hops
     assert result.layers[0].extra["noc_prediction_flit_hops"] > 0
 
@@ -167,8 +172,9 @@ def test_dedicated_reduction_tree_same_rows_no_prediction_flits() -> None:
     """The dedicated tree changes when ``z`` arrives, not what is computed."""
     fabric = mesh_fabric(3)
     runs = {
-        network: SparseNN(SparseNNConfig(fabric=fabric, samples=2, reduction_network=network))
-        .run(_mlp(), {})
+        network: SparseNN(SparseNNConfig(fabric=fabric, samples=2, reduction_network=network)).run(
+            _mlp(), {}
+        )
         for network in ("dedicated", "noc")
     }
     dedicated, noc = runs["dedicated"].layers[0], runs["noc"].layers[0]

@@ -23,12 +23,18 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     [
         (["accel", "--arch", "sparsenn", "--network", "lenet5"], "allowed: mlp"),
         (["compare", "--arch", "sparsenn", "--network", "lenet5"], "allowed: mlp"),
-        (["compare", "--arch", "sparsenn", "--network", "mlp", "--baseline", "scnn"],
-         "--baseline 'scnn' unknown; valid: input-sparse, dense"),
-        (["accel", "--arch", "sparsenn", "--network", "mlp", "--set", "row_mapping=diag"],
-         "row_mapping 'diag' unknown"),
-        (["compare", "--arch", "sparsenn", "--network", "mlp", "--layers", "1"],
-         "--layers is not supported"),
+        (
+            ["compare", "--arch", "sparsenn", "--network", "mlp", "--baseline", "scnn"],
+            "--baseline 'scnn' unknown; valid: input-sparse, dense",
+        ),
+        (
+            ["accel", "--arch", "sparsenn", "--network", "mlp", "--set", "row_mapping=diag"],
+            "row_mapping 'diag' unknown",
+        ),
+        (
+            ["compare", "--arch", "sparsenn", "--network", "mlp", "--layers", "1"],
+            "--layers is not supported",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -41,15 +47,42 @@ def test_bad_input_is_one_line_and_exit_2(
 
 @pytest.mark.slow
 def test_compare_document_on_digits(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "compare", "--arch", "sparsenn", "--network", "mlp",
-                       "--dataset", "digits", *SMALL, "--json")
+    code, out, _ = run(
+        capsys,
+        "compare",
+        "--arch",
+        "sparsenn",
+        "--network",
+        "mlp",
+        "--dataset",
+        "digits",
+        *SMALL,
+        "--json",
+    )
     assert code == 0
     doc = json.loads(out)
-    for key in ("throughput_gain", "power_ratio", "energy_ratio", "predictor_overhead",
-                "accuracy", "accuracy_with_predictor", "speedup"):
+    for key in (
+        "throughput_gain",
+        "power_ratio",
+        "energy_ratio",
+        "predictor_overhead",
+        "accuracy",
+        "accuracy_with_predictor",
+        "speedup",
+    ):
         assert isinstance(doc[key], float), key
     assert doc["power_ratio"] == pytest.approx(doc["energy_ratio"] * doc["throughput_gain"])
     assert [row["layer"] for row in doc["per_layer"]] == [f"mlp.layers.{i}" for i in range(3)]
-    code, out, _ = run(capsys, "accel", "--arch", "sparsenn", "--network", "mlp",
-                       "--dataset", "digits", *SMALL, "--json")
+    code, out, _ = run(
+        capsys,
+        "accel",
+        "--arch",
+        "sparsenn",
+        "--network",
+        "mlp",
+        "--dataset",
+        "digits",
+        *SMALL,
+        "--json",
+    )
     assert code == 0 and json.loads(out)["workload.predictor_source"] == "trained"
