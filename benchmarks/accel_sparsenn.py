@@ -4,7 +4,8 @@ Writes ``benchmarks/results/accel_sparsenn_scaling_<dataset>.csv`` and ``.png`` 
 ratio and the compute-bound share vs PE count) and ``benchmarks/results/accel_sparsenn_speed.json``
 (wall and CPU seconds of one MNIST inference of each design on 8 x 8).
 
-Usage: ``python benchmarks/accel_sparsenn.py [--dataset mnist] [--sides 2 4 8 16] [--samples 2]``
+Usage: ``python benchmarks/accel_sparsenn.py [--dataset mnist] [--sides 2 4 8 16] [--samples 2]
+[--skip-speed] [--skip-scaling]``
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ def main() -> None:
     parser.add_argument("--sides", type=int, nargs="+", default=[2, 4, 8, 16])
     parser.add_argument("--samples", type=int, default=2)
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-scaling", action="store_true")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     if not args.skip_speed:
@@ -124,6 +126,8 @@ def main() -> None:
         }
         (RESULTS / "accel_sparsenn_speed.json").write_text(json.dumps(record, indent=1) + "\n")
         print(record, flush=True)
+    if args.skip_scaling:
+        return
     rows = scaling(args.dataset, args.sides, args.samples)
     stem = RESULTS / f"accel_sparsenn_scaling_{args.dataset}"
     with open(stem.with_suffix(".csv"), "w", newline="") as handle:
