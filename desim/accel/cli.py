@@ -20,7 +20,14 @@ from desim.config import from_mapping, replace_dotted
 from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
 
-__all__ = ["add_parser", "build_layers", "design_config", "compare_designs", "comparison"]
+__all__ = [
+    "add_parser",
+    "build_layers",
+    "design_config",
+    "compare_designs",
+    "comparison",
+    "first_layers",
+]
 
 
 def _parse_value(text: str) -> Any:
@@ -75,14 +82,19 @@ def build_layers(args: argparse.Namespace, kinds: tuple[str, ...]) -> tuple[list
         seed=args.seed,
     )
     workload = build_workload(spec)
-    layers = [layer for layer in workload.layers if layer.kind in kinds]
-    if args.layers is not None:
-        if not 1 <= args.layers <= len(layers):
-            raise ConfigError(f"--layers must be in 1..{len(layers)}, got {args.layers}")
-        layers = layers[: args.layers]
+    layers = first_layers([layer for layer in workload.layers if layer.kind in kinds], args.layers)
     info = {"model": args.network, "provenance": workload.provenance}
     info["dataset"] = spec.resolved_dataset
     return layers, info
+
+
+def first_layers(layers: list[Any], count: int | None) -> list[Any]:
+    """The first ``count`` layers (all if None); ``--layers`` out of range is a `ConfigError`."""
+    if count is None:
+        return layers
+    if not 1 <= count <= len(layers):
+        raise ConfigError(f"--layers must be in 1..{len(layers)}, got {count}")
+    return layers[:count]
 
 
 def _progress(total_label: str) -> Any:
@@ -118,7 +130,10 @@ def _run(
 def _accel(args: argparse.Namespace) -> int:
     entry = ACCELERATOR.metadata(args.arch)
     config = design_config(args.arch, args.config, args.set)
-    layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
+    if "build" in entry:  # a design with its own workload (SparseNN: the trained predictor)
+        layers, info = entry["build"](args)
+    else:
+        layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
     result = _run(args.arch, config, layers, info, args.seed, args.vcd)
     document = result.to_json()
     if args.csv:

@@ -2,3 +2,4 @@
 
 import desim.accel.dcnn  # noqa: F401
 import desim.accel.scnn  # noqa: F401
+import desim.accel.sparsenn  # noqa: F401

@@ -1,0 +1,141 @@
+"""SparseNN against the input-sparse baseline: mesh-size scaling, and the speed of one inference.
+
+Writes ``benchmarks/results/accel_sparsenn_scaling_<dataset>.csv`` and ``.png`` (gain, power
+ratio and the compute-bound share vs PE count) and ``benchmarks/results/accel_sparsenn_speed.json``
+(wall and CPU seconds of one MNIST inference of each design on 8 x 8).
+
+Usage: ``python benchmarks/accel_sparsenn.py [--dataset mnist] [--sides 2 4 8 16] [--samples 2]
+[--skip-speed] [--skip-scaling]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+from desim.accel.sparsenn import DenseFc, InputSparse, SparseNN
+from desim.accel.sparsenn_compare import compare_sparsenn, predicted_workload
+from desim.accel.sparsenn_config import SparseNNConfig, mesh_fabric
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def scaling(dataset: str, sides: list[int], samples: int) -> list[dict[str, Any]]:
+    """One comparison per mesh side (one PE per router)."""
+    rows = []
+    for side in sides:
+        fabric = mesh_fabric(side)
+        start = time.perf_counter()
+        r = compare_sparsenn("mlp", dataset, config=SparseNNConfig(fabric=fabric, samples=samples))
+        s, b = r["sparsenn"], r["baseline_summary"]
+        layers = r["per_layer"]
+        rows.append(
+            {
+                "side": side,
+                "pes": side * side,
+                "sparsenn_cycles": s["cycles_per_inference"],
+                "baseline_cycles": b["cycles_per_inference"],
+                "throughput_gain": r["throughput_gain"],
+                "power_ratio": r["power_ratio"],
+                "energy_ratio": r["energy_ratio"],
+                "predictor_overhead": r["predictor_overhead"],
+                "sparsenn_busy_share": sum(x["pe_busy_max_per_inference"] for x in layers)
+                / s["cycles_per_inference"],
+                "baseline_busy_share": sum(x["baseline_pe_busy_max_per_inference"] for x in layers)
+                / b["cycles_per_inference"],
+                "sparsenn_noc_energy_share": s["energy_pj_by_component"].get("noc", 0.0)
+                / s["energy_pj_per_inference"],
+                "wall_s": time.perf_counter() - start,
+            }
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def plot(rows: list[dict[str, Any]], path: Path, dataset: str) -> None:
+    """Gain and busy shares against the PE count."""
+    import matplotlib.pyplot as plt
+
+    pes = [r["pes"] for r in rows]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot(pes, [r["throughput_gain"] for r in rows], "o-", label="throughput gain")
+    left.plot(pes, [r["power_ratio"] for r in rows], "s-", label="power ratio")
+    left.axhspan(1.10, 1.70, alpha=0.15, color="g", label="paper's gain range")
+    left.set(
+        xscale="log",
+        xlabel="PEs (mesh routers)",
+        ylabel="SparseNN / input-sparse",
+        title=f"MLP on {dataset}",
+    )
+    left.legend()
+    right.plot(pes, [r["sparsenn_busy_share"] for r in rows], "o-", label="SparseNN")
+    right.plot(pes, [r["baseline_busy_share"] for r in rows], "s-", label="input-sparse")
+    right.set(
+        xscale="log",
+        xlabel="PEs (mesh routers)",
+        ylim=(0, 1.05),
+        ylabel="busiest PE's compute / cycles",
+        title="compute-bound share",
+    )
+    right.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def speed(samples: int = 1) -> dict[str, dict[str, float]]:
+    """Wall and CPU seconds of one MNIST inference of each design on the default 8 x 8 mesh
+    (CPU seconds are what the process itself used: the machine is shared)."""
+    work = predicted_workload("mlp", "mnist", samples)
+    times = {}
+    for cls, layers, extra in (
+        (SparseNN, work["masked"], {"predictors": work["predictors"]}),
+        (InputSparse, work["plain"], {}),
+        (DenseFc, work["plain"], {}),
+    ):
+        config = dataclasses.replace(cls.Config(), samples=samples)
+        wall, cpu = time.perf_counter(), time.process_time()
+        cls(config).run(layers, extra)
+        times[cls(config).arch] = {
+            "wall_s": (time.perf_counter() - wall) / samples,
+            "cpu_s": (time.process_time() - cpu) / samples,
+        }
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="mnist")
+    parser.add_argument("--sides", type=int, nargs="+", default=[2, 4, 8, 16])
+    parser.add_argument("--samples", type=int, default=2)
+    parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-scaling", action="store_true")
+    args = parser.parse_args()
+    RESULTS.mkdir(exist_ok=True)
+    if not args.skip_speed:
+        record = {
+            "seconds_per_inference": speed(),
+            "machine": platform.platform(),
+            "load_average": os.getloadavg(),
+        }
+        (RESULTS / "accel_sparsenn_speed.json").write_text(json.dumps(record, indent=1) + "\n")
+        print(record, flush=True)
+    if args.skip_scaling:
+        return
+    rows = scaling(args.dataset, args.sides, args.samples)
+    stem = RESULTS / f"accel_sparsenn_scaling_{args.dataset}"
+    with open(stem.with_suffix(".csv"), "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    plot(rows, stem.with_suffix(".png"), args.dataset)
+
+
+if __name__ == "__main__":
+    main()

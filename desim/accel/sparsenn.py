@@ -1,0 +1,397 @@
+"""SparseNN (DATE 2018) and its baselines on the same hardware: the registered designs.
+
+``sparsenn``, ``input-sparse`` and ``dense`` are one class, `SparseNN`, with the flags of
+`desim.accel.sparsenn_config`. Each layer of each simulated sample runs in its own `Simulator`
+on its own `Fabric` with one `SparsePE` per PE terminal and a `MemoryPort`
+(`desim.accel.sparsenn_pe`); every sample's kept rows are checked against torch's
+(`check_masked`).
+
+The predictor of a layer is ``workload["predictors"][layer.name]`` (a `Predictor`; the trained
+one of `workloads.predictor`, see `desim.accel.sparsenn_compare`), or, when the workload brings
+none, LRADNN's truncated SVD of the layer's weights at the 5 % rank budget. Layers without a
+ReLU (the classifier) are never predicted. Each layer consumes its recorded input, so a
+workload recorded from the masked network chains the layers as SparseNN would.
+
+References
+----------
+.. [1] J. Zhu et al., "SparseNN", DATE 2018.
+.. [2] S. Han et al., "EIE", ISCA 2016.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from desim.accel.base import Progress, trace_pe_states
+from desim.accel.fabric import Fabric
+from desim.accel.layer import LayerRecord
+from desim.accel.result import AccelResult, LayerResult
+from desim.accel.sparsenn_compare import build_from_args, compare_from_args
+from desim.accel.sparsenn_config import DenseFcConfig, InputSparseConfig, SparseNNConfig
+from desim.accel.sparsenn_metrics import layer_extra
+from desim.accel.sparsenn_pe import PHASES, LayerJob, MemoryPort, SparsePE
+from desim.accel.sparsenn_plan import Predictor, check_masked, owners, rank_for, svd_predictor
+from desim.config import require
+from desim.energy import ActionCounts
+from desim.kernel.simulator import Simulator
+from desim.registry import ACCELERATOR
+
+__all__ = ["SparseNN", "InputSparse", "DenseFc"]
+
+
+@dataclass
+class _Sample:
+    """One layer, one sample: what the agents did."""
+
+    cycles: int
+    prediction_latency: int
+    prediction_critical: int
+    busy: list[int]
+    counts: ActionCounts
+    phases: dict[str, list[int]]
+    fabric: Fabric
+    noc: Any
+
+
+def _index_bits(n: int) -> int:
+    return max(1, int(n - 1).bit_length())
+
+
+class SparseNN:
+    """SparseNN's distributed array: predictor, masked feed-forward, non-zero input multicast.
+
+    Parameters
+    ----------
+    config : SparseNNConfig, optional
+        Hardware and flags (default: SparseNN on an 8 x 8 mesh).
+    seed : int
+        The simulators' seed (the model itself draws no random numbers).
+
+    Examples
+    --------
+    >>> from desim.accel.sparsenn_config import mesh_fabric
+    >>> rng = np.random.default_rng(0)
+    >>> w = rng.normal(size=(8, 6)).astype(np.float32); x = np.maximum(rng.normal(size=(1, 6)), 0)
+    >>> x = x.astype(np.float32)
+    >>> b = np.zeros(8, np.float32)
+    >>> layer = LayerRecord("fc", "linear", w, b, x, x @ w.T, activation="relu")
+    >>> cfg = InputSparseConfig(fabric=mesh_fabric(2), samples=1)
+    >>> result = SparseNN(cfg).run([layer], {"model": "toy"})
+    >>> result.layers[0].extra["check_passed"]
+    True
+    """
+
+    Config = SparseNNConfig
+
+    def __init__(self, config: SparseNNConfig | None = None, seed: int = 0) -> None:
+        self.config = config or self.Config()
+        require(
+            isinstance(self.config, SparseNNConfig),
+            f"{type(self).__name__} needs a SparseNNConfig, got {type(self.config).__name__}",
+        )
+        self.seed = seed
+
+    @property
+    def arch(self) -> str:
+        """The registered name these flags stand for."""
+        cfg = self.config
+        return "sparsenn" if cfg.predictor else "input-sparse" if cfg.skip_zero_inputs else "dense"
+
+    def predictors(
+        self, layers: Sequence[LayerRecord], given: Mapping[str, Predictor] | None
+    ) -> dict[str, Predictor | None]:
+        """Each layer's predictor: given, else the SVD one; None where nothing is predicted."""
+        chosen: dict[str, Predictor | None] = {}
+        for layer in layers:
+            require(
+                layer.kind == "linear",
+                f"{self.arch} runs linear layers; {layer.name} is a {layer.kind}",
+            )
+            if not self.config.predictor or layer.activation != "relu":
+                chosen[layer.name] = None
+            elif given and layer.name in given:
+                chosen[layer.name] = given[layer.name]
+            else:
+                chosen[layer.name] = svd_predictor(layer.weight, rank_for(*layer.weight.shape))
+        return chosen
+
+    def run(
+        self,
+        layers: Sequence[LayerRecord],
+        workload: dict[str, Any],
+        progress: Progress | None = None,
+        vcd: str | Path | None = None,
+    ) -> AccelResult:
+        """Simulate ``config.samples`` inferences of ``layers`` (layer by layer, sample by sample);
+        with ``vcd``, the first sample's PE states of layer ``i`` go to ``{vcd}.{i}.vcd``."""
+        info = {k: v for k, v in workload.items() if k != "predictors"}
+        predictors = self.predictors(layers, workload.get("predictors"))
+        info["predictor_source"] = (
+            "trained" if workload.get("predictors") else "svd" if self.config.predictor else "none"
+        )
+        samples = min(self.config.samples, *(len(layer.input) for layer in layers))
+        plan = _MemoryPlan(self.config, layers, predictors)
+        results = []
+        for index, layer in enumerate(layers):
+            runs = [
+                self._simulate(
+                    layer,
+                    predictors[layer.name],
+                    s,
+                    index,
+                    len(layers),
+                    plan,
+                    f"{vcd}.{index}.vcd" if vcd is not None and s == 0 else None,
+                )
+                for s in range(samples)
+            ]
+            results.append(_layer_result(self, layer, predictors[layer.name], runs))
+            if progress:
+                progress(index + 1, len(layers), layer.name)
+        return AccelResult(self.arch, info, results, clock_ghz=self.config.clock_ghz)
+
+    def _job(
+        self,
+        layer: LayerRecord,
+        predictor: Predictor | None,
+        sample: int,
+        fabric: Fabric,
+        index: int,
+        count: int,
+    ) -> LayerJob:
+        cfg = self.config
+        pes = fabric.pes
+        m, n = layer.weight.shape
+        x = layer.input[sample].astype(np.float32)
+        entries = np.flatnonzero(x) if cfg.skip_zero_inputs else np.arange(n)
+        entry_bits = cfg.value_bits + (_index_bits(n) if cfg.skip_zero_inputs else 0)
+        root, parent = _reduction_tree(fabric)
+        return LayerJob(
+            x=x,
+            weight=layer.weight.astype(np.float32),
+            bias=(layer.bias if layer.bias is not None else np.zeros(m)).astype(np.float32),
+            predictor=predictor,
+            relu=layer.activation == "relu",
+            in_owner=owners(n, pes, cfg.row_mapping),
+            out_owner=owners(m, pes, cfg.row_mapping),
+            entries=entries,
+            entry_bits=entry_bits,
+            chunk=max(1, (fabric.flit_format.max_payload_bits or entry_bits) // entry_bits),
+            root=root,
+            parent=parent,
+            first=index == 0,
+            last=index == count - 1,
+            weight_bits=cfg.value_bits,
+            accumulator_bits=cfg.accumulator_bits,
+            multipliers=cfg.multipliers_per_pe,
+            sram_latency_cycles=cfg.sram_latency_cycles,
+            pe_tids=list(fabric.pe_tids),
+            memory_tid=fabric.memory_tid,
+            counts=ActionCounts(),
+            tree_width_bits=cfg.fabric.flit_width_bits
+            if cfg.reduction_network == "dedicated"
+            else None,
+        )
+
+    def _simulate(
+        self,
+        layer: LayerRecord,
+        predictor: Predictor | None,
+        sample: int,
+        index: int,
+        count: int,
+        plan: _MemoryPlan,
+        vcd: str | None = None,
+    ) -> tuple[LayerJob, _Sample]:
+        sim = Simulator(seed=self.seed)
+        fabric = Fabric(sim, self.config.fabric)
+        job = self._job(layer, predictor, sample, fabric, index, count)
+        phases: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+
+        def on_delivery(packet: Any) -> None:
+            tally = phases[PHASES[packet.payload.payload.kind]]
+            tally[0] += packet.flits
+            tally[1] += packet.flits * packet.hops
+
+        fabric.network.delivered_hooks.append(on_delivery)
+        pes = [
+            SparsePE(f"pe{i}", sim, i, fabric.pe_terminal(i), job, plan.banks(i, index))
+            for i in range(fabric.pes)
+        ]
+        job.peers = pes
+        port = MemoryPort(
+            "memory", sim, fabric.memory_terminal, job, self.config.dram_latency_cycles
+        )
+        with trace_pe_states(sim, [pe.state for pe in pes], vcd):
+            sim.run()
+        traffic = fabric.snapshot()
+        fabric.count_energy(traffic, job.counts)
+        run = _Sample(
+            cycles=max(port.done, *(pe.done for pe in pes)),
+            prediction_latency=max(pe.mask_ready - pe.started for pe in pes),
+            prediction_critical=max(pe.done for pe in pes)
+            - max(pe.done - pe.predictor_delay for pe in pes),
+            busy=[pe.busy_cycles for pe in pes],
+            counts=job.counts,
+            phases=dict(phases),
+            fabric=fabric,
+            noc=traffic,
+        )
+        return job, run
+
+
+def _reduction_tree(fabric: Fabric) -> tuple[int, list[int]]:
+    """The PE at the topology's centre, and each PE's parent on a breadth-first shortest-path
+    tree towards it (the nearest PE on the way; -1 for the root)."""
+    graph, router_of = fabric.network.graph, fabric.network.terminal_router
+    pe_at = {router_of[t]: i for i, t in enumerate(fabric.pe_tids)}
+    centre = min(
+        (r for r in nx.barycenter(graph) if r in pe_at), default=router_of[fabric.pe_tids[0]]
+    )
+    towards = dict(nx.bfs_predecessors(graph, centre))
+    parent = []
+    for tid in fabric.pe_tids:
+        node = router_of[tid]
+        if node == centre:
+            parent.append(-1)
+            continue
+        node = towards[node]
+        while node not in pe_at:
+            node = towards[node]
+        parent.append(pe_at[node])
+    return pe_at[centre], parent
+
+
+class _MemoryPlan:
+    """Per-PE SRAM sizes: every layer's share resident at once (sized to fit unless given)."""
+
+    def __init__(
+        self,
+        config: SparseNNConfig,
+        layers: Sequence[LayerRecord],
+        predictors: Mapping[str, Predictor | None],
+    ) -> None:
+        self.config = config
+        pes = Fabric(Simulator(), config.fabric).pes
+        vb = config.value_bits
+        self.needs: list[dict[str, int]] = []
+        for layer in layers:
+            m, n = layer.weight.shape
+            rows = int(np.bincount(owners(m, pes, config.row_mapping), minlength=pes).max())
+            cols = int(np.bincount(owners(n, pes, config.row_mapping), minlength=pes).max())
+            predictor = predictors[layer.name]
+            r = predictor.rank if predictor is not None else 0
+            self.needs.append(
+                {
+                    "weight": rows * n * vb // 8,
+                    "predictor": (rows + cols) * r * vb // 8,
+                    "input": (n + m) * (vb + _index_bits(max(m, n))) // 8,
+                }
+            )
+        given = {
+            "weight": config.weight_sram_bytes,
+            "predictor": config.predictor_sram_bytes,
+            "input": config.input_buffer_bytes,
+        }
+        self.sizes = {
+            kind: given[kind] or _power_of_two(sum(need[kind] for need in self.needs))
+            for kind in given
+        }
+
+    def banks(self, pe: int, layer: int) -> dict[str, tuple[int, int, int, int]]:
+        """``kind -> (capacity bytes, width bits, bytes held by earlier layers, this layer's)``."""
+        width = {"weight": self.config.width_bits, "predictor": self.config.width_bits, "input": 64}
+        return {
+            kind: (
+                size,
+                width[kind],
+                sum(n[kind] for n in self.needs[:layer]),
+                self.needs[layer][kind],
+            )
+            for kind, size in self.sizes.items()
+        }
+
+
+def _power_of_two(nbytes: int) -> int:
+    """The next power of two (SRAM energy below the table's smallest size follows its power law)."""
+    return 1 << int(max(1, nbytes) - 1).bit_length()
+
+
+def _layer_result(
+    design: SparseNN,
+    layer: LayerRecord,
+    predictor: Predictor | None,
+    runs: list[tuple[LayerJob, _Sample]],
+) -> LayerResult:
+    """Sum the samples of one layer; check each; collect the SparseNN metrics in ``extra``."""
+    counts = ActionCounts()
+    noc = runs[0][1].noc
+    for _, run in runs:
+        counts.merge(run.counts)
+    for _, run in runs[1:]:
+        noc = noc + run.noc
+    checks = [check_masked(layer, s, job.outputs, job.mask) for s, (job, _) in enumerate(runs)]
+    cycles = sum(run.cycles for _, run in runs)
+    useful = sum(
+        int(np.count_nonzero(job.weight[np.ix_(job.mask, job.entries)] * (job.x[job.entries] != 0)))
+        for job, _ in runs
+    )
+    pes = runs[0][1].fabric.pes
+    return LayerResult(
+        name=layer.name,
+        kind=layer.kind,
+        cycles=cycles,
+        dense_macs=layer.dense_macs * len(runs),
+        useful_macs=useful,
+        multiplier_cycles=cycles * pes * design.config.multipliers_per_pe,
+        counts=counts,
+        noc=noc,
+        dram_bytes=counts.total("dram") // 8,
+        check_error=max(c.error for c in checks),
+        extra=layer_extra(design.config, layer, predictor, runs, checks),
+    )
+
+
+ACCELERATOR.register(
+    "sparsenn",
+    SparseNN,
+    kinds=("linear",),
+    compare=compare_from_args,
+    build=build_from_args,
+    description="SparseNN (DATE 2018): output-sparsity predictor + input-sparse PEs on a NoC",
+)
+
+
+class InputSparse(SparseNN):
+    """The input-sparsity-only baseline (EIE-like) on SparseNN's hardware."""
+
+    Config = InputSparseConfig
+
+
+class DenseFc(SparseNN):
+    """The dense baseline on SparseNN's hardware."""
+
+    Config = DenseFcConfig
+
+
+ACCELERATOR.register(
+    "input-sparse",
+    InputSparse,
+    kinds=("linear",),
+    build=build_from_args,
+    description="SparseNN's hardware without the predictor (EIE-like)",
+)
+ACCELERATOR.register(
+    "dense",
+    DenseFc,
+    kinds=("linear",),
+    build=build_from_args,
+    description="SparseNN's hardware, every row over every input",
+)

@@ -1,0 +1,198 @@
+"""Configuration of SparseNN and of its baselines on the same hardware.
+
+One frozen dataclass; the three registered designs differ only in two flags:
+
+==================  =====================  ===========
+design              ``skip_zero_inputs``   ``predictor``
+==================  =====================  ===========
+``sparsenn``        True                   True
+``input-sparse``    True                   False
+``dense``           False                  False
+==================  =====================  ===========
+
+Every field the paper does not give is an assumption of ours (``reference/SPARSENN.md``;
+docs/sparsenn.md lists them): 64 PEs on an 8 x 8 mesh, 16 multipliers per PE, 16-bit values,
+24-bit accumulators, a 1 GHz clock, rows interleaved over the PEs, all weights resident in the
+PEs' SRAMs (sized to fit unless given).
+
+References
+----------
+.. [1] J. Zhu, J. Jiang, X. Chen, C.-Y. Tsui, "SparseNN: An Energy-Efficient Neural Network
+   Accelerator Exploiting Input and Output Sparsity", DATE 2018.
+.. [2] S. Han et al., "EIE: Efficient Inference Engine on Compressed Deep Neural Network",
+   ISCA 2016 (the input-sparse baseline: interleaved rows, non-zero inputs broadcast).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from desim.accel.fabric import FabricConfig
+from desim.config import require
+
+__all__ = [
+    "SparseNNConfig",
+    "InputSparseConfig",
+    "DenseFcConfig",
+    "ROW_MAPPINGS",
+    "REDUCTIONS",
+    "FLIT_WIDTH_BITS",
+    "mesh_fabric",
+]
+
+#: SparseNN's flit width: four 26-bit ``(index, value)`` entries after a 32-bit header fit one
+#: flit (the 512-bit `FabricConfig` default, sized for DCNN's DRAM port, would carry mostly
+#: padding, and NoC energy is counted per flit bit).
+FLIT_WIDTH_BITS = 128
+
+
+#: How output rows (and so the next layer's input entries) are spread over the PEs.
+ROW_MAPPINGS = ("interleaved", "block")
+
+#: Where the predictor's partial sums are reduced and ``z`` comes back: a dedicated tree of
+#: point-to-point links along the NoC's spanning tree, or packets on the NoC itself.
+REDUCTIONS = ("dedicated", "noc")
+
+
+def _positive_int(name: str, value: object, low: int = 1) -> None:
+    require(
+        isinstance(value, int) and not isinstance(value, bool) and value >= low,
+        f"sparsenn.{name} must be an integer >= {low}, got {value!r}",
+    )
+
+
+def _optional_size(name: str, value: object) -> None:
+    if value is not None:
+        _positive_int(name, value)
+
+
+def mesh_fabric(rows: int, cols: int | None = None, **options: object) -> FabricConfig:
+    """A ``rows x cols`` mesh fabric with SparseNN's flit width (other `FabricConfig` options
+    as keywords).
+
+    Examples
+    --------
+    >>> mesh_fabric(4).flit_width_bits, mesh_fabric(4).topology_args
+    (128, {'rows': 4, 'cols': 4})
+    """
+    options.setdefault("flit_width_bits", FLIT_WIDTH_BITS)
+    return FabricConfig(topology_args={"rows": rows, "cols": cols or rows}, **options)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class SparseNNConfig:
+    """SparseNN on a fabric (defaults: ``reference/SPARSENN.md``; all but the flags assumed).
+
+    Attributes
+    ----------
+    fabric : FabricConfig
+        The network: 8 x 8 mesh, one PE per router, the memory port on router 0,
+        `FLIT_WIDTH_BITS`-wide flits (`mesh_fabric`).
+    predictor : bool
+        Predict output sparsity (``U (V x) + b > 0``) and compute only predicted rows.
+    skip_zero_inputs : bool
+        Send and multiply only non-zero inputs (False: the dense baseline).
+    multipliers_per_pe : int
+        16-bit multipliers per PE; a step of ``k`` MACs takes ``ceil(k / multipliers)`` cycles
+        (the (row, input) products of a step are packed onto the multipliers).
+    value_bits : int
+        Activation, weight and predictor-vector precision (16-bit fixed point).
+    accumulator_bits : int
+        Partial sums of ``V x`` travel at this width to the reduction PE.
+    clock_ghz : float
+        Accelerator clock, for throughput and power.
+    row_mapping : {"interleaved", "block"}
+        Row ``i`` on PE ``i mod P`` (EIE) or contiguous blocks (`workloads.streams.row_owners`).
+    weight_sram_bytes, predictor_sram_bytes, input_buffer_bytes : int or None
+        Per-PE memory sizes; None sizes each to the next power of two holding its share of every
+        layer (weights resident, no DRAM traffic). Too small a size is a `CapacityError`.
+    sram_width_bits : int or None
+        Word width of the weight and predictor SRAMs; None: ``value_bits x multipliers_per_pe``
+        (one weight per multiplier per cycle).
+    sram_latency_cycles : int
+        Cycles to an SRAM's first word.
+    dram_latency_cycles : int
+        Latency of the first layer's input load and the last layer's output store (0: the next
+        input is prefetched while an inference runs).
+    reduction_network : {"dedicated", "noc"}
+        The prediction's reduction tree (partial ``V x`` up, ``z`` down): dedicated links of the
+        fabric's flit width between tree neighbours, one cycle per word ("a dedicated on-chip
+        network", our reading), or packets on the NoC, behind the input multicast's relays.
+    samples : int
+        Test inferences simulated one after another (at most the workload's batch); totals are for
+        all of them, ``*_per_inference`` figures their mean.
+    """
+
+    fabric: FabricConfig = field(default_factory=lambda: mesh_fabric(8))
+    predictor: bool = True
+    skip_zero_inputs: bool = True
+    multipliers_per_pe: int = 16
+    value_bits: int = 16
+    accumulator_bits: int = 24
+    clock_ghz: float = 1.0
+    row_mapping: str = "interleaved"
+    weight_sram_bytes: int | None = None
+    predictor_sram_bytes: int | None = None
+    input_buffer_bytes: int | None = None
+    sram_width_bits: int | None = None
+    sram_latency_cycles: int = 1
+    dram_latency_cycles: int = 0
+    reduction_network: str = "dedicated"
+    samples: int = 4
+
+    def __post_init__(self) -> None:
+        require(
+            isinstance(self.fabric, FabricConfig),
+            f"sparsenn.fabric must be a FabricConfig, got {type(self.fabric).__name__}",
+        )
+        for name in ("predictor", "skip_zero_inputs"):
+            value = getattr(self, name)
+            require(
+                isinstance(value, bool), f"sparsenn.{name} must be true or false, got {value!r}"
+            )
+        require(
+            self.skip_zero_inputs or not self.predictor,
+            "sparsenn.predictor needs sparsenn.skip_zero_inputs (SparseNN exploits both)",
+        )
+        for name in ("multipliers_per_pe", "value_bits", "accumulator_bits", "samples"):
+            _positive_int(name, getattr(self, name))
+        _positive_int("sram_latency_cycles", self.sram_latency_cycles)
+        _positive_int("dram_latency_cycles", self.dram_latency_cycles, low=0)
+        for name in ("weight_sram_bytes", "predictor_sram_bytes", "input_buffer_bytes"):
+            _optional_size(name, getattr(self, name))
+        _optional_size("sram_width_bits", self.sram_width_bits)
+        require(
+            isinstance(self.clock_ghz, int | float)
+            and not isinstance(self.clock_ghz, bool)
+            and self.clock_ghz > 0,
+            f"sparsenn.clock_ghz must be a number > 0, got {self.clock_ghz!r}",
+        )
+        require(
+            self.row_mapping in ROW_MAPPINGS,
+            f"sparsenn.row_mapping {self.row_mapping!r} unknown; valid: {', '.join(ROW_MAPPINGS)}",
+        )
+        require(
+            self.reduction_network in REDUCTIONS,
+            f"sparsenn.reduction_network {self.reduction_network!r} unknown; "
+            f"valid: {', '.join(REDUCTIONS)}",
+        )
+
+    @property
+    def width_bits(self) -> int:
+        """The weight and predictor SRAMs' word width."""
+        return self.sram_width_bits or self.value_bits * self.multipliers_per_pe
+
+
+@dataclass(frozen=True)
+class InputSparseConfig(SparseNNConfig):
+    """The input-sparsity-only baseline (EIE-like): every row, over the non-zero inputs."""
+
+    predictor: bool = False
+
+
+@dataclass(frozen=True)
+class DenseFcConfig(SparseNNConfig):
+    """The dense baseline on the same hardware: every row over every input."""
+
+    predictor: bool = False
+    skip_zero_inputs: bool = False

@@ -1,0 +1,88 @@
+"""``desim accel`` / ``desim compare`` with SparseNN's designs: bad input fails in one line, and
+(slow) the comparison document has the issue's keys with consistent values."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from desim.cli import main
+
+SMALL = ["--set", 'fabric.topology_args={"rows": 2, "cols": 2}', "--set", "samples=1"]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["accel", "--arch", "sparsenn", "--network", "lenet5"], "allowed: mlp"),
+        (["compare", "--arch", "sparsenn", "--network", "lenet5"], "allowed: mlp"),
+        (
+            ["compare", "--arch", "sparsenn", "--network", "mlp", "--baseline", "scnn"],
+            "--baseline 'scnn' unknown; valid: input-sparse, dense",
+        ),
+        (
+            ["accel", "--arch", "sparsenn", "--network", "mlp", "--set", "row_mapping=diag"],
+            "row_mapping 'diag' unknown",
+        ),
+        (
+            ["compare", "--arch", "sparsenn", "--network", "mlp", "--layers", "1"],
+            "--layers is not supported",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and message in err
+
+
+@pytest.mark.slow
+def test_compare_document_on_digits(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys,
+        "compare",
+        "--arch",
+        "sparsenn",
+        "--network",
+        "mlp",
+        "--dataset",
+        "digits",
+        *SMALL,
+        "--json",
+    )
+    assert code == 0
+    doc = json.loads(out)
+    for key in (
+        "throughput_gain",
+        "power_ratio",
+        "energy_ratio",
+        "predictor_overhead",
+        "accuracy",
+        "accuracy_with_predictor",
+        "speedup",
+    ):
+        assert isinstance(doc[key], float), key
+    assert doc["power_ratio"] == pytest.approx(doc["energy_ratio"] * doc["throughput_gain"])
+    assert [row["layer"] for row in doc["per_layer"]] == [f"mlp.layers.{i}" for i in range(3)]
+    code, out, _ = run(
+        capsys,
+        "accel",
+        "--arch",
+        "sparsenn",
+        "--network",
+        "mlp",
+        "--dataset",
+        "digits",
+        *SMALL,
+        "--json",
+    )
+    assert code == 0 and json.loads(out)["workload.predictor_source"] == "trained"
