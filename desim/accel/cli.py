@@ -27,6 +27,7 @@ __all__ = [
     "compare_designs",
     "comparison",
     "first_layers",
+    "design_layers",
 ]
 
 
@@ -127,13 +128,18 @@ def _run(
     return design.run(layers, info, _progress(arch), vcd=vcd)
 
 
-def _accel(args: argparse.Namespace) -> int:
+def design_layers(args: argparse.Namespace) -> tuple[list[Any], dict]:
+    """The layers design ``args.arch`` runs: its own ``build`` hook (SparseNN: the network with
+    its trained predictor), or the workload's layers of the kinds it runs."""
     entry = ACCELERATOR.metadata(args.arch)
+    if "build" in entry:
+        return entry["build"](args)
+    return build_layers(args, entry.get("kinds", ("conv", "linear")))
+
+
+def _accel(args: argparse.Namespace) -> int:
     config = design_config(args.arch, args.config, args.set)
-    if "build" in entry:  # a design with its own workload (SparseNN: the trained predictor)
-        layers, info = entry["build"](args)
-    else:
-        layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
+    layers, info = design_layers(args)
     result = _run(args.arch, config, layers, info, args.seed, args.vcd)
     document = result.to_json()
     if args.csv:

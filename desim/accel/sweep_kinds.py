@@ -86,12 +86,11 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def run_accel(config: dict[str, Any], seed: int) -> dict[str, Any]:
     """One design on one network: the run's totals (`AccelResult.record`)."""
-    from desim.accel.cli import build_layers, design_config
+    from desim.accel.cli import design_config, design_layers
 
     point = from_mapping(AccelPoint, config["accel"], path="accel")
     args = _namespace(point, seed)
-    entry = ACCELERATOR.metadata(point.arch)
-    layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
+    layers, info = design_layers(args)
     design = ACCELERATOR.get(point.arch)(design_config(point.arch, None, args.set), seed)
     return design.run(layers, info).record()
 
