@@ -2,10 +2,12 @@
 against its baselines on the same workload).
 
 Both read an ``accel`` section (`AccelPoint`): the design, the network and its workload options,
-and ``params``, the design's config as dotted keys (``"fabric.topology_args.rows" = 4``). Resolving
-expands ``params`` into the design's full config (every default filled in), so two points that
-describe the same run hash the same. A ``compare`` point's record is the comparison's top level
-(``speedup``, ``energy_ratio`` and the baselines' cycles and energy).
+and ``params``, the design's config as dotted keys (``"fabric.topology_args.rows" = 4``).
+Resolving an ``accel`` point expands ``params`` into the design's full config (every default
+filled in), so two points that describe the same run hash the same; a ``compare`` point's
+``params`` apply to every design compared, so they are checked against each and kept as given.
+A ``compare`` point's record is the comparison's top level (``speedup``, ``energy_ratio``) and
+each baseline's figures as ``NAME.KEY`` columns.
 """
 
 from __future__ import annotations
@@ -57,10 +59,7 @@ def _json(value: Any) -> str:
     return json.dumps(value)
 
 
-def resolve_accel(config: dict[str, Any]) -> dict[str, Any]:
-    """The point's full ``accel`` section: the design's whole config in ``params``."""
-    from desim.accel.cli import design_config
-
+def _point(config: dict[str, Any]) -> AccelPoint:
     point = from_mapping(AccelPoint, config.get("accel", {}), path="accel")
     try:
         ACCELERATOR.entry(point.arch)
@@ -69,9 +68,33 @@ def resolve_accel(config: dict[str, Any]) -> dict[str, Any]:
             ACCELERATOR.entry(point.baseline)
     except DesimError as exc:
         raise ConfigError(f"accel: {exc}") from None
-    args = _namespace(point, 0)
-    full = to_mapping(design_config(point.arch, None, args.set))
+    return point
+
+
+def resolve_accel(config: dict[str, Any]) -> dict[str, Any]:
+    """The point's full ``accel`` section: the design's whole config in ``params``."""
+    from desim.accel.cli import design_config
+
+    point = _point(config)
+    full = to_mapping(design_config(point.arch, None, _namespace(point, 0).set))
     return {"accel": {**to_mapping(point), "params": _flatten(full)}}
+
+
+def resolve_compare(config: dict[str, Any]) -> dict[str, Any]:
+    """A comparison's ``accel`` section: ``params`` (applied to every design compared) checked
+    against the design and each of its baselines, and kept as given, since the designs' full
+    configs differ."""
+    from desim.accel.cli import design_config
+
+    point = _point(config)
+    baselines = (
+        [point.baseline]
+        if point.baseline
+        else list(ACCELERATOR.metadata(point.arch).get("baselines", ()))
+    )
+    for name in [point.arch, *baselines]:
+        design_config(name, None, _namespace(point, 0).set)
+    return {"accel": to_mapping(point)}
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -119,7 +142,7 @@ register_kind("accel", run_accel, resolve=resolve_accel, sections=("accel",), su
 register_kind(
     "compare",
     run_compare,
-    resolve=resolve_accel,
+    resolve=resolve_compare,
     sections=("accel",),
     summary=("speedup", "energy_ratio"),
 )

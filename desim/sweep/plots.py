@@ -91,9 +91,10 @@ def comparison_axes(frame: Any, ax: Any) -> None:
     """Bars of each point's speedup and energy ratio (baseline / design) of a ``compare`` sweep."""
     import numpy as np
 
+    network = next(c for c in ("accel.network", "network", "workload.model") if c in frame)
     labels = [
         f"{a} vs {b}\n{n}"
-        for a, b, n in zip(frame["arch"], frame["baseline"], frame["workload.model"], strict=True)
+        for a, b, n in zip(frame["arch"], frame["baseline"], frame[network], strict=True)
     ]
     x = np.arange(len(frame))
     ax.bar(x - 0.2, frame["speedup"], 0.4, label="speedup")
