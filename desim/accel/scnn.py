@@ -78,7 +78,10 @@ class ScnnConfig:
     accumulator_banks, bank_entries : int
         A banks of partial sums per accumulator buffer (32 x 32, double-buffered).
     bank_hash, conflict_model : str
-        See `desim.accel.scnn_pe`.
+        See `desim.accel.scnn_pe`. ``"queue"`` (default): a queue of ``bank_queue_depth``
+        products at each accumulator bank absorbs conflicts; ``"max"``: DNNsim's charge.
+    bank_queue_depth : int
+        Products each bank's input queue holds (8, the authors' circle's model; SCNN.md).
     kc : int or None
         Force Kc (None: the largest that fits the accumulators, per layer).
     iaram_bytes, oaram_bytes : int
@@ -102,7 +105,8 @@ class ScnnConfig:
     accumulator_banks: int = 32
     bank_entries: int = 32
     bank_hash: str = "xor"
-    conflict_model: str = "max"
+    conflict_model: str = "queue"
+    bank_queue_depth: int = 8
     kc: int | None = None
     iaram_bytes: int = 10 * 1024
     oaram_bytes: int = 10 * 1024
@@ -146,6 +150,7 @@ class ScnnConfig:
             self.bank_entries,
             self.bank_hash,
             self.conflict_model,
+            self.bank_queue_depth,
         )
 
     def streams(self) -> Streams:

@@ -15,6 +15,14 @@ discarded before the crossbar. Conflict models (``conflict_model``):
 ``"max"``
     A step costs ``max(1, most products sent to one bank)`` cycles: each bank accumulates one
     product per cycle and the array waits for the step's last product (DNNsim's charge [2]_).
+``"queue"``
+    Each bank has an input queue of ``queue_depth`` products (default 8, the model of a simulator
+    from the authors' circle, SCNN.md): a step's products enter the queues, each bank accumulates
+    one product per cycle, and the array stalls only while some queue holds more than
+    ``queue_depth``. A conflict in one step is absorbed by the queues while the next steps go to
+    other banks; a bank that receives more than one product per step *on average* still sets the
+    pace. ``queue_depth=0`` is ``"max"``. The queues drain at the end of each (channel, stride
+    class) stream (a few cycles of overcount per stream: the hardware would overlap them).
 ``"none"``
     One cycle per step (ideal banks; an ablation that measures what conflicts cost).
 
@@ -38,9 +46,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from desim.accel.scnn_queue import queue_cycles, queue_segments
 from desim.config import require
 
-__all__ = ["BANK_HASHES", "CONFLICT_MODELS", "PeArray", "Operands", "StepTotals", "step_cycles"]
+__all__ = [
+    "BANK_HASHES",
+    "CONFLICT_MODELS",
+    "PeArray",
+    "Operands",
+    "StepTotals",
+    "step_cycles",
+    "queue_cycles",
+]
 
 #: (k, x', y', region width, region area, banks) -> bank, elementwise on int64 arrays.
 BankHash = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int], np.ndarray]
@@ -58,7 +75,7 @@ def _linear_hash(k, x, y, width, area, banks):  # type: ignore[no-untyped-def]
 BANK_HASHES: dict[str, BankHash] = {"xor": _xor_hash, "linear": _linear_hash}
 #: Hashes that depend only on (k mod pk, x' mod px, y' mod py): their periods (pk, px, py).
 HASH_PERIODS: dict[str, tuple[int, int, int]] = {"xor": (8, 4, 4)}
-CONFLICT_MODELS = ("max", "none")
+CONFLICT_MODELS = ("max", "queue", "none")
 
 
 @dataclass(frozen=True)
@@ -75,6 +92,8 @@ class PeArray:
         A key of `BANK_HASHES`.
     conflict_model : str
         One of `CONFLICT_MODELS`.
+    queue_depth : int
+        Products each bank's input queue holds (``"queue"`` model only).
     """
 
     f: int = 4
@@ -83,8 +102,15 @@ class PeArray:
     bank_entries: int = 32
     bank_hash: str = "xor"
     conflict_model: str = "max"
+    queue_depth: int = 8
 
     def __post_init__(self) -> None:
+        require(
+            isinstance(self.queue_depth, int)
+            and not isinstance(self.queue_depth, bool)
+            and self.queue_depth >= 0,
+            f"queue_depth must be an integer >= 0, got {self.queue_depth!r}",
+        )
         for name in ("f", "i", "banks", "bank_entries"):
             value = getattr(self, name)
             require(
@@ -188,25 +214,23 @@ class _Packed:
 
 
 def _exact(p: _Packed, rows: np.ndarray, pe: PeArray) -> tuple[np.ndarray, np.ndarray]:
-    """Cycles and accumulated products of activation vectors ``rows``, product by product."""
+    """Per-bank loads ``(rows, weight vectors, banks)`` and accumulated products of activation
+    vectors ``rows``, product by product."""
     cols = (rows[:, None] * pe.i + np.arange(pe.i)).ravel()
     x, y = p.xa[cols] - p.xw, p.ya[cols] - p.yw
     height, width = p.height[cols], p.width[cols]
     inside = (x >= 0) & (x < height) & (y >= 0) & (y < width)
     accumulated = inside.sum(axis=0).reshape(len(rows), pe.i).sum(axis=1)
     n_v = len(p.xw) // pe.f
-    if pe.conflict_model == "none":
-        return np.full(len(rows), n_v, dtype=np.int64), accumulated
     bank = BANK_HASHES[pe.bank_hash](p.kw, x, y, width, height * width, pe.banks)
     step = (np.arange(len(cols)) // pe.i)[None, :] * n_v + (np.arange(len(p.xw)) // pe.f)[:, None]
     key = step * (pe.banks + 1) + np.where(inside, bank, pe.banks)
     load = np.bincount(key.ravel(), minlength=len(rows) * n_v * (pe.banks + 1))
-    load = load.reshape(len(rows), n_v, pe.banks + 1)[:, :, : pe.banks]
-    return np.maximum(1, load.max(axis=2)).sum(axis=1), accumulated
+    return load.reshape(len(rows), n_v, pe.banks + 1)[:, :, : pe.banks], accumulated
 
 
 def _by_class(p: _Packed, rows: np.ndarray, pe: PeArray, period: tuple[int, int, int]):  # type: ignore[no-untyped-def]
-    """Cycles of activation vectors ``rows`` whose every product lands in the region, for a
+    """Per-bank loads of activation vectors ``rows`` whose every product lands in the region, for a
     hash periodic in (k, x, y): per-bank loads are (activation-class histogram of each
     activation vector) x (bank histogram of each weight vector per activation class)."""
     pk, px, py = period
@@ -225,8 +249,20 @@ def _by_class(p: _Packed, rows: np.ndarray, pe: PeArray, period: tuple[int, int,
     vector = np.repeat(np.arange(len(rows)), pe.i)
     g = np.bincount(vector[live] * classes + act_class[live], minlength=len(rows) * classes)
     load = g.reshape(len(rows), classes).astype(np.float32) @ h.astype(np.float32)
-    cycles = np.maximum(1, load.reshape(len(rows), n_v, pe.banks).max(axis=2)).sum(axis=1)
-    return cycles.astype(np.int64), live.reshape(len(rows), pe.i).sum(axis=1) * p.n_w
+    load = load.reshape(len(rows), n_v, pe.banks).astype(np.int64)
+    return load, live.reshape(len(rows), pe.i).sum(axis=1) * p.n_w
+
+
+def _cost(loads: np.ndarray, tile_of_u: np.ndarray, pe: PeArray, pes: int) -> np.ndarray:
+    """Per PE cycles of its activation vectors' steps: ``"max"`` per step; ``"queue"`` over the
+    PE's steps as one sequence, in order (activation vector, then weight vector)."""
+    n_u, n_v = loads.shape[:2]
+    if pe.conflict_model == "max":
+        per_u = np.maximum(1, loads.max(axis=2)).sum(axis=1)
+        return np.bincount(tile_of_u, per_u, pes).astype(np.int64)
+    return queue_segments(
+        loads.reshape(n_u * n_v, -1), np.repeat(tile_of_u, n_v), pe.queue_depth, pes
+    )
 
 
 def step_cycles(ops: Operands, geo: Geometry, pe: PeArray, pes: int) -> StepTotals:
@@ -264,18 +300,23 @@ def step_cycles(ops: Operands, geo: Geometry, pe: PeArray, pes: int) -> StepTota
         | (p.ya - yw.min() >= p.width)
     ) & (p.xa > _OFF // 2)
     border_u = border.reshape(n_u, pe.i).any(axis=1)
-    per_u, acc_u = np.empty(n_u, dtype=np.int64), np.empty(n_u, dtype=np.int64)
+    loads = np.empty((n_u, n_v, pe.banks), dtype=np.int64)
+    acc_u = np.empty(n_u, dtype=np.int64)
     period = HASH_PERIODS.get(pe.bank_hash)
-    fast = ~border_u if period is not None and pe.conflict_model == "max" else np.zeros(n_u, bool)
+    fast = ~border_u if period is not None else np.zeros(n_u, bool)
     for rows, method in ((np.flatnonzero(fast), "class"), (np.flatnonzero(~fast), "exact")):
         if len(rows):
-            per_u[rows], acc_u[rows] = (
+            loads[rows], acc_u[rows] = (
                 _by_class(p, rows, pe, period) if method == "class" else _exact(p, rows, pe)
             )
     tile_of_u = np.repeat(np.arange(pes), per_tile)
     accumulated = np.bincount(tile_of_u, acc_u, minlength=pes).astype(np.int64)
+    if pe.conflict_model == "none":
+        cycles = per_tile * n_v
+    else:
+        cycles = _cost(loads, tile_of_u, pe, pes)
     return StepTotals(
-        np.bincount(tile_of_u, per_u, minlength=pes).astype(np.int64),
+        cycles,
         per_tile * n_v,
         accumulated,
         a_count * len(ops.wk) - accumulated,

@@ -77,7 +77,7 @@ def _dense_ops(kc, hw):
 
 
 @pytest.mark.parametrize("kc,hw", [(4, 4), (5, 3), (1, 2), (9, 5)])
-@pytest.mark.parametrize("conflicts", ["none", "max"])
+@pytest.mark.parametrize("conflicts", ["none", "max", "queue"])
 def test_dense_step_count_oracle(kc, hw, conflicts):
     """Dense 1x1 operands: ceil(nnz_w / F) x ceil(nnz_a / I) steps; with the xor hash, a 1x1
     filter's products of one step never share a bank when a vector spans distinct (x0, y0, y1)."""
@@ -113,7 +113,7 @@ def _thinned(layer, keep, rng):
     return LayerRecord("c", "conv", w, None, x, layer.output, layer.stride, layer.padding)
 
 
-@pytest.mark.parametrize("model", ["none", "max"])
+@pytest.mark.parametrize("model", ["none", "max", "queue"])
 def test_fewer_non_zeros_never_cost_more_cycles(model):
     rng = np.random.default_rng(3)
     layer = conv_layer(rng, k=8, c=6, hw=(12, 12), wd=0.9, ad=0.9)
