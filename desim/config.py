@@ -35,6 +35,7 @@ __all__ = [
     "ConfigError",
     "from_mapping",
     "load_toml",
+    "read_toml",
     "to_mapping",
     "replace_dotted",
     "config_hash",
@@ -166,16 +167,20 @@ def from_mapping(cls: type[C], data: dict[str, Any], path: str = "") -> C:
         raise ConfigError(f"'{path or cls.__name__}': {exc}") from None
 
 
-def load_toml(path: str | Path, cls: type[C]) -> C:
-    """Load ``cls`` from a TOML file; syntax errors and unknown keys raise `ConfigError`."""
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """The tables of a TOML file; an unreadable file or a syntax error raises `ConfigError`."""
     try:
         with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
-    return from_mapping(cls, data)
+
+
+def load_toml(path: str | Path, cls: type[C]) -> C:
+    """Load ``cls`` from a TOML file; syntax errors and unknown keys raise `ConfigError`."""
+    return from_mapping(cls, read_toml(path))
 
 
 def to_mapping(config: Any) -> dict[str, Any]:

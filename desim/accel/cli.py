@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from desim.config import from_mapping, replace_dotted
+from desim.config import from_mapping, read_toml, replace_dotted
 from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
 
@@ -40,18 +40,10 @@ def _parse_value(text: str) -> Any:
 
 def design_config(arch: str, config_file: str | None, assignments: list[str]) -> Any:
     """The config of design ``arch``: defaults, the file's ``[accel]`` table, then ``--set``."""
-    import tomllib
-
     cls = ACCELERATOR.get(arch).Config
     data: dict[str, Any] = {}
     if config_file:
-        try:
-            with open(config_file, "rb") as handle:
-                document = tomllib.load(handle)
-        except OSError as exc:
-            raise ConfigError(f"cannot read {config_file}: {exc.strerror}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{config_file} is not valid TOML: {exc}") from None
+        document = read_toml(config_file)
         unknown = sorted(set(document) - {"accel"})
         if unknown:
             raise ConfigError(f"{config_file}: unknown sections {unknown}; allowed: accel")

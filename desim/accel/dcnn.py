@@ -43,6 +43,7 @@ from desim.accel.fabric import FabricConfig
 from desim.accel.layer import LayerRecord
 from desim.accel.result import AccelResult, LayerResult, check_outputs
 from desim.config import require
+from desim.kernel.checks import check_int
 from desim.kernel.simulator import Simulator
 from desim.registry import ACCELERATOR
 
@@ -96,11 +97,7 @@ class DcnnConfig:
             "value_bits",
             "output_block",
         ):
-            value = getattr(self, name)
-            require(
-                isinstance(value, int) and not isinstance(value, bool) and value >= 1,
-                f"dcnn.{name} must be an integer >= 1, got {value!r}",
-            )
+            check_int("dcnn", name, getattr(self, name), 1)
         require(self.clock_ghz > 0, f"dcnn.clock_ghz must be > 0, got {self.clock_ghz!r}")
 
 

@@ -43,6 +43,7 @@ import simpy
 
 from desim.config import require
 from desim.energy import ActionCounts
+from desim.kernel.checks import check_int
 from desim.kernel.simulator import Simulator
 from desim.noc.interface import NetworkInterface
 from desim.noc.multicast import SCHEMES
@@ -100,15 +101,8 @@ class FabricConfig:
             "set the flit width as fabric.flit_width_bits, not in router_args",
         )
         for name in ("flit_width_bits", "max_packet_flits", "deadlock_cycles"):
-            value = getattr(self, name)
-            require(
-                isinstance(value, int) and not isinstance(value, bool) and value >= 1,
-                f"fabric.{name} must be an integer >= 1, got {value!r}",
-            )
-        require(
-            isinstance(self.memory_router, int) and self.memory_router >= 0,
-            f"fabric.memory_router must be an integer >= 0, got {self.memory_router!r}",
-        )
+            check_int("fabric", name, getattr(self, name), 1)
+        check_int("fabric", "memory_router", self.memory_router, 0)
         FlitFormat(self.flit_width_bits, self.header_bits, self.max_packet_flits)  # validates
         if self.multicast == "tree":
             depth = router_params(self.router, **self.router_args).vc_buffer_flits

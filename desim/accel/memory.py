@@ -31,6 +31,7 @@ import simpy
 
 from desim.config import require
 from desim.energy import ActionCounts
+from desim.kernel.checks import check_int
 from desim.kernel.errors import DesimError
 from desim.kernel.module import Module
 from desim.kernel.simulator import Simulator
@@ -76,16 +77,13 @@ class SramBank(Module):
         component: str = "sram",
     ) -> None:
         super().__init__(name, parent)
-        for field, value, low in (
-            ("capacity_bytes", capacity_bytes, 1),
-            ("width_bits", width_bits, 1),
-            ("ports", ports, 1),
-            ("latency_cycles", latency_cycles, 1),
+        for field, value in (
+            ("capacity_bytes", capacity_bytes),
+            ("width_bits", width_bits),
+            ("ports", ports),
+            ("latency_cycles", latency_cycles),
         ):
-            require(
-                isinstance(value, int) and not isinstance(value, bool) and value >= low,
-                f"{self.path}: {field} must be an integer >= {low}, got {value!r}",
-            )
+            check_int(self.path, field, value, 1)
         self.capacity_bytes = capacity_bytes
         self.width_bits = width_bits
         self.latency_cycles = latency_cycles
@@ -175,10 +173,7 @@ class Dram(Module):
             f"{self.path}: bandwidth_bytes_per_cycle must be a number > 0, "
             f"got {bandwidth_bytes_per_cycle!r}",
         )
-        require(
-            isinstance(latency_cycles, int) and latency_cycles >= 0,
-            f"{self.path}: latency_cycles must be an integer >= 0, got {latency_cycles!r}",
-        )
+        check_int(self.path, "latency_cycles", latency_cycles, 0)
         self.bandwidth = float(bandwidth_bytes_per_cycle)
         self.latency_cycles = latency_cycles
         self.counts = counts if counts is not None else ActionCounts()

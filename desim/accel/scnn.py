@@ -57,6 +57,7 @@ from desim.accel.scnn_work import (
 )
 from desim.config import require
 from desim.energy import ActionCounts
+from desim.kernel.checks import check_int
 from desim.kernel.simulator import Simulator
 from desim.registry import ACCELERATOR
 
@@ -126,11 +127,7 @@ class ScnnConfig:
             f"weight_order {self.weight_order!r} unknown; valid: {', '.join(WEIGHT_ORDERS)}",
         )
         for name in ("iaram_bytes", "oaram_bytes", "weight_fifo_entries", "value_bits"):
-            value = getattr(self, name)
-            require(
-                isinstance(value, int) and not isinstance(value, bool) and value >= 1,
-                f"{name} must be an integer >= 1, got {value!r}",
-            )
+            check_int("scnn", name, getattr(self, name), 1)
         require(
             isinstance(self.index_bits, int) and 1 <= self.index_bits <= 8,
             f"index_bits must be an integer in [1, 8], got {self.index_bits!r}",

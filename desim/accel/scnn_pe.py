@@ -48,6 +48,7 @@ import numpy as np
 
 from desim.accel.scnn_queue import queue_cycles, queue_segments
 from desim.config import require
+from desim.kernel.checks import check_int
 
 __all__ = [
     "BANK_HASHES",
@@ -105,18 +106,9 @@ class PeArray:
     queue_depth: int = 8
 
     def __post_init__(self) -> None:
-        require(
-            isinstance(self.queue_depth, int)
-            and not isinstance(self.queue_depth, bool)
-            and self.queue_depth >= 0,
-            f"queue_depth must be an integer >= 0, got {self.queue_depth!r}",
-        )
+        check_int("scnn", "queue_depth", self.queue_depth, 0)
         for name in ("f", "i", "banks", "bank_entries"):
-            value = getattr(self, name)
-            require(
-                isinstance(value, int) and not isinstance(value, bool) and value >= 1,
-                f"{name} must be an integer >= 1, got {value!r}",
-            )
+            check_int("scnn", name, getattr(self, name), 1)
         require(
             self.bank_hash in BANK_HASHES,
             f"bank_hash {self.bank_hash!r} unknown; valid: {', '.join(BANK_HASHES)}",
