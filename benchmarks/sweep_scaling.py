@@ -1,7 +1,7 @@
 """Sweep scaling: a 16-point NoC sweep on 1 and 2 local worker processes, and the per-point
 overhead of the local and Dask executors.
 
-Scaling runs 16 ``noc`` points (a 4x4 mesh at 0.2 flits/node/cycle, 16 seeds, about a second
+Scaling runs 16 ``noc`` points (an 8x8 mesh at 0.2 flits/node/cycle, 16 seeds, a few seconds
 each) with ``--workers 1`` and ``--workers 2``; the speed-up should be close to 2 on 2 idle cores.
 Overhead runs trivial points (a 2x2 mesh for a few dozen cycles) in two sweeps of ``n`` and ``4n``
 points on the same executor; the difference in wall time over the ``3n`` extra points is the
@@ -56,14 +56,14 @@ def _timed(spec: Any, **executor: Any) -> float:
 
 def scaling() -> dict[str, float]:
     """Wall seconds of the 16-point sweep on 1 and 2 local workers."""
-    spec = _spec(16, 4, 1000, 6)
+    spec = _spec(16, 8, 1000, 6)
     one, two = _timed(spec, workers=1), _timed(spec, workers=2)
     return {"points": 16, "workers_1_s": one, "workers_2_s": two, "speedup": one / two}
 
 
 def overhead(n: int = 16) -> dict[str, float]:
     """Per-point overhead (ms) of the local and Dask executors, 2 workers each."""
-    small, large = _spec(n, 2, 20, 1), _spec(4 * n, 2, 20, 1)
+    small, large = _spec(n, 2, 20, 3), _spec(4 * n, 2, 20, 3)
     out: dict[str, float] = {}
     for name, executor in (("local", {"workers": 2}), ("dask", {"executor": "dask", "workers": 2})):
         few, many = _timed(small, **executor), _timed(large, **executor)
