@@ -29,6 +29,11 @@ def test_records_are_flat_complete_and_deterministic(
     frame = load(tmp_path / "a")
     assert len(frame) == 16 and set(spec.keys) <= set(frame.columns)
     assert (tmp_path / "a" / "results.csv").is_file()
+    # pyarrow comes with the `all` extra: the Parquet export holds the same table
+    import pandas as pd
+
+    parquet = pd.read_parquet(tmp_path / "a" / "results.parquet")
+    pd.testing.assert_frame_equal(parquet, frame, check_dtype=False)
 
 
 def test_a_failing_point_is_recorded_and_the_others_go_on(tmp_path: Path) -> None:
