@@ -128,6 +128,11 @@ def test_bad_fabric_configs_name_the_field(kw, message):
         FabricConfig(**kw)
 
 
+def test_a_fabric_beyond_reason_is_refused_before_it_is_built():
+    with pytest.raises(ConfigError, match="too many routers.*DESIM_NO_SIZE_LIMIT"):
+        FabricConfig(topology_args={"rows": 1000, "cols": 1000})
+
+
 def test_memory_router_out_of_range_is_refused():
     with pytest.raises(ConfigError, match="memory_router 9"):
         Fabric(Simulator(seed=0), small(memory_router=9))
