@@ -1,7 +1,7 @@
 """The modules compiled to C by mypyc at install time, and running their Python sources instead.
 
-The NoC's hot path (flits, arbiters, allocators, the router, the interfaces and the network engine)
-and the `Module` base class they derive from are compiled by mypyc when desim is installed
+The NoC's hot path (flits, arbiters, allocators, the router, the interfaces, the engine and the
+network) and the `Module` base class they derive from are compiled by mypyc when desim is installed
 (``setup.py``; mypyc compiles type-annotated Python as written, so the sources stay the reference).
 Compiled and pure-Python runs give identical results.
 
@@ -38,6 +38,7 @@ MODULES = (
     "desim.noc.replication",
     "desim.noc.router",
     "desim.noc.interface",
+    "desim.noc.engine",
     "desim.noc.network",
 )
 HASHES = "_compiled_sources.json"  # written beside this file by setup.py: source digests

@@ -52,7 +52,6 @@ class Packet:
         "received",
         "hops",
         "route_state",
-        "measured",
         "group",
         "relay",
         "dests",
@@ -84,7 +83,6 @@ class Packet:
         self.received = -1
         self.hops = 0
         self.route_state: Any = None
-        self.measured = False
         self.group: Any = None  # the multicast send it belongs to
         self.relay: tuple[int, ...] | None = None  # U-mesh: the chain its receiver relays to
         self.dests: frozenset[int] | None = None
@@ -107,7 +105,6 @@ class Packet:
         copy.injected = self.injected
         copy.received = now
         copy.hops = hops
-        copy.measured = self.measured
         copy.group = self.group
         return copy
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import simpy
+from mypy_extensions import mypyc_attr
 
 from desim.kernel.errors import ConfigError, InvariantError
 from desim.kernel.module import Module
@@ -25,18 +26,25 @@ from desim.noc.flit import Flit, Packet, flit_count
 from desim.noc.multicast import MulticastGroup, umesh_sends
 
 if TYPE_CHECKING:
+    from desim.noc.engine import Engine
     from desim.noc.network import Network
 
 __all__ = ["NetworkInterface"]
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # compiled (desim._compiled); may be subclassed
 class NetworkInterface(Module):
-    """The terminal ``tid``'s interface to its router (``router``'s terminal port ``port``)."""
+    """The terminal ``tid``'s interface to its router (``router``'s terminal port ``port``).
+
+    A subclass (``Network(interface_cls=...)``) takes the same arguments; it may override the
+    public methods (`send`, `step`, `receive_flit`, `receive_credit`) and call the base ones.
+    """
 
     def __init__(self, tid: int, network: Network, router: int, port: int) -> None:
         super().__init__(f"ni{tid}", network)
         self.tid = tid
         self.net = network
+        self.engine: Engine = network.engine
         self.router = router
         self.port = port
         params = network.params
@@ -87,7 +95,7 @@ class NetworkInterface(Module):
             self.relay(tuple(chain), bits, flits, now, payload, group)
             if self.tid in dests:  # its own copy goes through its router like any other
                 self._queue(self.tid, bits, flits, now, payload, group, None)
-        net.wake_interface(self)
+        self.engine.wake_interface(self)
         return done
 
     def relay(
@@ -110,7 +118,7 @@ class NetworkInterface(Module):
                 group,
                 sub_chain if len(sub_chain) > 1 else None,
             )
-        self.net.wake_interface(self)
+        self.engine.wake_interface(self)
 
     def _queue_tree(
         self,
@@ -202,7 +210,7 @@ class NetworkInterface(Module):
             self.tail_pending[vc] = False
             self.vc_busy[vc] = False
         if self.packet is not None or self.queue:
-            self.net.wake_interface(self)
+            self.engine.wake_interface(self)
 
     # ------------------------------------------------------------------ receiving
     def receive_flit(self, _port: int, flit: Flit) -> None:

@@ -1,4 +1,4 @@
-"""The network's invariants: conservation of flits and credits, and deadlock reports.
+"""The network's invariants: conservation of flits and credits, stalls and deadlock reports.
 
 A deadlock report names the input VCs ``(router, port, VC)`` that wait on each other: each input
 VC holding flits points at the downstream input VCs it waits on (for a credit, or for one of its
@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from desim.kernel.errors import DeadlockError, InvariantError
+from desim.noc.interface import NetworkInterface
+from desim.noc.router import Router
 
 if TYPE_CHECKING:
     from desim.noc.network import Network
-    from desim.noc.router import Router
 
-__all__ = ["wait_for_graph", "deadlock_error", "check_conservation"]
+__all__ = ["wait_for_graph", "on_its_way", "deadlock_error", "check_conservation"]
 
 
 def _far_end(net: Network, router: Router, ov: int) -> tuple[int, int, int] | None:
@@ -49,6 +50,16 @@ def wait_for_graph(net: Network) -> nx.DiGraph:
             for target in filter(None, (_far_end(net, router, o) for o in wanted)):
                 graph.add_edge(here, target)
     return graph
+
+
+def on_its_way(net: Network, cycle: int) -> bool:
+    """Whether a flit or a credit is on its way (a calendar entry of a router or an interface),
+    or a buffered flit is still in a pipeline stage after ``cycle``: flits that will move without
+    anything else moving first, so the network is not stalled, however long ago the last flit
+    moved."""
+    if net.engine.pending((Router, NetworkInterface)):
+        return True
+    return any(queue[0].ready > cycle for router in net.routers for queue in router.buf if queue)
 
 
 def deadlock_error(net: Network, cycle: int) -> DeadlockError:

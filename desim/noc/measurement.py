@@ -18,13 +18,16 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import networkx as nx
 import numpy as np
 
 from desim.kernel.errors import InvariantError
 from desim.kernel.simulator import Simulator
-from desim.noc.flit import Packet
+from desim.noc.interface import NetworkInterface
 from desim.noc.network import Network
 from desim.noc.presets import router_params
+from desim.noc.router import Router
+from desim.noc.sampling import Sampler
 from desim.noc.synthetic import attach_sources
 from desim.noc.validation import check_network_size, check_noc_config
 from desim.registry import INJECTION, TOPOLOGY, TRAFFIC
@@ -116,41 +119,26 @@ class NocResult:
         return json.dumps(record)
 
 
-class _Collector:
-    """Latencies of measured packets and per-terminal accepted flits (a delivery hook)."""
-
-    def __init__(self, terminals: int) -> None:
-        self.packet_latency: list[int] = []
-        self.network_latency: list[int] = []
-        self.flit_latency_sum = 0
-        self.flits = 0
-        self.hops: list[int] = []
-        self.accepted = np.zeros(terminals, dtype=np.int64)
-        self.window_latency_sum = 0
-        self.window_packets = 0
-        self.counting = False
-
-    def __call__(self, packet: Packet) -> None:
-        latency = packet.received - packet.created
-        if self.counting:
-            self.accepted[packet.dest] += packet.flits
-            self.window_latency_sum += latency
-            self.window_packets += 1
-        if packet.measured:
-            self.packet_latency.append(latency)
-            self.network_latency.append(packet.received - packet.injected)
-            # flit i of a packet leaves i cycles after the head: BookSim's flit latency
-            self.flit_latency_sum += packet.flits * latency - packet.flits * (packet.flits - 1) // 2
-            self.flits += packet.flits
-            self.hops.append(packet.hops)
-
-
-def build_network(config: NocConfig, sim: Simulator) -> Network:
-    """The network of ``config`` (topology builder + router preset + routing)."""
+def build_network(
+    config: NocConfig,
+    sim: Simulator,
+    router_cls: type[Router] = Router,
+    interface_cls: type[NetworkInterface] = NetworkInterface,
+) -> Network:
+    """The network of ``config`` (topology builder + router preset + routing), its routers and
+    interfaces of the classes given (see `Network`)."""
     graph = TOPOLOGY.get(config.topology)(**config.topology_args)
     params = router_params(config.router, **config.router_args)
     check_network_size(graph, params)
-    return Network(sim, graph, config.routing, params, deadlock_cycles=config.deadlock_cycles)
+    return Network(
+        sim,
+        graph,
+        config.routing,
+        params,
+        deadlock_cycles=config.deadlock_cycles,
+        router_cls=router_cls,
+        interface_cls=interface_cls,
+    )
 
 
 def _start_traffic(config: NocConfig, net: Network) -> list[Any]:
@@ -170,44 +158,45 @@ def _start_traffic(config: NocConfig, net: Network) -> list[Any]:
     )
 
 
-def _outstanding_age(net: Network, now: int) -> tuple[int, int]:
-    """Packets created but not received, and the sum of their ages (for the stability test)."""
-    c = net.counters
-    count = c.packets_created - c.packets_received
-    return count, count * now - (net.created_sum - net.received_created_sum)
+def simulate(
+    config: NocConfig,
+    *,
+    router_cls: type[Router] = Router,
+    interface_cls: type[NetworkInterface] = NetworkInterface,
+) -> NocResult:
+    """Run ``config`` with BookSim's measurement method; check conservation; return the result.
 
-
-def simulate(config: NocConfig) -> NocResult:
-    """Run ``config`` with BookSim's measurement method; check conservation; return the result."""
+    ``router_cls`` and ``interface_cls`` build the network's routers and interfaces: `Router`
+    and `NetworkInterface` by default, or subclasses of them (see `Network`).
+    """
     sim = Simulator(seed=config.seed)
-    net = build_network(config, sim)
-    collector = _Collector(net.terminals)
-    net.delivered_hooks.append(collector)
+    net = build_network(config, sim, router_cls, interface_cls)
+    sampler = Sampler(net)
     sources = _start_traffic(config, net)
     wall = time.perf_counter()
     period = config.sample_period_cycles
     sim.run(cycles=period * config.warmup_periods)
     start = sim.now
     sent_at_start = net.sent_per_port()
-    net.measuring = collector.counting = True
-    converged, stable, periods = _sample(config, sim, net, collector)
+    sampler.open()
+    converged, stable, periods = _sample(config, sim, net, sampler)
     end = sim.now
     utilisation = net.link_utilisation(end - start, sent_at_start)
-    net.measuring = collector.counting = False
+    sampler.close()
     if stable:
-        _drain_measured(sim, net, collector, period)
+        _drain_measured(sim, net, sampler, period)
     for source in sources:
         source.stop()
     _drain_all(sim, net, period)
     net.check_conservation()
     wall = time.perf_counter() - wall
     return _result(
-        config, net, collector, converged, stable, periods, end - start, utilisation, wall, sim.now
+        config, net, sampler, converged, stable, periods, end - start, utilisation, wall, sim.now
     )
 
 
 def _sample(
-    config: NocConfig, sim: Simulator, net: Network, collector: _Collector
+    config: NocConfig, sim: Simulator, net: Network, sampler: Sampler
 ) -> tuple[bool, bool, int]:
     """Run sample periods until the average latency and accepted rate (over the measurement so
     far, as BookSim) change by less than the threshold for three periods in a row.
@@ -221,20 +210,18 @@ def _sample(
     and its backlog did not grow. Returns (converged, stable, sample periods).
     """
     previous: tuple[float, float] | None = None
-    backlog, created = _outstanding_age(net, sim.now)[0], net.counters.packets_created
+    backlog, created = sampler.outstanding(sim.now)[0], net.counters.packets_created
     streak = 0
     for periods in range(1, config.max_samples + 1):
         sim.run(cycles=config.sample_period_cycles)
-        count, ages = _outstanding_age(net, sim.now)
-        latency_with_ages = (collector.window_latency_sum + ages) / max(
-            collector.window_packets + count, 1
+        count, ages = sampler.outstanding(sim.now)
+        latency_with_ages = (sampler.window_latency_sum + ages) / max(
+            sampler.window_packets + count, 1
         )
         if latency_with_ages > config.latency_threshold_cycles:
             return False, False, periods
-        latency = collector.window_latency_sum / max(collector.window_packets, 1)
-        accepted = collector.accepted.sum() / (
-            periods * config.sample_period_cycles * net.terminals
-        )
+        latency = sampler.window_latency_sum / max(sampler.window_packets, 1)
+        accepted = sampler.accepted.sum() / (periods * config.sample_period_cycles * net.terminals)
         if previous is not None and _close(
             previous, (latency, accepted), config.convergence_threshold
         ):
@@ -243,25 +230,25 @@ def _sample(
             streak = 0
         previous = (latency, accepted)
         if streak >= 2 and periods >= 3:  # three periods in a row agree
-            return True, _sustained(config, net, backlog, created), periods
-    stable = _noise_bound(config, collector) and _sustained(config, net, backlog, created)
+            return True, _sustained(config, sampler, backlog, created), periods
+    stable = _noise_bound(config, sampler) and _sustained(config, sampler, backlog, created)
     return False, stable, config.max_samples
 
 
-def _sustained(config: NocConfig, net: Network, backlog: int, created: int) -> bool:
+def _sustained(config: NocConfig, sampler: Sampler, backlog: int, created: int) -> bool:
     """Whether the backlog grew by at most ``backlog_growth_threshold`` of the packets offered
     since measurement began (``backlog`` and ``created`` then), plus three standard deviations of
     the arrival noise."""
-    growth = _outstanding_age(net, 0)[0] - backlog
-    offered = net.counters.packets_created - created
+    growth = sampler.outstanding(0)[0] - backlog
+    offered = sampler.net.counters.packets_created - created
     return growth <= config.backlog_growth_threshold * offered + 3.0 * offered**0.5
 
 
-def _noise_bound(config: NocConfig, collector: _Collector) -> bool:
+def _noise_bound(config: NocConfig, sampler: Sampler) -> bool:
     """Whether too few packets were measured for the convergence test to pass: the standard error
     of the mean latency exceeds `NOISE_BOUND` of the threshold's margin (a light load, not an
     unstable one). The cumulative mean then moves by about that much from period to period."""
-    latencies = np.asarray(collector.packet_latency, dtype=np.float64)
+    latencies = np.asarray(sampler.packet_latency, dtype=np.float64)
     if latencies.size < 2:
         return True
     error = latencies.std(ddof=1) / latencies.size**0.5
@@ -279,35 +266,57 @@ def _close(a: tuple[float, float], b: tuple[float, float], threshold: float) -> 
 
 
 DRAIN_PERIODS = 50
-"""Sample periods a drain may take before the run is declared livelocked."""
+"""Sample periods, or longest zero-load latencies if those are longer (`drain_limit_cycles`), that
+a drain may take before the run is declared livelocked."""
 
 
-def _drain_measured(sim: Simulator, net: Network, collector: _Collector, period: int) -> None:
-    """Run on (traffic continuing) until every measured packet has been received."""
-    _run_until(
-        sim,
-        period,
-        lambda: len(collector.packet_latency) >= net.measured_created,
-        "measured packets undelivered",
+def zero_load_bound_cycles(net: Network) -> int:
+    """An upper bound on the zero-load latency of a one-flit packet on minimal routes: injection,
+    the pipeline of ``D + 1`` routers, ``D`` links of the longest latency and ejection, for ``D``
+    twice the eccentricity of router 0 (at least the graph's diameter; one breadth-first search).
+    """
+    p = net.params
+    eccentricity = max(nx.single_source_shortest_path_length(net.graph, 0).values())
+    hops = 2 * eccentricity
+    stages = p.routing_delay_cycles + p.vc_alloc_delay_cycles
+    stages += p.sw_alloc_delay_cycles + p.st_delay_cycles
+    link = max((int(c) for _, _, c in net.graph.edges(data="latency_cycles")), default=0)
+    return (
+        p.injection_latency_cycles + (hops + 1) * stages + hops * link + p.ejection_latency_cycles
     )
+
+
+def drain_limit_cycles(net: Network, period: int) -> int:
+    """Cycles a drain may take: `DRAIN_PERIODS` sample periods, or as many zero-load latencies
+    (`zero_load_bound_cycles`) where the pipeline is longer than a sample period, so that a slow
+    network draining is not taken for a livelock."""
+    return DRAIN_PERIODS * max(period, zero_load_bound_cycles(net))
+
+
+def _drain_measured(sim: Simulator, net: Network, sampler: Sampler, period: int) -> None:
+    """Run on (traffic continuing) until every measured packet has been received."""
+    _run_until(sim, net, period, sampler.all_measured_received, "measured packets undelivered")
 
 
 def _drain_all(sim: Simulator, net: Network, period: int) -> None:
     """Sources stopped: drop packets never injected, deliver the flits in flight."""
     net.discard_queued()
-    _run_until(sim, period, lambda: net.counters.flits_in_network == 0, "flits still in flight")
+    _run_until(
+        sim, net, period, lambda: net.counters.flits_in_network == 0, "flits still in flight"
+    )
     sim.run()  # the last credits and partially injected packets
 
 
-def _run_until(sim: Simulator, period: int, done: Any, what: str) -> None:
+def _run_until(sim: Simulator, net: Network, period: int, done: Any, what: str) -> None:
     """Run in tenths of a sample period until ``done()``; raise `InvariantError` after
-    `DRAIN_PERIODS` periods of flits still moving (a livelock: e.g. a routing policy that never
+    `drain_limit_cycles` of flits still moving (a livelock: e.g. a routing policy that never
     reaches some destination; a deadlock is caught earlier by the network's watchdog)."""
-    deadline = sim.now + DRAIN_PERIODS * period
+    limit = drain_limit_cycles(net, period)
+    deadline = sim.now + limit
     while not done():
         if sim.now >= deadline:
             raise InvariantError(
-                f"{what} {DRAIN_PERIODS} sample periods after measurement "
+                f"{what} {limit} cycles ({limit / period:g} sample periods) after measurement "
                 f"ended, with flits still moving (livelock?)"
             )
         sim.run(cycles=period // 10 or 1)
@@ -324,7 +333,7 @@ def _percentile(values: np.ndarray, q: float) -> float:
 def _result(
     config: NocConfig,
     net: Network,
-    collector: _Collector,
+    sampler: Sampler,
     converged: bool,
     stable: bool,
     periods: int,
@@ -335,8 +344,8 @@ def _result(
 ) -> NocResult:
     saturated = not stable
     # an unstable run has no steady-state latency: report none rather than a run-length artefact
-    lat = np.asarray([] if saturated else collector.packet_latency, dtype=np.float64)
-    per_node = collector.accepted / max(window, 1)
+    lat = np.asarray([] if saturated else sampler.packet_latency, dtype=np.float64)
+    per_node = sampler.accepted / max(window, 1)
     links = list(utilisation.values()) or [0.0]
     return NocResult(
         topology=config.topology,
@@ -346,19 +355,19 @@ def _result(
         accepted_rate=float(per_node.mean()),
         accepted_rate_min=float(per_node.min()),
         avg_packet_latency=_mean(lat),
-        avg_network_latency=float("nan") if saturated else _mean(collector.network_latency),
+        avg_network_latency=float("nan") if saturated else _mean(sampler.network_latency),
         avg_flit_latency=float("nan")
         if saturated
-        else collector.flit_latency_sum / max(collector.flits, 1),
+        else sampler.flit_latency_sum / max(sampler.flits, 1),
         p50_packet_latency=_percentile(lat, 50),
         p95_packet_latency=_percentile(lat, 95),
         p99_packet_latency=_percentile(lat, 99),
         max_packet_latency=float(lat.max()) if lat.size else float("nan"),
-        avg_hops=_mean(collector.hops),
+        avg_hops=_mean(sampler.hops),
         saturated=saturated,
         converged=converged,
         sample_periods=periods,
-        packets_measured=len(collector.packet_latency),
+        packets_measured=len(sampler.packet_latency),
         cycles=cycles,
         flits_delivered=net.counters.flits_ejected,
         flit_hops=net.flit_hops,

@@ -203,7 +203,7 @@ def _send(router: Router, flit: Flit, ov: int, out_port: int, now: int) -> None:
     router.sent[out_port] += 1
     flit.vc = ov - out_port * router.V
     handler, far_port, delay = router.downstream[out_port]
-    router.net.post(now + delay, handler, far_port, flit)
+    router.engine.post(now + delay, handler, far_port, flit)
     if flit.tail:
         if router.wait_tail and out_port < router.net_ports:
             router.ov_tail_sent[ov] = True
@@ -216,4 +216,4 @@ def _leave(router: Router, iv: int, in_port: int, now: int) -> None:
     credit goes upstream."""
     router.buf[iv].pop(0)
     handler, base, delay = router.upstream[in_port]
-    router.net.post(now + delay, handler, base + iv - in_port * router.V, None)
+    router.engine.post(now + delay, handler, base + iv - in_port * router.V, None)

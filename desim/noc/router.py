@@ -33,9 +33,10 @@ from desim.noc.arbiters import Arbiter
 from desim.noc.flit import Flit
 from desim.noc.params import RouterParams
 from desim.noc.replication import Fork, allocate_forks, replicate, route_fork
-from desim.noc.routing.base import Candidate, RouteFunction
+from desim.noc.routing.base import Candidate, PairRoute, Route, RouteFunction
 
 if TYPE_CHECKING:
+    from desim.noc.engine import Engine
     from desim.noc.multicast import Branch
     from desim.noc.network import Network
 
@@ -64,11 +65,19 @@ class Router(Module):
     rid : int
         Router id (the graph node).
     network : Network
-        The enclosing network (its event calendar and statistics).
+        The enclosing network (its engine, counters and routing context).
     net_ports : int
         Ports to neighbouring routers.
     terminals : int
         Terminal (injection/ejection) ports.
+    params : RouterParams
+    route : Route
+        The routing policy's route, as `desim.noc.routing.resolve_routing` returns it.
+    arbiter, select, vc_allocator, sw_allocator
+        The injected arbiter factory, selection function and allocators.
+
+    A subclass (``Network(router_cls=...)``) takes the same arguments; it may override the
+    public methods (`receive_flit`, `receive_credit`, `step`) and call the base ones.
     """
 
     def __init__(
@@ -78,7 +87,7 @@ class Router(Module):
         net_ports: int,
         terminals: int,
         params: RouterParams,
-        route: RouteFunction,
+        route: Route,
         arbiter: Callable[[int], Arbiter],
         select: Callable[..., int],
         vc_allocator: Allocator = islip,
@@ -87,12 +96,11 @@ class Router(Module):
         super().__init__(f"r{rid}", network)
         self.rid = rid
         self.net = network
+        self.engine: Engine = network.engine
         self.params = params
-        self.route = route
+        self.route: RouteFunction = route.call
         # a policy answering per (router, destination) only: its answers read from a table here
-        self.route_pairs: Callable[[int, int], list[Candidate]] | None = getattr(
-            route, "by_destination", None
-        )
+        self.route_pairs: PairRoute | None = route.by_destination
         self.route_table: list[list[Candidate] | None] = [None] * len(network.ctx.neighbors)
         # the distinct answers in that table, each kept once (a few per router: cache-friendly)
         self.route_answers: dict[tuple[Candidate, ...], list[Candidate]] = {}
@@ -146,7 +154,7 @@ class Router(Module):
     # ------------------------------------------------------------------ arrivals
     def receive_flit(self, port: int, flit: Flit) -> None:
         """A flit arrives at input ``port`` on VC ``flit.vc`` (in the network's current cycle)."""
-        now = self.net.now
+        now = self.engine.now
         iv = port * self.V + flit.vc
         buf = self.buf[iv]
         buf.append(flit)
@@ -155,7 +163,7 @@ class Router(Module):
             self._route_head(iv, flit, now)
         # (a body flit finds its VC already holding an output VC: it bids at once)
         if not self.active:
-            self.net.wake(self)
+            self.engine.wake(self)
 
     def receive_credit(self, ov: int, _unused: None = None) -> None:
         """A credit for output VC ``ov`` returns from downstream."""
@@ -164,7 +172,7 @@ class Router(Module):
             self.ov_tail_sent[ov] = False
             self.ov_busy[ov] = False
         if self.sa_vcs or self.va_wait or self.fork_wait:
-            self.net.wake(self)
+            self.engine.wake(self)
 
     def _route_head(self, iv: int, flit: Flit, now: int) -> None:
         packet = flit.packet
@@ -392,11 +400,11 @@ class Router(Module):
             self.credits[ov] -= 1
         self.sent[out_port] += 1
         flit.vc = ov - out_port * V
-        net = self.net
+        engine = self.engine
         handler, far_port, delay = self.downstream[out_port]
-        net.post(now + delay, handler, far_port, flit)
+        engine.post(now + delay, handler, far_port, flit)
         handler, base, delay = self.upstream[in_port]
-        net.post(now + delay, handler, base + vc, None)
+        engine.post(now + delay, handler, base + vc, None)
         self.counters.last_move = now
         if flit.head:
             flit.packet.hops += 1

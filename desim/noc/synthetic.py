@@ -43,7 +43,7 @@ class SyntheticSource:
         """Schedule the first packet: a gap counted from the cycle before the next one, so that
         Bernoulli sources may generate in the very next cycle."""
         self.running = True
-        self._schedule_next(self.net.now)
+        self._schedule_next(self.net.engine.now)
 
     def stop(self) -> None:
         """Generate no more packets."""
@@ -52,7 +52,7 @@ class SyntheticSource:
     def _schedule_next(self, after: int) -> None:
         gap = self.injector.next_gap(self.net.rng)
         if gap is not None:
-            self.net.schedule(after + int(gap), self.generate, None, None)
+            self.net.engine.schedule(after + int(gap), self.generate, None, None)
 
     def generate(self, _a: Any = None, _b: Any = None) -> None:
         """Create one packet now and queue it at the interface."""
@@ -60,12 +60,13 @@ class SyntheticSource:
             return
         net = self.net
         rng = net.rng
+        now = net.engine.now
         dest = self.destination(self.tid, rng)
         flits = self.size(rng)
-        packet = net.new_packet(self.tid, dest, flits * self.flit_width, flits, net.now)
+        packet = net.new_packet(self.tid, dest, flits * self.flit_width, flits, now)
         self.ni.queue.append(packet)
-        net.wake_interface(self.ni)
-        self._schedule_next(net.now)
+        net.engine.wake_interface(self.ni)
+        self._schedule_next(now)
 
 
 def attach_sources(

@@ -33,14 +33,14 @@ def test_switch_bids_rotate_over_the_vcs_of_an_input_port() -> None:
     # output VC, the port's switch bid alternates between them (BookSim's VC round robin), never
     # draining VC 0 first
     net = _network(2)
-    net.now = 0
+    net.engine.now = 0
     router = net.routers[0]
     _arrive(net, _packet(net, 0, 1, 4), 0)
     _arrive(net, _packet(net, 1, 1, 4), 1)
     departures = []
     for cycle in range(1, 12):
         before = [len(router.buf[TERMINAL_PORT * router.V + vc]) for vc in (0, 1)]
-        net.now = cycle
+        net.engine.now = cycle
         router.step(cycle)
         after = [len(router.buf[TERMINAL_PORT * router.V + vc]) for vc in (0, 1)]
         departures += [vc for vc in (0, 1) if after[vc] < before[vc]]
@@ -55,7 +55,7 @@ def test_a_head_takes_the_output_vc_its_input_arbiter_picks_not_the_lowest_free(
     # successive heads take VCs 0, 1, 2, 3, 0 (a VC allocator bidding only the lowest free VC
     # would give 0 every time)
     net = _network(1)
-    net.now = 0
+    net.engine.now = 0
     router = net.routers[0]
     iv = 0 * router.V + 0  # the single router's port 0 is its terminal
     for pid in range(5):
@@ -65,7 +65,7 @@ def test_a_head_takes_the_output_vc_its_input_arbiter_picks_not_the_lowest_free(
             router.receive_flit(0, flit)
     taken = []
     for cycle in range(1, 20):
-        net.now = cycle
+        net.engine.now = cycle
         router.step(cycle)
         if router.in_ov[iv] >= 0 and (not taken or taken[-1][0] != router.buf[iv][0].packet.pid):
             taken.append((router.buf[iv][0].packet.pid, router.in_ov[iv] % router.V))

@@ -8,6 +8,9 @@ Built-ins: ``xy``, ``yx`` (`dor`), ``west_first``, ``north_last``, ``negative_fi
 from desim.noc.routing import adaptive, dor, table, turns
 from desim.noc.routing.base import (
     Candidate,
+    DeclaredRoute,
+    PairRoute,
+    Route,
     RouteFunction,
     RoutingContext,
     UnsupportedTopologyError,
@@ -18,6 +21,9 @@ from desim.noc.routing.base import (
 
 __all__ = [
     "Candidate",
+    "DeclaredRoute",
+    "PairRoute",
+    "Route",
     "RouteFunction",
     "RoutingContext",
     "UnsupportedTopologyError",

@@ -12,6 +12,8 @@ References
 
 from __future__ import annotations
 
+import dataclasses
+
 from desim.noc.flit import Packet
 from desim.noc.routing.base import (
     Candidate,
@@ -52,8 +54,8 @@ def min_adaptive(ctx: RoutingContext) -> RouteFunction:
 
     VC 0 (VCs 0-1, the XY dateline classes, on a torus or ring) may only take the XY port; the
     other VCs any minimal port. The first candidate is always the XY port with its escape VC, so
-    a packet can always fall back on the deadlock-free escape network. The route function
-    carries ``escape_vcs`` for `desim.noc.routing.analysis`. Needs 2 VCs on a mesh, 3 on a torus.
+    a packet can always fall back on the deadlock-free escape network. The route declares
+    ``escape_vcs`` for `desim.noc.routing.analysis`. Needs 2 VCs on a mesh, 3 on a torus.
     """
     grid = Grid(ctx)
     escapes = 2 if grid.wrap else 1
@@ -61,8 +63,7 @@ def min_adaptive(ctx: RoutingContext) -> RouteFunction:
     route = by_destination(
         ctx, lambda router, dest: _escape_candidates(grid, ctx.vcs, router, dest)
     )
-    route.escape_vcs = frozenset(range(escapes))  # type: ignore[attr-defined]
-    return route
+    return dataclasses.replace(route, escape_vcs=frozenset(range(escapes)))
 
 
 @routing_policy("valiant", topologies=GRIDS, minimal=False, deadlock_free=True, min_vcs=2)

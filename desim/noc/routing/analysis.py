@@ -274,7 +274,7 @@ def channel_dependency_graph(
     if walks is None:
         walks = _walk(ctx, route, None, samples)
     if escape_vcs is None:
-        escape_vcs = getattr(route, "escape_vcs", range(ctx.vcs))
+        escape_vcs = range(ctx.vcs) if route.escape_vcs is None else route.escape_vcs
     escape = frozenset(escape_vcs)
     requests = _EscapeRequests(walks, escape)
     cdg = nx.DiGraph()
@@ -365,7 +365,8 @@ def tree_channel_dependencies(
     from desim.noc.multicast import MulticastTree, check_tree_support  # (imports this package)
 
     check_tree_support(ctx.topology, policy)
-    pairs = getattr(resolve_routing(policy, ctx), "by_destination")  # noqa: B009 (declared by DOR)
+    pairs = resolve_routing(policy, ctx).by_destination
+    assert pairs is not None  # (check_tree_support: dimension-order routing declares it)
     ejection = [len(ports) for ports in ctx.neighbors]
     tree = MulticastTree(ctx, pairs, list(range(len(ejection))), ejection)
     cdg = nx.DiGraph()

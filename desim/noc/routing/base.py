@@ -2,9 +2,13 @@
 
 A routing policy is a *factory* ``make(ctx: RoutingContext) -> route`` registered in
 ``desim.registry.ROUTING``; the network calls it once, at elaboration, and the returned
-``route(router, in_port, packet) -> list[Candidate]`` for every head flit at every router that is
-not the packet's destination (ejection is the router's job). The factory may precompute tables and
-raises `UnsupportedTopologyError` for a graph it cannot route.
+``route(router, in_port, packet) -> list[Candidate]`` (a `RouteFunction`) for every head flit at
+every router that is not the packet's destination (ejection is the router's job). The factory may
+precompute tables and raises `UnsupportedTopologyError` for a graph it cannot route.
+
+A route function may declare what else it knows, as the optional attributes of `DeclaredRoute`
+(``by_destination``, ``escape_vcs``); `resolve_routing` returns it as a `Route`, with the defaults
+of the attributes it does not set.
 
 Policies keep per-packet state in ``packet.route_state`` (``None`` at injection): e.g. Valiant's
 intermediate router, a torus dateline class, an up*/down* phase.
@@ -13,7 +17,7 @@ intermediate router, a torus dateline class, an up*/down* phase.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import networkx as nx
@@ -28,6 +32,9 @@ if TYPE_CHECKING:
 __all__ = [
     "Candidate",
     "RoutingContext",
+    "DeclaredRoute",
+    "PairRoute",
+    "Route",
     "RouteFunction",
     "RoutingFactory",
     "UnsupportedTopologyError",
@@ -50,7 +57,70 @@ class Candidate(NamedTuple):
 
 
 class RouteFunction(Protocol):
+    """``route(router, in_port, packet) -> list[Candidate]``: the outputs a head flit of
+    ``packet`` that arrived on ``in_port`` of ``router`` may take (see ``docs/routing.md``)."""
+
     def __call__(self, router: int, in_port: int, packet: Packet) -> list[Candidate]: ...
+
+
+PairRoute = Callable[[int, int], list[Candidate]]
+"""``candidates(router, dest_router)``: a policy's answer when it depends on these two only."""
+
+
+class DeclaredRoute(RouteFunction, Protocol):
+    """A route function with its optional attributes, each None when not declared.
+
+    Attributes
+    ----------
+    by_destination : PairRoute or None
+        The same answers as a function of ``(router, dest_router)`` alone: routers then read them
+        from their own tables instead of calling the route function, and ``tree`` multicast
+        builds its branches from them (set by `by_destination`).
+    escape_vcs : frozenset of int or None
+        The VCs of a deadlock-free escape sub-network (Duato 1993): the deadlock check of
+        `desim.noc.routing.analysis` then applies Duato's criterion to them (None: every VC
+        is checked, the plain channel dependency graph).
+    """
+
+    by_destination: PairRoute | None
+    escape_vcs: frozenset[int] | None
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route function and its declared attributes (a `DeclaredRoute`); the fields' defaults
+    are those of an attribute not declared.
+
+    Parameters
+    ----------
+    call : RouteFunction
+        The route function itself (what routers call: the `Route` only carries it).
+    by_destination, escape_vcs
+        As in `DeclaredRoute`.
+    """
+
+    call: RouteFunction
+    by_destination: PairRoute | None = None
+    escape_vcs: frozenset[int] | None = None
+
+    def __call__(self, router: int, in_port: int, packet: Packet) -> list[Candidate]:
+        return self.call(router, in_port, packet)
+
+    @classmethod
+    def of(cls, route: RouteFunction) -> Route:
+        """``route`` as a `Route`: itself if it is one, else with the attributes it carries (a
+        plain function may set ``route.escape_vcs = ...``) and the defaults of the others."""
+        if isinstance(route, Route):
+            return route
+        if not callable(route):
+            raise ConfigError(
+                f"a routing factory returned {route!r}, not a route function "
+                "route(router, in_port, packet) -> list[Candidate]"
+            )
+        declared = {
+            f.name: getattr(route, f.name, f.default) for f in fields(cls) if f.name != "call"
+        }
+        return cls(route, **declared)
 
 
 RoutingFactory = Callable[["RoutingContext"], RouteFunction]
@@ -119,13 +189,11 @@ class RoutingContext:
         return Candidate(port, 0, self.vcs - 1)
 
 
-def by_destination(
-    ctx: RoutingContext, candidates: Callable[[int, int], list[Candidate]]
-) -> RouteFunction:
-    """A route function for a policy whose answer depends on (router, destination router) only:
+def by_destination(ctx: RoutingContext, candidates: PairRoute) -> Route:
+    """The route of a policy whose answer depends on (router, destination router) only:
     ``candidates(router, dest)`` is computed once per pair and then read from a table (the
-    route call is on the simulator's per-flit path). The route function carries ``candidates`` as
-    its ``by_destination`` attribute, from which each router keeps its own table."""
+    route call is on the simulator's per-flit path). The route declares ``candidates`` as its
+    ``by_destination`` attribute, from which each router keeps its own table."""
     routers = len(ctx.neighbors)
     table: dict[int, list[Candidate]] = {}
 
@@ -136,8 +204,7 @@ def by_destination(
             hit = table[key] = candidates(router, packet.dest_router)
         return hit
 
-    route.by_destination = candidates  # type: ignore[attr-defined]
-    return route
+    return Route(route, by_destination=candidates)
 
 
 def routing_policy(
@@ -178,8 +245,9 @@ def routing_policy(
     return register
 
 
-def resolve_routing(policy: str | RoutingFactory, ctx: RoutingContext) -> RouteFunction:
-    """Look ``policy`` up, check it supports ``ctx``'s topology and VC count, and build it."""
+def resolve_routing(policy: str | RoutingFactory, ctx: RoutingContext) -> Route:
+    """Look ``policy`` up, check it supports ``ctx``'s topology and VC count, and build its route
+    (with its declared attributes, `Route.of`)."""
     entry = ROUTING.entry(policy)
     meta = entry.metadata
     supported = meta.get("topologies")
@@ -192,4 +260,4 @@ def resolve_routing(policy: str | RoutingFactory, ctx: RoutingContext) -> RouteF
         raise UnsupportedTopologyError(
             f"routing {entry.name!r} needs at least {meta['min_vcs']} VCs per port, got {ctx.vcs}"
         )
-    return entry.obj(ctx)
+    return Route.of(entry.obj(ctx))

@@ -1,0 +1,116 @@
+"""Two builds of desim side by side: `noc_speed.run_case` interleaved, same machine, same run.
+
+Each build is a source tree with its compiled modules built in place (``pip install -e .`` there,
+or ``python setup.py build_ext --inplace``). Every round runs each case once per build, each in a
+fresh process with that tree first on ``PYTHONPATH``, alternating which build goes first, so that
+load from other users of the machine falls on both alike. Per case it reports the median over the
+rounds of each build's flit-hops per second, the median of the per-round ratios (after / before),
+and their spread (lowest and highest ratio): the noise to read the ratio against. Results go to
+``benchmarks/results/noc_speed_compare.json`` and ``.md``.
+
+Run::
+
+    OMP_NUM_THREADS=1 python benchmarks/noc_speed_compare.py BEFORE_TREE AFTER_TREE --rounds 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).with_name("results")
+CASES = ((4, 0.3), (8, 0.1), (8, 0.3), (16, 0.1))
+RUN = (
+    "import json, sys; sys.path.insert(0, sys.argv[1]); import desim, noc_speed; "
+    "assert desim.COMPILED, 'build the tree in place first'; "
+    "r = noc_speed.run_case(int(sys.argv[2]), float(sys.argv[3]), repeats=int(sys.argv[4])); "
+    "print(json.dumps(r['flit_hops_per_second']))"
+)
+
+
+def run(tree: Path, k: int, rate: float, repeats: int) -> float:
+    """Flit-hops per second of one case with ``tree``'s build (a fresh process)."""
+    env = dict(os.environ, PYTHONPATH=str(tree), OMP_NUM_THREADS="1")
+    env.pop("DESIM_PURE_PYTHON", None)
+    done = subprocess.run(
+        [sys.executable, "-c", RUN, str(tree / "benchmarks"), str(k), str(rate), str(repeats)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tree,
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("before", type=Path, help="source tree of the reference build")
+    parser.add_argument("after", type=Path, help="source tree of the build compared with it")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=3, help="timed windows per run (best kept)")
+    parser.add_argument("--label", default="", help="what is compared (recorded with the result)")
+    args = parser.parse_args()
+    trees = {"before": args.before.resolve(), "after": args.after.resolve()}
+    speeds: dict[str, dict[str, list[float]]] = {}
+    for round_ in range(args.rounds):
+        order = ["before", "after"] if round_ % 2 == 0 else ["after", "before"]
+        for k, rate in CASES:
+            case = f"{k}x{k} @ {rate}"
+            for build in order:
+                speed = run(trees[build], k, rate, args.repeats)
+                speeds.setdefault(case, {}).setdefault(build, []).append(speed)
+            print(round_, case, {b: speeds[case][b][-1] for b in order}, flush=True)
+    rows = []
+    for case, by_build in speeds.items():
+        ratios = [a / b for a, b in zip(by_build["after"], by_build["before"], strict=True)]
+        rows.append(
+            {
+                "case": case,
+                "before_flit_hops_per_second": round(statistics.median(by_build["before"])),
+                "after_flit_hops_per_second": round(statistics.median(by_build["after"])),
+                "median_ratio": round(statistics.median(ratios), 3),
+                "min_ratio": round(min(ratios), 3),
+                "max_ratio": round(max(ratios), 3),
+                "rounds": len(ratios),
+            }
+        )
+    record = {
+        "label": args.label,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "cpus": os.cpu_count(),
+        "load_average_at_end": os.getloadavg(),
+        "rounds": args.rounds,
+        "repeats": args.repeats,
+        "cases": rows,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "noc_speed_compare.json").write_text(json.dumps(record, indent=1) + "\n")
+    lines = [
+        f"{args.label}\n",
+        f"{record['date']}, {record['cpus']} CPUs, load average at the end "
+        f"{', '.join(f'{x:.1f}' for x in record['load_average_at_end'])}; "
+        f"{args.rounds} interleaved rounds, best of {args.repeats} windows per run "
+        "(`python benchmarks/noc_speed_compare.py BEFORE AFTER`).\n",
+        "| case | before (flit-hops/s, median) | after | after / before (median) | "
+        "lowest, highest ratio |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['case']} | {r['before_flit_hops_per_second']:,} | "
+            f"{r['after_flit_hops_per_second']:,} | {r['median_ratio']} | "
+            f"{r['min_ratio']}, {r['max_ratio']} |"
+        )
+    (RESULTS / "noc_speed_compare.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""The network's parts apart: the engine, injectable router and interface classes, and the
+declared route protocol."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+import topologies
+from desim.kernel.errors import ConfigError
+from desim.kernel.simulator import Simulator
+from desim.noc import Engine, Network, NetworkInterface, NocConfig, Router, router_params, simulate
+from desim.noc.network import NetworkCounters
+from desim.noc.routing import Candidate, Route, RoutingContext, resolve_routing
+
+
+class CountingRouter(Router):
+    """Counts the flits arriving at it (each is one traversal of this router)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.arrivals = 0
+
+    def receive_flit(self, port, flit) -> None:
+        self.arrivals += 1
+        super().receive_flit(port, flit)
+
+
+class CountingInterface(NetworkInterface):
+    """Counts the flits it injects and the flits it ejects."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.injected = 0
+        self.ejected = 0
+
+    def step(self, now) -> bool:
+        before = self.net.counters.flits_injected
+        more = super().step(now)
+        self.injected += self.net.counters.flits_injected - before
+        return more
+
+    def receive_flit(self, port, flit) -> None:
+        self.ejected += 1
+        super().receive_flit(port, flit)
+
+
+def _counting_network(graph, routing="xy") -> tuple[Simulator, Network]:
+    sim = Simulator(seed=1)
+    net = Network(
+        sim,
+        graph,
+        routing,
+        router_params("booksim"),
+        router_cls=CountingRouter,
+        interface_cls=CountingInterface,
+    )
+    return sim, net
+
+
+@pytest.mark.parametrize(
+    ("source", "dest", "flits"), [(0, 15, 3), (5, 6, 1), (12, 3, 4), (7, 7, 2)]
+)
+def test_user_router_and_interface_subclasses_are_the_ones_built_and_run(source, dest, flits):
+    # a packet alone crosses the routers of its XY path once per flit: hops + 1 routers
+    graph = topologies.mesh(rows=4, cols=4)
+    sim, net = _counting_network(graph)
+    assert all(type(r) is CountingRouter for r in net.routers)
+    assert all(type(ni) is CountingInterface for ni in net.interfaces)
+    net.interfaces[source].send(dest, size_bits=flits * 128)
+    sim.run()
+    net.check_conservation()
+    (sx, sy), (dx, dy) = graph.nodes[source]["coord"], graph.nodes[dest]["coord"]
+    on_path = {(x, sy) for x in range(min(sx, dx), max(sx, dx) + 1)}
+    on_path |= {(dx, y) for y in range(min(sy, dy), max(sy, dy) + 1)}
+    expected = [flits if graph.nodes[r]["coord"] in on_path else 0 for r in graph.nodes]
+    assert [r.arrivals for r in net.routers] == expected
+    assert [ni.injected for ni in net.interfaces] == [flits * (t == source) for t in range(16)]
+    assert [ni.ejected for ni in net.interfaces] == [flits * (t == dest) for t in range(16)]
+
+
+def test_simulate_builds_the_classes_given_and_counts_agree_with_the_network() -> None:
+    built: list[CountingRouter] = []
+
+    class Recorded(CountingRouter):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            built.append(self)
+
+    config = NocConfig(
+        topology_args={"rows": 3, "cols": 3},
+        injection_rate=0.2,
+        packet_size=2,
+        sample_period_cycles=200,
+        warmup_periods=1,
+        max_samples=3,
+    )
+    result = simulate(config, router_cls=Recorded, interface_cls=CountingInterface)
+    assert len(built) == 9
+    # every flit that arrived at a router crossed its switch once (the run drains completely)
+    assert sum(r.arrivals for r in built) == result.flit_hops
+    assert result.to_record() == {
+        **simulate(config).to_record(),
+        **{k: v for k, v in result.to_record().items() if "second" in k},
+    }
+
+
+@pytest.mark.parametrize("field", ["router_cls", "interface_cls"])
+def test_a_class_that_is_not_a_router_or_interface_is_refused(field) -> None:
+    with pytest.raises(ConfigError, match=f"{field} must be desim.noc.(Router|NetworkInterface)"):
+        Network(Simulator(), topologies.mesh(2, 2), "xy", **{field: dict})
+
+
+# --------------------------------------------------------------------------- the engine
+def test_the_engine_runs_entries_at_their_cycles_in_order_and_refuses_the_past() -> None:
+    sim = Simulator()
+    engine = Engine(sim.env, NetworkCounters(), 100, lambda cycle: None)
+    engine.start()
+    ran: list[tuple[int, str]] = []
+
+    def note(what, _):
+        ran.append((int(sim.env.now), what))
+        if what == "a":
+            engine.schedule(np.int64(9), note, "c", None)  # numpy integers are fine
+
+    engine.schedule(7, note, "b", None)
+    engine.schedule(3, note, "a", None)
+    sim.run()
+    assert ran == [(3, "a"), (7, "b"), (9, "c")]
+    assert engine.now == 9
+    with pytest.raises(ValueError, match="cycle 9 has already run"):
+        engine.schedule(9, note, "d", None)
+
+
+# --------------------------------------------------------------------------- the route protocol
+def _ctx(graph=None, vcs=2) -> RoutingContext:
+    return RoutingContext.from_graph(
+        graph or topologies.mesh(4, 4), vcs=vcs, rng=np.random.default_rng(0)
+    )
+
+
+def test_a_plain_route_function_gets_the_defaults_and_keeps_what_it_declares() -> None:
+    def route(router, in_port, packet):
+        return [Candidate(0, 0, 0)]
+
+    plain = Route.of(route)
+    assert (plain.call, plain.by_destination, plain.escape_vcs) == (route, None, None)
+    route.escape_vcs = frozenset({0})  # type: ignore[attr-defined]
+    assert Route.of(route).escape_vcs == frozenset({0})
+    assert Route.of(plain) is plain
+    with pytest.raises(ConfigError, match="not a route function"):
+        resolve_routing(lambda ctx: None, _ctx())
+
+
+def test_built_in_policies_declare_their_attributes() -> None:
+    ctx = _ctx()
+    for name in ("xy", "yx", "min_adaptive"):
+        route = resolve_routing(name, ctx)
+        assert route.by_destination is not None
+        assert route.by_destination(0, 15) == route(0, 4, _packet_to(15))
+    assert resolve_routing("xy", ctx).escape_vcs is None
+    assert resolve_routing("min_adaptive", ctx).escape_vcs == frozenset({0})
+    torus = resolve_routing("min_adaptive", _ctx(topologies.torus(4, 4), vcs=3))
+    assert torus.escape_vcs == frozenset({0, 1})  # the two dateline classes
+    for name in ("table", "valiant", "odd_even"):
+        route = resolve_routing(name, ctx)
+        assert (route.by_destination, route.escape_vcs) == (None, None)
+
+
+def test_routers_read_by_destination_answers_from_their_table_not_the_call() -> None:
+    calls = []
+    base = resolve_routing("xy", _ctx())
+
+    def counted(router, in_port, packet):
+        calls.append(router)
+        return base(router, in_port, packet)
+
+    def factory(ctx):
+        return dataclasses.replace(resolve_routing("xy", ctx), call=counted)
+
+    factory.desim = {"topologies": ("mesh",), "min_vcs": 1}  # type: ignore[attr-defined]
+    sim = Simulator(seed=1)
+    net = Network(sim, topologies.mesh(4, 4), factory, router_params("booksim"))
+    net.interfaces[0].send(15, size_bits=128)
+    sim.run()
+    assert calls == []  # six routers on the way, every answer read from the table
+    assert net.counters.packets_received == 1
+
+
+def _packet_to(dest: int):
+    from desim.noc.flit import Packet
+
+    return Packet(0, 0, dest, 0, dest, 128, 1, 0)
