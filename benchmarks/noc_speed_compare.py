@@ -3,10 +3,13 @@
 Each build is a source tree with its compiled modules built in place (``pip install -e .`` there,
 or ``python setup.py build_ext --inplace``). Every round runs each case once per build, each in a
 fresh process with that tree first on ``PYTHONPATH``, alternating which build goes first, so that
-load from other users of the machine falls on both alike. Per case it reports the median over the
-rounds of each build's flit-hops per second, the median of the per-round ratios (after / before),
-and their spread (lowest and highest ratio): the noise to read the ratio against. Results go to
-``benchmarks/results/noc_speed_compare.json`` and ``.md``.
+load from other users of the machine falls on both alike. The figure compared is CPU time per
+flit-hop (of the fastest timed window of each run): on a shared machine wall-clock time mostly
+measures how the CPUs were shared, CPU time much less so. Per case it reports the median over the
+rounds of each build's CPU microseconds per flit-hop, the median of the per-round speed ratios
+(before's time / after's: above 1, after is faster), and their spread (lowest and highest ratio):
+the noise to read the ratio against; and the median wall-clock flit-hops per second. Results go
+to ``benchmarks/results/noc_speed_compare.json`` and ``.md``.
 
 Run::
 
@@ -30,12 +33,13 @@ RUN = (
     "import json, sys; sys.path.insert(0, sys.argv[1]); import desim, noc_speed; "
     "assert desim.COMPILED, 'build the tree in place first'; "
     "r = noc_speed.run_case(int(sys.argv[2]), float(sys.argv[3]), repeats=int(sys.argv[4])); "
-    "print(json.dumps(r['flit_hops_per_second']))"
+    "print(json.dumps([r['us_per_flit_hop'], r['flit_hops_per_second']]))"
 )
 
 
-def run(tree: Path, k: int, rate: float, repeats: int) -> float:
-    """Flit-hops per second of one case with ``tree``'s build (a fresh process)."""
+def run(tree: Path, k: int, rate: float, repeats: int) -> tuple[float, float]:
+    """CPU microseconds per flit-hop and wall-clock flit-hops per second of one case with
+    ``tree``'s build (a fresh process)."""
     env = dict(os.environ, PYTHONPATH=str(tree), OMP_NUM_THREADS="1")
     env.pop("DESIM_PURE_PYTHON", None)
     done = subprocess.run(
@@ -46,7 +50,8 @@ def run(tree: Path, k: int, rate: float, repeats: int) -> float:
         check=True,
         cwd=tree,
     )
-    return float(done.stdout.strip().splitlines()[-1])
+    cpu, wall = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(cpu), float(wall)
 
 
 def main() -> None:
@@ -58,7 +63,7 @@ def main() -> None:
     parser.add_argument("--label", default="", help="what is compared (recorded with the result)")
     args = parser.parse_args()
     trees = {"before": args.before.resolve(), "after": args.after.resolve()}
-    speeds: dict[str, dict[str, list[float]]] = {}
+    speeds: dict[str, dict[str, list[tuple[float, float]]]] = {}
     for round_ in range(args.rounds):
         order = ["before", "after"] if round_ % 2 == 0 else ["after", "before"]
         for k, rate in CASES:
@@ -69,12 +74,15 @@ def main() -> None:
             print(round_, case, {b: speeds[case][b][-1] for b in order}, flush=True)
     rows = []
     for case, by_build in speeds.items():
-        ratios = [a / b for a, b in zip(by_build["after"], by_build["before"], strict=True)]
+        before, after = by_build["before"], by_build["after"]
+        ratios = [b[0] / a[0] for a, b in zip(after, before, strict=True)]
         rows.append(
             {
                 "case": case,
-                "before_flit_hops_per_second": round(statistics.median(by_build["before"])),
-                "after_flit_hops_per_second": round(statistics.median(by_build["after"])),
+                "before_us_per_flit_hop": round(statistics.median(b[0] for b in before), 3),
+                "after_us_per_flit_hop": round(statistics.median(a[0] for a in after), 3),
+                "before_flit_hops_per_second": round(statistics.median(b[1] for b in before)),
+                "after_flit_hops_per_second": round(statistics.median(a[1] for a in after)),
                 "median_ratio": round(statistics.median(ratios), 3),
                 "min_ratio": round(min(ratios), 3),
                 "max_ratio": round(max(ratios), 3),
@@ -98,15 +106,15 @@ def main() -> None:
         f"{', '.join(f'{x:.1f}' for x in record['load_average_at_end'])}; "
         f"{args.rounds} interleaved rounds, best of {args.repeats} windows per run "
         "(`python benchmarks/noc_speed_compare.py BEFORE AFTER`).\n",
-        "| case | before (flit-hops/s, median) | after | after / before (median) | "
-        "lowest, highest ratio |",
-        "|---|---|---|---|---|",
+        "| case | before: CPU us/flit-hop (median) | after | speed after / before (median) | "
+        "lowest, highest ratio | wall flit-hops/s before, after (medians) |",
+        "|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['case']} | {r['before_flit_hops_per_second']:,} | "
-            f"{r['after_flit_hops_per_second']:,} | {r['median_ratio']} | "
-            f"{r['min_ratio']}, {r['max_ratio']} |"
+            f"| {r['case']} | {r['before_us_per_flit_hop']} | {r['after_us_per_flit_hop']} | "
+            f"{r['median_ratio']} | {r['min_ratio']}, {r['max_ratio']} | "
+            f"{r['before_flit_hops_per_second']:,}, {r['after_flit_hops_per_second']:,} |"
         )
     (RESULTS / "noc_speed_compare.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
