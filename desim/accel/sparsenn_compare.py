@@ -185,7 +185,9 @@ def compare_sparsenn(
         ``accuracy_with_predictor`` (the jointly trained network computing the predicted rows),
         ``accuracy_every_row`` (that network computing every row: the baseline's workload),
         ``accuracy_change_stderr`` (the paired standard error of ``accuracy_with_predictor -
-        accuracy`` over the ``test_samples`` held-out images, `predictor_report`), both designs'
+        accuracy`` over the ``test_samples`` held-out images, `predictor_report`),
+        ``accuracy_same_training`` (the network trained further on the predictor's schedule
+        without one: the fair reference) and that change's standard error, both designs'
         summaries and ``per_layer`` detail (``speedup`` and ``energy_ratio`` per layer as the
         top-level ``throughput_gain`` and ``energy_ratio``).
     """
@@ -226,6 +228,8 @@ def compare_sparsenn(
         "accuracy_with_predictor": report["accuracy_with_predictor"],
         "accuracy_every_row": report["accuracy_without_predictor"],
         "accuracy_change_stderr": report["accuracy_change_stderr"],
+        "accuracy_same_training": report["accuracy_same_training"],
+        "accuracy_same_training_change_stderr": report["accuracy_same_training_change_stderr"],
         "test_samples": report["test_samples"],
         "sparsenn": s,
         "baseline_summary": b,

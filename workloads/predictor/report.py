@@ -86,11 +86,15 @@ def predictor_report(trained: Any) -> dict[str, Any]:
     ``accuracy_without_predictor`` that same network computing every row;
     ``images_lost`` / ``images_gained`` the test images the predictor's network gets wrong where
     the plain one was right / the reverse, and ``accuracy_change_stderr`` the standard error of
-    the accuracy change they make (`paired_stderr`).
+    the accuracy change they make (`paired_stderr`); ``accuracy_same_training`` the control's
+    (the plain network trained further on the predictor's schedule, with no predictor: the
+    fair reference, since the extra training alone changes the accuracy) and the standard error
+    of the change against it.
     """
     network, base = trained.network, trained.base
     images, labels = base.data.images[base.test_indices], base.data.labels[base.test_indices]
     plain = predict(base.model, images) == labels
+    control = predict(trained.control, images) == labels
     network.use_predictor = True
     masked = predict(network, images) == labels
     network.use_predictor = False
@@ -107,6 +111,8 @@ def predictor_report(trained: Any) -> dict[str, Any]:
         "accuracy_change_stderr": paired_stderr(plain, masked),
         "images_lost": int((plain & ~masked).sum()),
         "images_gained": int((~plain & masked).sum()),
+        "accuracy_same_training": float(control.mean()),
+        "accuracy_same_training_change_stderr": paired_stderr(control, masked),
         "accuracy_without_predictor": without,
         "layers": layer_report(network, images),
         "from_cache": trained.from_cache,
