@@ -105,7 +105,10 @@ def summarize(result: AccelResult, table: EnergyTable | None = None) -> dict[str
         "samples": samples,
         "cycles_per_inference": cycles,
         "cycles_per_sample": [
-            sum(x) for x in zip(*(layer.extra["cycles_per_sample"] for layer in result.layers))
+            sum(x)
+            for x in zip(
+                *(layer.extra["cycles_per_sample"] for layer in result.layers), strict=True
+            )
         ],
         "throughput_inferences_per_s": 1e9 / time_ns,
         "energy_pj_per_inference": energy_pj,
