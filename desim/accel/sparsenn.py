@@ -4,7 +4,9 @@
 `desim.accel.sparsenn_config`. Each layer of each simulated sample runs in its own `Simulator`
 on its own `Fabric` with one `SparsePE` per PE terminal and a `MemoryPort`
 (`desim.accel.sparsenn_pe`); every sample's kept rows are checked against torch's
-(`check_masked`).
+(`check_masked`). The layers are chained by their hand-off (`_handoff`): the next layer starts
+when the first PE has finished this one and this one's last input packet is delivered, and the
+other PEs join it as they finish, so a layer's ``cycles`` are its share of the inference.
 
 The predictor of a layer is ``workload["predictors"][layer.name]`` (a `Predictor`; the trained
 one of `workloads.predictor`, see `desim.accel.sparsenn_compare`), or, when the workload brings

@@ -7,19 +7,24 @@ buffer). One layer, for one sample:
 
 1. **inputs**: the PE multicasts its non-zero entries ``(index, value)`` to every other PE that
    owns rows of the layer, in packets of as many entries as fit one packet
-   (`desim.noc.packets.FlitFormat`);
+   (`desim.noc.packets.FlitFormat`); in the first layer the memory port multicasts them all
+   instead, in full packets, to every PE;
 2. **prediction** (SparseNN only): the PE computes its partial ``V x`` over its own non-zero
    entries (``r`` MACs each), adds its children's partials as they arrive and sends the sum to
    its parent on a shortest-path spanning tree rooted at the mesh centre (an in-network
    reduction: each PE receives at most four partials, not the root all ``P - 1``); the root
    multicasts ``z`` to the PEs owning rows, which compute ``p = U_rows z + b`` and keep the rows
-   with ``p > 0``;
+   with ``p > 0``; on the dedicated tree the vectors stream cut-through (a cycle a hop, an
+   adder stage a node, the words once);
 3. **feed-forward**: for the kept rows, the products with the entries at hand: its own first,
    then, each time the multipliers free up, every packet arrived meanwhile; a step of ``k`` MACs
    holds the multipliers ``ceil(k / multipliers)`` cycles and the weight SRAM for the ``16 k``
    bits it reads, whichever is longer;
 4. **outputs**: the surviving non-zero outputs go to the PE's input buffer, where they are the
    next layer's compressed input (owned by this PE); the last layer's go to the memory port.
+
+A PE still finishing the previous layer joins the layer ``start`` cycles late (the hand-off of
+`desim.accel.sparsenn`).
 
 The arithmetic is done by the agents on the values they received (numpy per step), so the
 assembled outputs check the dataflow, not a copy of the reference.
