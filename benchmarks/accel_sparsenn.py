@@ -1,11 +1,14 @@
-"""SparseNN against the input-sparse baseline: mesh-size scaling, and the speed of one inference.
+"""SparseNN against the input-sparse baseline: the gain over several samples, mesh-size scaling,
+and the speed of one inference.
 
-Writes ``benchmarks/results/accel_sparsenn_scaling_<dataset>.csv`` and ``.png`` (gain, power
-ratio and the compute-bound share vs PE count) and ``benchmarks/results/accel_sparsenn_speed.json``
-(wall and CPU seconds of one MNIST inference of each design on 8 x 8).
+Writes ``benchmarks/results/accel_sparsenn_gain.json`` (the comparison's figures on MNIST 8 x 8
+and 4 x 4 and digits 8 x 8, ``--gain-samples`` test images each: mean gain and each sample's),
+``benchmarks/results/accel_sparsenn_scaling_<dataset>.csv`` and ``.png`` (gain, power ratio and
+the compute-bound share vs PE count) and ``benchmarks/results/accel_sparsenn_speed.json`` (wall
+and CPU seconds of one MNIST inference of each design on 8 x 8).
 
 Usage: ``python benchmarks/accel_sparsenn.py [--dataset mnist] [--sides 2 4 8 16] [--samples 2]
-[--skip-speed] [--skip-scaling]``
+[--gain-samples 8] [--skip-gain] [--skip-speed] [--skip-scaling]``
 """
 
 from __future__ import annotations
@@ -53,6 +56,48 @@ def scaling(dataset: str, sides: list[int], samples: int) -> list[dict[str, Any]
                 "sparsenn_noc_energy_share": s["energy_pj_by_component"].get("noc", 0.0)
                 / s["energy_pj_per_inference"],
                 "wall_s": time.perf_counter() - start,
+            }
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+#: The comparison's top-level figures kept in the gain record.
+GAIN_KEYS = (
+    "throughput_gain",
+    "throughput_gain_per_sample",
+    "power_ratio",
+    "energy_ratio",
+    "predictor_overhead",
+    "predictor_vs_dense_macs",
+    "accuracy",
+    "accuracy_with_predictor",
+    "accuracy_change_stderr",
+    "test_samples",
+)
+
+
+def gain(samples: int) -> list[dict[str, Any]]:
+    """The comparison on MNIST (8 x 8 and 4 x 4) and digits (8 x 8) over ``samples`` images."""
+    rows = []
+    for dataset, side in (("mnist", 8), ("mnist", 4), ("digits", 8)):
+        config = SparseNNConfig(fabric=mesh_fabric(side), samples=samples)
+        r = compare_sparsenn("mlp", dataset, config=config)
+        per_sample = r["throughput_gain_per_sample"]
+        rows.append(
+            {
+                "dataset": dataset,
+                "side": side,
+                "samples": len(per_sample),
+                "sparsenn_cycles": r["sparsenn"]["cycles_per_inference"],
+                "baseline_cycles": r["baseline_summary"]["cycles_per_inference"],
+                **{k: r[k] for k in GAIN_KEYS},
+                "gain_per_sample_min": min(per_sample),
+                "gain_per_sample_max": max(per_sample),
+                "per_layer_cycles": [
+                    [x["sparsenn_cycles_per_inference"], x["baseline_cycles_per_inference"]]
+                    for x in r["per_layer"]
+                ],
             }
         )
         print(rows[-1], flush=True)
@@ -114,10 +159,15 @@ def main() -> None:
     parser.add_argument("--dataset", default="mnist")
     parser.add_argument("--sides", type=int, nargs="+", default=[2, 4, 8, 16])
     parser.add_argument("--samples", type=int, default=2)
+    parser.add_argument("--gain-samples", type=int, default=8)
+    parser.add_argument("--skip-gain", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-scaling", action="store_true")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
+    if not args.skip_gain:
+        record = {"comparisons": gain(args.gain_samples), "machine": platform.platform()}
+        (RESULTS / "accel_sparsenn_gain.json").write_text(json.dumps(record, indent=1) + "\n")
     if not args.skip_speed:
         record = {
             "seconds_per_inference": speed(),

@@ -136,7 +136,10 @@ def _predictor(args: argparse.Namespace) -> int:
     report = predictor_report(trained)
     rows = [
         f"{report['model']} {report['widths']} on {report['dataset']}: accuracy "
-        f"{report['accuracy']:.4f}, with predictor {report['accuracy_with_predictor']:.4f}"
+        f"{report['accuracy']:.4f}, with predictor {report['accuracy_with_predictor']:.4f} "
+        f"(+- {report['accuracy_change_stderr']:.4f}); same extra training without a predictor "
+        f"{report['accuracy_same_training']:.4f} "
+        f"(+- {report['accuracy_same_training_change_stderr']:.4f})"
     ]
     rows += [
         f"  layer {r['layer']}: rank {r['rank']}, overhead {r['overhead_vs_dense']:.3%} "

@@ -4,7 +4,9 @@
 `desim.accel.sparsenn_config`. Each layer of each simulated sample runs in its own `Simulator`
 on its own `Fabric` with one `SparsePE` per PE terminal and a `MemoryPort`
 (`desim.accel.sparsenn_pe`); every sample's kept rows are checked against torch's
-(`check_masked`).
+(`check_masked`). The layers are chained by their hand-off (`_handoff`): the next layer starts
+when the first PE has finished this one and this one's last input packet is delivered, and the
+other PEs join it as they finish, so a layer's ``cycles`` are its share of the inference.
 
 The predictor of a layer is ``workload["predictors"][layer.name]`` (a `Predictor`; the trained
 one of `workloads.predictor`, see `desim.accel.sparsenn_compare`), or, when the workload brings
@@ -48,9 +50,16 @@ __all__ = ["SparseNN", "InputSparse", "DenseFc"]
 
 @dataclass
 class _Sample:
-    """One layer, one sample: what the agents did."""
+    """One layer, one sample: what the agents did.
+
+    ``cycles`` is the layer's share of the inference: from its start to the next layer's
+    (`_handoff`), or to its last output for the last layer; ``end`` its own last event;
+    ``handoff`` each PE's start in the next layer, relative to it.
+    """
 
     cycles: int
+    end: int
+    handoff: list[int]
     prediction_latency: int
     prediction_critical: int
     busy: list[int]
@@ -139,6 +148,7 @@ class SparseNN:
         samples = min(self.config.samples, *(len(layer.input) for layer in layers))
         plan = _MemoryPlan(self.config, layers, predictors)
         results = []
+        starts: list[list[int] | None] = [None] * samples
         for index, layer in enumerate(layers):
             runs = [
                 self._simulate(
@@ -148,10 +158,12 @@ class SparseNN:
                     index,
                     len(layers),
                     plan,
+                    starts[s],
                     f"{vcd}.{index}.vcd" if vcd is not None and s == 0 else None,
                 )
                 for s in range(samples)
             ]
+            starts = [run.handoff for _, run in runs]
             results.append(_layer_result(self, layer, predictors[layer.name], runs))
             if progress:
                 progress(index + 1, len(layers), layer.name)
@@ -208,6 +220,7 @@ class SparseNN:
         index: int,
         count: int,
         plan: _MemoryPlan,
+        starts: list[int] | None = None,
         vcd: str | None = None,
     ) -> tuple[LayerJob, _Sample]:
         sim = Simulator(seed=self.seed)
@@ -222,7 +235,15 @@ class SparseNN:
 
         fabric.network.delivered_hooks.append(on_delivery)
         pes = [
-            SparsePE(f"pe{i}", sim, i, fabric.pe_terminal(i), job, plan.banks(i, index))
+            SparsePE(
+                f"pe{i}",
+                sim,
+                i,
+                fabric.pe_terminal(i),
+                job,
+                plan.banks(i, index),
+                starts[i] if starts else 0,
+            )
             for i in range(fabric.pes)
         ]
         job.peers = pes
@@ -233,8 +254,12 @@ class SparseNN:
             sim.run()
         traffic = fabric.snapshot()
         fabric.count_energy(traffic, job.counts)
+        end = max(port.done, *(pe.done for pe in pes))
+        handover = end if job.last else _handoff(pes)
         run = _Sample(
-            cycles=max(port.done, *(pe.done for pe in pes)),
+            cycles=handover,
+            end=end,
+            handoff=[max(0, pe.done - handover) for pe in pes],
             prediction_latency=max(pe.mask_ready - pe.started for pe in pes),
             prediction_critical=max(pe.done for pe in pes)
             - max(pe.done - pe.predictor_delay for pe in pes),
@@ -245,6 +270,19 @@ class SparseNN:
             noc=traffic,
         )
         return job, run
+
+
+def _handoff(pes: Sequence[SparsePE]) -> int:
+    """When the next layer starts: its inputs stream out of each PE as soon as the PE has
+    finished (the first to finish starts it), but not before this layer's last input packet
+    has been delivered, so the two layers' packets never share the network (the reduction
+    tree's words of the next layer go up while this layer's ``z`` comes down: separate links).
+
+    The PEs still computing join the next layer when they finish (`SparsePE` ``start``).
+    """
+    finished = [pe.done for pe in pes if len(pe.rows)]
+    delivered = max((pe.arrivals[-1] for pe in pes if pe.arrivals), default=0)
+    return max(min(finished, default=0), delivered)
 
 
 def _reduction_tree(fabric: Fabric) -> tuple[int, list[int]]:

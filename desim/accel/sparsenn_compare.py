@@ -33,12 +33,20 @@ __all__ = [
     "compare_sparsenn",
     "predicted_workload",
     "BASELINES",
+    "RATIOS",
     "compare_from_args",
     "build_from_args",
 ]
 
 #: The baselines SparseNN is compared with (same hardware, other flags).
 BASELINES = ("input-sparse", "dense")
+
+#: Which way each ratio of the comparison goes (the document carries it as ``ratios``).
+RATIOS = {
+    "throughput_gain": "baseline cycles / SparseNN cycles",
+    "power_ratio": "SparseNN power / baseline power",
+    "energy_ratio": "baseline energy / SparseNN energy",
+}
 
 
 def _records(trained: Any, images: np.ndarray, masked: bool) -> list[LayerRecord]:
@@ -112,7 +120,7 @@ def _per_layer(sparse: Any, base: Any) -> list[dict[str, Any]]:
             {
                 "layer": s.name,
                 "speedup": b.cycles / s.cycles,
-                "energy_ratio": energy(s) / energy(b),
+                "energy_ratio": energy(b) / energy(s),
                 "sparsenn_cycles_per_inference": e["cycles_per_inference"],
                 "baseline_cycles_per_inference": b.extra["cycles_per_inference"],
                 "throughput_gain": b.cycles / s.cycles,
@@ -167,14 +175,21 @@ def compare_sparsenn(
     Returns
     -------
     dict
-        ``throughput_gain`` (baseline cycles / SparseNN's), ``power_ratio`` and ``energy_ratio``
-        (SparseNN / baseline), ``predictor_overhead`` (share of SparseNN's cycles the prediction
-        phase adds on the critical path, `summarize`), ``predictor_vs_dense_macs``,
+        ``throughput_gain`` (baseline cycles / SparseNN's, of their means over the samples;
+        ``throughput_gain_per_sample`` each sample's), ``power_ratio`` (SparseNN / baseline: the
+        paper's "about 50 % lower power" is 0.5), ``energy_ratio`` (baseline / SparseNN, as
+        every ``desim compare``'s: above 1 is an improvement), the three directions spelled out
+        in ``ratios``; ``predictor_overhead`` (share of SparseNN's cycles the prediction phase
+        adds on the critical path, `summarize`), ``predictor_vs_dense_macs``,
         ``predictor_energy_share``, ``accuracy`` (the network as trained, no predictor),
         ``accuracy_with_predictor`` (the jointly trained network computing the predicted rows),
-        ``accuracy_every_row`` (that network computing every row: the baseline's workload), both
-        designs' summaries and ``per_layer`` detail (``speedup`` and ``energy_ratio`` per layer
-        as the top-level ``throughput_gain`` and ``energy_ratio``).
+        ``accuracy_every_row`` (that network computing every row: the baseline's workload),
+        ``accuracy_change_stderr`` (the paired standard error of ``accuracy_with_predictor -
+        accuracy`` over the ``test_samples`` held-out images, `predictor_report`),
+        ``accuracy_same_training`` (the network trained further on the predictor's schedule
+        without one: the fair reference) and that change's standard error, both designs'
+        summaries and ``per_layer`` detail (``speedup`` and ``energy_ratio`` per layer as the
+        top-level ``throughput_gain`` and ``energy_ratio``).
     """
     require(baseline in BASELINES, f"baseline {baseline!r} unknown; valid: {', '.join(BASELINES)}")
     config = config or SparseNNConfig()
@@ -198,15 +213,23 @@ def compare_sparsenn(
         "network": network,
         "dataset": dataset,
         "throughput_gain": b["cycles_per_inference"] / s["cycles_per_inference"],
+        "throughput_gain_per_sample": [
+            theirs / mine
+            for mine, theirs in zip(s["cycles_per_sample"], b["cycles_per_sample"], strict=True)
+        ],
         "speedup": b["cycles_per_inference"] / s["cycles_per_inference"],
         "power_ratio": s["power_mw"] / b["power_mw"],
-        "energy_ratio": s["energy_pj_per_inference"] / b["energy_pj_per_inference"],
+        "energy_ratio": b["energy_pj_per_inference"] / s["energy_pj_per_inference"],
+        "ratios": RATIOS,
         "predictor_overhead": s["predictor_cycle_share"],
         "predictor_vs_dense_macs": s["predictor_vs_dense_macs"],
         "predictor_energy_share": s["predictor_energy_share"],
         "accuracy": report["accuracy"],
         "accuracy_with_predictor": report["accuracy_with_predictor"],
         "accuracy_every_row": report["accuracy_without_predictor"],
+        "accuracy_change_stderr": report["accuracy_change_stderr"],
+        "accuracy_same_training": report["accuracy_same_training"],
+        "accuracy_same_training_change_stderr": report["accuracy_same_training_change_stderr"],
         "test_samples": report["test_samples"],
         "sparsenn": s,
         "baseline_summary": b,

@@ -45,6 +45,7 @@ def layer_extra(
         "check_passed": True,
         "samples": samples,
         "cycles_per_inference": sum(run.cycles for _, run in runs) / samples,
+        "cycles_per_sample": [run.cycles for _, run in runs],
         "prediction_latency_per_inference": sum(r.prediction_latency for _, r in runs) / samples,
         "prediction_critical_cycles_per_inference": sum(r.prediction_critical for _, r in runs)
         / samples,
@@ -82,7 +83,8 @@ def _predictor_energy(result: AccelResult, table: EnergyTable) -> float:
 
 
 def summarize(result: AccelResult, table: EnergyTable | None = None) -> dict[str, Any]:
-    """Per-inference cycles, throughput, energy and power by component, predictor overhead.
+    """Per-inference cycles (their mean, and each sample's), throughput, energy and power by
+    component, predictor overhead.
 
     ``predictor_cycle_share`` is the cycles the prediction phase adds on the critical path
     (each layer's ``prediction_critical_cycles``: how much later its last PE finishes than it
@@ -102,6 +104,12 @@ def summarize(result: AccelResult, table: EnergyTable | None = None) -> dict[str
         "arch": result.arch,
         "samples": samples,
         "cycles_per_inference": cycles,
+        "cycles_per_sample": [
+            sum(x)
+            for x in zip(
+                *(layer.extra["cycles_per_sample"] for layer in result.layers), strict=True
+            )
+        ],
         "throughput_inferences_per_s": 1e9 / time_ns,
         "energy_pj_per_inference": energy_pj,
         "power_mw": energy_pj / time_ns,

@@ -7,19 +7,24 @@ buffer). One layer, for one sample:
 
 1. **inputs**: the PE multicasts its non-zero entries ``(index, value)`` to every other PE that
    owns rows of the layer, in packets of as many entries as fit one packet
-   (`desim.noc.packets.FlitFormat`);
+   (`desim.noc.packets.FlitFormat`); in the first layer the memory port multicasts them all
+   instead, in full packets, to every PE;
 2. **prediction** (SparseNN only): the PE computes its partial ``V x`` over its own non-zero
    entries (``r`` MACs each), adds its children's partials as they arrive and sends the sum to
    its parent on a shortest-path spanning tree rooted at the mesh centre (an in-network
    reduction: each PE receives at most four partials, not the root all ``P - 1``); the root
    multicasts ``z`` to the PEs owning rows, which compute ``p = U_rows z + b`` and keep the rows
-   with ``p > 0``;
+   with ``p > 0``; on the dedicated tree the vectors stream cut-through (a cycle a hop, an
+   adder stage a node, the words once);
 3. **feed-forward**: for the kept rows, the products with the entries at hand: its own first,
    then, each time the multipliers free up, every packet arrived meanwhile; a step of ``k`` MACs
    holds the multipliers ``ceil(k / multipliers)`` cycles and the weight SRAM for the ``16 k``
    bits it reads, whichever is longer;
 4. **outputs**: the surviving non-zero outputs go to the PE's input buffer, where they are the
    next layer's compressed input (owned by this PE); the last layer's go to the memory port.
+
+A PE still finishing the previous layer joins the layer ``start`` cycles late (the hand-off of
+`desim.accel.sparsenn`).
 
 The arithmetic is done by the agents on the values they received (numpy per step), so the
 assembled outputs check the dataflow, not a copy of the reference.
@@ -118,8 +123,18 @@ class LayerJob:
         return self.entries[self.in_owner[self.entries] == pe]
 
     def packets_from(self, pe: int) -> int:
-        """Packets PE ``pe`` (or the memory port, for the first layer's load) sends its peers."""
-        return -(-len(self.own_entries(pe)) // self.chunk)
+        """Packets PE ``pe`` multicasts to its peers (none in the first layer)."""
+        return 0 if self.first else -(-len(self.own_entries(pe)) // self.chunk)
+
+    def load_packets(self) -> int:
+        """Packets the memory port multicasts in the first layer (none in the others)."""
+        return -(-len(self.entries) // self.chunk) if self.first else 0
+
+    def expected(self, pe: int) -> int:
+        """Input packets PE ``pe`` receives: the port's (first layer) or its peers'."""
+        if self.first:
+            return self.load_packets()
+        return sum(self.packets_from(i) for i in range(len(self.pe_tids)) if i != pe)
 
     def has_rows(self, pe: int) -> bool:
         """Whether PE ``pe`` owns rows of this layer (only those receive inputs and ``z``)."""
@@ -128,6 +143,13 @@ class LayerJob:
     def receivers(self, pe: int) -> tuple[int, ...]:
         """The terminals of the PEs other than ``pe`` that own rows."""
         return tuple(t for i, t in enumerate(self.pe_tids) if i != pe and self.has_rows(i))
+
+    def load_receivers(self) -> tuple[int, ...]:
+        """Where the port's first-layer multicast goes: every PE with rows, and, with a
+        predictor, every PE (each computes the partial ``V x`` over the entries it owns)."""
+        if self.predictor is not None:
+            return tuple(self.pe_tids)
+        return self.receivers(-1)
 
 
 def _chunks(indices: np.ndarray, size: int) -> list[np.ndarray]:
@@ -172,14 +194,17 @@ class SparsePE(_Agent):
         terminal: Terminal,
         job: LayerJob,
         banks: dict[str, tuple[int, int, int, int]],
+        start: int = 0,
     ) -> None:
-        self.index, self.job = index, job
+        self.index, self.job, self.start = index, job, start
         super().__init__(name, parent, terminal)
         self.memories = {kind: self._bank(kind, *spec) for kind, spec in banks.items()}
         self.rows = np.flatnonzero(job.out_owner == index)
         self.busy_cycles = 0
         self.started = self.mask_ready = self.done = self.predictor_delay = 0
         self.arrivals: list[int] = []
+        self.expected = job.expected(index)
+        self.inputs_in = self.env.event()
         self.state = Signal("state", self, int(PeState.WAITING))
         self.process(self._layer())
 
@@ -201,8 +226,9 @@ class SparsePE(_Agent):
     def on_arrival(self, message: Message) -> None:
         if message.kind in ("x", "load"):
             self.memories["input"].write(len(message.indices) * self.job.entry_bits)
-        if message.kind == "x":
             self.arrivals.append(int(self.env.now))
+            if len(self.arrivals) == self.expected:
+                self.inputs_in.succeed()
 
     def _step(self, macs: int, memory: str, component: str) -> Generator[Any, Any, None]:
         """``macs`` multiply-accumulates reading one operand each from ``memory``."""
@@ -220,23 +246,24 @@ class SparsePE(_Agent):
 
     def _layer(self) -> Generator[Any, Any, None]:
         job = self.job
-        own = job.own_entries(self.index)
-        if job.first:
-            for _ in range(job.packets_from(self.index)):
-                yield self.mailbox["load"].get()
+        if self.start:
+            yield self.env.timeout(self.start)  # still finishing the previous layer
         self.started = int(self.env.now)
+        own = job.own_entries(self.index)
         others = job.receivers(self.index)
-        for chunk in _chunks(own, job.chunk) if others else []:
+        for chunk in _chunks(own, job.chunk) if others and not job.first else []:
             self.send(
                 Message("x", self.index, chunk, job.x[chunk]), len(chunk) * job.entry_bits, others
             )
         rows = self.rows
         if job.predictor is not None:
+            if job.first and job.load_packets():
+                yield self.inputs_in  # its own entries are somewhere in the port's stream
             rows = yield from self._predict(own)
         self.mask_ready = int(self.env.now)
         job.mask[rows] = True
         if len(self.rows):
-            yield from self._feed_forward(rows, own)
+            yield from self._feed_forward(rows, own[:0] if job.first else own)
         self.done = int(self.env.now)
         self.state.write(int(PeState.DONE))
 
@@ -248,14 +275,20 @@ class SparsePE(_Agent):
         r = predictor.rank
         z = predictor.v[:, own] @ job.x[own]
         yield from self._step(len(own) * r, "predictor", "predictor")
-        for _ in range(job.parent.count(self.index)):
+        children = job.parent.count(self.index)
+        for _ in range(children):
             z = z + (yield self.mailbox["partial"].get()).values
             job.counts.add("predictor", "add24", r)
-            yield self.env.timeout(compute_cycles(r, job.multipliers))
+            if job.tree_width_bits is None:  # whole packets, added on the PE's adders
+                yield self.env.timeout(compute_cycles(r, job.multipliers))
+        if children and job.tree_width_bits is not None:
+            yield self.env.timeout(1)  # the tree node's adder stage, on the words streaming by
         if self.index != job.root:
             self._up(Message("partial", self.index, np.arange(r), z), r * job.accumulator_bits)
             z = yield from self._down()
         elif job.tree_width_bits is not None:
+            if children:  # the sum's last word reaches the root this much after its first
+                yield self.env.timeout(self._words(r * job.accumulator_bits) - 1)
             self._forward(Message("z", self.index, np.arange(r), z))
         elif receivers := job.receivers(self.index):
             self.send(Message("z", self.index, np.arange(r), z), r * job.weight_bits, receivers)
@@ -279,7 +312,8 @@ class SparsePE(_Agent):
             return np.zeros(0, dtype=np.float32)
         message = yield self.mailbox["z"].get()
         if job.tree_width_bits is not None:
-            self._forward(message)
+            self._forward(message)  # cut-through: the first word goes on as it arrives
+            yield self.env.timeout(self._words(len(message.values) * job.weight_bits) - 1)
         return message.values
 
     def _forward(self, z: Message) -> None:
@@ -287,12 +321,18 @@ class SparsePE(_Agent):
         for child in np.flatnonzero(np.asarray(self.job.parent) == self.index):
             self.process(self._wire(self.job.peers[child], z, len(z.values) * self.job.weight_bits))
 
-    def _wire(self, to: SparsePE, message: Message, bits: int) -> Generator[Any, Any, None]:
-        """One hop of the dedicated tree: one cycle per link-wide word (registered at each end)."""
+    def _words(self, bits: int) -> int:
+        """Link-wide words of a vector on the dedicated tree."""
         width = self.job.tree_width_bits
         assert width is not None
+        return -(-bits // width)
+
+    def _wire(self, to: SparsePE, message: Message, bits: int) -> Generator[Any, Any, None]:
+        """One hop of the dedicated tree, cut-through: the first word one cycle later (one
+        register per link); the rest follow a word per cycle, counted where the vector is used
+        (at the root going up, at each PE coming down)."""
         self.job.counts.add("predictor", "link", bits)
-        yield self.env.timeout(-(-bits // width))
+        yield self.env.timeout(1)
         to.mailbox[message.kind].put(message)
 
     def _feed_forward(self, rows: np.ndarray, own: np.ndarray) -> Generator[Any, Any, None]:
@@ -306,7 +346,7 @@ class SparsePE(_Agent):
         """
         job = self.job
         acc = job.bias[rows].astype(np.float32)
-        left = sum(job.packets_from(pe) for pe in range(len(job.pe_tids)) if pe != self.index)
+        left = self.expected
         batch, ready = own, self.started
         unpredicted_end, taken = self.started, 0
         while True:
@@ -318,7 +358,7 @@ class SparsePE(_Agent):
                 unpredicted_end = max(unpredicted_end, ready) + int(self.env.now) - begin
             if not left:
                 break
-            queue = self.mailbox["x"]
+            queue = self.mailbox["load" if job.first else "x"]
             messages = [(yield queue.get()), *queue.items]
             queue.items.clear()
             left, taken = left - len(messages), taken + len(messages)
@@ -365,10 +405,10 @@ class MemoryPort(_Agent):
         self.done = int(self.env.now)
 
     def _load(self) -> Generator[Any, Any, None]:
+        """Multicast the first layer's entries, full packets, each as soon as DRAM delivered it."""
         job = self.job
-        yield self.dram.read(-(-len(job.entries) * job.entry_bits // 8))
-        for pe, tid in enumerate(job.pe_tids):
-            for chunk in _chunks(job.own_entries(pe), job.chunk):
-                self.send(
-                    Message("load", -1, chunk, job.x[chunk]), len(chunk) * job.entry_bits, (tid,)
-                )
+        receivers = job.load_receivers()
+        for chunk in _chunks(job.entries, job.chunk):
+            bits = len(chunk) * job.entry_bits
+            yield self.dram.read(-(-bits // 8))
+            self.send(Message("load", -1, chunk, job.x[chunk]), bits, receivers)

@@ -13,6 +13,7 @@ from desim.accel.result import FunctionalMismatch
 from desim.accel.sparsenn import DenseFc, InputSparse, SparseNN
 from desim.accel.sparsenn_config import InputSparseConfig, SparseNNConfig, mesh_fabric
 from desim.accel.sparsenn_metrics import summarize
+from desim.accel.sparsenn_pe import SparsePE
 from desim.accel.sparsenn_plan import (
     Predictor,
     check_masked,
@@ -210,3 +211,54 @@ def test_pe_states_traced_to_vcd(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["snn.0.vcd", "snn.1.vcd"]
     text = (tmp_path / "snn.0.vcd").read_text()
     assert text.count("$var wire 2") == 4  # one state signal per PE of the 2 x 2 mesh
+
+
+def _captured_pes(monkeypatch: pytest.MonkeyPatch) -> list[SparsePE]:
+    """Every `SparsePE` built from now on, in order."""
+    built: list[SparsePE] = []
+    init = SparsePE.__init__
+
+    def record(self: SparsePE, *args: object, **kwargs: object) -> None:
+        init(self, *args, **kwargs)  # type: ignore[arg-type]
+        built.append(self)
+
+    monkeypatch.setattr(SparsePE, "__init__", record)
+    return built
+
+
+def test_first_layer_inputs_are_one_multicast_from_the_memory_port() -> None:
+    """The port sends the non-zero inputs once, in full packets, to every PE; the PEs send no
+    input packets of their own in the first layer."""
+    layer = _layer(24, 200, batch=1, seed=4)
+    fabric = mesh_fabric(2)
+    result = InputSparse(InputSparseConfig(fabric=fabric, samples=1)).run([layer], {})
+    extra = result.layers[0].extra
+    nnz = int(np.count_nonzero(layer.input[0]))
+    entry = 16 + 8  # value and an 8-bit index of 200 inputs
+    per_packet = (8 * 128 - 32) // entry
+    sizes = [min(per_packet, nnz - i) * entry for i in range(0, nnz, per_packet)]
+    flits = sum(-(-(32 + bits) // 128) for bits in sizes)
+    assert extra["noc_inputs_flits"] == 0
+    assert extra["noc_load_flits"] == 4 * flits  # delivered to each of the 4 PEs
+
+
+def test_dedicated_tree_is_cut_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a 1 x 4 line the tree is 0 -> 1 <- 2 <- 3 (root 1): ``z`` of ``w`` link words reaches
+    a PE ``h`` hops from the root ``h + w - 1`` cycles after the root has it (store-and-forward
+    would take ``h w``); every PE has two rows, so their ``U z`` steps are equal."""
+    pes = _captured_pes(monkeypatch)
+    rank, m, n = 40, 8, 12
+    layer = _layer(m, n, batch=1, seed=6)
+    rng = np.random.default_rng(2)
+    predictor = Predictor(
+        rng.normal(size=(m, rank)).astype(np.float32), rng.normal(size=(rank, n)).astype(np.float32)
+    )
+    fabric = mesh_fabric(1, 4)
+    SparseNN(SparseNNConfig(fabric=fabric, samples=1)).run(
+        [layer], {"predictors": {"fc": predictor}}
+    )
+    assert pes[0].job.parent == [1, -1, 1, 2]
+    words = -(-rank * 16 // 128)  # z: 40 values of 16 bits on 128-bit links
+    mask = [pe.mask_ready for pe in pes]
+    assert mask[0] - mask[1] == mask[2] - mask[1] == words
+    assert mask[3] - mask[1] == words + 1

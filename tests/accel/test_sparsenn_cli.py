@@ -71,7 +71,8 @@ def test_compare_document_on_digits(capsys: pytest.CaptureFixture[str]) -> None:
         "speedup",
     ):
         assert isinstance(doc[key], float), key
-    assert doc["power_ratio"] == pytest.approx(doc["energy_ratio"] * doc["throughput_gain"])
+    assert doc["power_ratio"] == pytest.approx(doc["throughput_gain"] / doc["energy_ratio"])
+    assert doc["ratios"]["energy_ratio"] == "baseline energy / SparseNN energy"
     assert [row["layer"] for row in doc["per_layer"]] == [f"mlp.layers.{i}" for i in range(3)]
     code, out, _ = run(
         capsys,

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from workloads.training import accuracy
+from workloads.training import accuracy, predict
 
-__all__ = ["layer_report", "predictor_report"]
+__all__ = ["layer_report", "predictor_report", "paired_stderr"]
 
 
 def _layer(index: int, layer: Any, rank: int, x: Any, h: Any, p: Any) -> dict[str, Any]:
@@ -35,6 +35,32 @@ def _layer(index: int, layer: Any, rank: int, x: Any, h: Any, p: Any) -> dict[st
         "false_negative_rate": float((live & ~guessed).sum() / max(1, live.sum())),
         "false_positive_rate": float((~live & guessed).sum() / max(1, (~live).sum())),
     }
+
+
+def paired_stderr(before: np.ndarray, after: np.ndarray) -> float:
+    """Standard error of ``mean(after) - mean(before)`` for two classifiers on the same test
+    images (``before``, ``after``: whether each image is classified correctly).
+
+    Only the discordant images count: with ``b`` lost and ``c`` gained out of ``n``, the
+    variance of the paired difference is ``(b + c - (b - c)^2 / n) / n^2`` (the estimator
+    behind McNemar's test).
+
+    Examples
+    --------
+    >>> ok = np.ones(100, dtype=bool)
+    >>> paired_stderr(ok, ok)
+    0.0
+    >>> round(paired_stderr(ok, np.r_[np.zeros(4, bool), np.ones(96, bool)]), 4)
+    0.0196
+
+    References
+    ----------
+    .. [1] A. Agresti, "Categorical Data Analysis", 3rd ed., Wiley 2013, sec. 11.1.
+    """
+    n = len(before)
+    lost = int((before & ~after).sum())
+    gained = int((~before & after).sum())
+    return float(np.sqrt(max(0.0, lost + gained - (lost - gained) ** 2 / n)) / n)
 
 
 def layer_report(network: Any, images: np.ndarray) -> list[dict[str, Any]]:
@@ -57,12 +83,20 @@ def predictor_report(trained: Any) -> dict[str, Any]:
 
     ``accuracy`` is the network as trained without any predictor;
     ``accuracy_with_predictor`` the jointly trained network computing only predicted rows;
-    ``accuracy_without_predictor`` that same network computing every row.
+    ``accuracy_without_predictor`` that same network computing every row;
+    ``images_lost`` / ``images_gained`` the test images the predictor's network gets wrong where
+    the plain one was right / the reverse, and ``accuracy_change_stderr`` the standard error of
+    the accuracy change they make (`paired_stderr`); ``accuracy_same_training`` the control's
+    (the plain network trained further on the predictor's schedule, with no predictor: the
+    fair reference, since the extra training alone changes the accuracy) and the standard error
+    of the change against it.
     """
     network, base = trained.network, trained.base
     images, labels = base.data.images[base.test_indices], base.data.labels[base.test_indices]
+    plain = predict(base.model, images) == labels
+    control = predict(trained.control, images) == labels
     network.use_predictor = True
-    with_predictor = accuracy(network, images, labels)
+    masked = predict(network, images) == labels
     network.use_predictor = False
     without = accuracy(network, images, labels)
     network.use_predictor = True
@@ -73,7 +107,12 @@ def predictor_report(trained: Any) -> dict[str, Any]:
         "method": trained.spec.method,
         "test_samples": int(len(labels)),
         "accuracy": base.accuracy,
-        "accuracy_with_predictor": with_predictor,
+        "accuracy_with_predictor": float(masked.mean()),
+        "accuracy_change_stderr": paired_stderr(plain, masked),
+        "images_lost": int((plain & ~masked).sum()),
+        "images_gained": int((~plain & masked).sum()),
+        "accuracy_same_training": float(control.mean()),
+        "accuracy_same_training_change_stderr": paired_stderr(control, masked),
         "accuracy_without_predictor": without,
         "layers": layer_report(network, images),
         "from_cache": trained.from_cache,

@@ -64,12 +64,15 @@ class PredictorSpec:
 
 @dataclass(frozen=True, eq=False)
 class TrainedPredictor:
-    """The predictor-equipped network and the plain network it started from."""
+    """The predictor-equipped network, the plain network it started from, and the control: that
+    plain network trained further on the same schedule (``spec.predictor``) with no predictor,
+    so that the predictor's effect on accuracy is not confused with the extra training."""
 
     spec: PredictorSpec
     network: Any  # PredictedMLP
     base: TrainedModel
     from_cache: bool
+    control: Any = None  # MLP
 
 
 def _untrained(spec: PredictorSpec) -> Any:
@@ -94,7 +97,9 @@ def _build(spec: PredictorSpec, mlp: Any) -> Any:
     return PredictedMLP(mlp, ranks, spec.method, spec.temperature)
 
 
-def _fit(spec: PredictorSpec, network: Any, base: TrainedModel) -> dict[str, Any]:
+def _fit(spec: PredictorSpec, network: Any, base: TrainedModel, task_only: bool = False) -> Any:
+    """Train ``network`` on the training split with ``spec.predictor``'s schedule: the task loss
+    plus the auxiliary one, or (``task_only``, the control) the task loss alone."""
     import torch.nn.functional as F
 
     def loss(model: Any, x: Any, y: Any) -> Any:
@@ -106,13 +111,14 @@ def _fit(spec: PredictorSpec, network: Any, base: TrainedModel) -> dict[str, Any
         base.data.images[train_idx],
         base.data.labels[train_idx],
         spec.predictor,
-        loss_fn=loss,
+        **({} if task_only else {"loss_fn": loss}),
     )
     return network.state_dict()
 
 
 def train_predictor(spec: PredictorSpec) -> TrainedPredictor:
-    """Train (or load from the cache) ``spec``'s MLP, then its predictor with it, end to end."""
+    """Train (or load from the cache) ``spec``'s MLP, then its predictor with it, end to end, and
+    the control (the MLP alone, trained on the same extra schedule)."""
     _untrained(spec)
     base = trained_model(
         TrainedSpec(spec.model, spec.dataset, hidden=spec.hidden, density=None, train=spec.network)
@@ -120,7 +126,14 @@ def train_predictor(spec: PredictorSpec) -> TrainedPredictor:
     network = _build(spec, copy.deepcopy(base.model))
     state, hit = cached("predictor", asdict(spec), lambda: _fit(spec, network, base))
     network.load_state_dict(state)
-    return TrainedPredictor(spec, network.eval(), base, hit)
+    control = copy.deepcopy(base.model)
+    same = {k: v for k, v in asdict(spec).items() if k in ("model", "dataset", "hidden")}
+    key = {**same, "network": asdict(spec.network), "predictor": asdict(spec.predictor)}
+    control_state, _ = cached(
+        "predictor-control", key, lambda: _fit(spec, control, base, task_only=True)
+    )
+    control.load_state_dict(control_state)
+    return TrainedPredictor(spec, network.eval(), base, hit, control.eval())
 
 
 def save_predictor(trained: TrainedPredictor, path: str | Path) -> None:
