@@ -229,6 +229,12 @@ BAD_INPUTS = {
     ],
     "sweep grid beyond the size limit": ["--sweep-rates", "0:1:1e-9"],
     "float rate in an integer field": ["--router-arg", "vcs=2.5"],
+    "tolerance without a sweep": ["--tolerance", "0.01"],
+    "no-refine without a sweep": ["--no-refine"],
+    "tolerance with no-refine": ["--sweep-rates", "0.1", "--no-refine", "--tolerance", "0.1"],
+    "tolerance finer than a rate can be measured": ["--sweep-rates", "0.1", "--tolerance", "1e-30"],
+    "run beyond the length limit": ["--sample-period", "10000000"],
+    "sweep beyond the length limit": ["--sample-period", "100000", "--sweep-rates", "0:0.5:0.01"],
 }
 
 
@@ -247,6 +253,9 @@ def test_bad_input_is_one_line_and_exit_2(capsys, case: str) -> None:
     [
         ("mesh beyond the size limit", "DESIM_NO_SIZE_LIMIT=1"),
         ("sweep grid beyond the size limit", "1e+09"),
+        ("run beyond the length limit", "9.6e+08"),
+        ("sweep beyond the length limit", "51 rates and up to 7 bisection runs"),
+        ("tolerance without a sweep", "add --sweep-rates"),
         ("traffic arg naming the node count", "allowed: (none)"),
         ("vcs given twice", "--vcs and --router-arg vcs"),
         ("routing that is not a policy", "'os:getcwd'"),

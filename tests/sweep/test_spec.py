@@ -79,6 +79,21 @@ def test_malformed_spec_names_the_key(tables: dict[str, Any], key: str) -> None:
     assert key in str(error.value)
 
 
+LATENCY_LOAD_MALFORMED = [
+    ({"noc": {"injection_rate": 0.3}}, "'noc.injection_rate' is not used"),
+    ({"latency_load": {"tolerance": 1e-12}}, "tolerance must be >= 1e-06"),
+    ({"noc": {"sample_period_cycles": 100000}}, "too long"),
+]
+
+
+@pytest.mark.parametrize(("tables", "message"), LATENCY_LOAD_MALFORMED)
+def test_latency_load_spec_is_checked_whole(tables: dict[str, Any], message: str) -> None:
+    # a value the sweep would not honour, and a sweep beyond the run-length limit, are refused
+    # when the spec is read, before any point runs
+    with pytest.raises(ConfigError, match=message):
+        spec_from_mapping({"sweep": {"kind": "latency_load"}, **tables})
+
+
 def test_same_run_twice_in_a_grid_is_refused() -> None:
     tables = {"grid": {"noc": {"router_args": [{}, {"vcs": 4}]}}}
     with pytest.raises(ConfigError, match="describe the same run"):

@@ -55,3 +55,17 @@ def test_bad_input_is_one_line_and_exit_2(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("model", "dataset", "overhead", "layer"),
+    [("mlp", "mnist", "1e-9", "1000 x 784"), ("mlp_tiny", "digits", "0.04", "32 x 64")],
+)
+def test_predictor_budget_no_rank_meets_is_refused_before_training(
+    capsys: pytest.CaptureFixture[str], model: str, dataset: str, overhead: str, layer: str
+) -> None:
+    # rank 1 costs (m + n) / (m n) of the dense MACs: 1784 / 784000 and 96 / 2048 (4.7 %)
+    argv = ["predictor", "--model", model, "--dataset", dataset, "--overhead", overhead]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"no predictor rank for a {layer} layer" in err and err.count("\n") == 1
