@@ -26,18 +26,45 @@ def test_workload_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_predictor_json(capsys: pytest.CaptureFixture[str]) -> None:
     out = _run(capsys, "predictor", "--model", "mlp_tiny", "--dataset", "digits", "--json")
-    assert {"accuracy", "accuracy_with_predictor"} <= set(out)
-    layer = out["layers"][0]
-    for key in (
-        "rank",
-        "overhead_vs_dense",
-        "overhead_vs_input_sparse",
-        "true_output_density",
-        "predicted_output_density",
-        "false_negative_rate",
-        "false_positive_rate",
-    ):
-        assert key in layer
+    assert out["widths"] == [64, 32, 10] and out["test_samples"] == 360
+    (layer,) = out["layers"]
+    # rank: the largest r with r (32 + 64) < 0.05 x 32 x 64 = 102.4, i.e. 1, costing 96 / 2048
+    assert layer["rank"] == 1 and layer["overhead_vs_dense"] == 96 / 2048
+    # the oracle: the saved network's own weights, applied by hand to the held-out images
+    import torch
+
+    from workloads.predictor.train import PredictorSpec, train_predictor
+
+    trained = train_predictor(PredictorSpec("mlp_tiny", "digits"))
+    base = trained.base
+    x = torch.from_numpy(base.data.images[base.test_indices]).flatten(1)
+    labels = torch.from_numpy(base.data.labels[base.test_indices])
+    hidden, output = trained.network.mlp.layers
+    low_rank = trained.network.predictors[0]
+    with torch.no_grad():
+        h = x @ hidden.weight.T + hidden.bias
+        p = (x @ low_rank.v.T) @ low_rank.u.T + hidden.bias
+        live, kept = h > 0, p > 0
+        masked = output(torch.relu(h) * kept)
+        every = output(torch.relu(h))
+    nnz = (x != 0).sum(1).float().mean().item()
+    expected = {
+        "true_output_density": live.float().mean().item(),
+        "predicted_output_density": kept.float().mean().item(),
+        "false_negative_rate": (live & ~kept).sum().item() / live.sum().item(),
+        "false_positive_rate": (~live & kept).sum().item() / (~live).sum().item(),
+        "input_density": nnz / 64,
+        "overhead_vs_input_sparse": (nnz + 32) / (32 * nnz),
+    }
+    for key, value in expected.items():
+        assert layer[key] == pytest.approx(value, rel=1e-6), key
+    assert out["accuracy_with_predictor"] == pytest.approx(
+        (masked.argmax(1) == labels).float().mean().item()
+    )
+    assert out["accuracy_without_predictor"] == pytest.approx(
+        (every.argmax(1) == labels).float().mean().item()
+    )
+    assert out["accuracy"] == base.accuracy
 
 
 @pytest.mark.parametrize(
