@@ -74,6 +74,21 @@ def test_predictor_json(capsys: pytest.CaptureFixture[str]) -> None:
         (["workload", "--model", "vgg16", "--dataset", "mnist"], "valid datasets for it: photos"),
         (["workload", "--model", "mlp", "--hidden", "10,x"], "--hidden"),
         (["predictor", "--model", "lenet5", "--dataset", "digits"], "valid: mlp, mlp_tiny"),
+        # options the workload would not honour
+        (["workload", "--model", "lenet5", "--provenance", "synthetic", "--density", "0.5"],
+         "--density applies to trained workloads; this one is synthetic"),
+        (["workload", "--model", "lenet5", "--scope", "layer", "--provenance", "synthetic"],
+         "--scope applies to trained workloads"),
+        (["workload", "--model", "lenet5", "--mask", "clustered"],
+         "--mask applies to synthetic workloads; this one is trained"),
+        (["workload", "--model", "vgg16", "--weight-density", "0.2"],
+         "--weight-density applies to synthetic workloads; this one is calibrated"),
+        (["workload", "--model", "lenet5", "--hidden", "10"], "model 'lenet5' has fixed widths"),
+        (["predictor", "--model", "mlp_tiny", "--dataset", "digits", "--hidden", "10"],
+         "model 'mlp_tiny' has fixed widths"),
+        # beyond the size limit, refused before anything is built
+        (["workload", "--model", "mlp", "--provenance", "synthetic", "--hidden", "100000,100000"],
+         "an estimated 1e+10, beyond the limit of 5e+07; set DESIM_NO_SIZE_LIMIT=1"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -96,3 +111,10 @@ def test_predictor_budget_no_rank_meets_is_refused_before_training(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert f"no predictor rank for a {layer} layer" in err and err.count("\n") == 1
+
+
+def test_hidden_widths_reach_a_synthetic_mlp(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["workload", "--model", "mlp", "--provenance", "synthetic", "--hidden", "30,20"]
+    out = _run(capsys, *argv, "--batch", "1", "--json")
+    shapes = [layer["weight_shape"] for layer in out["layers"]]
+    assert shapes == [[30, 64], [20, 30], [10, 20]]  # on the default dataset, 8x8 digits
