@@ -59,12 +59,10 @@ def _check_hidden(model: str, hidden: str | None) -> None:
     if hidden is None:
         return
     import inspect
-
-    from desim.registry import MODEL
-
     from itertools import pairwise
 
-    from desim.noc.validation import check_limit
+    from desim.limits import check_limit
+    from desim.registry import MODEL
 
     widths = _widths(hidden)
     check_limit(

@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import inspect
 import math
-import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from desim.config import KeyedConfigError, check_fields, require
 from desim.kernel.errors import ConfigError
+from desim.limits import check_limit
 from desim.registry import INJECTION, ROUTER, ROUTING, TOPOLOGY, TRAFFIC, Registry
 
 if TYPE_CHECKING:
@@ -75,7 +75,6 @@ simulate. A 16 x 16 mesh's default run is 3.3e6 and a 64 x 64 mesh's 5.3e7. At t
 speeds (benchmarks/results/noc_speed.md, compiled: 7.2e5 router-cycles per second on 8 x 8 at
 0.1 flits/node/cycle, 3.8e4 on 32 x 32 at 0.3), 2e8 is from 5 minutes to 1.5 hours of one core."""
 
-OVERRIDE = "DESIM_NO_SIZE_LIMIT"
 
 # routers of each built-in topology, from its parameters, before the graph is built
 _ROUTER_COUNTS: dict[str, Callable[..., float]] = {
@@ -93,19 +92,6 @@ _ROUTER_COUNTS: dict[str, Callable[..., float]] = {
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _limited() -> bool:
-    return os.environ.get(OVERRIDE, "0") in ("", "0")
-
-
-def check_limit(what: str, estimate: float, limit: float) -> None:
-    """Raise `ConfigError` with the estimate and the override when ``estimate > limit``."""
-    if estimate > limit and _limited():
-        raise ConfigError(
-            f"{what}: an estimated {estimate:.3g}, beyond the limit of {limit:.3g}; set "
-            f"{OVERRIDE}=1 to run it anyway"
-        )
 
 
 def estimated_routers(topology: str, args: Mapping[str, Any]) -> float | None:
@@ -149,10 +135,11 @@ def check_run_length(config: NocConfig, runs: int = 1, what: str = "the run") ->
     `MAX_ROUTER_CYCLES` (a sweep passes its grid and bisection runs)."""
     routers = estimated_routers(config.topology, config.topology_args)
     cycles = (config.warmup_periods + config.max_samples) * config.sample_period_cycles
+    count = "an unknown number of" if routers is None else f"{routers:.0f}"
     check_limit(
         f"{what} is too long: {f'{runs} x ' if runs > 1 else ''}{cycles} cycles "
-        f"((warmup_periods + max_samples) x sample_period_cycles) on {'an unknown number of' if routers is None else f'{routers:.0f}'} "
-        "routers, in router-cycles",
+        f"((warmup_periods + max_samples) x sample_period_cycles) on {count} routers, in "
+        "router-cycles",
         runs * run_router_cycles(config),
         MAX_ROUTER_CYCLES,
     )

@@ -109,3 +109,31 @@ def test_cli_malformed_spec_exits_2_naming_the_key(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "noc.topology_args.rowz" in err
     assert not (tmp_path / "out").exists()  # nothing ran, nothing written
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--workers", "1000000"], "beyond the limit of"),
+        (["--workers", "2", "--address", "tcp://127.0.0.1:1"], "has its own workers"),
+        (["--executor", "local", "--address", "tcp://127.0.0.1:1"], "drop --executor local"),
+        (["--address", "nonsense"], "missing port number"),
+    ],
+)
+def test_cli_executor_options_are_checked_before_anything_is_written(
+    tiny_spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], options, message
+) -> None:
+    out = tmp_path / "out"
+    assert main(["sweep", str(tiny_spec), "--out", str(out), *options]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err
+    if "nonsense" not in options:  # (an address is parsed on connecting, after the store opens)
+        assert not out.exists()
+
+
+def test_cli_results_directory_that_is_a_file(
+    tiny_spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "taken").write_text("")
+    assert main(["sweep", str(tiny_spec), "--out", str(tmp_path / "taken")]) == 2
+    assert "a file is in the way" in capsys.readouterr().err

@@ -112,8 +112,11 @@ def test_the_generator_reaches_both_outcomes(tmp_path: Path, capsys) -> None:
     path = tmp_path / "net.topo"
     for text, expected in [
         ("a b\nb c 2\n", 0),
-        ('<graphml><graph edgedefault="undirected"><node id="a"/><node id="b"/>'
-         '<edge source="a" target="b"/></graph></graphml>', 0),
+        (
+            '<graphml><graph edgedefault="undirected"><node id="a"/><node id="b"/>'
+            '<edge source="a" target="b"/></graph></graphml>',
+            0,
+        ),
         ("a a\n", 2),
         ('<graphml><graph edgedefault="directed"><node id="a"/></graph></graphml>', 2),
     ]:

@@ -75,20 +75,40 @@ def test_predictor_json(capsys: pytest.CaptureFixture[str]) -> None:
         (["workload", "--model", "mlp", "--hidden", "10,x"], "--hidden"),
         (["predictor", "--model", "lenet5", "--dataset", "digits"], "valid: mlp, mlp_tiny"),
         # options the workload would not honour
-        (["workload", "--model", "lenet5", "--provenance", "synthetic", "--density", "0.5"],
-         "--density applies to trained workloads; this one is synthetic"),
-        (["workload", "--model", "lenet5", "--scope", "layer", "--provenance", "synthetic"],
-         "--scope applies to trained workloads"),
-        (["workload", "--model", "lenet5", "--mask", "clustered"],
-         "--mask applies to synthetic workloads; this one is trained"),
-        (["workload", "--model", "vgg16", "--weight-density", "0.2"],
-         "--weight-density applies to synthetic workloads; this one is calibrated"),
+        (
+            ["workload", "--model", "lenet5", "--provenance", "synthetic", "--density", "0.5"],
+            "--density applies to trained workloads; this one is synthetic",
+        ),
+        (
+            ["workload", "--model", "lenet5", "--scope", "layer", "--provenance", "synthetic"],
+            "--scope applies to trained workloads",
+        ),
+        (
+            ["workload", "--model", "lenet5", "--mask", "clustered"],
+            "--mask applies to synthetic workloads; this one is trained",
+        ),
+        (
+            ["workload", "--model", "vgg16", "--weight-density", "0.2"],
+            "--weight-density applies to synthetic workloads; this one is calibrated",
+        ),
         (["workload", "--model", "lenet5", "--hidden", "10"], "model 'lenet5' has fixed widths"),
-        (["predictor", "--model", "mlp_tiny", "--dataset", "digits", "--hidden", "10"],
-         "model 'mlp_tiny' has fixed widths"),
+        (
+            ["predictor", "--model", "mlp_tiny", "--dataset", "digits", "--hidden", "10"],
+            "model 'mlp_tiny' has fixed widths",
+        ),
         # beyond the size limit, refused before anything is built
-        (["workload", "--model", "mlp", "--provenance", "synthetic", "--hidden", "100000,100000"],
-         "an estimated 1e+10, beyond the limit of 5e+07; set DESIM_NO_SIZE_LIMIT=1"),
+        (
+            [
+                "workload",
+                "--model",
+                "mlp",
+                "--provenance",
+                "synthetic",
+                "--hidden",
+                "100000,100000",
+            ],
+            "an estimated 1e+10, beyond the limit of 5e+07; set DESIM_NO_SIZE_LIMIT=1",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

@@ -51,7 +51,7 @@ def rank_budget(rows: int, cols: int, overhead: float = 0.05) -> int:
     >>> rank_budget(1000, 784, overhead=0.001)
     Traceback (most recent call last):
     ...
-    desim.kernel.errors.ConfigError: overhead 0.001 leaves no predictor rank for a 1000 x 784 layer: rank 1 costs 0.00228 of its dense MACs; give an overhead above that
+    desim.kernel.errors.ConfigError: overhead 0.001 leaves no predictor rank for a 1000 x 784 ...
     """
     r = (overhead * rows * cols) / (rows + cols)
     rank = int(r) - (1 if r == int(r) else 0)
