@@ -70,3 +70,24 @@ def test_a_head_takes_the_output_vc_its_input_arbiter_picks_not_the_lowest_free(
         if router.in_ov[iv] >= 0 and (not taken or taken[-1][0] != router.buf[iv][0].packet.pid):
             taken.append((router.buf[iv][0].packet.pid, router.in_ov[iv] % router.V))
     assert [vc for _, vc in taken] == [0, 1, 2, 3, 0], taken
+
+
+def test_switch_round_robin_skips_idle_vcs_from_the_offset() -> None:
+    # VCs 0 and 2 of one input port bid east: after VC 0 crosses, the round robin starts from
+    # VC 1, so VC 2 (next in 1, 2, 3, 0) goes before VC 0 again: they alternate (a mutant that
+    # measured the held bid's distance with the wrong sign kept VC 0, found by the mutation run)
+    net = _network(2)
+    net.now = 0
+    router = net.routers[0]
+    _arrive(net, _packet(net, 0, 1, 4), 0)
+    _arrive(net, _packet(net, 1, 1, 4), 2)
+    departures = []
+    for cycle in range(1, 14):
+        before = [len(router.buf[TERMINAL_PORT * router.V + vc]) for vc in (0, 2)]
+        net.now = cycle
+        router.step(cycle)
+        after = [len(router.buf[TERMINAL_PORT * router.V + vc]) for vc in (0, 2)]
+        departures += [vc for vc, b, a in zip((0, 2), before, after, strict=True) if a < b]
+    assert sorted(departures) == [0] * 4 + [2] * 4
+    both_bidding = departures[departures.index(2) - 1 :]
+    assert both_bidding[:6] == [0, 2, 0, 2, 0, 2], departures
