@@ -91,3 +91,31 @@ def test_switch_round_robin_skips_idle_vcs_from_the_offset() -> None:
     assert sorted(departures) == [0] * 4 + [2] * 4
     both_bidding = departures[departures.index(2) - 1 :]
     assert both_bidding[:6] == [0, 2, 0, 2, 0, 2], departures
+
+
+def test_oldest_first_router_grants_the_switch_to_the_oldest_packet() -> None:
+    # two one-flit packets bound for router 0's terminal: an old one (created at cycle 0) from
+    # the terminal port and a young one (cycle 8) from the east port; with the oldest_first
+    # arbiter the old one crosses first, where round robin (and a mutant that took ages as
+    # now + created, found by the mutation run) would let port 0 go first
+    net = Network(
+        Simulator(seed=1),
+        topologies.mesh(1, 2),
+        "xy",
+        router_params("booksim", arbiter="oldest_first"),
+    )
+    router = net.routers[0]
+    net.now = 10
+    old = Flit(Packet(0, 0, 0, 0, 0, 128, 1, 0), 0)
+    young = Flit(Packet(1, 1, 0, 1, 0, 128, 1, 8), 0)
+    for port, flit in ((TERMINAL_PORT, old), (0, young)):
+        flit.vc = 0
+        router.receive_flit(port, flit)
+    order = []
+    for cycle in range(11, 20):
+        net.now = cycle
+        router.step(cycle)
+        for port, flit in ((TERMINAL_PORT, old), (0, young)):
+            if flit not in order and not router.buf[port * router.V]:
+                order.append(flit)
+    assert order == [old, young]
