@@ -19,7 +19,17 @@ MAX_SEED = 2**32 - 1
 """Seeds numpy's legacy and torch's generators both accept."""
 MAX_BATCH = 4096
 """Samples a workload may record (every activation of every layer is kept per sample)."""
-SYNTHETIC_ONLY = ("weight_density", "activation_density")
+MAX_HIDDEN_WEIGHTS = 5e7
+"""Weights between the hidden layers ``--hidden`` may ask for (200 MB in float32; the MNIST
+MLP's 784-1000-1000-10 has 1.8e6 in all), unless ``DESIM_NO_SIZE_LIMIT=1``."""
+ONLY_FOR = {
+    "density": "trained",
+    "scope": "trained",
+    "weight_density": "synthetic",
+    "activation_density": "synthetic",
+    "mask": "synthetic",
+}
+"""Options that one provenance alone honours (None when not given)."""
 
 
 def _widths(text: str) -> tuple[int, ...]:
@@ -44,26 +54,55 @@ def _limit_threads(command: str) -> None:
     torch.set_num_threads(1)
 
 
+def _check_hidden(model: str, hidden: str | None) -> None:
+    """``--hidden``: comma-separated positive widths, for a model whose widths are parameters."""
+    if hidden is None:
+        return
+    import inspect
+    from itertools import pairwise
+
+    from desim.limits import check_limit
+    from desim.registry import MODEL
+
+    widths = _widths(hidden)
+    check_limit(
+        f"--hidden {hidden}: the MLP has too many weights between its hidden layers",
+        sum(float(a) * b for a, b in pairwise(widths)),
+        MAX_HIDDEN_WEIGHTS,
+    )
+    if "hidden" not in inspect.signature(MODEL.get(model)).parameters:
+        takes = [n for n in MODEL.names() if "hidden" in inspect.signature(MODEL.get(n)).parameters]
+        raise ConfigError(
+            f"--hidden: model {model!r} has fixed widths; models taking --hidden: "
+            f"{', '.join(takes)}"
+        )
+
+
 def _check_common(args: argparse.Namespace) -> None:
-    """The seed's range and the hidden widths' syntax, before anything is built."""
+    """The seed's range and ``--hidden``, before anything is built."""
     seed = getattr(args, "seed", 0)
     if not 0 <= seed <= MAX_SEED:
         raise ConfigError(f"--seed must be in 0..{MAX_SEED}, got {seed}")
-    if args.hidden is not None:
-        _widths(args.hidden)
+    _check_hidden(args.model, args.hidden)
 
 
 def _check_workload(args: argparse.Namespace) -> None:
+    """`_check_common`, the batch's range, and no option the provenance would ignore."""
+    from workloads.workload import WorkloadSpec
+
     _check_common(args)
     if not 1 <= args.batch <= MAX_BATCH:
         raise ConfigError(f"--batch must be in 1..{MAX_BATCH} samples, got {args.batch}")
-    given = [name for name in SYNTHETIC_ONLY if getattr(args, name) is not None]
-    if given and args.provenance in ("trained", "calibrated"):
-        option = "--" + given[0].replace("_", "-")
-        raise ConfigError(
-            f"{option} sets synthetic densities; with --provenance {args.provenance} the "
-            "densities come from the data (drop it, or use --provenance synthetic)"
-        )
+    provenance = WorkloadSpec(args.model, provenance=args.provenance).resolved_provenance
+    for name, owner in ONLY_FOR.items():
+        if getattr(args, name) is not None and provenance != owner:
+            option = "--" + name.replace("_", "-")
+            raise ConfigError(
+                f"{option} applies to {owner} workloads; this one is {provenance} (drop it, "
+                f"or use --provenance {owner})"
+            )
+    if args.hidden is not None and provenance == "calibrated":
+        raise ConfigError("--hidden: a calibrated workload has the published layer shapes")
 
 
 def _check_save_path(save: str | None) -> None:
@@ -88,18 +127,15 @@ def _workload(args: argparse.Namespace) -> int:
     _limit_threads("workload")
     from workloads.workload import WorkloadSpec, build_workload
 
-    densities = {n: getattr(args, n) for n in SYNTHETIC_ONLY if getattr(args, n) is not None}
+    given = {n: getattr(args, n) for n in ONLY_FOR if getattr(args, n) is not None}
     spec = WorkloadSpec(
         args.model,
         args.dataset,
         args.provenance,
         batch=args.batch,
-        density=args.density,
-        scope=args.scope,
         hidden=_widths(args.hidden) if args.hidden is not None else None,
-        mask=args.mask,
         seed=args.seed,
-        **densities,
+        **given,
     )
     summary = build_workload(spec).summary(args.value_bits)
     rows = [
@@ -165,18 +201,16 @@ def _add_workload(sub: argparse._SubParsersAction) -> None:
         "--batch", type=int, default=8, help=f"samples recorded, 1..{MAX_BATCH} (default 8)"
     )
     parser.add_argument(
-        "--density",
-        type=float,
-        default=0.3,
-        help="trained: fraction of weights kept by pruning (default 0.3)",
+        "--density", type=float, help="trained: fraction of weights kept by pruning (default 0.3)"
     )
     parser.add_argument(
         "--scope",
         choices=("layer", "global"),
-        default="global",
         help="trained: prune per layer or globally (default global)",
     )
-    parser.add_argument("--hidden", help="MLP hidden widths, e.g. 1000,1000")
+    parser.add_argument(
+        "--hidden", help="trained or synthetic MLP: hidden widths, e.g. 1000,1000 (model mlp)"
+    )
     parser.add_argument(
         "--weight-density", type=float, help="synthetic: weight density (default 0.5)"
     )
@@ -184,7 +218,7 @@ def _add_workload(sub: argparse._SubParsersAction) -> None:
         "--activation-density", type=float, help="synthetic: input density (default 0.5)"
     )
     parser.add_argument(
-        "--mask", choices=("iid", "clustered"), default="iid", help="synthetic mask kind"
+        "--mask", choices=("iid", "clustered"), help="synthetic: mask kind (default iid)"
     )
     parser.add_argument("--seed", type=int, default=0, help=f"0..{MAX_SEED} (default 0)")
     parser.add_argument("--value-bits", type=int, default=16, help="bits per stored value")

@@ -44,8 +44,10 @@ class WorkloadSpec:
         None: the model's default (its registry metadata).
     batch : int
         Samples whose activations are recorded.
-    density, scope, hidden
-        Pruning and MLP widths of a trained workload (`workloads.trained.TrainedSpec`).
+    density, scope
+        Pruning of a trained workload (`workloads.trained.TrainedSpec`).
+    hidden : tuple of int or None
+        MLP hidden widths of a trained or synthetic workload (None: the model's).
     weight_density, activation_density, mask
         A synthetic workload's densities and mask kind (``"iid"`` or ``"clustered"``).
     seed : int
@@ -171,7 +173,8 @@ def _synthetic(spec: WorkloadSpec) -> Workload:
         or DATASET.metadata(spec.resolved_dataset)["sample_shape"]
     )
     torch.manual_seed(spec.seed)
-    model = MODEL.get(spec.model)(shape).eval()
+    widths = {} if spec.hidden is None else {"hidden": spec.hidden}
+    model = MODEL.get(spec.model)(shape, **widths).eval()
     with torch.no_grad():
         for weight in layer_weights(model).values():
             keep = mask(spec.mask, tuple(weight.shape), spec.weight_density, rng)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -28,7 +29,43 @@ __all__ = [
     "comparison",
     "first_layers",
     "design_layers",
+    "check_arguments",
 ]
+
+
+MAX_SEED = 2**32 - 1
+"""Seeds every generator a workload uses accepts (numpy's legacy one, scikit-learn's splits)."""
+
+
+def _output_path(option: str, path: str | None, prefix: bool = False) -> None:
+    """An output file's path (or a prefix of file names): not a directory, in a directory that
+    exists (checked before the run, not after it)."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir() and not prefix:
+        raise ConfigError(f"{option} {path!r} is a directory; give a file path")
+    if not target.resolve().parent.is_dir():
+        raise ConfigError(f"{option}: directory {str(target.parent)!r} does not exist")
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """What ``desim accel`` and ``desim compare`` can check before building anything: the seed's
+    range, the output paths, and no option the design would ignore."""
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ConfigError(f"--seed must be in 0..{MAX_SEED}, got {args.seed}")
+    for option in ("csv", "plot", "vcd"):
+        _output_path(f"--{option}", getattr(args, option, None), prefix=option == "vcd")
+    if getattr(args, "plot", None) is not None and importlib.util.find_spec("matplotlib") is None:
+        raise ConfigError("--plot needs matplotlib, which is not installed (the 'notebooks' extra)")
+    entry = ACCELERATOR.metadata(args.arch)
+    if "build" in entry or "compare" in entry:  # a design that brings its own workload
+        for option in ("weight_density", "activation_density"):
+            if getattr(args, option) is not None:
+                raise ConfigError(
+                    f"--{option.replace('_', '-')}: {args.arch} runs its own workload (the "
+                    "trained network), so synthetic densities do not apply"
+                )
 
 
 def _parse_value(text: str) -> Any:
@@ -115,8 +152,6 @@ def _run(
     design = ACCELERATOR.get(arch)(config, seed)
     if vcd is None:
         return design.run(layers, info, _progress(arch))
-    if not Path(vcd).parent.is_dir():
-        raise ConfigError(f"--vcd: directory {Path(vcd).parent} does not exist")
     return design.run(layers, info, _progress(arch), vcd=vcd)
 
 
@@ -130,6 +165,7 @@ def design_layers(args: argparse.Namespace) -> tuple[list[Any], dict]:
 
 
 def _accel(args: argparse.Namespace) -> int:
+    check_arguments(args)
     config = design_config(args.arch, args.config, args.set)
     layers, info = design_layers(args)
     result = _run(args.arch, config, layers, info, args.seed, args.vcd)
@@ -221,6 +257,7 @@ def comparison(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    check_arguments(args)
     document = comparison(args)
     if args.csv:
         _write_csv(args.csv, document["per_layer"])
@@ -241,8 +278,6 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _write_csv(path: str, rows: list[dict[str, Any]]) -> None:
     target = Path(path)
-    if not target.parent.is_dir():
-        raise ConfigError(f"--csv: directory {target.parent} does not exist")
     tmp = target.with_suffix(target.suffix + ".tmp")
     with open(tmp, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))

@@ -36,6 +36,8 @@ __all__ = ["add_parser", "parse_assignments", "parse_value", "config_from_args",
 
 DEFAULT_GRID = 8
 """Rows and columns of a grid topology when not given (BookSim2's 8x8 mesh)."""
+DEFAULT_TOLERANCE = 0.005
+"""Saturation bisection tolerance of a sweep, flits/node/cycle."""
 _ROUTER_SHORTHANDS = {"vcs": "vcs", "vc_buffer": "vc_buffer_flits"}
 _TABLE_COLUMNS = (
     ("offered", "offered_rate", "{:.4f}"),
@@ -171,6 +173,14 @@ def config_from_args(args: argparse.Namespace, rate: float = 0.0) -> NocConfig:
 
 def _check_output_options(args: argparse.Namespace) -> None:
     """Options that only mean something together with another one, or with tqdm installed."""
+    if args.sweep_rates is None:
+        for option, given in (("--tolerance", args.tolerance), ("--no-refine", args.no_refine)):
+            if given not in (None, False):
+                raise ConfigError(
+                    f"{option} sets how a sweep bisects saturation; add --sweep-rates"
+                )
+    elif args.no_refine and args.tolerance is not None:
+        raise ConfigError("--tolerance sets the bisection that --no-refine turns off; give one")
     if args.detail and not args.json:
         raise ConfigError(
             "--detail adds per-link and per-router statistics to --json output; add --json"
@@ -227,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
             config,
             parse_rates(args.sweep_rates),
             refine=not args.no_refine,
-            tolerance=args.tolerance,
+            tolerance=DEFAULT_TOLERANCE if args.tolerance is None else args.tolerance,
             progress=args.progress,
         )
         text = curve.to_json() if args.json else _sweep_report(config, curve)
@@ -367,8 +377,7 @@ def _add_measurement_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--tolerance",
         type=float,
-        default=0.005,
-        help="saturation bisection tolerance, flits/node/cycle (default: %(default)s)",
+        help=f"saturation bisection tolerance, flits/node/cycle (default: {DEFAULT_TOLERANCE})",
     )
     group.add_argument("--no-refine", action="store_true", help="do not bisect saturation")
     group.add_argument("--json", action="store_true", help="print JSON instead of a table")

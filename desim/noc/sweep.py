@@ -29,12 +29,16 @@ from typing import Any
 from desim.config import require
 from desim.kernel.errors import ConfigError
 from desim.noc.measurement import NocConfig, NocResult, simulate
-from desim.noc.validation import MAX_SWEEP_POINTS, check_limit
+from desim.noc.validation import MAX_SWEEP_POINTS, check_limit, check_run_length
 
-__all__ = ["Sweep", "sweep_injection", "parse_rates", "json_safe"]
+__all__ = ["Sweep", "sweep_injection", "check_sweep", "parse_rates", "json_safe"]
 
 SATURATED_POINTS_TO_STOP = 2
 """The grid stops after this many saturated points."""
+
+MIN_TOLERANCE = 1e-6
+"""The finest saturation bisection, flits/node/cycle (a measured rate's run-to-run noise is
+thousands of times coarser; a finer bracket would only cost runs)."""
 
 
 @dataclass
@@ -174,6 +178,33 @@ def _bisect(
     return low, runs
 
 
+def check_sweep(
+    config: NocConfig, rates: Iterable[float], refine: bool, tolerance: float
+) -> list[float]:
+    """The sorted, distinct loads of a sweep, after checking it whole before anything runs: every
+    rate, the tolerance (at least `MIN_TOLERANCE`), and the router-cycles of its grid and
+    bisection runs together (`desim.noc.validation.check_run_length`); `ConfigError` if not."""
+    grid = sorted(set(float(r) for r in rates))
+    require(bool(grid), "a sweep needs at least one rate")
+    check_limit("the sweep has too many rates", len(grid), MAX_SWEEP_POINTS)
+    require(
+        isinstance(tolerance, (int, float))
+        and not isinstance(tolerance, bool)
+        and MIN_TOLERANCE <= tolerance < math.inf,
+        f"sweep tolerance must be >= {MIN_TOLERANCE:g} flits/node/cycle, got {tolerance!r}",
+    )
+    for rate in grid:
+        replace(config, injection_rate=rate)
+    # the bisection bracket is at most max(grid) wide and halves with each run
+    bisections = max(0, math.ceil(math.log2(grid[-1] / tolerance))) if refine and grid[-1] else 0
+    check_run_length(
+        config,
+        len(grid) + bisections,
+        f"a sweep of {len(grid)} rates and up to {bisections} bisection runs",
+    )
+    return grid
+
+
 def sweep_injection(
     config: NocConfig,
     rates: Iterable[float],
@@ -193,7 +224,8 @@ def sweep_injection(
     refine : bool
         Bisect between the last stable and the first saturated grid load.
     tolerance : float
-        Bisection stops when the bracket is at most this wide (flits/node/cycle).
+        Bisection stops when the bracket is at most this wide (flits/node/cycle; at least
+        `MIN_TOLERANCE`).
     progress : bool
         Show a tqdm progress bar (when tqdm is installed).
 
@@ -201,12 +233,7 @@ def sweep_injection(
     -------
     Sweep
     """
-    grid = sorted(set(float(r) for r in rates))
-    require(bool(grid), "a sweep needs at least one rate")
-    check_limit("the sweep has too many rates", len(grid), MAX_SWEEP_POINTS)
-    require(tolerance > 0, f"sweep tolerance must be > 0, got {tolerance!r}")
-    for rate in grid:  # fail on a bad rate before running anything
-        replace(config, injection_rate=rate)
+    grid = check_sweep(config, rates, refine, tolerance)
     bar = _progress(len(grid), progress, f"{config.topology}/{config.routing}/{config.traffic}")
     try:
         points = list(_grid(config, grid, bar))

@@ -7,7 +7,9 @@ What needs the built graph (a routing policy on a topology it does not support) 
 network is built.
 
 `check_size` refuses, before anything is allocated, a network whose router count or allocator state
-is beyond reason, with the estimate and how to override it (``DESIM_NO_SIZE_LIMIT=1``).
+is beyond reason, and `check_run_length` a run or a sweep whose simulated length is (in
+router-cycles: routers x simulated cycles), each with the estimate and how to override it
+(``DESIM_NO_SIZE_LIMIT=1``).
 
 Examples
 --------
@@ -26,12 +28,12 @@ from __future__ import annotations
 
 import inspect
 import math
-import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from desim.config import KeyedConfigError, check_fields, require
 from desim.kernel.errors import ConfigError
+from desim.limits import check_limit
 from desim.registry import INJECTION, ROUTER, ROUTING, TOPOLOGY, TRAFFIC, Registry
 
 if TYPE_CHECKING:
@@ -46,7 +48,10 @@ __all__ = [
     "check_size",
     "check_network_size",
     "check_limit",
+    "check_run_length",
+    "run_router_cycles",
     "MAX_ROUTERS",
+    "MAX_ROUTER_CYCLES",
     "MAX_STATE",
     "MAX_SWEEP_POINTS",
 ]
@@ -64,7 +69,12 @@ MAX_STATE = 50_000_000
 MAX_SWEEP_POINTS = 10_000
 """Offered loads a sweep grid may hold."""
 
-OVERRIDE = "DESIM_NO_SIZE_LIMIT"
+MAX_ROUTER_CYCLES = 2e8
+"""Router-cycles (routers x simulated cycles) a run, or all the runs of a latency-load sweep, may
+simulate. A 16 x 16 mesh's default run is 3.3e6 and a 64 x 64 mesh's 5.3e7. At the recorded
+speeds (benchmarks/results/noc_speed.md, compiled: 7.2e5 router-cycles per second on 8 x 8 at
+0.1 flits/node/cycle, 3.8e4 on 32 x 32 at 0.3), 2e8 is from 5 minutes to 1.5 hours of one core."""
+
 
 # routers of each built-in topology, from its parameters, before the graph is built
 _ROUTER_COUNTS: dict[str, Callable[..., float]] = {
@@ -82,19 +92,6 @@ _ROUTER_COUNTS: dict[str, Callable[..., float]] = {
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _limited() -> bool:
-    return os.environ.get(OVERRIDE, "0") in ("", "0")
-
-
-def check_limit(what: str, estimate: float, limit: float) -> None:
-    """Raise `ConfigError` with the estimate and the override when ``estimate > limit``."""
-    if estimate > limit and _limited():
-        raise ConfigError(
-            f"{what}: an estimated {estimate:.3g}, beyond the limit of {limit:.3g}; set "
-            f"{OVERRIDE}=1 to run it anyway"
-        )
 
 
 def estimated_routers(topology: str, args: Mapping[str, Any]) -> float | None:
@@ -122,6 +119,30 @@ def check_size(config: NocConfig) -> None:
             routers,
             MAX_ROUTERS,
         )
+
+
+def run_router_cycles(config: NocConfig) -> float:
+    """Router-cycles of ``config``'s warm-up and sample periods (the drain, which is short unless
+    the run saturates, is not counted); the router count is 1 when unknown (a file, a user
+    builder), so the simulated length alone is bounded then."""
+    routers = estimated_routers(config.topology, config.topology_args) or 1.0
+    cycles = float(config.warmup_periods + config.max_samples) * config.sample_period_cycles
+    return routers * cycles
+
+
+def check_run_length(config: NocConfig, runs: int = 1, what: str = "the run") -> None:
+    """Refuse ``runs`` runs of ``config`` whose router-cycles together exceed
+    `MAX_ROUTER_CYCLES` (a sweep passes its grid and bisection runs)."""
+    routers = estimated_routers(config.topology, config.topology_args)
+    cycles = (config.warmup_periods + config.max_samples) * config.sample_period_cycles
+    count = "an unknown number of" if routers is None else f"{routers:.0f}"
+    check_limit(
+        f"{what} is too long: {f'{runs} x ' if runs > 1 else ''}{cycles} cycles "
+        f"((warmup_periods + max_samples) x sample_period_cycles) on {count} routers, in "
+        "router-cycles",
+        runs * run_router_cycles(config),
+        MAX_ROUTER_CYCLES,
+    )
 
 
 def check_network_size(graph: nx.Graph, params: RouterParams) -> None:
@@ -269,6 +290,7 @@ def check_noc_config(config: NocConfig) -> None:
     require(isinstance(config.router_args, dict), "router_args must be a table")
     _reject_unknown(config.router_args, _router_fields(), "router_args", "the router")
     router_params(config.router, **config.router_args)
+    check_run_length(config)
 
 
 def _router_fields() -> list[str]:

@@ -21,6 +21,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from desim.kernel.errors import ConfigError
+
 __all__ = ["add_parser", "run", "plot"]
 
 
@@ -30,11 +32,13 @@ def run(args: argparse.Namespace) -> int:
     from desim.sweep.runner import run_sweep
     from desim.sweep.spec import load_spec
 
+    if args.executor == "local" and args.address is not None:
+        raise ConfigError("--address names a Dask scheduler; drop --executor local")
     spec = load_spec(args.spec)
     report = run_sweep(
         spec,
         args.out,
-        executor=args.executor,
+        executor=args.executor or "local",
         address=args.address,
         workers=args.workers,
         resume=args.resume,
@@ -92,15 +96,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument(
         "--executor",
         choices=("local", "dask"),
-        default="local",
-        help="local processes (default) or Dask (a LocalCluster without --address)",
+        help="local processes (default) or Dask (a LocalCluster without --address; the "
+        "scheduler's with it)",
     )
     sweep.add_argument("--address", metavar="tcp://HOST:PORT", help="a Dask scheduler to use")
     sweep.add_argument(
         "--workers",
         type=int,
         metavar="N",
-        help="local processes or LocalCluster workers (default: the cores)",
+        help="local processes or LocalCluster workers, at most 4 per core (default: the "
+        "cores; not with --address)",
     )
     sweep.add_argument(
         "--resume",

@@ -18,10 +18,16 @@ from contextlib import contextmanager
 from typing import Any
 
 from desim.kernel.errors import ConfigError
+from desim.limits import check_limit
 
 __all__ = ["EXECUTORS", "open_executor", "default_workers"]
 
 EXECUTORS = ("local", "dask")
+WORKERS_PER_CORE = 4
+"""Local processes (or LocalCluster workers) a sweep may start per core, unless
+``DESIM_NO_SIZE_LIMIT=1``."""
+MIN_WORKER_LIMIT = 16
+"""The worker limit on a machine with few cores."""
 
 
 def default_workers() -> int:
@@ -74,7 +80,7 @@ def _dask(address: str | None, workers: int) -> Iterator[Executor]:
         )
     try:
         client = Client(address or cluster, timeout="30s")
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # unreachable, or an address that does not parse
         raise ConfigError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
     try:
         yield client.get_executor(pure=False)
@@ -96,14 +102,30 @@ def open_executor(
     address : str, optional
         A Dask scheduler's address, ``tcp://HOST:PORT`` (implies ``kind="dask"``).
     workers : int, optional
-        Local processes or `LocalCluster` workers (default: the cores available); ignored with
-        an ``address`` (the cluster has its own).
+        Local processes or `LocalCluster` workers (default: the cores available; at most
+        `WORKERS_PER_CORE` per core, or `MIN_WORKER_LIMIT`); not with an ``address`` (the
+        cluster has its own).
+
+    Raises
+    ------
+    ConfigError
+        An unknown kind, workers out of range or given with an address, an address that is
+        malformed or cannot be reached.
     """
     if kind not in EXECUTORS:
         raise ConfigError(f"executor {kind!r}; allowed: {', '.join(EXECUTORS)}")
+    if address is not None and workers is not None:
+        raise ConfigError(
+            f"workers: the Dask scheduler at {address!r} has its own workers; drop workers"
+        )
     count = default_workers() if workers is None else workers
     if count < 1:
         raise ConfigError(f"workers must be >= 1, got {count}")
+    check_limit(
+        "workers: more processes than this machine can run",
+        count,
+        max(MIN_WORKER_LIMIT, WORKERS_PER_CORE * default_workers()),
+    )
     if address is not None or kind == "dask":
         return _dask(address, count)
     return _local(count)

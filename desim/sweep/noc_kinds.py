@@ -128,8 +128,9 @@ def run_noc(config: dict[str, Any], seed: int) -> dict[str, Any]:
 
 
 def resolve_latency_load(config: dict[str, Any]) -> dict[str, Any]:
-    """The resolved config of a ``latency_load`` point (``noc.injection_rate``, unused, dropped)."""
-    from desim.noc.sweep import parse_rates
+    """The resolved config of a ``latency_load`` point, its whole sweep checked (a
+    ``noc.injection_rate``, which the sweep would not use, is refused)."""
+    from desim.noc.sweep import check_sweep, parse_rates
 
     noc = _noc_section(config)
     del noc["injection_rate"]
@@ -138,8 +139,12 @@ def resolve_latency_load(config: dict[str, Any]) -> dict[str, Any]:
     for rate in rates:
         if not 0.0 <= rate <= 1.0:
             raise ConfigError(f"'latency_load.rates': {rate!r} is outside [0, 1] flits/node/cycle")
-    if section.tolerance <= 0:
-        raise ConfigError(f"'latency_load.tolerance' must be > 0, got {section.tolerance!r}")
+    if "injection_rate" in config.get("noc", {}):
+        raise ConfigError(
+            "'noc.injection_rate' is not used by kind 'latency_load'; its loads are "
+            "'latency_load.rates'"
+        )
+    check_sweep(_noc_config(noc, 0, injection_rate=0.0), rates, section.refine, section.tolerance)
     loads = {"rates": sorted(set(map(float, rates))), "refine": section.refine}
     return {"noc": noc, "latency_load": {**loads, "tolerance": section.tolerance}}
 

@@ -154,6 +154,7 @@ def run_sweep(
     spec_text : str
         The spec's source, kept in the store's ``runs`` table.
     """
+    opened = open_executor(executor, address=address, workers=workers)  # checked, not started
     store = Store(out)
     try:
         todo = _pending(spec, store, resume, retry_failed)
@@ -161,7 +162,7 @@ def run_sweep(
         bar = _progress(len(todo), progress)
         lost: list[str] = []
         if todo:
-            with open_executor(executor, address=address, workers=workers) as pool:
+            with opened as pool:
                 futures = {
                     pool.submit(
                         execute_point,

@@ -51,7 +51,12 @@ class Store:
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise ConfigError(
+                f"results directory {str(directory)!r}: a file is in the way; give a directory"
+            ) from None
         self.connection = _connect(self.directory / DATABASE)
         self.connection.executescript(_SCHEMA)
 

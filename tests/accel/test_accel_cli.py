@@ -78,6 +78,19 @@ def test_compare_writes_csv_and_plot_and_ratios_are_consistent(capsys, tmp_path)
         (["accel", "--arch", "dcnn", "--network", "resnet"], "unknown model"),
         (["accel", "--arch", "dcnn", *SYNTH, "--config", "/nonexistent.toml"], "cannot read"),
         (["compare", "--arch", "dcnn", *SYNTH], "no baselines"),
+        # checked before anything runs: seeds, output paths, options a design would ignore
+        (["accel", "--arch", "dcnn", *SYNTH, "--seed", "-1"], "--seed must be in 0..4294967295"),
+        (["accel", "--arch", "dcnn", *SYNTH, "--csv", "/"], "--csv '/' is a directory"),
+        (["compare", "--arch", "scnn", *SYNTH, "--plot", "/nonexistent/x.png"], "'/nonexistent'"),
+        (["accel", "--arch", "dcnn", *SYNTH, "--vcd", "/nonexistent/x"], "'/nonexistent'"),
+        (
+            ["accel", "--arch", "sparsenn", "--network", "mlp", "--weight-density", "0.3"],
+            "sparsenn runs its own workload",
+        ),
+        (
+            ["compare", "--arch", "sparsenn", "--network", "mlp", "--activation-density", "0.3"],
+            "synthetic densities do not apply",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):

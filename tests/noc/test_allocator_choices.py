@@ -70,3 +70,52 @@ def test_a_head_takes_the_output_vc_its_input_arbiter_picks_not_the_lowest_free(
         if router.in_ov[iv] >= 0 and (not taken or taken[-1][0] != router.buf[iv][0].packet.pid):
             taken.append((router.buf[iv][0].packet.pid, router.in_ov[iv] % router.V))
     assert [vc for _, vc in taken] == [0, 1, 2, 3, 0], taken
+
+
+def test_switch_round_robin_skips_idle_vcs_from_the_offset() -> None:
+    # VCs 0 and 2 of one input port bid east: after VC 0 crosses, the round robin starts from
+    # VC 1, so VC 2 (next in 1, 2, 3, 0) goes before VC 0 again: they alternate (a mutant that
+    # measured the held bid's distance with the wrong sign kept VC 0, found by the mutation run)
+    net = _network(2)
+    net.now = 0
+    router = net.routers[0]
+    _arrive(net, _packet(net, 0, 1, 4), 0)
+    _arrive(net, _packet(net, 1, 1, 4), 2)
+    departures = []
+    for cycle in range(1, 14):
+        before = [len(router.buf[TERMINAL_PORT * router.V + vc]) for vc in (0, 2)]
+        net.now = cycle
+        router.step(cycle)
+        after = [len(router.buf[TERMINAL_PORT * router.V + vc]) for vc in (0, 2)]
+        departures += [vc for vc, b, a in zip((0, 2), before, after, strict=True) if a < b]
+    assert sorted(departures) == [0] * 4 + [2] * 4
+    both_bidding = departures[departures.index(2) - 1 :]
+    assert both_bidding[:6] == [0, 2, 0, 2, 0, 2], departures
+
+
+def test_oldest_first_router_grants_the_switch_to_the_oldest_packet() -> None:
+    # two one-flit packets bound for router 0's terminal: an old one (created at cycle 0) from
+    # the terminal port and a young one (cycle 8) from the east port; with the oldest_first
+    # arbiter the old one crosses first, where round robin (and a mutant that took ages as
+    # now + created, found by the mutation run) would let port 0 go first
+    net = Network(
+        Simulator(seed=1),
+        topologies.mesh(1, 2),
+        "xy",
+        router_params("booksim", arbiter="oldest_first"),
+    )
+    router = net.routers[0]
+    net.now = 10
+    old = Flit(Packet(0, 0, 0, 0, 0, 128, 1, 0), 0)
+    young = Flit(Packet(1, 1, 0, 1, 0, 128, 1, 8), 0)
+    for port, flit in ((TERMINAL_PORT, old), (0, young)):
+        flit.vc = 0
+        router.receive_flit(port, flit)
+    order = []
+    for cycle in range(11, 20):
+        net.now = cycle
+        router.step(cycle)
+        for port, flit in ((TERMINAL_PORT, old), (0, young)):
+            if flit not in order and not router.buf[port * router.V]:
+                order.append(flit)
+    assert order == [old, young]

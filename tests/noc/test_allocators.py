@@ -74,3 +74,14 @@ def test_every_arbiter_runs_inside_both_allocators(arbiter: str) -> None:
         )
     )
     assert result.accepted_rate == pytest.approx(0.4, rel=0.05)
+
+
+def test_input_first_an_input_picks_among_its_requests_by_its_arbiter() -> None:
+    # input 0 requests outputs 0 and 1 after taking output 0 last time: its round-robin arbiter
+    # now prefers output 1 (an input that always picked its lowest request would take 0; a
+    # mutation found by the mutation-testing run, benchmarks/results/mutation_testing.md)
+    ins, outs = arbiters(2), arbiters(2)
+    ins[0].update(0)
+    assert input_first({0: [0], 1: [0]}, outs, ins, no_age) == [(0, 1)]
+    ins[0].update(1)  # and back to output 0 once output 1 was taken
+    assert input_first({0: [0], 1: [0]}, outs, ins, no_age) == [(0, 0)]

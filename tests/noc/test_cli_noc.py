@@ -68,20 +68,41 @@ def test_acceptance_command_as_a_subprocess() -> None:
     assert record["avg_hops"] == pytest.approx(6.25, rel=0.03)
 
 
+def _hops_oracle(graph) -> tuple[float, float]:
+    """Mean and standard deviation of routers crossed (shortest path + 1) over uniform traffic
+    between the terminals of ``graph`` (the source itself included)."""
+    import networkx as nx
+    import numpy as np
+
+    terminals = dict(graph.nodes(data="terminals", default=0))
+    hops, weights = [], []
+    for source, row in nx.all_pairs_shortest_path_length(graph):
+        for dest, distance in row.items():
+            hops.append(distance + 1)
+            weights.append(terminals[source] * terminals[dest])
+    mean = float(np.average(hops, weights=weights))
+    return mean, float(np.average((np.array(hops) - mean) ** 2, weights=weights) ** 0.5)
+
+
+def _check_uniform_record(record: dict, graph, rate: float, nodes: int) -> None:
+    """A stable run's hops and accepted rate within 4 standard errors of their expectations."""
+    mean, std = _hops_oracle(graph)
+    error = std / record["packets_measured"] ** 0.5
+    assert record["avg_hops"] == pytest.approx(mean, abs=4 * error)
+    measured_cycles = record["sample_periods"] * 200
+    noise = (rate / (nodes * measured_cycles)) ** 0.5
+    assert record["accepted_rate"] == pytest.approx(rate, abs=4 * noise)
+    assert not record["saturated"]
+
+
 def test_single_run_json_on_a_small_mesh(capsys) -> None:
     status, out, err = run([*SMALL, "--injection-rate", "0.2", "--json"], capsys)
     assert status == 0, err
     record = json.loads(out)
     assert REQUIRED <= set(record) and record["offered_rate"] == 0.2
-
-
-def test_sweep_json_shape(capsys) -> None:
-    status, out, err = run([*SMALL, "--sweep-rates", "0.05:0.15:0.05", "--json"], capsys)
-    assert status == 0, err
-    data = json.loads(out)
-    assert [round(p["offered_rate"], 6) for p in data["points"]] == [0.05, 0.1, 0.15]
-    assert all(REQUIRED <= set(p) for p in data["points"])
-    assert isinstance(data["saturation_rate"], float) and data["saturation_rate"] == 0.15
+    # XY on a 4x4 mesh: (k^2 - 1) / 3k = 1.25 hops per dimension, plus the first router
+    assert _hops_oracle(topologies.mesh(4, 4))[0] == pytest.approx(3.5)
+    _check_uniform_record(record, topologies.mesh(4, 4), 0.2, 16)
 
 
 def test_single_run_table(capsys) -> None:
@@ -113,18 +134,23 @@ def test_saturating_sweep_table(capsys) -> None:
 
 @pytest.mark.parametrize("kind", ["edge_list", "graphml"])
 def test_topology_file_with_default_table_routing(tmp_path, capsys, kind: str) -> None:
-    path = tmp_path / "net.txt"
+    # trees, so that table routing's paths are the unique (shortest) ones the oracle counts
     if kind == "edge_list":
-        path.write_text("# a square with a tail\na b\nb c 2\nc d\nd a\nd e\n")
+        path = tmp_path / "net.txt"
+        path.write_text("# a chain with a branch\na b\nb c 2\nc d\nb e\n")
+        graph = topologies.from_file(path)
     else:
         path = tmp_path / "net.graphml"
-        topologies.write_graphml(topologies.star(3), path)
+        graph = topologies.star(3)
+        topologies.write_graphml(graph, path)
     status, out, err = run(
-        ["noc", "--topology-file", str(path), *QUICK, "--json", "--injection-rate", "0.05"], capsys
+        ["noc", "--topology-file", str(path), *QUICK, "--json", "--injection-rate", "0.2"], capsys
     )
     assert status == 0, err
     record = json.loads(out)
-    assert record["routing"] == "table" and record["flits_delivered"] > 0
+    assert record["routing"] == "table"
+    terminals = sum(t for _, t in graph.nodes(data="terminals", default=0))
+    _check_uniform_record(record, graph, 0.2, terminals)
 
 
 def test_arguments_reach_the_config(capsys) -> None:
@@ -142,6 +168,8 @@ def test_arguments_reach_the_config(capsys) -> None:
         "alpha=0.4",
         "--router-arg",
         "credit_delay_cycles=1",
+        "--vc-buffer",
+        "4",
         "--packet-size",
         "[[1, 3], [4, 1]]",
         "--injection-rate",
@@ -153,7 +181,32 @@ def test_arguments_reach_the_config(capsys) -> None:
     status, out, err = run(argv, capsys)
     assert status == 0, err
     record = json.loads(out)
-    assert (record["routing"], record["traffic"], record["seed"]) == ("odd_even", "hotspot", 7)
+    # the oracle: the same experiment written by hand through the API, result for result
+    from desim.noc import NocConfig, simulate
+
+    expected = simulate(
+        NocConfig(
+            topology_args={"rows": 4, "cols": 4},
+            routing="odd_even",
+            traffic="hotspot",
+            traffic_args={"spots": [0, 5]},
+            injection="bursty",
+            injection_args={"alpha": 0.4},
+            router_args={"credit_delay_cycles": 1, "vc_buffer_flits": 4},
+            packet_size=[[1, 3], [4, 1]],
+            injection_rate=0.1,
+            seed=7,
+            sample_period_cycles=200,
+            warmup_periods=1,
+            max_samples=5,
+        )
+    ).to_record()
+    volatile = {"wall_seconds", "flit_hops_per_second", "cycles_per_second"}
+    assert {k: v for k, v in record.items() if k not in volatile} == {
+        k: (None if isinstance(v, float) and v != v else v)
+        for k, v in expected.items()
+        if k not in volatile
+    }
 
 
 BAD_INPUTS = {
@@ -229,6 +282,12 @@ BAD_INPUTS = {
     ],
     "sweep grid beyond the size limit": ["--sweep-rates", "0:1:1e-9"],
     "float rate in an integer field": ["--router-arg", "vcs=2.5"],
+    "tolerance without a sweep": ["--tolerance", "0.01"],
+    "no-refine without a sweep": ["--no-refine"],
+    "tolerance with no-refine": ["--sweep-rates", "0.1", "--no-refine", "--tolerance", "0.1"],
+    "tolerance finer than a rate can be measured": ["--sweep-rates", "0.1", "--tolerance", "1e-30"],
+    "run beyond the length limit": ["--sample-period", "10000000"],
+    "sweep beyond the length limit": ["--sample-period", "100000", "--sweep-rates", "0:0.5:0.01"],
 }
 
 
@@ -247,6 +306,9 @@ def test_bad_input_is_one_line_and_exit_2(capsys, case: str) -> None:
     [
         ("mesh beyond the size limit", "DESIM_NO_SIZE_LIMIT=1"),
         ("sweep grid beyond the size limit", "1e+09"),
+        ("run beyond the length limit", "9.6e+08"),
+        ("sweep beyond the length limit", "51 rates and up to 7 bisection runs"),
+        ("tolerance without a sweep", "add --sweep-rates"),
         ("traffic arg naming the node count", "allowed: (none)"),
         ("vcs given twice", "--vcs and --router-arg vcs"),
         ("routing that is not a policy", "'os:getcwd'"),

@@ -84,8 +84,6 @@ QUICK = [
     "1",
     "--max-samples",
     "3",
-    "--tolerance",
-    "0.1",
 ]
 
 

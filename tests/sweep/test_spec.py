@@ -79,6 +79,21 @@ def test_malformed_spec_names_the_key(tables: dict[str, Any], key: str) -> None:
     assert key in str(error.value)
 
 
+LATENCY_LOAD_MALFORMED = [
+    ({"noc": {"injection_rate": 0.3}}, "'noc.injection_rate' is not used"),
+    ({"latency_load": {"tolerance": 1e-12}}, "tolerance must be >= 1e-06"),
+    ({"noc": {"sample_period_cycles": 100000}}, "too long"),
+]
+
+
+@pytest.mark.parametrize(("tables", "message"), LATENCY_LOAD_MALFORMED)
+def test_latency_load_spec_is_checked_whole(tables: dict[str, Any], message: str) -> None:
+    # a value the sweep would not honour, and a sweep beyond the run-length limit, are refused
+    # when the spec is read, before any point runs
+    with pytest.raises(ConfigError, match=message):
+        spec_from_mapping({"sweep": {"kind": "latency_load"}, **tables})
+
+
 def test_same_run_twice_in_a_grid_is_refused() -> None:
     tables = {"grid": {"noc": {"router_args": [{}, {"vcs": 4}]}}}
     with pytest.raises(ConfigError, match="describe the same run"):
@@ -94,3 +109,31 @@ def test_cli_malformed_spec_exits_2_naming_the_key(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "noc.topology_args.rowz" in err
     assert not (tmp_path / "out").exists()  # nothing ran, nothing written
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--workers", "1000000"], "beyond the limit of"),
+        (["--workers", "2", "--address", "tcp://127.0.0.1:1"], "has its own workers"),
+        (["--executor", "local", "--address", "tcp://127.0.0.1:1"], "drop --executor local"),
+        (["--address", "nonsense"], "missing port number"),
+    ],
+)
+def test_cli_executor_options_are_checked_before_anything_is_written(
+    tiny_spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], options, message
+) -> None:
+    out = tmp_path / "out"
+    assert main(["sweep", str(tiny_spec), "--out", str(out), *options]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err
+    if "nonsense" not in options:  # (an address is parsed on connecting, after the store opens)
+        assert not out.exists()
+
+
+def test_cli_results_directory_that_is_a_file(
+    tiny_spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "taken").write_text("")
+    assert main(["sweep", str(tiny_spec), "--out", str(tmp_path / "taken")]) == 2
+    assert "a file is in the way" in capsys.readouterr().err

@@ -26,18 +26,45 @@ def test_workload_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_predictor_json(capsys: pytest.CaptureFixture[str]) -> None:
     out = _run(capsys, "predictor", "--model", "mlp_tiny", "--dataset", "digits", "--json")
-    assert {"accuracy", "accuracy_with_predictor"} <= set(out)
-    layer = out["layers"][0]
-    for key in (
-        "rank",
-        "overhead_vs_dense",
-        "overhead_vs_input_sparse",
-        "true_output_density",
-        "predicted_output_density",
-        "false_negative_rate",
-        "false_positive_rate",
-    ):
-        assert key in layer
+    assert out["widths"] == [64, 32, 10] and out["test_samples"] == 360
+    (layer,) = out["layers"]
+    # rank: the largest r with r (32 + 64) < 0.05 x 32 x 64 = 102.4, i.e. 1, costing 96 / 2048
+    assert layer["rank"] == 1 and layer["overhead_vs_dense"] == 96 / 2048
+    # the oracle: the saved network's own weights, applied by hand to the held-out images
+    import torch
+
+    from workloads.predictor.train import PredictorSpec, train_predictor
+
+    trained = train_predictor(PredictorSpec("mlp_tiny", "digits"))
+    base = trained.base
+    x = torch.from_numpy(base.data.images[base.test_indices]).flatten(1)
+    labels = torch.from_numpy(base.data.labels[base.test_indices])
+    hidden, output = trained.network.mlp.layers
+    low_rank = trained.network.predictors[0]
+    with torch.no_grad():
+        h = x @ hidden.weight.T + hidden.bias
+        p = (x @ low_rank.v.T) @ low_rank.u.T + hidden.bias
+        live, kept = h > 0, p > 0
+        masked = output(torch.relu(h) * kept)
+        every = output(torch.relu(h))
+    nnz = (x != 0).sum(1).float().mean().item()
+    expected = {
+        "true_output_density": live.float().mean().item(),
+        "predicted_output_density": kept.float().mean().item(),
+        "false_negative_rate": (live & ~kept).sum().item() / live.sum().item(),
+        "false_positive_rate": (~live & kept).sum().item() / (~live).sum().item(),
+        "input_density": nnz / 64,
+        "overhead_vs_input_sparse": (nnz + 32) / (32 * nnz),
+    }
+    for key, value in expected.items():
+        assert layer[key] == pytest.approx(value, rel=1e-6), key
+    assert out["accuracy_with_predictor"] == pytest.approx(
+        (masked.argmax(1) == labels).float().mean().item()
+    )
+    assert out["accuracy_without_predictor"] == pytest.approx(
+        (every.argmax(1) == labels).float().mean().item()
+    )
+    assert out["accuracy"] == base.accuracy
 
 
 @pytest.mark.parametrize(
@@ -47,6 +74,41 @@ def test_predictor_json(capsys: pytest.CaptureFixture[str]) -> None:
         (["workload", "--model", "vgg16", "--dataset", "mnist"], "valid datasets for it: photos"),
         (["workload", "--model", "mlp", "--hidden", "10,x"], "--hidden"),
         (["predictor", "--model", "lenet5", "--dataset", "digits"], "valid: mlp, mlp_tiny"),
+        # options the workload would not honour
+        (
+            ["workload", "--model", "lenet5", "--provenance", "synthetic", "--density", "0.5"],
+            "--density applies to trained workloads; this one is synthetic",
+        ),
+        (
+            ["workload", "--model", "lenet5", "--scope", "layer", "--provenance", "synthetic"],
+            "--scope applies to trained workloads",
+        ),
+        (
+            ["workload", "--model", "lenet5", "--mask", "clustered"],
+            "--mask applies to synthetic workloads; this one is trained",
+        ),
+        (
+            ["workload", "--model", "vgg16", "--weight-density", "0.2"],
+            "--weight-density applies to synthetic workloads; this one is calibrated",
+        ),
+        (["workload", "--model", "lenet5", "--hidden", "10"], "model 'lenet5' has fixed widths"),
+        (
+            ["predictor", "--model", "mlp_tiny", "--dataset", "digits", "--hidden", "10"],
+            "model 'mlp_tiny' has fixed widths",
+        ),
+        # beyond the size limit, refused before anything is built
+        (
+            [
+                "workload",
+                "--model",
+                "mlp",
+                "--provenance",
+                "synthetic",
+                "--hidden",
+                "100000,100000",
+            ],
+            "an estimated 1e+10, beyond the limit of 5e+07; set DESIM_NO_SIZE_LIMIT=1",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -55,3 +117,24 @@ def test_bad_input_is_one_line_and_exit_2(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("model", "dataset", "overhead", "layer"),
+    [("mlp", "mnist", "1e-9", "1000 x 784"), ("mlp_tiny", "digits", "0.04", "32 x 64")],
+)
+def test_predictor_budget_no_rank_meets_is_refused_before_training(
+    capsys: pytest.CaptureFixture[str], model: str, dataset: str, overhead: str, layer: str
+) -> None:
+    # rank 1 costs (m + n) / (m n) of the dense MACs: 1784 / 784000 and 96 / 2048 (4.7 %)
+    argv = ["predictor", "--model", model, "--dataset", dataset, "--overhead", overhead]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"no predictor rank for a {layer} layer" in err and err.count("\n") == 1
+
+
+def test_hidden_widths_reach_a_synthetic_mlp(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["workload", "--model", "mlp", "--provenance", "synthetic", "--hidden", "30,20"]
+    out = _run(capsys, *argv, "--batch", "1", "--json")
+    shapes = [layer["weight_shape"] for layer in out["layers"]]
+    assert shapes == [[30, 64], [20, 30], [10, 20]]  # on the default dataset, 8x8 digits

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 import torch
@@ -33,9 +31,8 @@ def test_trained_lenet5_on_digits_is_pruned_reported_and_cached() -> None:
     weights = sum(r.weight.size for r in first.layers)
     kept = sum(np.count_nonzero(r.weight) for r in first.layers)
     assert abs(kept / weights - 0.3) < 0.005
-    start = time.perf_counter()
     second = build_workload(spec)
-    assert second.details["from_cache"] and time.perf_counter() - start < 5
+    assert second.details["from_cache"]
     assert np.array_equal(first.layers[0].weight, second.layers[0].weight)
 
 

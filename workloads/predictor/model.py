@@ -27,6 +27,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from desim.kernel.errors import ConfigError
 from workloads.zoo.perceptron import MLP
 
 __all__ = ["LowRank", "PredictedMLP", "rank_budget", "METHODS"]
@@ -35,15 +36,32 @@ METHODS = ("ste", "sigmoid", "aux")
 
 
 def rank_budget(rows: int, cols: int, overhead: float = 0.05) -> int:
-    """Largest ``r`` with ``r (rows + cols) < overhead * rows * cols`` (at least 1).
+    """Largest ``r`` with ``r (rows + cols) < overhead * rows * cols``.
+
+    Raises
+    ------
+    ConfigError
+        When not even rank 1 fits the budget (a predictor of rank 1 costs
+        ``(rows + cols) / (rows cols)`` of the layer's dense MACs).
 
     Examples
     --------
     >>> rank_budget(1000, 784), rank_budget(1000, 1000)
     (21, 24)
+    >>> rank_budget(1000, 784, overhead=0.001)
+    Traceback (most recent call last):
+    ...
+    desim.kernel.errors.ConfigError: overhead 0.001 leaves no predictor rank for a 1000 x 784 ...
     """
     r = (overhead * rows * cols) / (rows + cols)
-    return max(1, int(r) - (1 if r == int(r) else 0))
+    rank = int(r) - (1 if r == int(r) else 0)
+    if rank < 1:
+        raise ConfigError(
+            f"overhead {overhead:g} leaves no predictor rank for a {rows} x {cols} layer: rank 1 "
+            f"costs {(rows + cols) / (rows * cols):.3g} of its dense MACs; give an overhead "
+            "above that"
+        )
+    return rank
 
 
 class LowRank(nn.Module):

@@ -90,11 +90,17 @@ def _untrained(spec: PredictorSpec) -> Any:
     return network
 
 
-def _build(spec: PredictorSpec, mlp: Any) -> Any:
-    from workloads.predictor.model import PredictedMLP, rank_budget
+def _ranks(spec: PredictorSpec, mlp: Any) -> list[int]:
+    """One rank per hidden layer within ``spec.overhead``; `ConfigError` when a layer gets none."""
+    from workloads.predictor.model import rank_budget
 
-    ranks = [rank_budget(*layer.weight.shape, spec.overhead) for layer in list(mlp.layers)[:-1]]
-    return PredictedMLP(mlp, ranks, spec.method, spec.temperature)
+    return [rank_budget(*layer.weight.shape, spec.overhead) for layer in list(mlp.layers)[:-1]]
+
+
+def _build(spec: PredictorSpec, mlp: Any) -> Any:
+    from workloads.predictor.model import PredictedMLP
+
+    return PredictedMLP(mlp, _ranks(spec, mlp), spec.method, spec.temperature)
 
 
 def _fit(spec: PredictorSpec, network: Any, base: TrainedModel, task_only: bool = False) -> Any:
@@ -118,8 +124,15 @@ def _fit(spec: PredictorSpec, network: Any, base: TrainedModel, task_only: bool 
 
 def train_predictor(spec: PredictorSpec) -> TrainedPredictor:
     """Train (or load from the cache) ``spec``'s MLP, then its predictor with it, end to end, and
-    the control (the MLP alone, trained on the same extra schedule)."""
-    _untrained(spec)
+    the control (the MLP alone, trained on the same extra schedule).
+
+    Raises
+    ------
+    ConfigError
+        Before any training: a model that is not an MLP, or an overhead budget too small for
+        rank 1 in some hidden layer.
+    """
+    _ranks(spec, _untrained(spec))
     base = trained_model(
         TrainedSpec(spec.model, spec.dataset, hidden=spec.hidden, density=None, train=spec.network)
     )
