@@ -61,12 +61,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--repeats", type=int, default=3, help="timed windows per run (best kept)")
     parser.add_argument("--label", default="", help="what is compared (recorded with the result)")
+    parser.add_argument("--quick", action="store_true", help="leave out the 16x16 case")
     args = parser.parse_args()
     trees = {"before": args.before.resolve(), "after": args.after.resolve()}
     speeds: dict[str, dict[str, list[tuple[float, float]]]] = {}
     for round_ in range(args.rounds):
         order = ["before", "after"] if round_ % 2 == 0 else ["after", "before"]
-        for k, rate in CASES:
+        for k, rate in CASES[:-1] if args.quick else CASES:
             case = f"{k}x{k} @ {rate}"
             for build in order:
                 speed = run(trees[build], k, rate, args.repeats)
@@ -105,7 +106,8 @@ def main() -> None:
         f"{record['date']}, {record['cpus']} CPUs, load average at the end "
         f"{', '.join(f'{x:.1f}' for x in record['load_average_at_end'])}; "
         f"{args.rounds} interleaved rounds, best of {args.repeats} windows per run "
-        "(`python benchmarks/noc_speed_compare.py BEFORE AFTER`).\n",
+        f"(`python benchmarks/noc_speed_compare.py BEFORE AFTER --rounds {args.rounds}"
+        f"{' --quick' if args.quick else ''}`).\n",
         "| case | before: CPU us/flit-hop (median) | after | speed after / before (median) | "
         "lowest, highest ratio | wall flit-hops/s before, after (medians) |",
         "|---|---|---|---|---|---|",
