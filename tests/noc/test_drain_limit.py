@@ -40,3 +40,15 @@ def test_a_long_pipeline_with_short_sample_periods_is_not_taken_for_a_livelock(s
     result = simulate(NocConfig(seed=seed, **SLOW))
     assert not result.saturated and result.packets_measured > 0
     assert 2 + 2503 + 1 <= result.avg_network_latency <= 2 * (2 + 5 * 2503 + 4 + 1)
+
+
+@pytest.mark.parametrize("rate", [1e-6, 1e-300])
+def test_a_stopped_sources_next_arrival_does_not_stretch_the_run(rate) -> None:
+    # at these loads a source's next packet is due millions of cycles (or 1e300) after the sources
+    # stop; the run is the warm-up and sample periods plus the drain of the (few) flits in flight,
+    # which the 4x4 mesh's zero-load bound caps
+    config = NocConfig(topology_args={"rows": 4, "cols": 4}, injection_rate=rate, seed=3)
+    result = simulate(config)
+    net = build_network(config, Simulator())
+    periods = config.warmup_periods + result.sample_periods
+    assert result.cycles <= periods * config.sample_period_cycles + zero_load_bound_cycles(net)
