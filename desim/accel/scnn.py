@@ -32,6 +32,7 @@ A 4-channel 6 x 6 layer on a 2 x 2 mesh (the outputs are checked against the lay
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -64,6 +65,9 @@ from desim.registry import ACCELERATOR
 __all__ = ["Scnn", "ScnnConfig", "ScnnSparseA", "ScnnSparseW"]
 
 ACC_BITS = 24  # accumulator width (SCNN: 24-bit accumulate)
+#: SCNN's 16 x 32 scatter crossbar occupies 0.026 mm^2 at 16 nm (Parashar et al. 2017, SCNN.md);
+#: its side scaled to the energy table's 45 nm by feature size, in micrometres.
+CROSSBAR_SIDE_UM_45NM = math.sqrt(0.026) * 45 / 16 * 1000
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,9 @@ class ScnnConfig:
     weight_order : str
         Order of a ``Kc x R x S`` weight block in the stream (`desim.accel.scnn_work.Streams`):
         ``"rsk"`` (output channel fastest, default) or ``"krs"``.
+    crossbar_wire_um : int
+        Wire a product drives through the scatter crossbar: one input row and one output column,
+        each the side of the paper's crossbar (0.026 mm^2 at 16 nm) scaled to 45 nm: 2 x 454 um.
     """
 
     fabric: FabricConfig = field(default_factory=FabricConfig)
@@ -119,6 +126,7 @@ class ScnnConfig:
     value_bits: int = 16
     index_bits: int = 4
     weight_order: str = "rsk"
+    crossbar_wire_um: int = round(2 * CROSSBAR_SIDE_UM_45NM)
 
     def __post_init__(self) -> None:
         self.pe_array()  # validates the array fields
@@ -126,7 +134,13 @@ class ScnnConfig:
             self.weight_order in WEIGHT_ORDERS,
             f"weight_order {self.weight_order!r} unknown; valid: {', '.join(WEIGHT_ORDERS)}",
         )
-        for name in ("iaram_bytes", "oaram_bytes", "weight_fifo_entries", "value_bits"):
+        for name in (
+            "iaram_bytes",
+            "oaram_bytes",
+            "weight_fifo_entries",
+            "value_bits",
+            "crossbar_wire_um",
+        ):
             check_int("scnn", name, getattr(self, name), 1)
         require(
             isinstance(self.index_bits, int) and 1 <= self.index_bits <= 8,
@@ -326,6 +340,9 @@ class Scnn:
         acc_bytes = cfg.bank_entries * ACC_BITS // 8  # an accumulation accesses one bank
         counts.add("multipliers", "mul16", work.accumulated + work.discarded)
         counts.add("multipliers", "add24", work.accumulated)
+        # every accumulated product crosses the crossbar: its value and its entry in the bank
+        xbar_bits = ACC_BITS + (cfg.bank_entries - 1).bit_length()
+        counts.add("crossbar", "wire", work.accumulated * xbar_bits * cfg.crossbar_wire_um)
         counts.add("accumulator", "sram_read", work.reads["accumulator"], acc_bytes)
         counts.add("accumulator", "sram_write", work.reads["accumulator"], acc_bytes)
         fifo_bytes = cfg.weight_fifo_entries * entry_bits // 8
