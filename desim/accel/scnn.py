@@ -44,7 +44,7 @@ from desim.accel.fabric import Fabric, FabricConfig
 from desim.accel.layer import LayerRecord
 from desim.accel.memory import Dram, SramBank
 from desim.accel.result import AccelResult, LayerResult, check_outputs
-from desim.accel.scnn_agents import Barrier, MemoryPort, Schedule, ScnnPe
+from desim.accel.scnn_agents import Barrier, MemoryPort, Schedule, ScnnPe, WeightStream
 from desim.accel.scnn_func import conv_outputs, fc_outputs
 from desim.accel.scnn_pe import PeArray
 from desim.accel.scnn_plan import ConvPlan, grid_shape, plan_conv, split
@@ -234,16 +234,18 @@ class Scnn:
         counts = ActionCounts()
         streams, pe = cfg.streams(), cfg.pe_array()
         if layer.kind == "linear":
-            work, out, sched = self._fc(layer, fabric.pes, pe, streams)
+            work, out, sched = self._fc(layer, fabric.pes, pe, streams, cfg.fabric.flit_format)
         else:
-            work, out, sched, plan = self._conv(layer, grid_shape(fabric.pes), pe, streams, first)
+            work, out, sched, plan = self._conv(
+                layer, grid_shape(fabric.pes), pe, streams, first, cfg.fabric.flit_format
+            )
             self._count_halo_and_drain(plan, counts)
         error = check_outputs(layer, out.reshape(layer.output.shape[1:]))
         before = fabric.snapshot()
         dram = Dram(
             "dram", sim, cfg.dram_bandwidth_bytes_per_cycle, cfg.dram_latency_cycles, counts
         )
-        barrier = Barrier(sim.env, fabric.pes, len(sched.cycles))
+        barrier = Barrier(sim.env, fabric.pes, len(sched.weights))
         pes = [
             ScnnPe(
                 f"pe{i}",
@@ -275,7 +277,7 @@ class Scnn:
             check_error=error,
             extra={
                 "kc": sched.kc,
-                "groups": len(sched.cycles),
+                "groups": len(sched.weights),
                 "barrier_idle_cycles": barrier.idle_cycles,
                 "pe_busy_cycles_max": max(p.busy_cycles for p in pes),
                 "products_discarded": work.discarded,
@@ -284,7 +286,7 @@ class Scnn:
             },
         )
 
-    def _conv(self, layer, grid, pe, streams, first):  # type: ignore[no-untyped-def]
+    def _conv(self, layer, grid, pe, streams, first, fmt):  # type: ignore[no-untyped-def]
         cfg = self.config
         plan = plan_conv(layer, grid, pe.accumulator_entries, cfg.kc)
         work = conv_work(layer, plan, pe, streams)
@@ -295,8 +297,10 @@ class Scnn:
         overflow = int(input_bits.max()) > iaram_bits
         passes = -(-int(input_bits.max()) // iaram_bits) if overflow else 1
         sched = Schedule(
-            cycles=work.cycles.tolist(),
-            weight_bits=work.group_weight_bits,
+            weights=[
+                WeightStream.of(bits, cycles, fmt)
+                for bits, cycles in zip(work.channel_weight_bits, work.channel_cycles, strict=True)
+            ],
             halo_areas=plan.halo_areas,
             group_channels=[k1 - k0 for _, k0, k1 in plan.groups],
             output_bits=output_bits.tolist(),
@@ -309,7 +313,7 @@ class Scnn:
         )
         return work, out, sched, plan
 
-    def _fc(self, layer, pes, pe, streams):  # type: ignore[no-untyped-def]
+    def _fc(self, layer, pes, pe, streams, fmt):  # type: ignore[no-untyped-def]
         work = fc_work(layer, pes, pe, streams)
         out = fc_outputs(layer, pes)
         bounds = split(layer.weight.shape[0], pes)
@@ -326,8 +330,7 @@ class Scnn:
         in_bits = int(streams.block_bits(x, streams.sparse_activations)[0])
         w_bits = int(streams.block_bits(layer.weight != 0, streams.sparse_weights).sum())
         sched = Schedule(
-            cycles=work.cycles.tolist(),
-            weight_bits=[w_bits + in_bits],
+            weights=[WeightStream.of(np.array([w_bits + in_bits]), work.channel_cycles[0], fmt)],
             halo_areas=np.zeros((pes, pes), dtype=np.int64),
             group_channels=[layer.weight.shape[0]],
             output_bits=[out_bits],
