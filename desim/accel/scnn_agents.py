@@ -212,6 +212,9 @@ class ScnnPe(_Agent):
             start = int(self.env.now)
             tags = [("weights", group, j) for j in range(len(stream.message_bits))]
             yield self.mailbox.wait(tags[-1])
+            for tag in tags:  # packets may overtake each other on other routes
+                if tag not in self.mailbox.arrived:
+                    yield self.mailbox.wait(tag)
             arrivals = [self.mailbox.arrived[tag] for tag in tags]
             yield self.env.timeout(stream.finish(start, arrivals, self.index) - self.env.now)
             self.busy_cycles += int(stream.tails[0, self.index])
