@@ -143,18 +143,23 @@ class Mailbox:
         self.arrived: dict[Any, int] = {}  # tag -> cycle its message arrived
         env.process(self._receive())
 
-    def _event(self, tag: Any) -> simpy.Event:
-        return self._events.setdefault(tag, self.env.event())
-
     def wait(self, tag: Any) -> simpy.Event:
         """An event that fires once message ``tag`` has arrived (all its packets)."""
-        return self._event(tag)
+        if tag in self.arrived:
+            return self.env.event().succeed()
+        if tag not in self._events:
+            self._events[tag] = self.env.event()
+        return self._events[tag]
 
     def _receive(self) -> Generator[Any, Any, None]:
+        """Record every arrival; fire an event only for a message someone waits for (most
+        weight packets are only looked up, once the group's last one is in)."""
         while True:
             packet = yield self.rx.get()
             self.arrived[packet.payload] = int(self.env.now)
-            self._event(packet.payload).succeed()
+            waiting = self._events.pop(packet.payload, None)
+            if waiting is not None:
+                waiting.succeed()
 
 
 class _Agent(Module):
