@@ -24,10 +24,11 @@ The layer's cycles run from its start to its last output written. Communication 
 flit by flit; a PE's arithmetic is done in bulk with numpy per round, taking the cycles above.
 The outputs that reach the banks are assembled and checked against torch's (`check_outputs`).
 Energy counts: a multiply, a 24-bit add and 16 bits of weight read from the weight buffer per
-MAC; 16 bits of activation read from the tile's bank once per weight round (held in a register
+MAC (from the half of the double-buffered buffer that holds the round, priced at that half's
+size); 16 bits of activation read from the tile's bank once per weight round (held in a register
 while the round's filters pass it); DCNN-opt: a zero activation gates the weight read, the
-multiply and the add. Plus bank writes of received lines and reads of sent ones, DRAM bits, and
-the network's router and link traversals.
+multiply and the add, a zero weight the multiply and the add. Plus bank writes of received
+lines and reads of sent ones, DRAM bits, and the network's router and link traversals.
 """
 
 from __future__ import annotations

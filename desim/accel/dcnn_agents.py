@@ -75,6 +75,9 @@ class DcnnLayer(Module):
             f"{config.weight_buffer_bytes}-byte weight buffer; raise dcnn.weight_buffer_bytes",
         )
         self.kg = half // filter_bits
+        #: a round lives in one half of the double-buffered weight buffer: an access reads or
+        #: writes that half, priced at its size
+        self.weight_bank = config.weight_buffer_bytes // 2
         widest = max(b - a for a, b in self.part.channel_ranges)
         self.rounds = -(-widest // self.kg)
         self.counts = ActionCounts()
@@ -205,10 +208,7 @@ class _Tile(Module):
                 self.take(payload)
             elif isinstance(payload, _Weights):
                 L.counts.add(
-                    "weight_buf",
-                    "sram_write",
-                    L.bits(payload.values),
-                    size_bytes=L.config.weight_buffer_bytes,
+                    "weight_buf", "sram_write", L.bits(payload.values), size_bytes=L.weight_bank
                 )
                 self.weights.put(payload)
             else:
@@ -270,23 +270,28 @@ class _Tile(Module):
         if L.layer.bias is not None:
             out += L.layer.bias[k, None]
         L.useful_macs += useful
-        executed = live if cfg.zero_gating else out.size * g.filter_size
-        self._count(out.size * g.filter_size, executed, fetched)
+        dense = out.size * g.filter_size
+        if cfg.zero_gating:
+            self._count(dense, read=live, multiplied=useful, fetched=fetched)
+        else:
+            self._count(dense, read=dense, multiplied=dense, fetched=fetched)
         return out
 
-    def _count(self, dense: int, executed: int, fetched: int) -> None:
+    def _count(self, dense: int, read: int, multiplied: int, fetched: int) -> None:
         """Count a block's actions. An activation is read from the tile's bank once per round
-        and kept in a register while the round's filters pass it (``fetched``); every executed MAC
-        reads its weight, multiplies and accumulates. Without gating every MAC is executed; with
-        DCNN-opt's zero-gating (Eyeriss's data gating, Chen et al., JSSC 2017) a zero activation
-        gates the weight read, the multiply and the accumulation."""
+        and kept in a register while the round's filters pass it (``fetched``); a MAC reads its
+        weight from the weight buffer's current half (``read``), multiplies and accumulates
+        (``multiplied``). Without gating every MAC does all three. With DCNN-opt's zero-gating
+        (Eyeriss's data gating, Chen et al., JSSC 2017) a zero activation, already in its
+        register, gates the weight read, the multiply and the accumulation; a zero weight, known
+        once read, gates the multiply and the accumulation (a zero operand either way)."""
         L, cfg = self.L, self.L.config
-        L.counts.add("pe", "mul16", executed)
-        L.counts.add("pe", "mul16_gated", dense - executed)
-        L.counts.add("pe", "add24", executed)
+        L.counts.add("pe", "mul16", multiplied)
+        L.counts.add("pe", "mul16_gated", dense - multiplied)
+        L.counts.add("pe", "add24", multiplied)
         bits = cfg.value_bits
         L.counts.add("act_sram", "sram_read", fetched * bits, size_bytes=self.bank.capacity_bytes)
-        L.counts.add("weight_buf", "sram_read", executed * bits, size_bytes=cfg.weight_buffer_bytes)
+        L.counts.add("weight_buf", "sram_read", read * bits, size_bytes=L.weight_bank)
 
     def _emit(self, out: np.ndarray, weights: _Weights, s: int, e: int) -> None:
         """Send a round's outputs to the banks (or DRAM) that hold them."""

@@ -32,6 +32,7 @@ A 4-channel 6 x 6 layer on a 2 x 2 mesh (the outputs are checked against the lay
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -43,7 +44,7 @@ from desim.accel.fabric import Fabric, FabricConfig
 from desim.accel.layer import LayerRecord
 from desim.accel.memory import Dram, SramBank
 from desim.accel.result import AccelResult, LayerResult, check_outputs
-from desim.accel.scnn_agents import Barrier, MemoryPort, Schedule, ScnnPe
+from desim.accel.scnn_agents import Barrier, MemoryPort, Schedule, ScnnPe, WeightStream
 from desim.accel.scnn_func import conv_outputs, fc_outputs
 from desim.accel.scnn_pe import PeArray
 from desim.accel.scnn_plan import ConvPlan, grid_shape, plan_conv, split
@@ -64,6 +65,9 @@ from desim.registry import ACCELERATOR
 __all__ = ["Scnn", "ScnnConfig", "ScnnSparseA", "ScnnSparseW"]
 
 ACC_BITS = 24  # accumulator width (SCNN: 24-bit accumulate)
+#: SCNN's 16 x 32 scatter crossbar occupies 0.026 mm^2 at 16 nm (Parashar et al. 2017, SCNN.md);
+#: its side scaled to the energy table's 45 nm by feature size, in micrometres.
+CROSSBAR_SIDE_UM_45NM = math.sqrt(0.026) * 45 / 16 * 1000
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,9 @@ class ScnnConfig:
     weight_order : str
         Order of a ``Kc x R x S`` weight block in the stream (`desim.accel.scnn_work.Streams`):
         ``"rsk"`` (output channel fastest, default) or ``"krs"``.
+    crossbar_wire_um : int
+        Wire a product drives through the scatter crossbar: one input row and one output column,
+        each the side of the paper's crossbar (0.026 mm^2 at 16 nm) scaled to 45 nm: 2 x 454 um.
     """
 
     fabric: FabricConfig = field(default_factory=FabricConfig)
@@ -119,6 +126,7 @@ class ScnnConfig:
     value_bits: int = 16
     index_bits: int = 4
     weight_order: str = "rsk"
+    crossbar_wire_um: int = round(2 * CROSSBAR_SIDE_UM_45NM)
 
     def __post_init__(self) -> None:
         self.pe_array()  # validates the array fields
@@ -126,7 +134,13 @@ class ScnnConfig:
             self.weight_order in WEIGHT_ORDERS,
             f"weight_order {self.weight_order!r} unknown; valid: {', '.join(WEIGHT_ORDERS)}",
         )
-        for name in ("iaram_bytes", "oaram_bytes", "weight_fifo_entries", "value_bits"):
+        for name in (
+            "iaram_bytes",
+            "oaram_bytes",
+            "weight_fifo_entries",
+            "value_bits",
+            "crossbar_wire_um",
+        ):
             check_int("scnn", name, getattr(self, name), 1)
         require(
             isinstance(self.index_bits, int) and 1 <= self.index_bits <= 8,
@@ -220,16 +234,18 @@ class Scnn:
         counts = ActionCounts()
         streams, pe = cfg.streams(), cfg.pe_array()
         if layer.kind == "linear":
-            work, out, sched = self._fc(layer, fabric.pes, pe, streams)
+            work, out, sched = self._fc(layer, fabric.pes, pe, streams, cfg.fabric.flit_format)
         else:
-            work, out, sched, plan = self._conv(layer, grid_shape(fabric.pes), pe, streams, first)
+            work, out, sched, plan = self._conv(
+                layer, grid_shape(fabric.pes), pe, streams, first, cfg.fabric.flit_format
+            )
             self._count_halo_and_drain(plan, counts)
         error = check_outputs(layer, out.reshape(layer.output.shape[1:]))
         before = fabric.snapshot()
         dram = Dram(
             "dram", sim, cfg.dram_bandwidth_bytes_per_cycle, cfg.dram_latency_cycles, counts
         )
-        barrier = Barrier(sim.env, fabric.pes, len(sched.cycles))
+        barrier = Barrier(sim.env, fabric.pes, len(sched.weights))
         pes = [
             ScnnPe(
                 f"pe{i}",
@@ -261,7 +277,7 @@ class Scnn:
             check_error=error,
             extra={
                 "kc": sched.kc,
-                "groups": len(sched.cycles),
+                "groups": len(sched.weights),
                 "barrier_idle_cycles": barrier.idle_cycles,
                 "pe_busy_cycles_max": max(p.busy_cycles for p in pes),
                 "products_discarded": work.discarded,
@@ -270,7 +286,7 @@ class Scnn:
             },
         )
 
-    def _conv(self, layer, grid, pe, streams, first):  # type: ignore[no-untyped-def]
+    def _conv(self, layer, grid, pe, streams, first, fmt):  # type: ignore[no-untyped-def]
         cfg = self.config
         plan = plan_conv(layer, grid, pe.accumulator_entries, cfg.kc)
         work = conv_work(layer, plan, pe, streams)
@@ -281,8 +297,10 @@ class Scnn:
         overflow = int(input_bits.max()) > iaram_bits
         passes = -(-int(input_bits.max()) // iaram_bits) if overflow else 1
         sched = Schedule(
-            cycles=work.cycles.tolist(),
-            weight_bits=work.group_weight_bits,
+            weights=[
+                WeightStream.of(bits, cycles, fmt)
+                for bits, cycles in zip(work.channel_weight_bits, work.channel_cycles, strict=True)
+            ],
             halo_areas=plan.halo_areas,
             group_channels=[k1 - k0 for _, k0, k1 in plan.groups],
             output_bits=output_bits.tolist(),
@@ -295,7 +313,7 @@ class Scnn:
         )
         return work, out, sched, plan
 
-    def _fc(self, layer, pes, pe, streams):  # type: ignore[no-untyped-def]
+    def _fc(self, layer, pes, pe, streams, fmt):  # type: ignore[no-untyped-def]
         work = fc_work(layer, pes, pe, streams)
         out = fc_outputs(layer, pes)
         bounds = split(layer.weight.shape[0], pes)
@@ -312,8 +330,7 @@ class Scnn:
         in_bits = int(streams.block_bits(x, streams.sparse_activations)[0])
         w_bits = int(streams.block_bits(layer.weight != 0, streams.sparse_weights).sum())
         sched = Schedule(
-            cycles=work.cycles.tolist(),
-            weight_bits=[w_bits + in_bits],
+            weights=[WeightStream.of(np.array([w_bits + in_bits]), work.channel_cycles[0], fmt)],
             halo_areas=np.zeros((pes, pes), dtype=np.int64),
             group_channels=[layer.weight.shape[0]],
             output_bits=[out_bits],
@@ -326,6 +343,9 @@ class Scnn:
         acc_bytes = cfg.bank_entries * ACC_BITS // 8  # an accumulation accesses one bank
         counts.add("multipliers", "mul16", work.accumulated + work.discarded)
         counts.add("multipliers", "add24", work.accumulated)
+        # every accumulated product crosses the crossbar: its value and its entry in the bank
+        xbar_bits = ACC_BITS + (cfg.bank_entries - 1).bit_length()
+        counts.add("crossbar", "wire", work.accumulated * xbar_bits * cfg.crossbar_wire_um)
         counts.add("accumulator", "sram_read", work.reads["accumulator"], acc_bytes)
         counts.add("accumulator", "sram_write", work.reads["accumulator"], acc_bytes)
         fifo_bytes = cfg.weight_fifo_entries * entry_bits // 8

@@ -2,14 +2,17 @@
 
 What is simulated as events (the rest is the bulk `desim.accel.scnn_work`):
 
-- the memory port reads each Kc group's compressed weights from DRAM and broadcasts them to
-  every PE (one message per group, cut into packets by the flit format; the PE's weight buffer
-  holds one group ahead, so group ``g`` is sent once every PE has finished group ``g - 2``);
+- the memory port streams each Kc group's compressed weights from DRAM to every PE, one
+  packet-sized message after another (`WeightStream`: the flit format's packets, in stream
+  order, channel by channel); the PE's weight buffer holds one group ahead, so group ``g`` is
+  sent once every PE has finished group ``g - 2``;
 - input tiles that come from DRAM (first layer, or a layer whose compressed input does not fit
   the IARAMs) are sent to their PEs; the first of ``passes`` parts before work starts, the others
   streamed while the PEs work;
-- each PE waits for its group's weights, multiplies for the cycles the bulk model gives, and
-  arrives at the group barrier; every PE leaves when the last arrives (idle cycles counted);
+- each PE multiplies a group channel by channel for the cycles the bulk model gives, each
+  channel as soon as the packets holding its weights have arrived (the weight FIFO streams:
+  the PE does not wait for the whole group), and arrives at the group barrier; every PE leaves
+  when the last arrives (idle cycles counted);
 - the accumulators are double-buffered: after the barrier, a drain process sends the output
   halos to their owners over the NoC, waits for the halos it owns, and writes the group's
   compressed output tile to its OARAM (or, when the layer's output overflows the OARAMs, to the
@@ -30,9 +33,44 @@ from desim.accel.memory import Dram, SramBank
 from desim.kernel.module import Module
 from desim.kernel.port import InPort, OutPort
 from desim.kernel.simulator import Simulator
-from desim.noc.packets import StreamPacket
+from desim.noc.packets import FlitFormat, StreamPacket
 
-__all__ = ["Schedule", "Barrier", "Mailbox", "ScnnPe", "MemoryPort"]
+__all__ = ["WeightStream", "Schedule", "Barrier", "Mailbox", "ScnnPe", "MemoryPort"]
+
+
+@dataclass(frozen=True)
+class WeightStream:
+    """One group's weights as the network carries them, and the cycles they gate.
+
+    Attributes
+    ----------
+    message_bits : list of int
+        Payload of each packet-sized message, in stream order.
+    tails : numpy.ndarray
+        ``(messages, pes)``: cycles of the channels that need message ``j`` or a later one (the
+        channel's last weight is in it or beyond); ``tails[0]`` is the PE's whole group.
+    """
+
+    message_bits: list[int]
+    tails: np.ndarray
+
+    @classmethod
+    def of(cls, channel_bits: np.ndarray, channel_cycles: np.ndarray, fmt: FlitFormat):  # type: ignore[no-untyped-def]
+        """Cut a group's stream (``channel_bits`` per channel, ``channel_cycles`` ``(channels,
+        pes)``) into the flit format's packets and tell which channel waits for which."""
+        parts = fmt.split(int(channel_bits.sum()))
+        ends = np.cumsum(parts)
+        last = np.searchsorted(ends, np.cumsum(channel_bits), side="left")
+        gated = np.zeros((len(parts), channel_cycles.shape[1]), dtype=np.int64)
+        np.add.at(gated, np.minimum(last, len(parts) - 1), channel_cycles)
+        return cls(parts, np.cumsum(gated[::-1], axis=0)[::-1])
+
+    def finish(self, start: int, arrivals: Sequence[int], pe: int) -> int:
+        """When PE ``pe``, free from ``start``, is done with the group whose messages arrived at
+        ``arrivals``: channel by channel, each once its weights are in (closed form of
+        ``t = max(t, arrival_j) + cycles gated by j``)."""
+        tail = self.tails[:, pe]
+        return int(max(start + tail[0], max(a + t for a, t in zip(arrivals, tail, strict=True))))
 
 
 @dataclass
@@ -41,10 +79,8 @@ class Schedule:
 
     Attributes
     ----------
-    cycles : list of list of int
-        ``[group][pe]`` multiplier-array cycles.
-    weight_bits : list of int
-        Compressed weights broadcast per group.
+    weights : list of WeightStream
+        Per group, its compressed weights on the network and the PEs' cycles they gate.
     halo_areas : numpy.ndarray
         ``(pes, pes)``: partial sums per output channel PE ``t`` sends PE ``u`` after a group.
     group_channels : list of int
@@ -63,8 +99,7 @@ class Schedule:
         Output channels per group (0 for a fully connected layer).
     """
 
-    cycles: list[list[int]]
-    weight_bits: list[int]
+    weights: list[WeightStream]
     halo_areas: np.ndarray
     group_channels: list[int]
     output_bits: list[list[int]]
@@ -105,19 +140,26 @@ class Mailbox:
         self.env = env
         self.rx = rx
         self._events: dict[Any, simpy.Event] = {}
+        self.arrived: dict[Any, int] = {}  # tag -> cycle its message arrived
         env.process(self._receive())
-
-    def _event(self, tag: Any) -> simpy.Event:
-        return self._events.setdefault(tag, self.env.event())
 
     def wait(self, tag: Any) -> simpy.Event:
         """An event that fires once message ``tag`` has arrived (all its packets)."""
-        return self._event(tag)
+        if tag in self.arrived:
+            return self.env.event().succeed()
+        if tag not in self._events:
+            self._events[tag] = self.env.event()
+        return self._events[tag]
 
     def _receive(self) -> Generator[Any, Any, None]:
+        """Record every arrival; fire an event only for a message someone waits for (most
+        weight packets are only looked up, once the group's last one is in)."""
         while True:
             packet = yield self.rx.get()
-            self._event(packet.payload).succeed()
+            self.arrived[packet.payload] = int(self.env.now)
+            waiting = self._events.pop(packet.payload, None)
+            if waiting is not None:
+                waiting.succeed()
 
 
 class _Agent(Module):
@@ -169,12 +211,18 @@ class ScnnPe(_Agent):
         sched = self.schedule
         if sched.input_bits:
             yield self.mailbox.wait(("input", self.index, 0))
-        for group, cycles in enumerate(sched.cycles):
-            yield self.mailbox.wait(("weights", group))
+        for group, stream in enumerate(sched.weights):
             if group >= 2:
                 yield self.drains[group - 2]
-            yield self.env.timeout(cycles[self.index])
-            self.busy_cycles += cycles[self.index]
+            start = int(self.env.now)
+            tags = [("weights", group, j) for j in range(len(stream.message_bits))]
+            yield self.mailbox.wait(tags[-1])
+            for tag in tags:  # packets may overtake each other on other routes
+                if tag not in self.mailbox.arrived:
+                    yield self.mailbox.wait(tag)
+            arrivals = [self.mailbox.arrived[tag] for tag in tags]
+            yield self.env.timeout(stream.finish(start, arrivals, self.index) - self.env.now)
+            self.busy_cycles += int(stream.tails[0, self.index])
             yield self.barrier.arrive(group)
             self.drains.append(self.process(self._drain(group)))
         if sched.input_bits:
@@ -221,12 +269,19 @@ class MemoryPort(_Agent):
             self.process(self._outputs())
 
     def _weights(self) -> Generator[Any, Any, None]:
+        """Stream each group's weights: DRAM reads queue back to back on the channel, each
+        packet-sized message leaves as soon as its read is done."""
         everyone = tuple(self.fabric.pe_tids)
-        for group, bits in enumerate(self.schedule.weight_bits):
+        passes = self.schedule.dram_weight_passes
+        for group, stream in enumerate(self.schedule.weights):
             if group >= 2:
                 yield self.barrier.released[group - 2]
-            yield self.dram.read(-(-bits * self.schedule.dram_weight_passes // 8))
-            self.send(everyone, bits, ("weights", group))
+            ends = np.cumsum(stream.message_bits) * passes
+            nbytes = np.diff(-(-ends // 8), prepend=0)  # the group's bytes, cut per message
+            reads = [self.dram.read(int(n)) for n in nbytes]
+            for j, (read, bits) in enumerate(zip(reads, stream.message_bits, strict=True)):
+                yield read
+                self.send(everyone, bits, ("weights", group, j))
 
     def _inputs(self) -> Generator[Any, Any, None]:
         sched = self.schedule

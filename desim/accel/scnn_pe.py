@@ -241,7 +241,7 @@ def _by_class(p: _Packed, rows: np.ndarray, pe: PeArray, period: tuple[int, int,
     vector = np.repeat(np.arange(len(rows)), pe.i)
     g = np.bincount(vector[live] * classes + act_class[live], minlength=len(rows) * classes)
     load = g.reshape(len(rows), classes).astype(np.float32) @ h.astype(np.float32)
-    load = load.reshape(len(rows), n_v, pe.banks).astype(np.int64)
+    load = load.reshape(len(rows), n_v, pe.banks).astype(np.int32)
     return load, live.reshape(len(rows), pe.i).sum(axis=1) * p.n_w
 
 
@@ -292,7 +292,7 @@ def step_cycles(ops: Operands, geo: Geometry, pe: PeArray, pes: int) -> StepTota
         | (p.ya - yw.min() >= p.width)
     ) & (p.xa > _OFF // 2)
     border_u = border.reshape(n_u, pe.i).any(axis=1)
-    loads = np.empty((n_u, n_v, pe.banks), dtype=np.int64)
+    loads = np.empty((n_u, n_v, pe.banks), dtype=np.int32)
     acc_u = np.empty(n_u, dtype=np.int64)
     period = HASH_PERIODS.get(pe.bank_hash)
     fast = ~border_u if period is not None else np.zeros(n_u, bool)

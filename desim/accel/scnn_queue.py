@@ -82,21 +82,33 @@ def _queue_loop(loads: np.ndarray, depth: int, lengths: np.ndarray) -> np.ndarra
 
 def queue_segments(flat: np.ndarray, owner: np.ndarray, depth: int, pes: int) -> np.ndarray:
     """`queue_cycles` of every PE's steps, the PEs' sequences back to back in ``flat``
-    ``(steps, banks)`` (``owner`` sorted): Lindley's recursion with a restart per segment."""
+    ``(steps, banks)`` (``owner`` sorted): Lindley's recursion with a restart per segment.
+
+    Per bank, the running sum of ``n - 1`` restarts at each segment (each segment's first step
+    less the previous segment's total, then one cumulative sum); later segments are pushed far
+    lower so one running minimum restarts at each of them too. In 32-bit integers when the
+    sums fit (half the memory traffic of 64-bit).
+    """
     lengths = np.bincount(owner, minlength=pes)
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    running = np.ascontiguousarray(flat.T, dtype=np.int64)  # (banks, steps)
-    running -= 1
-    np.cumsum(running, axis=1, out=running)
-    base = np.where(starts > 0, running[:, np.maximum(starts - 1, 0)], 0)[:, owner]
-    offset = owner * (1 << 40)  # later segments far lower: the running min restarts
-    segment_min = running - offset
-    np.minimum.accumulate(segment_min, axis=1, out=segment_min)
-    segment_min += offset
-    np.minimum(segment_min, base, out=segment_min)
-    per_step = (running - segment_min).max(axis=0)
     live = np.flatnonzero(lengths)
     cycles = np.zeros(pes, dtype=np.int64)
+    if len(live) == 0:
+        return cycles
+    span = int(lengths.max()) * (int(flat.max(initial=0)) + 1) + 1  # bounds |running sum|
+    dtype = np.int32 if 2 * span * (pes + 1) < 2**31 else np.int64
+    running = flat.T.astype(dtype)  # (banks, steps)
+    running -= 1
+    totals = np.add.reduceat(running, starts[live], axis=1)
+    running[:, starts[live[1:]]] -= totals[:, :-1]
+    np.cumsum(running, axis=1, dtype=dtype, out=running)
+    offset = np.repeat(np.arange(pes, dtype=dtype) * dtype(2 * span), lengths)
+    low = running - offset
+    np.minimum.accumulate(low, axis=1, out=low)
+    low += offset
+    np.minimum(low, 0, out=low)
+    np.subtract(running, low, out=running)
+    per_step = running.max(axis=0)
     cycles[live] = lengths[live] + per_step[starts[live] + lengths[live] - 1]
     peak = np.zeros(pes, dtype=np.int64)
     peak[live] = np.maximum.reduceat(per_step, starts[live])

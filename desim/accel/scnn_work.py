@@ -73,25 +73,31 @@ class LayerWork:
 
     Attributes
     ----------
-    cycles : numpy.ndarray
-        ``(groups, pes)`` multiplier-array cycles.
+    channel_cycles : numpy.ndarray
+        ``(groups, input channels, pes)`` multiplier-array cycles, channel by channel in stream
+        order (`cycles` sums the channels).
     accumulated, discarded : int
         Products accumulated, and products formed then dropped (off the output plane).
     steps : int
         Multiplier-array steps (all PEs).
-    group_weight_bits : list of int
-        The compressed weights broadcast for each group.
+    channel_weight_bits : list of numpy.ndarray
+        Per group, the compressed weights of each input channel, in stream order.
     reads : dict
         Bits read and written per buffer: ``weight_fifo_read``, ``weight_fifo_write``,
         ``iaram_read``, ``accumulator``.
     """
 
-    cycles: np.ndarray
+    channel_cycles: np.ndarray
     accumulated: int = 0
     discarded: int = 0
     steps: int = 0
-    group_weight_bits: list[int] = field(default_factory=list)
+    channel_weight_bits: list[np.ndarray] = field(default_factory=list)
     reads: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def cycles(self) -> np.ndarray:
+        """``(groups, pes)`` multiplier-array cycles."""
+        return self.channel_cycles.sum(axis=1)
 
 
 def nonzero_macs(layer: LayerRecord) -> int:
@@ -154,7 +160,7 @@ def conv_work(layer: LayerRecord, plan: ConvPlan, pe: PeArray, streams: Streams)
     geo = _geometry(layer, plan)
     (sr, ss), (pr, ps) = layer.stride, layer.padding
     c_per = layer.weight.shape[1]
-    work = LayerWork(np.zeros((len(plan.groups), plan.pes), dtype=np.int64))
+    work = LayerWork(np.zeros((len(plan.groups), c_per, plan.pes), dtype=np.int64))
     w_entry = streams.entry_bits(streams.sparse_weights)
     a_entry = streams.entry_bits(streams.sparse_activations)
     order = (1, 2, 0) if streams.weight_order == "rsk" else (0, 1, 2)  # (k, r, s) axes in order
@@ -162,8 +168,8 @@ def conv_work(layer: LayerRecord, plan: ConvPlan, pe: PeArray, streams: Streams)
         block = layer.weight[k0:k1].transpose(1, 0, 2, 3)  # (channel, Kc, R, S)
         mask = block != 0 if streams.sparse_weights else np.ones(block.shape, bool)
         mask = mask.transpose(0, *(1 + a for a in order))  # (channel, then the stream order)
-        work.group_weight_bits.append(
-            int(streams.block_bits(mask.reshape(c_per, -1), streams.sparse_weights).sum())
+        work.channel_weight_bits.append(
+            streams.block_bits(mask.reshape(c_per, -1), streams.sparse_weights)
         )
         for cl in range(c_per):
             coords = np.nonzero(mask[cl])
@@ -175,7 +181,7 @@ def conv_work(layer: LayerRecord, plan: ConvPlan, pe: PeArray, streams: Streams)
                     asel = ((ax + pr) % sr == ar) & ((ay + ps) % ss == as_)
                     ops = Operands(wk[wsel], wr[wsel], ws[wsel], ax[asel], ay[asel], tile[asel])
                     t = step_cycles(ops, geo, pe, plan.pes)
-                    work.cycles[gi] += t.cycles
+                    work.channel_cycles[gi, cl] += t.cycles
                     work.accumulated += int(t.accumulated.sum())
                     work.discarded += int(t.discarded.sum())
                     work.steps += int(t.steps.sum())
@@ -200,7 +206,7 @@ def fc_work(layer: LayerRecord, pes: int, pe: PeArray, streams: Streams) -> Laye
     x = layer.input[0].reshape(-1)
     active = np.flatnonzero(x != 0) if streams.sparse_activations else np.arange(x.size)
     bounds = split(layer.weight.shape[0], pes)
-    work = LayerWork(np.zeros((1, pes), dtype=np.int64))
+    work = LayerWork(np.zeros((1, 1, pes), dtype=np.int64))
     w_entry = streams.entry_bits(streams.sparse_weights)
     for p in range(pes):
         band = layer.weight[bounds[p] : bounds[p + 1], active]
@@ -218,7 +224,7 @@ def fc_work(layer: LayerRecord, pes: int, pe: PeArray, streams: Streams) -> Laye
             cost = int(load.reshape(-1, pe.banks).max(axis=1).clip(min=1).sum())
         else:
             cost = int(per_col.sum())
-        work.cycles[0, p] = cost
+        work.channel_cycles[0, 0, p] = cost
         work.accumulated += len(col)
         work.steps += int(per_col.sum())
         _add(work, "weight_fifo_read", len(col) * w_entry)

@@ -14,10 +14,15 @@ action                 unit        meaning
 ``dram``               bit         DRAM access (read or write)
 ``router``             bit         one flit bit through one router (buffer, crossbar, control)
 ``link``               bit         one flit bit over one inter-router link
+``wire``               bit x um    one bit driven over one micrometre of on-chip wire (a
+                                   crossbar's row and column, priced from its geometry)
 =====================  ==========  ===========================================================
 
 SRAM energy between the published sizes is interpolated linearly on log(size), per bit of a 64-bit
-access; outside them it follows the power law through the nearest two published sizes.
+access; above them it follows the power law through the two largest published sizes; below them
+the power law through the two smallest, but never under the register-file floor: an access to a
+small array costs at least what a register-file access costs (its decoders, sense amplifiers and
+drivers do not shrink with the array).
 
 References
 ----------
@@ -30,6 +35,10 @@ References
    (wire energy: 310 pJ to move 256 bits 10 mm at 40 nm).
 .. [5] Y. N. Wu et al., "Sparseloop", MICRO 2022, artifact's Eyeriss energy table (a gated 16-bit
    MAC costs 0.066 pJ against 2.20 pJ).
+.. [6] Y.-H. Chen, J. Emer, V. Sze, "Eyeriss: a spatial architecture for energy-efficient dataflow
+   for convolutional neural networks", ISCA 2016; V. Sze et al., "Efficient processing of deep
+   neural networks: a tutorial and survey", Proc. IEEE 105(12), 2017, Fig. 17 (normalised energy
+   per 16-bit access: a 0.5-1 KB register file costs 1x a MAC; NoC 2x, buffer 6x, DRAM 200x).
 """
 
 from __future__ import annotations
@@ -52,6 +61,7 @@ ACTIONS: dict[str, str] = {
     "dram": "pJ/bit",
     "router": "pJ/bit",
     "link": "pJ/bit",
+    "wire": "pJ/bit/um",
 }
 
 
@@ -83,6 +93,8 @@ class EnergyTable:
         Published SRAM energies, interpolated on log(size) by `sram_pj_per_bit`.
     link_length_mm : float
         Length of one inter-router link (the tile pitch); ``link`` entries are per bit per mm.
+    sram_floor : EnergyEntry or None
+        The least energy per bit of any SRAM access (a register file's), with its source.
     """
 
     node_nm: int
@@ -91,6 +103,7 @@ class EnergyTable:
     sram_source: str
     link_length_mm: float = 1.0
     name: str = field(default="custom", compare=False)
+    sram_floor: EnergyEntry | None = None
 
     def __post_init__(self) -> None:
         fixed = set(ACTIONS) - {"sram_read", "sram_write"}
@@ -111,7 +124,7 @@ class EnergyTable:
     def sram_pj_per_bit(self, size_bytes: int) -> float:
         """Energy per bit accessed in an SRAM of ``size_bytes``: linear in log(size) between the
         published sizes; beyond them, the power law through the nearest two (so a small buffer
-        costs less than the smallest published SRAM, never nothing).
+        costs less than the smallest published SRAM), but never less than ``sram_floor``.
 
         Examples
         --------
@@ -120,6 +133,8 @@ class EnergyTable:
         (10.0, 15.0)
         >>> round(t.sram_pj_per_bit(2 * 1024) * 64, 3)  # 10 pJ x (2/8)^0.5
         5.0
+        >>> round(t.sram_pj_per_bit(96) * 16, 3)  # register-file floor: one 16-bit MAC
+        0.877
         """
         require(size_bytes > 0, f"SRAM size must be > 0 bytes, got {size_bytes}")
         points = self.sram_points
@@ -132,7 +147,8 @@ class EnergyTable:
             return e0 + t * (e1 - e0)
         slope = math.log(e1 / e0) / math.log(s1 / s0)
         anchor_size, anchor = (s0, e0) if size_bytes < s0 else (s1, e1)
-        return anchor * (size_bytes / anchor_size) ** slope
+        floor = self.sram_floor.energy_pj if self.sram_floor is not None else 0.0
+        return max(floor, anchor * (size_bytes / anchor_size) ** slope)
 
     def energy_pj(self, action: str, size_bytes: int = 0) -> float:
         """Energy of one unit of ``action`` (one op, or one bit); SRAM actions need the size."""
@@ -144,6 +160,8 @@ class EnergyTable:
             raise KeyError(f"unknown action {action!r}; valid: {', '.join(ACTIONS)}") from None
         if action == "link":
             return entry.energy_pj * self.link_length_mm
+        if action == "wire":
+            return entry.energy_pj / 1000  # the entry is per mm, counts are per um
         return entry.energy_pj
 
     def scaled(self, node_nm: int, factor: float, source: str) -> EnergyTable:
@@ -155,6 +173,9 @@ class EnergyTable:
             for a, e in self.entries.items()
         }
         points = tuple((s, e * factor) for s, e in self.sram_points)
+        floor = self.sram_floor
+        if floor is not None:
+            floor = EnergyEntry(floor.energy_pj * factor, f"{floor.source}; {note}")
         return replace(
             self,
             node_nm=node_nm,
@@ -162,6 +183,7 @@ class EnergyTable:
             sram_points=points,
             sram_source=f"{self.sram_source}; {note}",
             name=f"{self.name}@{node_nm}nm",
+            sram_floor=floor,
         )
 
     def rows(self) -> list[dict[str, object]]:
@@ -169,7 +191,7 @@ class EnergyTable:
         out: list[dict[str, object]] = [
             {
                 "action": a,
-                "unit": "pJ/bit/mm" if a == "link" else ACTIONS[a],
+                "unit": "pJ/bit/mm" if a in ("link", "wire") else ACTIONS[a],
                 "energy_pj": e.energy_pj,
                 "source": e.source,
             }
@@ -184,6 +206,15 @@ class EnergyTable:
                     "source": self.sram_source,
                 }
             )
+        if self.sram_floor is not None:
+            out.append(
+                {
+                    "action": "sram floor",
+                    "unit": "pJ/bit",
+                    "energy_pj": self.sram_floor.energy_pj,
+                    "source": self.sram_floor.source,
+                }
+            )
         return out
 
 
@@ -195,8 +226,13 @@ def horowitz45(link_length_mm: float = 1.0) -> EnergyTable:
     (0.03) and 32-bit (0.1) adds; a gated multiply costs the multiply x 0.066 / 2.20
     (Sparseloop's Eyeriss table); the router's 32 nm figure is scaled to 45 nm by feature size
     (x 45/32, energy ~ C V^2 with C ~ L); the link is Keckler et al.'s 40 nm wire, used
-    unscaled. The default link length, 1 mm, is
-    SCNN's PE (0.123 mm^2 at 16 nm) scaled to 45 nm by area (x (45/16)^2 = 0.97 mm^2).
+    unscaled; ``wire`` is the same wire energy, for wires inside a tile (crossbars), counted per
+    micrometre. The default link length, 1 mm, is
+    SCNN's PE (0.123 mm^2 at 16 nm) scaled to 45 nm by area (x (45/16)^2 = 0.97 mm^2). The SRAM
+    floor is a register-file access: Eyeriss's normalised energies price a 16-bit access to a
+    0.5-1 KB register file at one 16-bit MAC (Chen et al. ISCA 2016; Sze et al. Proc. IEEE 2017,
+    Fig. 17), so per bit (mul16 + add24) / 16 = 0.0548 pJ; Horowitz's power law meets it at
+    about 1 KB (10 pJ x (1007 / 8192)^0.5 per 64 bits), the register files' size.
     """
     mul16 = 0.2 * (16 / 8) ** 2  # quadratic in width (3.1 * (16/32)^2 = 0.78 from above)
     entries = {
@@ -213,7 +249,13 @@ def horowitz45(link_length_mm: float = 1.0) -> EnergyTable:
             20.74 / 256 * 45 / 32, "* ISAAC router 20.74 pJ/256-bit flit at 32 nm, x45/32"
         ),
         "link": EnergyEntry(310 / 256 / 10, "Keckler et al. 2011: 310 pJ per 256 bits x 10 mm"),
+        "wire": EnergyEntry(310 / 256 / 10, "Keckler et al. 2011: 310 pJ per 256 bits x 10 mm"),
     }
+    add24 = entries["add24"].energy_pj
+    floor = EnergyEntry(
+        (mul16 + add24) / 16,
+        "* register file: a 16-bit access = one 16-bit MAC (Eyeriss, Sze et al. Proc. IEEE 2017)",
+    )
     sram = ((8 * 1024, 10 / 64), (32 * 1024, 20 / 64), (1024 * 1024, 100 / 64))
     return EnergyTable(
         45,
@@ -222,4 +264,5 @@ def horowitz45(link_length_mm: float = 1.0) -> EnergyTable:
         "Horowitz ISSCC 2014: 64-bit access 10 / 20 / 100 pJ at 8 KB / 32 KB / 1 MB",
         link_length_mm,
         name="horowitz45",
+        sram_floor=floor,
     )

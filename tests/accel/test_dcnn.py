@@ -74,11 +74,12 @@ def test_a_wrong_output_is_an_error_not_a_warning():
         Dcnn(mesh(2, 2)).run_layer(wrong)
 
 
-def conv(c, k, h, r) -> LayerRecord:
+def conv(c, k, h, r, weight_density: float = 1.0) -> LayerRecord:
     torch.manual_seed(1)
-    [layer] = extract(
-        nn.Sequential(nn.Conv2d(c, k, r, padding=r // 2)), torch.relu(torch.randn(1, c, h, h))
-    )
+    model = nn.Sequential(nn.Conv2d(c, k, r, padding=r // 2))
+    with torch.no_grad():  # pruned: a random share of the weights set to zero
+        model[0].weight.mul_(torch.rand(model[0].weight.shape) < weight_density)
+    [layer] = extract(model, torch.relu(torch.randn(1, c, h, h)))
     return layer
 
 
@@ -102,20 +103,22 @@ def test_cycles_are_the_busiest_pe_plus_the_delivery_it_cannot_hide(c, k, h, r, 
     assert compute + delivery <= cycles <= 1.05 * (compute + delivery)
 
 
-def test_dcnn_opt_saves_energy_not_cycles_and_gates_on_zero_activations():
-    layer = conv(16, 16, 8, 3)
+def test_dcnn_opt_saves_energy_not_cycles_and_gates_on_zero_operands():
+    layer = conv(16, 16, 8, 3, weight_density=0.5)
     plain, opt = Dcnn(mesh(2, 2)).run_layer(layer), DcnnOpt(mesh(2, 2)).run_layer(layer)
     assert plain.cycles == opt.cycles
     x = layer.input[0]
-    # multiplies with a non-zero activation: every filter tap that lands on a non-zero input
+    # per filter tap, the non-zero inputs it reads and the non-zero weights at that tap
     padded = np.pad(x != 0, ((0, 0), (1, 1), (1, 1)))
-    live = (
-        sum(int(padded[:, i : i + 8, j : j + 8].sum()) for i in range(3) for j in range(3))
-        * layer.weight.shape[0]
-    )
-    assert opt.counts.total("mul16") == live
-    assert opt.counts.total("mul16_gated") == layer.dense_macs - live
+    reads = [padded[:, i : i + 8, j : j + 8].sum(axis=(1, 2)) for i in range(3) for j in range(3)]
+    live = sum(int(r.sum()) for r in reads) * layer.weight.shape[0]  # non-zero activation
+    nonzero_w = [(layer.weight[:, :, i, j] != 0).sum(axis=0) for i in range(3) for j in range(3)]
+    useful = sum(int(w @ r) for w, r in zip(nonzero_w, reads, strict=True))  # both non-zero
+    assert 0 < useful < live < layer.dense_macs
+    assert opt.counts.total("mul16") == opt.counts.total("add24") == useful
+    assert opt.counts.total("mul16_gated") == layer.dense_macs - useful
     assert plain.counts.total("mul16") == layer.dense_macs
+    # a zero activation gates the weight read; a zero weight is known only once read
     assert opt.counts.total("sram_read", "weight_buf") == 16 * live
     assert plain.counts.total("sram_read", "weight_buf") == 16 * layer.dense_macs
     # activations: each PE reads its patches once per weight round (one round: 4 filters fit),
