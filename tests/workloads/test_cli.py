@@ -47,6 +47,14 @@ def test_predictor_json(capsys: pytest.CaptureFixture[str]) -> None:
         (["workload", "--model", "vgg16", "--dataset", "mnist"], "valid datasets for it: photos"),
         (["workload", "--model", "mlp", "--hidden", "10,x"], "--hidden"),
         (["predictor", "--model", "lenet5", "--dataset", "digits"], "valid: mlp, mlp_tiny"),
+        (
+            ["predictor", "--model", "mlp_tiny", "--dataset", "digits", "--predicted-layers", "a"],
+            "--predicted-layers takes comma-separated hidden layer indices",
+        ),
+        (
+            ["predictor", "--model", "mlp_tiny", "--dataset", "digits", "--predicted-layers", "1"],
+            "predicted_layers [1] are not hidden layers of mlp_tiny; valid: 0",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
