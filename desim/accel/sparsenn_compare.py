@@ -174,7 +174,9 @@ def compare_sparsenn(
     baseline : {"input-sparse", "dense"}
         The design compared with (same fabric, memories and multipliers).
     config, fabric
-        SparseNN's hardware (``fabric`` replaces ``config.fabric`` when given).
+        SparseNN's hardware (``fabric`` replaces ``config.fabric`` when given); its
+        ``predicted_layers`` are the layers the predictor is trained for and SparseNN predicts
+        (the others compute every row).
     seed : int
         The simulators' seed.
 

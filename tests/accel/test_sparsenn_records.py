@@ -12,6 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results"
 DOCS = (ROOT / "docs" / "sparsenn.md").read_text()
+README = " ".join((ROOT / "README.md").read_text().split())
 
 
 def _key(row: dict) -> tuple:
@@ -55,6 +56,8 @@ def test_digits_first_layer_in_full_trades_gain_for_accuracy() -> None:
     assert second["power_ratio"] - 0.5 > 0.15 > abs(both["power_ratio"] - 0.5)
     assert second["accuracy_with_predictor"] == pytest.approx(0.969, abs=0.001)
     assert second["per_layer_cycles"][0][0] == second["per_layer_cycles"][0][1]  # layer 0 alike
+    shown = f"{second['throughput_gain']:.2f}x at {second['power_ratio']:.2f}x the power"
+    assert shown in README
 
 
 def test_accuracy_records_and_their_uncertainty() -> None:
