@@ -171,8 +171,8 @@ class SparseNN:
         """Simulate ``config.samples`` inferences of ``layers`` (layer by layer, sample by sample);
         with ``vcd``, the first sample's PE states of layer ``i`` go to ``{vcd}.{i}.vcd``."""
         info = {k: v for k, v in workload.items() if k != "predictors"}
-        predictors = self.predictors(layers, workload.get("predictors"))
         given = workload.get("predictors")
+        predictors = self.predictors(layers, given)
         info["predictor_source"] = (
             "none"
             if all(p is None for p in predictors.values())
