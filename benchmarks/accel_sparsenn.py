@@ -2,13 +2,16 @@
 and the speed of one inference.
 
 Writes ``benchmarks/results/accel_sparsenn_gain.json`` (the comparison's figures on MNIST 8 x 8
-and 4 x 4 and digits 8 x 8, ``--gain-samples`` test images each: mean gain and each sample's),
+and 4 x 4 and digits 8 x 8, every layer predicted, and digits and MNIST 8 x 8 with layer 0
+computed in full, ``--gain-samples`` test images each: mean gain and each sample's;
+``--gain-cases`` re-measures only the cases named, e.g. ``digits:8:1``, into the record),
 ``benchmarks/results/accel_sparsenn_scaling_<dataset>.csv`` and ``.png`` (gain, power ratio and
 the compute-bound share vs PE count) and ``benchmarks/results/accel_sparsenn_speed.json`` (wall
 and CPU seconds of one MNIST inference of each design on 8 x 8).
 
 Usage: ``python benchmarks/accel_sparsenn.py [--dataset mnist] [--sides 2 4 8 16] [--samples 2]
-[--gain-samples 8] [--skip-gain] [--skip-speed] [--skip-scaling]``
+[--gain-samples 8] [--gain-cases DATASET:SIDE[:LAYERS] ...] [--skip-gain] [--skip-speed]
+[--skip-scaling]``
 """
 
 from __future__ import annotations
@@ -77,31 +80,60 @@ GAIN_KEYS = (
 )
 
 
-def gain(samples: int) -> list[dict[str, Any]]:
-    """The comparison on MNIST (8 x 8 and 4 x 4) and digits (8 x 8) over ``samples`` images."""
+#: The gain record's cases: dataset, mesh side, predicted layers (None: every hidden layer).
+GAIN_CASES: tuple[tuple[str, int, tuple[int, ...] | None], ...] = (
+    ("mnist", 8, None),
+    ("mnist", 4, None),
+    ("digits", 8, None),
+    ("digits", 8, (1,)),
+    ("mnist", 8, (1,)),
+)
+
+
+def parse_case(text: str) -> tuple[str, int, tuple[int, ...] | None]:
+    """``digits:8:1`` -> ``("digits", 8, (1,))``; ``mnist:4`` -> ``("mnist", 4, None)``."""
+    dataset, side, *layers = text.split(":")
+    return dataset, int(side), tuple(int(i) for i in layers[0].split(",")) if layers else None
+
+
+def gain_row(
+    dataset: str, side: int, predicted: tuple[int, ...] | None, samples: int
+) -> dict[str, Any]:
+    """One case of the comparison over ``samples`` images."""
+    config = SparseNNConfig(fabric=mesh_fabric(side), samples=samples, predicted_layers=predicted)
+    r = compare_sparsenn("mlp", dataset, config=config)
+    per_sample = r["throughput_gain_per_sample"]
+    return {
+        "dataset": dataset,
+        "side": side,
+        "predicted_layers": None if predicted is None else list(predicted),
+        "samples": len(per_sample),
+        "sparsenn_cycles": r["sparsenn"]["cycles_per_inference"],
+        "baseline_cycles": r["baseline_summary"]["cycles_per_inference"],
+        **{k: r[k] for k in GAIN_KEYS},
+        "gain_per_sample_min": min(per_sample),
+        "gain_per_sample_max": max(per_sample),
+        "per_layer_cycles": [
+            [x["sparsenn_cycles_per_inference"], x["baseline_cycles_per_inference"]]
+            for x in r["per_layer"]
+        ],
+    }
+
+
+def gain(
+    samples: int, cases: tuple[tuple[str, int, tuple[int, ...] | None], ...] = GAIN_CASES
+) -> list[dict[str, Any]]:
+    """The comparison of each case over ``samples`` images."""
     rows = []
-    for dataset, side in (("mnist", 8), ("mnist", 4), ("digits", 8)):
-        config = SparseNNConfig(fabric=mesh_fabric(side), samples=samples)
-        r = compare_sparsenn("mlp", dataset, config=config)
-        per_sample = r["throughput_gain_per_sample"]
-        rows.append(
-            {
-                "dataset": dataset,
-                "side": side,
-                "samples": len(per_sample),
-                "sparsenn_cycles": r["sparsenn"]["cycles_per_inference"],
-                "baseline_cycles": r["baseline_summary"]["cycles_per_inference"],
-                **{k: r[k] for k in GAIN_KEYS},
-                "gain_per_sample_min": min(per_sample),
-                "gain_per_sample_max": max(per_sample),
-                "per_layer_cycles": [
-                    [x["sparsenn_cycles_per_inference"], x["baseline_cycles_per_inference"]]
-                    for x in r["per_layer"]
-                ],
-            }
-        )
+    for dataset, side, predicted in cases:
+        rows.append(gain_row(dataset, side, predicted, samples))
         print(rows[-1], flush=True)
     return rows
+
+
+def _case_key(row: dict[str, Any]) -> tuple[str, int, tuple[int, ...] | None]:
+    layers = row.get("predicted_layers")
+    return row["dataset"], row["side"], None if layers is None else tuple(layers)
 
 
 def plot(rows: list[dict[str, Any]], path: Path, dataset: str) -> None:
@@ -160,14 +192,25 @@ def main() -> None:
     parser.add_argument("--sides", type=int, nargs="+", default=[2, 4, 8, 16])
     parser.add_argument("--samples", type=int, default=2)
     parser.add_argument("--gain-samples", type=int, default=8)
+    parser.add_argument("--gain-cases", nargs="+", type=parse_case)
     parser.add_argument("--skip-gain", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-scaling", action="store_true")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     if not args.skip_gain:
-        record = {"comparisons": gain(args.gain_samples), "machine": platform.platform()}
-        (RESULTS / "accel_sparsenn_gain.json").write_text(json.dumps(record, indent=1) + "\n")
+        path = RESULTS / "accel_sparsenn_gain.json"
+        if args.gain_cases:
+            record = json.loads(path.read_text())
+            fresh = {_case_key(r): r for r in gain(args.gain_samples, tuple(args.gain_cases))}
+            kept = {_case_key(r): r for r in record["comparisons"]}
+            order = [*GAIN_CASES, *(c for c in fresh if c not in GAIN_CASES)]
+            record["comparisons"] = [
+                fresh.get(c) or kept[c] for c in order if c in fresh or c in kept
+            ]
+        else:
+            record = {"comparisons": gain(args.gain_samples), "machine": platform.platform()}
+        path.write_text(json.dumps(record, indent=1) + "\n")
     if not args.skip_speed:
         record = {
             "seconds_per_inference": speed(),

@@ -42,6 +42,18 @@ def _widths(text: str) -> tuple[int, ...]:
     return widths
 
 
+def _layer_indices(text: str) -> tuple[int, ...]:
+    try:
+        indices = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ConfigError(
+            f"--predicted-layers takes comma-separated hidden layer indices, got {text!r}"
+        ) from None
+    if min(indices) < 0:
+        raise ConfigError(f"--predicted-layers indices must be >= 0, got {text!r}")
+    return indices
+
+
 def _limit_threads(command: str) -> None:
     """One torch thread; without torch, a `ConfigError` naming the extra to install."""
     try:
@@ -164,6 +176,9 @@ def _predictor(args: argparse.Namespace) -> int:
         args.dataset,
         hidden=_widths(args.hidden) if args.hidden is not None else None,
         overhead=args.overhead,
+        predicted_layers=(
+            _layer_indices(args.predicted_layers) if args.predicted_layers is not None else None
+        ),
         method=args.method,
     )
     trained = train_predictor(spec)
@@ -178,7 +193,9 @@ def _predictor(args: argparse.Namespace) -> int:
         f"(+- {report['accuracy_same_training_change_stderr']:.4f})"
     ]
     rows += [
-        f"  layer {r['layer']}: rank {r['rank']}, overhead {r['overhead_vs_dense']:.3%} "
+        f"  layer {r['layer']}: every row computed (no predictor)"
+        if not r["predicted"]
+        else f"  layer {r['layer']}: rank {r['rank']}, overhead {r['overhead_vs_dense']:.3%} "
         f"(input-sparse {r['overhead_vs_input_sparse']:.3%}), density true "
         f"{r['true_output_density']:.3f} predicted {r['predicted_output_density']:.3f}, "
         f"FN {r['false_negative_rate']:.3f} FP {r['false_positive_rate']:.3f}"
@@ -236,6 +253,11 @@ def _add_predictor(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=0.05,
         help="rank budget as a share of the dense layer's MACs (default 0.05)",
+    )
+    parser.add_argument(
+        "--predicted-layers",
+        help="hidden layers given a predictor, comma-separated indices from 0 (default: every "
+        "hidden layer); the others compute every row",
     )
     parser.add_argument(
         "--method",

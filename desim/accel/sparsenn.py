@@ -8,10 +8,13 @@ on its own `Fabric` with one `SparsePE` per PE terminal and a `MemoryPort`
 when the first PE has finished this one and this one's last input packet is delivered, and the
 other PEs join it as they finish, so a layer's ``cycles`` are its share of the inference.
 
-The predictor of a layer is ``workload["predictors"][layer.name]`` (a `Predictor`; the trained
-one of `workloads.predictor`, see `desim.accel.sparsenn_compare`), or, when the workload brings
-none, LRADNN's truncated SVD of the layer's weights at the 5 % rank budget. Layers without a
-ReLU (the classifier) are never predicted. Each layer consumes its recorded input, so a
+The predicted layers are ``config.predicted_layers`` (default: every ReLU layer); the others
+compute every row over their non-zero inputs. The predictor of a predicted layer is
+``workload["predictors"][layer.name]`` (a `Predictor`; the trained one of `workloads.predictor`,
+see `desim.accel.sparsenn_compare`), or, when the workload asks for it with
+``workload["predictors"] = "svd"``, LRADNN's truncated SVD of the layer's weights at the 5 % rank
+budget; a predicted layer without either is a `ConfigError`, never a silent substitute. Layers
+without a ReLU (the classifier) are never predicted. Each layer consumes its recorded input, so a
 workload recorded from the masked network chains the layers as SparseNN would.
 
 References
@@ -114,21 +117,48 @@ class SparseNN:
         return "sparsenn" if cfg.predictor else "input-sparse" if cfg.skip_zero_inputs else "dense"
 
     def predictors(
-        self, layers: Sequence[LayerRecord], given: Mapping[str, Predictor] | None
+        self, layers: Sequence[LayerRecord], given: Mapping[str, Predictor] | str | None
     ) -> dict[str, Predictor | None]:
-        """Each layer's predictor: given, else the SVD one; None where nothing is predicted."""
+        """Each layer's predictor: ``given[name]``, or the SVD one where ``given`` is ``"svd"``;
+        None where the layer is not predicted. Raises `ConfigError` for a predicted layer
+        without a predictor or without a ReLU, or an index beyond the layers."""
+        require(
+            given is None or given == "svd" or isinstance(given, Mapping),
+            f"workload predictors must be a mapping of layer name to Predictor or 'svd', "
+            f"got {given!r}",
+        )
+        chosen_indices = self.config.predicted_layers
+        if self.config.predictor and chosen_indices is not None:
+            beyond = sorted(i for i in chosen_indices if i >= len(layers))
+            require(
+                not beyond,
+                f"sparsenn.predicted_layers {beyond} beyond the {len(layers)} layers run "
+                f"(valid: 0..{len(layers) - 1})",
+            )
         chosen: dict[str, Predictor | None] = {}
-        for layer in layers:
+        for index, layer in enumerate(layers):
             require(
                 layer.kind == "linear",
                 f"{self.arch} runs linear layers; {layer.name} is a {layer.kind}",
             )
-            if not self.config.predictor or layer.activation != "relu":
+            explicit = chosen_indices is not None and index in chosen_indices
+            require(
+                not explicit or layer.activation == "relu",
+                f"sparsenn.predicted_layers: layer {index} ({layer.name}) has no ReLU to predict",
+            )
+            left_out = chosen_indices is not None and not explicit
+            if not self.config.predictor or layer.activation != "relu" or left_out:
                 chosen[layer.name] = None
-            elif given and layer.name in given:
-                chosen[layer.name] = given[layer.name]
-            else:
+            elif given == "svd":
                 chosen[layer.name] = svd_predictor(layer.weight, rank_for(*layer.weight.shape))
+            else:
+                require(
+                    isinstance(given, Mapping) and layer.name in given,
+                    f"layer {index} ({layer.name}) is predicted but the workload has no "
+                    "predictor for it; give one, ask for workload predictors = 'svd', or "
+                    "leave the layer out of sparsenn.predicted_layers",
+                )
+                chosen[layer.name] = given[layer.name]  # type: ignore[index]
         return chosen
 
     def run(
@@ -141,9 +171,14 @@ class SparseNN:
         """Simulate ``config.samples`` inferences of ``layers`` (layer by layer, sample by sample);
         with ``vcd``, the first sample's PE states of layer ``i`` go to ``{vcd}.{i}.vcd``."""
         info = {k: v for k, v in workload.items() if k != "predictors"}
-        predictors = self.predictors(layers, workload.get("predictors"))
+        given = workload.get("predictors")
+        predictors = self.predictors(layers, given)
         info["predictor_source"] = (
-            "trained" if workload.get("predictors") else "svd" if self.config.predictor else "none"
+            "none"
+            if all(p is None for p in predictors.values())
+            else "svd"
+            if given == "svd"
+            else "trained"
         )
         samples = min(self.config.samples, *(len(layer.input) for layer in layers))
         plan = _MemoryPlan(self.config, layers, predictors)

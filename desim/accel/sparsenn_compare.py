@@ -59,7 +59,7 @@ def _records(trained: Any, images: np.ndarray, masked: bool) -> list[LayerRecord
     with torch.no_grad():
         x = torch.from_numpy(images).flatten(1)
         for index, layer in enumerate(network.mlp.layers):
-            hidden = index < len(network.predictors)
+            hidden = index < network.hidden
             h, _, y = network.hidden_step(index, x) if hidden else (layer(x), None, None)
             records.append(
                 LayerRecord(
@@ -82,22 +82,28 @@ def predicted_workload(
     dataset: str = "mnist",
     batch: int = 8,
     hidden: tuple[int, ...] | None = None,
+    predicted_layers: tuple[int, ...] | None = None,
 ) -> dict[str, Any]:
     """The trained predictor's network as layer records, masked and plain, with its predictors.
 
     Returns a dict with ``masked`` and ``plain`` record lists (``batch`` held-out samples),
-    ``predictors`` (layer name -> `Predictor`) and ``report`` (`workloads.predictor` accuracies
-    and per-layer rates over the whole test set).
+    ``predictors`` (layer name -> `Predictor`, for the ``predicted_layers`` only: None, every
+    hidden layer) and ``report`` (`workloads.predictor` accuracies and per-layer rates over the
+    whole test set).
     """
     from workloads.predictor.report import predictor_report
     from workloads.predictor.train import PredictorSpec, train_predictor
 
-    trained = train_predictor(PredictorSpec(model=network, dataset=dataset, hidden=hidden))
+    trained = train_predictor(
+        PredictorSpec(
+            model=network, dataset=dataset, hidden=hidden, predicted_layers=predicted_layers
+        )
+    )
     base = trained.base
     images = base.data.images[base.test_indices[:batch]]
     predictors = {
         f"mlp.layers.{i}": Predictor(p.u.detach().numpy().copy(), p.v.detach().numpy().copy())
-        for i, p in enumerate(trained.network.predictors)
+        for i, p in trained.network.predictors.items()
     }
     return {
         "masked": _records(trained, images, masked=True),
@@ -168,7 +174,9 @@ def compare_sparsenn(
     baseline : {"input-sparse", "dense"}
         The design compared with (same fabric, memories and multipliers).
     config, fabric
-        SparseNN's hardware (``fabric`` replaces ``config.fabric`` when given).
+        SparseNN's hardware (``fabric`` replaces ``config.fabric`` when given); its
+        ``predicted_layers`` are the layers the predictor is trained for and SparseNN predicts
+        (the others compute every row).
     seed : int
         The simulators' seed.
 
@@ -199,7 +207,7 @@ def compare_sparsenn(
     base_config = dataclasses.replace(
         config, predictor=flags.predictor, skip_zero_inputs=flags.skip_zero_inputs
     )
-    work = predicted_workload(network, dataset, config.samples, hidden)
+    work = predicted_workload(network, dataset, config.samples, hidden, config.predicted_layers)
     info = {"model": network, "dataset": dataset, "provenance": "trained"}
     sparse = ACCELERATOR.get("sparsenn")(config, seed).run(
         work["masked"], {**info, "predictors": work["predictors"]}
@@ -256,7 +264,8 @@ def build_from_args(args: Any) -> tuple[list[LayerRecord], dict[str, Any]]:
 
     network, dataset = _spec_args(args)
     config = design_config(args.arch, args.config, args.set)
-    work = predicted_workload(network, dataset, config.samples)
+    predicted = config.predicted_layers if config.predictor else None
+    work = predicted_workload(network, dataset, config.samples, predicted_layers=predicted)
     info: dict[str, Any] = {"model": network, "dataset": dataset, "provenance": "trained"}
     if config.predictor:
         info["predictors"] = work["predictors"]

@@ -90,6 +90,10 @@ class SparseNNConfig:
         `FLIT_WIDTH_BITS`-wide flits (`mesh_fabric`).
     predictor : bool
         Predict output sparsity (``U (V x) + b > 0``) and compute only predicted rows.
+    predicted_layers : tuple of int or None
+        With ``predictor``, the indices (from 0, in the run's layer list) of the layers predicted;
+        the others compute every row over their non-zero inputs, as the input-sparse baseline's.
+        None: every ReLU layer. Each predicted layer needs a predictor from the workload.
     skip_zero_inputs : bool
         Send and multiply only non-zero inputs (False: the dense baseline).
     multipliers_per_pe : int
@@ -125,6 +129,7 @@ class SparseNNConfig:
 
     fabric: FabricConfig = field(default_factory=lambda: mesh_fabric(8))
     predictor: bool = True
+    predicted_layers: tuple[int, ...] | None = None
     skip_zero_inputs: bool = True
     multipliers_per_pe: int = 16
     value_bits: int = 16
@@ -153,6 +158,17 @@ class SparseNNConfig:
         require(
             self.skip_zero_inputs or not self.predictor,
             "sparsenn.predictor needs sparsenn.skip_zero_inputs (SparseNN exploits both)",
+        )
+        chosen = self.predicted_layers
+        require(
+            chosen is None
+            or (
+                len(chosen) > 0
+                and len(set(chosen)) == len(chosen)
+                and all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in chosen)
+            ),
+            "sparsenn.predicted_layers must be distinct layer indices >= 0 (or unset: every "
+            f"ReLU layer), got {chosen!r}",
         )
         for name in ("multipliers_per_pe", "value_bits", "accumulator_bits", "samples"):
             _positive_int(name, getattr(self, name))

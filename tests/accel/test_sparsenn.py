@@ -26,6 +26,7 @@ from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
 
 SMALL = mesh_fabric(2)
+SVD = {"predictors": "svd"}  # LRADNN's SVD predictor, asked for (no trained one here)
 
 
 def _layer(
@@ -67,7 +68,7 @@ def test_config_errors_name_value_and_choices() -> None:
 @pytest.mark.parametrize("cls", [SparseNN, InputSparse, DenseFc])
 def test_kept_rows_equal_torch(cls: type[SparseNN]) -> None:
     config = dataclasses.replace(cls.Config(), fabric=SMALL, samples=2)
-    result = cls(config).run(_mlp(), {"model": "toy"})
+    result = cls(config).run(_mlp(), {"model": "toy", **SVD})
     assert [layer.extra["check_passed"] for layer in result.layers] == [True, True]
     assert result.layers[0].check_error < 1e-5
 
@@ -127,7 +128,7 @@ def test_cycles_equal_the_analytic_formula_on_one_pe(cls: type[SparseNN]) -> Non
     layers = _chain([30, n, m, 10])
     fabric = mesh_fabric(1)
     config = dataclasses.replace(cls.Config(), fabric=fabric, samples=1, multipliers_per_pe=mult)
-    result = cls(config).run(layers, {})
+    result = cls(config).run(layers, SVD)
     layer = layers[1]
     x = layer.input[0]
     nnz = int(np.count_nonzero(x))
@@ -163,7 +164,7 @@ def test_phase_flit_hops_add_up_to_the_network_total() -> None:
     network's total (tree multicast shares branches: the sums are then an upper bound)."""
     fabric = mesh_fabric(2, multicast="umesh")
     config = SparseNNConfig(fabric=fabric, samples=1, reduction_network="noc")
-    result = SparseNN(config).run(_mlp(), {})
+    result = SparseNN(config).run(_mlp(), SVD)
     for layer in result.layers:
         phases = sum(
             layer.extra[f"noc_{p}_flit_hops"] for p in ("load", "inputs", "prediction", "outputs")
@@ -177,7 +178,7 @@ def test_dedicated_reduction_tree_same_rows_no_prediction_flits() -> None:
     fabric = mesh_fabric(3)
     runs = {
         network: SparseNN(SparseNNConfig(fabric=fabric, samples=2, reduction_network=network)).run(
-            _mlp(), {}
+            _mlp(), SVD
         )
         for network in ("dedicated", "noc")
     }
@@ -191,13 +192,13 @@ def test_dedicated_reduction_tree_same_rows_no_prediction_flits() -> None:
 
 def test_deterministic() -> None:
     config = SparseNNConfig(fabric=SMALL, samples=2)
-    a = SparseNN(config, seed=1).run(_mlp(), {}).to_json()
-    b = SparseNN(config, seed=1).run(_mlp(), {}).to_json()
+    a = SparseNN(config, seed=1).run(_mlp(), SVD).to_json()
+    b = SparseNN(config, seed=1).run(_mlp(), SVD).to_json()
     assert a == b
 
 
 def test_summary_figures() -> None:
-    result = SparseNN(SparseNNConfig(fabric=SMALL, samples=2)).run(_mlp(), {})
+    result = SparseNN(SparseNNConfig(fabric=SMALL, samples=2)).run(_mlp(), SVD)
     s = summarize(result)
     assert s["cycles_per_inference"] == result.cycles / 2
     assert s["power_mw"] == pytest.approx(s["energy_pj_per_inference"] / s["cycles_per_inference"])
@@ -207,7 +208,7 @@ def test_summary_figures() -> None:
 
 def test_pe_states_traced_to_vcd(tmp_path: Path) -> None:
     config = SparseNNConfig(fabric=SMALL, samples=2)
-    SparseNN(config).run(_mlp(), {}, vcd=str(tmp_path / "snn"))
+    SparseNN(config).run(_mlp(), SVD, vcd=str(tmp_path / "snn"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["snn.0.vcd", "snn.1.vcd"]
     text = (tmp_path / "snn.0.vcd").read_text()
     assert text.count("$var wire 2") == 4  # one state signal per PE of the 2 x 2 mesh
@@ -262,3 +263,52 @@ def test_dedicated_tree_is_cut_through(monkeypatch: pytest.MonkeyPatch) -> None:
     mask = [pe.mask_ready for pe in pes]
     assert mask[0] - mask[1] == mask[2] - mask[1] == words
     assert mask[3] - mask[1] == words + 1
+
+
+def test_layer_left_out_of_predicted_layers_computes_every_row() -> None:
+    """``predicted_layers=(1,)``: layer 0 multiplies every row by every non-zero input
+    (``m nnz(x)`` MACs, like the input-sparse baseline), layer 1 is predicted."""
+    layers = _chain([30, 40, 36, 10])
+    config = SparseNNConfig(fabric=SMALL, samples=1, predicted_layers=(1,))
+    result = SparseNN(config).run(layers, SVD)
+    first, second = (layer.extra for layer in result.layers[:2])
+    nnz = int(np.count_nonzero(layers[0].input[0]))
+    assert first["predictor_rank"] == 0 and first["predicted_output_density"] == 1.0
+    assert first["feed_forward_macs_per_inference"] == 40 * nnz
+    assert second["predictor_rank"] == rank_for(36, 40) and second["predicted_output_density"] < 1
+    assert result.layers[2].extra["predictor_rank"] == 0
+    assert all(layer.extra["check_passed"] for layer in result.layers)
+
+
+def test_predicted_layer_without_a_predictor_is_an_error() -> None:
+    """No silent SVD substitute: a predicted layer the workload brings no predictor for fails."""
+    layers = _chain([30, 40, 36, 10])
+    with pytest.raises(ConfigError, match=r"layer 0 \(fc0\) is predicted but the workload has no"):
+        SparseNN(SparseNNConfig(fabric=SMALL, samples=1)).run(layers, {})
+    only_second = {"fc1": svd_predictor(layers[1].weight, 2)}
+    with pytest.raises(ConfigError, match=r"layer 0 \(fc0\) is predicted"):
+        SparseNN(SparseNNConfig(fabric=SMALL, samples=1)).run(layers, {"predictors": only_second})
+    config = SparseNNConfig(fabric=SMALL, samples=1, predicted_layers=(1,))
+    result = SparseNN(config).run(layers, {"predictors": only_second})
+    assert result.workload["predictor_source"] == "trained"
+    assert result.layers[1].extra["predictor_rank"] == 2
+
+
+@pytest.mark.parametrize(
+    ("predicted", "message"),
+    [
+        ((0, 0), "distinct layer indices >= 0"),
+        ((-1,), "distinct layer indices >= 0"),
+        ((), "distinct layer indices >= 0"),
+    ],
+)
+def test_predicted_layers_config_errors(predicted: tuple[int, ...], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        SparseNNConfig(predicted_layers=predicted)
+
+
+def test_predicted_layers_beyond_the_layers_or_without_relu_are_errors() -> None:
+    with pytest.raises(ConfigError, match=r"predicted_layers \[5\] beyond the 2 layers run"):
+        SparseNN(SparseNNConfig(fabric=SMALL, samples=1, predicted_layers=(0, 5))).run(_mlp(), SVD)
+    with pytest.raises(ConfigError, match=r"layer 1 \(out\) has no ReLU to predict"):
+        SparseNN(SparseNNConfig(fabric=SMALL, samples=1, predicted_layers=(1,))).run(_mlp(), SVD)

@@ -35,6 +35,24 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
             ["compare", "--arch", "sparsenn", "--network", "mlp", "--layers", "1"],
             "--layers is not supported",
         ),
+        (
+            ["accel", "--arch", "sparsenn", "--network", "mlp", "--set", "predicted_layers=[0,0]"],
+            "sparsenn.predicted_layers must be distinct layer indices >= 0",
+        ),
+        (
+            [
+                "accel",
+                "--arch",
+                "sparsenn",
+                "--network",
+                "mlp",
+                "--dataset",
+                "digits",
+                "--set",
+                "predicted_layers=[2]",
+            ],
+            "predicted_layers [2] are not hidden layers of mlp; valid: 0, 1",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

@@ -109,6 +109,14 @@ def test_predictor_json(capsys: pytest.CaptureFixture[str]) -> None:
             ],
             "an estimated 1e+10, beyond the limit of 5e+07; set DESIM_NO_SIZE_LIMIT=1",
         ),
+        (
+            ["predictor", "--model", "mlp_tiny", "--dataset", "digits", "--predicted-layers", "a"],
+            "--predicted-layers takes comma-separated hidden layer indices",
+        ),
+        (
+            ["predictor", "--model", "mlp_tiny", "--dataset", "digits", "--predicted-layers", "1"],
+            "predicted_layers [1] are not hidden layers of mlp_tiny; valid: 0",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

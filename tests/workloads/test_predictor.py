@@ -102,3 +102,63 @@ def test_digits_predictor_costs_accuracy_against_the_same_training() -> None:
     assert 0.008 < report["accuracy_same_training_change_stderr"] < 0.012
     first = report["layers"][0]
     assert first["rank"] == 3 and 0.3 < first["false_negative_rate"] < 0.5
+
+
+def test_digits_first_layer_computed_in_full_costs_nothing_against_the_same_training() -> None:
+    """docs/sparsenn.md: with layer 0 computed in full (``predicted_layers=(1,)``) digits'
+    network classifies exactly the images the same extra training without a predictor does
+    (96.9 %, 0.0 +- 0.0 points), against 3.3 +- 1.0 points lost predicting both layers."""
+    report = predictor_report(
+        train_predictor(PredictorSpec("mlp", "digits", predicted_layers=(1,)))
+    )
+    first, second = report["layers"]
+    assert not first["predicted"] and first["rank"] == 0 and first["false_negative_rate"] == 0
+    assert second["predicted"] and second["rank"] == 24 and second["false_negative_rate"] < 0.05
+    assert report["accuracy_with_predictor"] == pytest.approx(0.969, abs=0.005)
+    fair = report["accuracy_with_predictor"] - report["accuracy_same_training"]
+    assert abs(fair) <= report["accuracy_same_training_change_stderr"] + 1e-9
+    assert report["accuracy_same_training_change_stderr"] < 0.006
+
+
+@pytest.mark.slow
+def test_mnist_first_layer_computed_in_full_changes_no_accuracy() -> None:
+    """docs/sparsenn.md: on MNIST, computing layer 0 in full leaves the cost against the same
+    training where predicting both layers has it (-0.2 points; here -0.2 +- 0.3)."""
+    report = predictor_report(train_predictor(PredictorSpec("mlp", "mnist", predicted_layers=(1,))))
+    fair = report["accuracy_with_predictor"] - report["accuracy_same_training"]
+    assert fair == pytest.approx(-0.002, abs=0.005)
+    assert 0.002 < report["accuracy_same_training_change_stderr"] < 0.005
+
+
+def test_layer_without_a_predictor_computes_every_row() -> None:
+    """``ranks`` for layer 1 only: layer 0's output is ``ReLU(W x + b)`` untouched, layer 1's is
+    masked by its sign predictor; the report gives layer 0 rank 0 and every row computed."""
+    from workloads.predictor.model import PredictedMLP
+    from workloads.predictor.report import layer_report
+    from workloads.zoo.perceptron import MLP
+
+    torch.manual_seed(0)
+    network = PredictedMLP(MLP([12, 20, 16, 3]), {1: 2}).eval()
+    assert network.predicted == [1]
+    x = torch.rand(5, 12)
+    h, p, y = network.hidden_step(0, x)
+    assert p is None and torch.equal(y, torch.relu(network.mlp.layers[0](x)))
+    h1, p1, y1 = network.hidden_step(1, y)
+    assert torch.equal(y1, torch.relu(h1) * (p1 > 0))
+    first, second = layer_report(network, x.numpy())
+    assert (first["predicted"], first["rank"], first["predicted_output_density"]) == (False, 0, 1)
+    assert second["predicted"] and second["rank"] == 2
+    with pytest.raises(ValueError, match=r"predicted layers \[2\] are not hidden layers"):
+        PredictedMLP(MLP([12, 20, 16, 3]), {2: 1})
+
+
+def test_predicted_layers_spec() -> None:
+    from desim.kernel.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="distinct hidden layer indices"):
+        PredictorSpec(predicted_layers=(1, 1))
+    with pytest.raises(ConfigError, match="distinct hidden layer indices"):
+        PredictorSpec(predicted_layers=())
+    # the cache key of a spec predicting every layer is the one from before the option
+    assert "predicted_layers" not in PredictorSpec().cache_config()
+    assert PredictorSpec(predicted_layers=(1,)).cache_config()["predicted_layers"] == (1,)

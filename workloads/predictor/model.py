@@ -3,7 +3,8 @@
 Each hidden layer ``y = ReLU(W x + b)`` of an MLP gets a rank-``r`` factorisation ``W ~ U V``,
 initialised from the truncated SVD of ``W`` (``U = U_r sqrt(S_r)``, ``V = sqrt(S_r) V_r^T``).
 With the predictor on, a row is computed only where ``U (V x) + b > 0``:
-``y = ReLU(W x + b) * 1[U (V x) + b > 0]``. The output layer (no ReLU) has no predictor.
+``y = ReLU(W x + b) * 1[U (V x) + b > 0]``. The output layer (no ReLU) has no predictor, and a
+hidden layer left out of the predicted ones is computed in full (every row).
 
 The hard step has no gradient; `PredictedMLP` offers the three training signals compared in
 docs/workloads.md: ``"ste"`` (straight-through: the step forward, the derivative of
@@ -22,6 +23,8 @@ References
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import torch
 import torch.nn as nn
@@ -84,14 +87,15 @@ class LowRank(nn.Module):
 
 
 class PredictedMLP(nn.Module):
-    """An `MLP` with a low-rank predictor on every hidden layer.
+    """An `MLP` with a low-rank predictor on each of the chosen hidden layers.
 
     Parameters
     ----------
     mlp : MLP
         The trained network (shared, trained further end to end).
-    ranks : sequence of int
-        One rank per hidden layer.
+    ranks : mapping of int to int
+        Hidden layer index -> its predictor's rank, for the predicted layers only; the other
+        hidden layers compute every row.
     method : {"ste", "sigmoid", "aux"}
         The training signal through the step (see the module docstring).
     temperature : float
@@ -99,18 +103,28 @@ class PredictedMLP(nn.Module):
     """
 
     def __init__(
-        self, mlp: MLP, ranks: list[int], method: str = "aux", temperature: float = 1.0
+        self, mlp: MLP, ranks: Mapping[int, int], method: str = "aux", temperature: float = 1.0
     ) -> None:
         super().__init__()
         if method not in METHODS:
             raise ValueError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
         self.mlp, self.method, self.temperature = mlp, method, temperature
-        hidden = list(mlp.layers)[:-1]
-        self.predictors = nn.ModuleList(
-            LowRank(layer.weight, r) for layer, r in zip(hidden, ranks, strict=True)
+        self.hidden = len(mlp.layers) - 1
+        outside = sorted(set(ranks) - set(range(self.hidden)))
+        if outside:
+            raise ValueError(
+                f"predicted layers {outside} are not hidden layers; valid: 0..{self.hidden - 1}"
+            )
+        self.predictors = nn.ModuleDict(
+            {str(i): LowRank(mlp.layers[i].weight, ranks[i]) for i in sorted(ranks)}
         )
         self.use_predictor = True
         self.aux_loss = torch.zeros(())
+
+    @property
+    def predicted(self) -> list[int]:
+        """Indices of the hidden layers that have a predictor."""
+        return [int(i) for i in self.predictors]
 
     def _mask(self, p: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         hard = (p > 0).to(p.dtype)
@@ -125,11 +139,14 @@ class PredictedMLP(nn.Module):
         return hard
 
     def hidden_step(self, index: int, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """Layer ``index`` on ``x``: pre-activation ``h``, predictor output ``p``, output ``y``."""
+        """Hidden layer ``index`` on ``x``: pre-activation ``h``, predictor output ``p`` (None
+        where the layer has no predictor) and output ``y``."""
         layer = self.mlp.layers[index]
         h = layer(x)
-        p = self.predictors[index](x) + layer.bias.detach()
         y = F.relu(h)
+        if str(index) not in self.predictors:
+            return h, None, y
+        p = self.predictors[str(index)](x) + layer.bias.detach()
         if self.use_predictor:
             y = y * self._mask(p, h)
         return h, p, y
@@ -137,6 +154,6 @@ class PredictedMLP(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.aux_loss = torch.zeros((), device=x.device)
         x = x.flatten(1)
-        for index in range(len(self.predictors)):
+        for index in range(self.hidden):
             x = self.hidden_step(index, x)[2]
         return self.mlp.layers[-1](x)

@@ -5,7 +5,8 @@ receives (previous layers predicted too): true non-zeros ``h = W x + b > 0``, pr
 ``p = U V x + b > 0``; false-negative rate ``|true & ~pred| / |true|`` (live outputs skipped:
 costs accuracy), false-positive rate ``|~true & pred| / |~true|`` (rows computed for nothing).
 Costs per sample: predictor ``r (n + m)`` MACs dense, ``r nnz(x) + m r`` over non-zero inputs;
-feed-forward ``m n`` dense, ``m nnz(x)`` input-sparse.
+feed-forward ``m n`` dense, ``m nnz(x)`` input-sparse. A layer without a predictor computes
+every row: rank 0, every output predicted live.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ __all__ = ["layer_report", "predictor_report", "paired_stderr"]
 
 def _layer(index: int, layer: Any, rank: int, x: Any, h: Any, p: Any) -> dict[str, Any]:
     m, n = layer.weight.shape
-    live, guessed = (h > 0).numpy(), (p > 0).numpy()
+    live = (h > 0).numpy()
+    guessed = np.ones_like(live) if p is None else (p > 0).numpy()
     nnz = float((x != 0).sum(1).float().mean())
     return {
         "layer": index,
         "shape": [m, n],
+        "predicted": p is not None,
         "rank": rank,
         "overhead_vs_dense": rank * (m + n) / (m * n),
         "overhead_vs_input_sparse": (rank * nnz + m * rank) / (m * nnz) if nnz else 0.0,
@@ -64,16 +67,19 @@ def paired_stderr(before: np.ndarray, after: np.ndarray) -> float:
 
 
 def layer_report(network: Any, images: np.ndarray) -> list[dict[str, Any]]:
-    """Per-hidden-layer rank, overheads, densities and error rates on ``images``."""
+    """Per-hidden-layer rank, overheads, densities and error rates on ``images`` (rank 0 and
+    every row computed where a layer has no predictor)."""
     import torch
 
     rows = []
     with torch.no_grad():
         network.eval()
         x = torch.from_numpy(images).flatten(1)
-        for index, predictor in enumerate(network.predictors):
+        for index in range(network.hidden):
             h, p, y = network.hidden_step(index, x)
-            rows.append(_layer(index, network.mlp.layers[index], predictor.rank, x, h, p))
+            predictor = network.predictors[str(index)] if p is not None else None
+            rank = predictor.rank if predictor is not None else 0
+            rows.append(_layer(index, network.mlp.layers[index], rank, x, h, p))
             x = y
     return rows
 

@@ -37,6 +37,9 @@ class PredictorSpec:
         Hidden widths (None: the model's default).
     overhead : float
         Rank budget: the predictor's dense MACs stay under this share of the layer's.
+    predicted_layers : tuple of int or None
+        Indices of the hidden layers given a predictor (None: every hidden layer); the others
+        compute every row.
     method : {"ste", "sigmoid", "aux"}
         Training signal through the step (`workloads.predictor.model`).
     aux_weight, temperature : float
@@ -49,6 +52,7 @@ class PredictorSpec:
     dataset: str = "mnist"
     hidden: tuple[int, ...] | None = None
     overhead: float = 0.05
+    predicted_layers: tuple[int, ...] | None = None
     method: str = "aux"
     aux_weight: float = 0.1
     temperature: float = 1.0
@@ -60,6 +64,24 @@ class PredictorSpec:
     def __post_init__(self) -> None:
         require(0 < self.overhead < 1, f"overhead must be in (0, 1), got {self.overhead}")
         require(self.temperature > 0, f"temperature must be > 0, got {self.temperature}")
+        chosen = self.predicted_layers
+        require(
+            chosen is None
+            or (
+                len(chosen) > 0
+                and len(set(chosen)) == len(chosen)
+                and all(isinstance(i, int) and i >= 0 for i in chosen)
+            ),
+            f"predicted_layers must be distinct hidden layer indices >= 0, got {chosen!r}",
+        )
+
+    def cache_config(self) -> dict[str, Any]:
+        """The spec as the cache's key; ``predicted_layers`` only when given, so that the key of
+        a spec predicting every layer is the one it had before the option existed."""
+        config = asdict(self)
+        if self.predicted_layers is None:
+            del config["predicted_layers"]
+        return config
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,11 +112,20 @@ def _untrained(spec: PredictorSpec) -> Any:
     return network
 
 
-def _ranks(spec: PredictorSpec, mlp: Any) -> list[int]:
-    """One rank per hidden layer within ``spec.overhead``; `ConfigError` when a layer gets none."""
+def _ranks(spec: PredictorSpec, mlp: Any) -> dict[int, int]:
+    """The rank of each predicted hidden layer within ``spec.overhead``; `ConfigError` for a
+    layer that is not a hidden one, or one that gets no rank."""
     from workloads.predictor.model import rank_budget
 
-    return [rank_budget(*layer.weight.shape, spec.overhead) for layer in list(mlp.layers)[:-1]]
+    hidden = range(len(mlp.layers) - 1)
+    chosen = hidden if spec.predicted_layers is None else spec.predicted_layers
+    outside = sorted(set(chosen) - set(hidden))
+    if outside:
+        raise ConfigError(
+            f"predicted_layers {outside} are not hidden layers of {spec.model}; "
+            f"valid: {', '.join(map(str, hidden))}"
+        )
+    return {i: rank_budget(*mlp.layers[i].weight.shape, spec.overhead) for i in chosen}
 
 
 def _build(spec: PredictorSpec, mlp: Any) -> Any:
@@ -137,7 +168,7 @@ def train_predictor(spec: PredictorSpec) -> TrainedPredictor:
         TrainedSpec(spec.model, spec.dataset, hidden=spec.hidden, density=None, train=spec.network)
     )
     network = _build(spec, copy.deepcopy(base.model))
-    state, hit = cached("predictor", asdict(spec), lambda: _fit(spec, network, base))
+    state, hit = cached("predictor", spec.cache_config(), lambda: _fit(spec, network, base))
     network.load_state_dict(state)
     control = copy.deepcopy(base.model)
     same = {k: v for k, v in asdict(spec).items() if k in ("model", "dataset", "hidden")}
