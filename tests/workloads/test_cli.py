@@ -40,7 +40,7 @@ def test_predictor_json(capsys: pytest.CaptureFixture[str]) -> None:
     x = torch.from_numpy(base.data.images[base.test_indices]).flatten(1)
     labels = torch.from_numpy(base.data.labels[base.test_indices])
     hidden, output = trained.network.mlp.layers
-    low_rank = trained.network.predictors[0]
+    low_rank = trained.network.predictors["0"]  # hidden layer 0's predictor
     with torch.no_grad():
         h = x @ hidden.weight.T + hidden.bias
         p = (x @ low_rank.v.T) @ low_rank.u.T + hidden.bias
