@@ -75,8 +75,8 @@ CASES = (
     Case(8, 0.3),
     Case(16, 0.1, sample_period=500),
     Case(16, 0.2, sample_period=500),
-    Case(32, 0.05, sample_period=200),
-    Case(32, 0.1, sample_period=200),
+    Case(32, 0.05, sample_period=100),
+    Case(32, 0.1, sample_period=100),
 )
 QUICK = (Case(8, 0.1), Case(8, 0.3))
 
@@ -308,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     cases = QUICK if args.quick else CASES
     runs: dict[Case, tuple[list[dict], list[dict]]] = {case: ([], []) for case in cases}
+    version = time_version(5)
+    commit = booksim_commit(binary)
     for repeat in range(args.repeats):
         for index, case in enumerate(cases):
             mine, theirs = runs[case]
@@ -318,17 +320,17 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     theirs.append(run_reference(binary, case, args.seed))
             print(f"[{repeat + 1}/{args.repeats}] {case.name}", flush=True)
-    record = {
-        "machine": machine(),
-        "booksim_commit": booksim_commit(binary),
-        "repeats": args.repeats,
-        "desim_version_start": time_version(5),
-        "cases": [summarise(case, *runs[case]) for case in cases],
-    }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(record, indent=1) + "\n")
-    report = markdown(record)
-    args.output.with_suffix(".md").write_text(report)
+        record = {  # written after every repetition: an interrupted run keeps the ones done
+            "machine": machine(),
+            "booksim_commit": commit,
+            "repeats": repeat + 1,
+            "desim_version_start": version,
+            "cases": [summarise(case, *runs[case]) for case in cases],
+        }
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(record, indent=1) + "\n")
+        report = markdown(record)
+        args.output.with_suffix(".md").write_text(report)
     print(report)
     return 0
 
