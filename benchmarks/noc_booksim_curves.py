@@ -176,13 +176,18 @@ def trace(
     return curve
 
 
-def desim_point(config: Configuration, routing: str) -> Callable:
+def desim_point(config: Configuration, routing: str, done: dict, save: Callable) -> Callable:
+    """desim at one load; ``done`` holds the points already run (``rate -> point``), and
+    ``save()`` is called after each new one (an interrupted run resumes where it stopped)."""
     from desim.noc import simulate
 
     def run(rate: float) -> tuple[bool, float | None, float | None]:
-        result = simulate(config.desim_config(rate, routing))
-        latency = None if result.saturated else round(result.avg_packet_latency, 3)
-        return (not result.saturated, latency, round(result.accepted_rate, 5))
+        if rate not in done:
+            result = simulate(config.desim_config(rate, routing))
+            latency = None if result.saturated else round(result.avg_packet_latency, 3)
+            done[rate] = (not result.saturated, latency, round(result.accepted_rate, 5))
+            save()
+        return done[rate]
 
     return run
 
@@ -236,7 +241,9 @@ def markdown(record: dict) -> str:
     ]
     for name, entry in record["configurations"].items():
         reference = entry["booksim"]
-        for policy, side in entry["desim"].items():
+        for policy, side in entry.get("desim", {}).items():
+            if "comparison" not in side:
+                continue  # still running
             verdict = side["comparison"]
             lines.append(
                 f"| {name} | {policy} | {side['curve']['saturation']:.4g} / "
@@ -249,7 +256,7 @@ def markdown(record: dict) -> str:
         "",
     ]
     for name, entry in record["configurations"].items():
-        policies = list(entry["desim"])
+        policies = [p for p, side in entry.get("desim", {}).items() if "comparison" in side]
         lines += [
             f"**{name}**",
             "",
@@ -266,12 +273,24 @@ def markdown(record: dict) -> str:
     return "\n".join(lines)
 
 
+def _store(name: str, path: tuple[str, ...], value: object) -> None:
+    """Set ``configurations[name][path...]`` in the results file as it is on disk now: runs of
+    different configurations may proceed in parallel processes, each storing only its own."""
+    record = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"configurations": {}}
+    node = record["configurations"].setdefault(name, {})
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = value
+    RESULTS.write_text(json.dumps(record, indent=1) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--booksim", help="the BookSim2 binary (default: $BOOKSIM)")
     parser.add_argument("--desim-only", action="store_true", help="keep the recorded BookSim side")
     parser.add_argument("--booksim-only", action="store_true", help="record BookSim's side alone")
     parser.add_argument("--only", action="append", help="configuration name(s) to run")
+    parser.add_argument("--policy", action="append", help="desim routing policy(ies) to run")
     parser.add_argument("--tolerance", type=float, default=0.005)
     args = parser.parse_args(argv)
     recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() else None
@@ -289,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     if binary is not None:
         record["booksim_commit"] = booksim_commit(binary)
     record["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    RESULTS.write_text(json.dumps(record, indent=1) + "\n")
     for config in CONFIGURATIONS:
         if args.only and config.name not in args.only:
             continue
@@ -297,23 +317,28 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{config.name}: BookSim2", flush=True)
             runs = {float(r): v for r, v in entry.get("booksim_runs", {}).items()}
             curve = trace(booksim_point(binary, config, runs), config.rates, args.tolerance)
+            _store(config.name, ("booksim",), curve.to_json())
+            _store(config.name, ("booksim_runs",), {str(r): v for r, v in sorted(runs.items())})
             entry["booksim"] = curve.to_json()
-            entry["booksim_runs"] = {str(r): v for r, v in sorted(runs.items())}
         if args.booksim_only:
             continue
         reference = Curve.from_json(entry["booksim"])
-        entry["desim"] = {}
         for policy in config.policies:
+            if args.policy and policy not in args.policy:
+                continue
             print(f"{config.name}: desim {policy}", flush=True)
-            curve = trace(desim_point(config, policy), config.rates, args.tolerance)
-            entry["desim"][policy] = {
-                "curve": curve.to_json(),
-                "comparison": compare(reference, curve),
-            }
-    RESULTS.write_text(json.dumps(record, indent=1) + "\n")
+            side = entry.get("desim", {}).get(policy, {})
+            done = Curve.from_json(side["curve"]).points if "curve" in side else {}
+
+            def save(name: str = config.name, policy: str = policy, done: dict = done) -> None:
+                _store(name, ("desim", policy), {"curve": Curve(dict(done)).to_json()})
+
+            curve = trace(desim_point(config, policy, done, save), config.rates, args.tolerance)
+            result = {"curve": curve.to_json(), "comparison": compare(reference, curve)}
+            _store(config.name, ("desim", policy), result)
     if args.booksim_only:
         return 0
-    report = markdown(record)
+    report = markdown(json.loads(RESULTS.read_text()))
     RESULTS.with_suffix(".md").write_text(report)
     print(report)
     return 0
