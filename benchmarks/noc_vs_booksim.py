@@ -23,7 +23,8 @@ rate x nodes x cycles x routers crossed, `booksim.estimate_flit_hops`); desim's 
 recorded beside its estimate to show the estimate's error. Ratios are desim / BookSim of the
 medians over the repetitions. Each case sets the same measurement on both sides: BookSim's
 method with shorter sampling on the larger meshes (``sample_period``, ``warmup_periods``,
-``max_samples``), so that the whole benchmark takes minutes. ``desim --version`` is timed too
+``max_samples``), to keep the benchmark short (the recorded run took about 20 minutes a
+repetition, the shared machine being heavily loaded). ``desim --version`` is timed too
 (start-up alone).
 
 Results: ``benchmarks/results/noc_vs_booksim.json`` and ``.md``. Run (a few minutes)::
