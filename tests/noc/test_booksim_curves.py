@@ -82,6 +82,26 @@ def test_latency_below_saturation_matches_booksim(name: str, rate: float) -> Non
 @pytest.mark.parametrize("name", list(CONFIGURATIONS))
 def test_whole_curve_matches_booksim(name: str) -> None:
     config = CONFIGURATIONS[name]
-    mine = curves.trace(curves.desim_point(config, "xy"), config.rates, 0.005)
+    mine = curves.trace(curves.desim_point(config, "xy", {}, lambda: None), config.rates, 0.005)
     verdict = curves.compare(booksim_curve(name), mine)
     assert verdict["within"], verdict
+
+
+def test_docs_quote_the_recorded_comparison() -> None:
+    """docs/noc.md carries the recorded summary rows verbatim (saturations and errors)."""
+    summary = [
+        line
+        for line in curves.RESULTS.with_suffix(".md").read_text().splitlines()
+        if line.startswith(tuple(f"| {name} |" for name in CONFIGURATIONS))
+    ]
+    docs = (BENCHMARKS.parent / "docs" / "noc.md").read_text()
+    assert len(summary) == sum(len(c.policies) for c in CONFIGURATIONS.values())
+    for line in summary:
+        assert line in docs, line
+
+
+def test_readme_quotes_the_recorded_saturations() -> None:
+    readme = (BENCHMARKS.parent / "README.md").read_text()
+    for name, entry in RECORDED.items():
+        ours, theirs = entry["desim"]["xy"]["curve"]["saturation"], entry["booksim"]["saturation"]
+        assert f"{ours:.3g} vs {theirs:.3g}" in readme, name
