@@ -2,12 +2,13 @@
 
 A flit-hop is one flit crossing one router (BookSim's router traversals). Each case builds the
 ``booksim`` router on a k x k mesh with XY routing and Bernoulli single-flit uniform traffic, warms
-up, then times the simulation loop alone (as the BookSim numbers in ``reference/NOC.md`` time its
-loop alone) over ``--repeats`` consecutive windows of the same run, keeping the fastest: on a
-shared machine interference only ever slows a window down, so the best window is the most
-reproducible figure. Results go to ``benchmarks/results/noc_speed.json`` and a Markdown table
-beside it, per build (compiled by mypyc, or pure Python with ``DESIM_PURE_PYTHON=1``), with the
-machine they ran on.
+up, then times the simulation loop alone over ``--repeats`` consecutive windows of the same run,
+keeping the fastest: on a shared machine interference only ever slows a window down, so the best
+window is the most reproducible figure. These are desim's own absolute speeds, for tracking desim
+against itself; against BookSim2 speeds are only compared side by side, in one run
+(``benchmarks/noc_vs_booksim.py``). Results go to ``benchmarks/results/noc_speed.json`` and a
+Markdown table beside it, per build (compiled by mypyc, or pure Python with
+``DESIM_PURE_PYTHON=1``), with the machine they ran on.
 
 Run::
 
@@ -41,7 +42,6 @@ from desim.noc.traffic import bernoulli, uniform
 from topologies import mesh
 
 RESULTS = Path(__file__).with_name("results")
-BOOKSIM = {(8, 0.1): 337_000, (8, 0.3): 490_000, (16, 0.1): 184_000}  # reference/NOC.md
 BUILD = "compiled" if desim.COMPILED else "pure Python"
 
 
@@ -85,7 +85,6 @@ def run_case(
         "flit_hops_per_second": round(hops / wall),
         "cycles_per_second": round(cycles / wall, 1),
         "us_per_flit_hop": round(1e6 * cpu / max(hops, 1), 2),
-        "booksim_flit_hops_per_second": BOOKSIM.get((k, rate)),
     }
 
 
@@ -110,15 +109,13 @@ def write(records: list[dict]) -> None:
     for build, run in sorted(builds.items()):
         lines = [
             f"## {build}\n\nMachine: {json.dumps(run['machine'])}\n",
-            "| mesh | rate | flit-hops/s | cycles/s | us/flit-hop (CPU) | BookSim flit-hops/s |",
-            "|---|---|---|---|---|---|",
+            "| mesh | rate | flit-hops/s | cycles/s | us/flit-hop (CPU) |",
+            "|---|---|---|---|---|",
         ]
         for r in run["cases"]:
-            ref = r["booksim_flit_hops_per_second"]
             lines.append(
                 f"| {r['mesh']} | {r['rate']} | {r['flit_hops_per_second']:,} | "
-                f"{r['cycles_per_second']:,} | {r['us_per_flit_hop']} | "
-                f"{f'{ref:,}' if ref else ''} |"
+                f"{r['cycles_per_second']:,} | {r['us_per_flit_hop']} |"
             )
         sections.append("\n".join(lines))
     (RESULTS / "noc_speed.md").write_text(

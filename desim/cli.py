@@ -2,9 +2,11 @@
 
 Subcommands live beside what they drive and are attached here by module name (desim's own) or by
 entry point (group ``desim.commands``: ``name = package.module:add_parser``, how the
-``workloads`` package adds ``workload`` and ``predictor``); none imports torch at module level
-(``desim --version`` stays fast). Every `DesimError` becomes one line on stderr and exit code 2;
-output cut short by its reader (``desim ... | head -1``) ends quietly.
+``workloads`` package adds ``workload`` and ``predictor``). `main` imports only the module of the
+subcommand it runs: ``desim --version``, ``desim --help`` and ``desim list`` import none of them
+(and so neither numpy nor networkx nor torch; ``list`` imports the plug-in modules it lists). Every
+`DesimError` becomes one line on stderr and exit code 2; output cut short by its reader
+(``desim ... | head -1``) ends quietly.
 """
 
 from __future__ import annotations
@@ -22,13 +24,13 @@ from desim.registry import kinds, plugin_entry_points, registry
 
 __all__ = ["main", "build_parser", "CommandLineError"]
 
-# subcommand -> module whose ``add_parser(subparsers)`` adds it (and sets ``func``)
-SUBCOMMANDS: dict[str, str] = {
-    "noc": "desim.noc.cli",
-    "accel": "desim.accel.cli",
-    "compare": "desim.accel.cli",
-    "sweep": "desim.sweep.cli",
-    "plot": "desim.sweep.cli",
+# subcommand -> (module whose ``add_parser(subparsers)`` adds it and sets ``func``, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "noc": ("desim.noc.cli", "synthetic-traffic NoC runs and latency-load sweeps"),
+    "accel": ("desim.accel.cli", "simulate an accelerator on a network's layers"),
+    "compare": ("desim.accel.cli", "a design against its baselines, same workload"),
+    "sweep": ("desim.sweep.cli", "run a sweep spec (TOML) on local processes or Dask, resumably"),
+    "plot": ("desim.sweep.cli", "the standard figures of a sweep directory, as PNG"),
 }
 COMMAND_GROUP = "desim.commands"
 
@@ -60,18 +62,35 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser (subcommand modules are light: none imports torch at module level)."""
+def build_parser(command: str | None = None, plugins: bool = True) -> argparse.ArgumentParser:
+    """The ``desim`` parser.
+
+    Parameters
+    ----------
+    command : str, optional
+        The subcommand about to run (``""`` for none: ``--version``, ``--help``). Only its module
+        is imported; desim's other subcommands get a placeholder with their one-line help, and
+        plug-in commands are loaded unless ``command`` is one of desim's own. None (the default)
+        builds every subcommand in full.
+    plugins : bool
+        False: no plug-in commands at all (``--version`` needs none, and reading the installed
+        entry points costs more than the rest of the start-up).
+    """
     parser = _Parser(prog="desim", description="Sparse DNN accelerators and NoCs on SimPy.")
     parser.add_argument("--version", action="version", version=f"desim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     listing = sub.add_parser("list", help="registered plug-ins by kind")
     listing.add_argument("kind", nargs="?", help=f"one of: {', '.join(kinds())}")
     listing.set_defaults(func=_list)
-    for module_name in dict.fromkeys(SUBCOMMANDS.values()):
+    chosen = SUBCOMMANDS if command is None else {command} & SUBCOMMANDS.keys()
+    for module_name in dict.fromkeys(SUBCOMMANDS[name][0] for name in chosen):
         importlib.import_module(module_name).add_parser(sub)
-    for point in plugin_entry_points(COMMAND_GROUP):
-        point.load()(sub)
+    for name, (_, summary) in SUBCOMMANDS.items():
+        if name not in sub.choices:
+            sub.add_parser(name, help=summary)  # not run this time: never parsed further
+    if plugins and (command is None or command not in {*SUBCOMMANDS, "list"}):
+        for point in plugin_entry_points(COMMAND_GROUP):
+            point.load()(sub)
     return parser
 
 
@@ -79,7 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``desim`` console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        parser = build_parser()
+        command = argv[0] if argv and not argv[0].startswith("-") else ""
+        parser = build_parser(command, plugins=command or "--version" not in argv)
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()

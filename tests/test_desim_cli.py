@@ -52,3 +52,43 @@ def test_console_script_and_no_torch_at_import() -> None:
         [sys.executable, "-m", "desim.cli", "list", "nonsense"], capture_output=True, text=True
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+HEAVY = ("numpy", "networkx", "simpy", "torch", "scipy", "pandas")
+
+
+@pytest.mark.parametrize(
+    "argv", [["--version"], ["--help"], ["list", "nonsense"], ["frobnicate"], ["noc", "--help"]]
+)
+def test_start_up_imports_only_what_the_command_needs(argv: list[str]) -> None:
+    """``--version``, ``--help`` and a bad command import none of the heavy libraries; ``noc``
+    imports the NoC (numpy, networkx) but never torch."""
+    code = (
+        "import sys\n"
+        "from desim.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print('imported:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    listed = done.stdout.rsplit("imported:", 1)[1].strip()
+    imported = set(filter(None, listed.split(",")))
+    if argv[0] == "noc":
+        assert "torch" not in imported and "numpy" in imported
+    else:
+        assert imported == set(), imported
+
+
+def test_every_subcommand_is_listed_by_help_without_its_module(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from desim.cli import SUBCOMMANDS
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for name, (_, summary) in SUBCOMMANDS.items():
+        assert summary in out, name
+    assert "workload" in out  # plug-in commands too

@@ -185,12 +185,21 @@ def ring(n: int, terminals: int = 1, link_latency_cycles: int = 1) -> nx.Graph:
 
 
 @builder("cmesh", coords=True, reference="Balfour & Dally, ICS 2006")
-def cmesh(rows: int, cols: int, concentration: int = 4) -> nx.Graph:
+def cmesh(
+    rows: int, cols: int, concentration: int = 4, link_latency_cycles: int | None = None
+) -> nx.Graph:
     """A concentrated mesh: a ``rows x cols`` mesh with ``concentration`` terminals per router.
 
     Terminals are numbered in router order (router ``r`` owns terminals
     ``r * concentration .. r * concentration + concentration - 1``), which differs from BookSim's
-    cmesh terminal numbering; the router network is the mesh's.
+    cmesh terminal numbering; the router network is the mesh's (without BookSim's express links
+    between edge routers).
+
+    A router serves a square block of ``concentration`` tiles, so neighbouring routers sit
+    ``sqrt(concentration)`` tile pitches apart; a mesh link, spanning one tile, takes a cycle. The
+    default link latency is therefore the span in tiles, ``round(sqrt(concentration))`` cycles
+    (at least 1): 2 cycles when 4 terminals share a router, as BookSim2's ``use_noc_latency``
+    (its default) gives its cmesh's links.
 
     Parameters
     ----------
@@ -198,20 +207,28 @@ def cmesh(rows: int, cols: int, concentration: int = 4) -> nx.Graph:
         Routers along y and along x (>= 1).
     concentration : int
         Terminals per router (>= 1).
+    link_latency_cycles : int, optional
+        Latency of every router-to-router channel (>= 1); default the physical span above.
 
     References
     ----------
-    J. Balfour and W. J. Dally, "Design tradeoffs for tiled CMP on-chip networks", ICS 2006.
+    J. Balfour and W. J. Dally, "Design tradeoffs for tiled CMP on-chip networks", ICS 2006;
+    BookSim2 (Jiang et al., ISPASS 2013), ``use_noc_latency``.
 
     Examples
     --------
     >>> g = cmesh(2, 2)
     >>> g.graph["concentration"], g.nodes[3]["terminals"], g.number_of_edges()
     (4, 4, 4)
+    >>> g.edges[0, 1]["latency_cycles"], cmesh(2, 2, 4, link_latency_cycles=1).edges[0, 1]
+    (2, {'latency_cycles': 1, 'wrap': False})
     """
     cols, rows, concentration = _grid_params(rows, cols, concentration, "concentration")
+    if link_latency_cycles is None:
+        link_latency_cycles = max(1, round(math.sqrt(concentration)))
+    latency = check_int("parameter 'link_latency_cycles'", link_latency_cycles, 1)
     graph = _grid_nodes("cmesh", (cols, rows), concentration, concentration=concentration)
-    _add_line_edges(graph, wrap=False, latency_cycles=1)
+    _add_line_edges(graph, wrap=False, latency_cycles=latency)
     return validate_topology(graph)
 
 

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from desim.cli import SUBCOMMANDS
 from desim.config import from_mapping, read_toml, replace_dotted
 from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
@@ -342,7 +343,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Attach ``accel`` and ``compare`` to the ``desim`` command."""
-    accel = sub.add_parser("accel", help="simulate an accelerator on a network's layers")
+    accel = sub.add_parser("accel", help=SUBCOMMANDS["accel"][1])
     accel.add_argument("--arch", required=True, help="a registered design (desim list accelerator)")
     _common(accel)
     accel.add_argument(
@@ -352,7 +353,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "to PREFIX.<layer>.vcd for GTKWave",
     )
     accel.set_defaults(func=_accel)
-    compare = sub.add_parser("compare", help="a design against its baselines, same workload")
+    compare = sub.add_parser("compare", help=SUBCOMMANDS["compare"][1])
     compare.add_argument("--arch", default="scnn", help="the design (default scnn)")
     compare.add_argument("--baseline", help="one baseline (default: the design's list)")
     compare.add_argument("--plot", help="write per-layer speedup and energy bars to this PNG")

@@ -26,6 +26,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from desim.cli import SUBCOMMANDS
 from desim.kernel.errors import ConfigError
 
 if TYPE_CHECKING:  # the simulator is imported only when a command runs
@@ -395,7 +396,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """Attach ``desim noc`` to the top-level parser."""
     parser = sub.add_parser(
         "noc",
-        help="synthetic-traffic NoC runs and latency-load sweeps",
+        help=SUBCOMMANDS["noc"][1],
         description=__doc__.split("\n\n")[0].replace("``", ""),
         epilog="Every bad input is one line on stderr and exit status 2.",
     )

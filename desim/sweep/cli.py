@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from desim.cli import SUBCOMMANDS
 from desim.kernel.errors import ConfigError
 
 __all__ = ["add_parser", "run", "plot"]
@@ -88,7 +89,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """Attach ``desim sweep`` and ``desim plot`` to the top-level parser."""
     sweep = sub.add_parser(
         "sweep",
-        help="run a sweep spec (TOML) on local processes or Dask, resumably",
+        help=SUBCOMMANDS["sweep"][1],
         description=__doc__.split("\n\n")[0],
     )
     sweep.add_argument("spec", metavar="SPEC.toml", help="the sweep spec (docs/sweeps.md)")
@@ -120,6 +121,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument("--json", action="store_true", help="print JSON instead of the table")
     sweep.add_argument("--plot", action="store_true", help="also write the figures (desim plot)")
     sweep.set_defaults(func=run)
-    plots = sub.add_parser("plot", help="the standard figures of a sweep directory, as PNG")
+    plots = sub.add_parser("plot", help=SUBCOMMANDS["plot"][1])
     plots.add_argument("directory", metavar="DIR", help="a `desim sweep --out` directory")
     plots.set_defaults(func=plot)

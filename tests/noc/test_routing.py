@@ -33,6 +33,7 @@ INSTANCES = {
     "star": lambda: topologies.star(5),
     "fbfly3x3": lambda: topologies.flattened_butterfly(3, 3),
 }
+RANDOM_AT_INJECTION = ("valiant", "xy", "yx")  # intermediates; torus ties (both ways minimal)
 DIRS = {(1, 0): "E", (-1, 0): "W", (0, 1): "N", (0, -1): "S"}
 
 
@@ -58,7 +59,7 @@ def walked(name: str, label: str) -> tuple[RoutingContext, RouteWalks]:
     """Walks of every pair, made once per (policy, instance) for all the tests below."""
     if (name, label) not in _WALKS:
         ctx = context(INSTANCES[label]())
-        samples = 12 if name == "valiant" else 1
+        samples = 12 if name in RANDOM_AT_INJECTION else 1
         _WALKS[name, label] = ctx, walk_routes(ctx, name, samples=samples)
     return _WALKS[name, label]
 
@@ -153,7 +154,7 @@ def test_adaptive_claim(name: str, label: str) -> None:
 def test_min_adaptive_offers_every_minimal_port_and_always_the_xy_escape(label: str) -> None:
     ctx, walks = walked("min_adaptive", label)
     hops = ctx.hops
-    xy = resolve_routing("xy", context(ctx.graph))
+    xy = resolve_routing("xy_static", context(ctx.graph))  # the escape network's dateline scheme
     escapes = ROUTING.get("min_adaptive")(ctx).escape_vcs
     for state, steps in walks.transitions.items():
         here, dst = state.router, state.dest
@@ -207,15 +208,54 @@ def test_hand_computed_dimension_order_routes_on_a_mesh() -> None:
 
 def test_hand_computed_dateline_classes_on_a_torus_and_a_ring() -> None:
     ctx = context(topologies.torus(4, 4))
-    xy = resolve_routing("xy", ctx)
-    assert path_dirs(ctx, xy, 0, 3) == "W"  # across the wrap edge
-    assert follow(ctx, xy, 0, 3) == [Candidate(ctx.port_to[0][3], 0, 1)]  # dateline ahead
-    assert follow(ctx, xy, 0, 1) == [Candidate(ctx.port_to[0][1], 2, 3)]  # never crosses
-    assert path_dirs(ctx, xy, 3, 1) == "WW"  # a tie goes the non-wrap way
+    xy, static = resolve_routing("xy", ctx), resolve_routing("xy_static", ctx)
+    assert path_dirs(ctx, xy, 0, 3) == path_dirs(ctx, static, 0, 3) == "W"  # across the wrap
+    # BookSim2: class 1 when the destination's coordinate is below the source's, else class 0
+    assert follow(ctx, xy, 0, 3) == [Candidate(ctx.port_to[0][3], 0, 1)]
+    assert follow(ctx, xy, 0, 1) == [Candidate(ctx.port_to[0][1], 0, 1)]
+    assert follow(ctx, xy, 1, 0) == [Candidate(ctx.port_to[1][0], 2, 3)]
+    # static: class 0 while the wrap edge is ahead, class 1 once it is not
+    assert follow(ctx, static, 0, 3) == [Candidate(ctx.port_to[0][3], 0, 1)]
+    assert follow(ctx, static, 0, 1) == [Candidate(ctx.port_to[0][1], 2, 3)]
+    assert path_dirs(ctx, static, 3, 1) == "WW"  # a tie goes the non-wrap way
     assert path_dirs(ctx, xy, 0, 3 * 4 + 1) == "ES"  # (0,0) -> (1,3): south across the wrap
     ring = context(topologies.ring(5))
-    taken = follow(ring, resolve_routing("xy", ring), 4, 1)  # 4 -> 0 -> 1
+    taken = follow(ring, resolve_routing("xy", ring), 4, 1)  # 4 -> 0 -> 1: class 1 throughout
+    assert [(c.vc_first, c.vc_last) for c in taken] == [(2, 3), (2, 3)]
+    taken = follow(ring, resolve_routing("xy_static", ring), 4, 1)  # class 1 after the wrap
     assert [(c.vc_first, c.vc_last) for c in taken] == [(0, 1), (2, 3)]
+
+
+def test_booksim_dateline_classes_are_fixed_per_dimension_and_split_crossings() -> None:
+    """On an 8x8 torus, every walked xy path keeps one class per dimension; going the positive
+    way class 1 carries exactly the paths over a wrap-around edge, going the negative way exactly
+    the others (BookSim2's ``dim_order_torus``); ties go both ways round."""
+    ctx = context(topologies.torus(8, 8))
+    route = resolve_routing("xy", ctx)
+    seen_ties = set()
+    for src in range(64):
+        for dst in range(64):
+            if src == dst:
+                continue
+            for _ in range(8 if 4 in (abs(src % 8 - dst % 8), abs(src // 8 - dst // 8)) else 1):
+                packet = Packet(0, src, dst, src, dst, 64, 1, 0)
+                router, in_port, legs = src, len(ctx.neighbors[src]), {}
+                while router != dst:
+                    cand = route(router, in_port, packet)[0]
+                    nxt = ctx.neighbors[router][cand.port]
+                    way = direction(ctx.graph, router, nxt)
+                    legs.setdefault(way, []).append(
+                        (cand.vc_first, ctx.graph.edges[router, nxt]["wrap"])
+                    )
+                    router, in_port = nxt, ctx.port_to[nxt][router]
+                for way, hops in legs.items():
+                    classes = {vc_first // 2 for vc_first, _ in hops}
+                    assert len(classes) == 1, (src, dst, way)
+                    crosses = any(wrap for _, wrap in hops)
+                    assert classes.pop() == (crosses if way in "EN" else not crosses), (src, dst)
+                if src % 8 == 0 and dst % 8 == 4:
+                    seen_ties.add((src, dst, tuple(legs)))
+    assert {legs[0] for *_, legs in seen_ties} == {"E", "W"}
 
 
 def test_hand_computed_turn_model_routes() -> None:

@@ -94,6 +94,16 @@ def test_cmesh_is_a_mesh_with_concentration() -> None:
     assert terminals(g) == 48 and g.graph["concentration"] == 4
 
 
+@pytest.mark.parametrize(("concentration", "span"), [(1, 1), (2, 1), (4, 2), (9, 3), (16, 4)])
+def test_cmesh_links_take_their_physical_span(concentration: int, span: int) -> None:
+    """A router serving a square block of c tiles is sqrt(c) tiles from the next (1 cycle per
+    tile, as a mesh link); for c = 4 that is BookSim2's 2-cycle cmesh link (use_noc_latency)."""
+    g = cmesh(3, 4, concentration=concentration)
+    assert {lat for *_, lat in g.edges(data="latency_cycles")} == {span}
+    fixed = cmesh(3, 4, concentration=concentration, link_latency_cycles=5)
+    assert {lat for *_, lat in fixed.edges(data="latency_cycles")} == {5}
+
+
 @pytest.mark.parametrize("rows, cols", GRIDS)
 def test_flattened_butterfly_rows_and_columns_all_to_all(rows: int, cols: int) -> None:
     g = flattened_butterfly(rows, cols, concentration=2)
@@ -178,6 +188,7 @@ def test_star(n: int) -> None:
         (lambda: torus(4, 4, link_latency_cycles=0), "'link_latency_cycles' must be an int >= 1"),
         (lambda: ring(0), "parameter 'n' must be an int >= 1"),
         (lambda: cmesh(2, 2, concentration=0), "parameter 'concentration' must be an int >= 1"),
+        (lambda: cmesh(2, 2, link_latency_cycles=0), "'link_latency_cycles' must be an int >= 1"),
         (lambda: flattened_butterfly(2, 2, 0), "parameter 'concentration' must be an int >= 1"),
         (lambda: fat_tree(1, 2), "parameter 'k' must be an int >= 2, got 1"),
         (lambda: fat_tree(2, 0), "parameter 'levels' must be an int >= 1, got 0"),

@@ -146,6 +146,20 @@ class Grid:
             delta < 0 and coords[dest] > coords[router]
         )
 
+    def entry_class(self, router: int, dest: int, dim: int) -> int:
+        """BookSim2's dateline class for a packet entering ``dim`` at ``router``: 1 when the
+        destination's coordinate in ``dim`` is below the router's, else 0 (whichever way round the
+        packet goes), kept until the packet leaves the dimension.
+
+        Going the positive way, class 1 thus carries exactly the packets that cross the
+        wrap-around edge; going the negative way, exactly those that do not. Either way the
+        packets of one class in one direction either never cross the wrap-around edge (their
+        channels form a line) or all cross it within ``k / 2`` hops, so that none of them uses
+        the channel opposite the wrap-around edge: no class closes a ring's cycle.
+        """
+        coords = self.x if dim == 0 else self.y
+        return int(coords[dest] < coords[router])
+
     def dor_hop(self, router: int, dest: int, order: tuple[int, int]) -> tuple[int, int]:
         """Dimension-order next hop: ``(port, dateline class)``.
 

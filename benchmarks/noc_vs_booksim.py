@@ -1,0 +1,340 @@
+"""desim against BookSim2, side by side: simulator speed, average latency and peak memory.
+
+Both simulators run the same configuration (BookSim's R0 router on a k x k mesh, dimension-order
+routing, uniform traffic, single-flit packets, BookSim's measurement method: see
+``benchmarks/booksim.py``) as separate processes on the same machine in the same run, interleaved:
+every repetition runs every case once on each side, alternating which side goes first, so load
+from other users of the machine falls on both alike. Per run it records
+
+* **loop-only** flit-hops per second: flit-hops over the simulation loop's own time (desim's
+  ``wall_seconds``, from traffic start to the last flit drained; BookSim's ``Total run time``,
+  around its ``TrafficManager::Run``, the network already built);
+* **whole-process** flit-hops per second: the same flit-hops over the whole process (interpreter
+  start-up, imports, network construction, output);
+* average packet latency, and peak resident memory (``ru_maxrss`` of the child process).
+
+Times are CPU seconds (user + system, ``wait4``'s rusage of the child) as well as wall seconds:
+on a machine shared with other jobs a process's wall time mostly measures the others, its CPU
+time does not. The loop's CPU time is its wall time scaled by its process's CPU / wall ratio (the
+loop is most of the process); the wall-clock ratios are recorded beside the CPU ones.
+
+Flit-hops are counted the same way on both sides, from each run's own averages (accepted flit
+rate x nodes x cycles x routers crossed, `booksim.estimate_flit_hops`); desim's exact counter is
+recorded beside its estimate to show the estimate's error. Ratios are desim / BookSim of the
+medians over the repetitions. Each case sets the same measurement on both sides: BookSim's
+method with shorter sampling on the larger meshes (``sample_period``, ``warmup_periods``,
+``max_samples``), to keep the benchmark short (the recorded run took about 20 minutes a
+repetition, the shared machine being heavily loaded). ``desim --version`` is timed too
+(start-up alone).
+
+Results: ``benchmarks/results/noc_vs_booksim.json`` and ``.md``. Run (a few minutes)::
+
+    OMP_NUM_THREADS=1 python benchmarks/noc_vs_booksim.py --booksim /path/to/booksim2/src/booksim
+
+Without ``--booksim`` or ``BOOKSIM`` the benchmark prints why and exits 0 (nothing to compare).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import booksim  # noqa: E402  (the sibling module, not an installed package)
+
+RESULTS = Path(__file__).with_name("results")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One configuration: a k x k mesh at ``rate`` flits per node per cycle, desim's build."""
+
+    k: int
+    rate: float
+    pure_python: bool = False
+    sample_period: int = 1000
+    warmup_periods: int = 1
+    max_samples: int = 3
+
+    @property
+    def name(self) -> str:
+        return f"{self.k}x{self.k} @{self.rate}" + (", pure Python" if self.pure_python else "")
+
+
+CASES = (
+    Case(8, 0.1),
+    Case(8, 0.1, pure_python=True),
+    Case(8, 0.3),
+    Case(16, 0.1, sample_period=500),
+    Case(16, 0.2, sample_period=500),
+    Case(32, 0.05, sample_period=100),
+    Case(32, 0.1, sample_period=100),
+)
+QUICK = (Case(8, 0.1), Case(8, 0.3))
+
+
+def desim_command() -> list[str]:
+    """The ``desim`` console script of this interpreter's environment."""
+    script = Path(sys.executable).with_name("desim")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("desim")
+    if found is None:
+        sys.exit("the 'desim' command is not installed beside this Python (pip install -e .)")
+    return [found]
+
+
+def booksim_commit(binary: Path) -> str:
+    """The git commit of the checkout the binary was built in ("unknown" outside one)."""
+    found = booksim.run_process(["git", "-C", str(binary.resolve().parent), "rev-parse", "HEAD"])
+    return found.stdout.strip() if found.returncode == 0 else "unknown"
+
+
+def desim_env(pure_python: bool) -> dict[str, str]:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env.pop("DESIM_PURE_PYTHON", None)
+    if pure_python:
+        env["DESIM_PURE_PYTHON"] = "1"
+    return env
+
+
+def run_desim(case: Case, seed: int) -> dict:
+    """One ``desim noc`` process on ``case``: its JSON result, timed from outside."""
+    command = desim_command() + [
+        "noc", "--topology", "mesh", "--rows", str(case.k), "--cols", str(case.k),
+        "--routing", "xy", "--traffic", "uniform", "--injection-rate", str(case.rate),
+        "--packet-size", "1", "--router", "booksim", "--seed", str(seed), "--json",
+        "--sample-period", str(case.sample_period), "--warmup-periods", str(case.warmup_periods),
+        "--max-samples", str(case.max_samples),
+    ]  # fmt: skip
+    process = booksim.run_process(command, desim_env(case.pure_python))
+    if process.returncode != 0:
+        raise RuntimeError(f"desim failed on {case.name}: {process.stdout.strip()[-300:]}")
+    result = json.loads(process.stdout)
+    nodes = case.k * case.k
+    estimate = booksim.estimate_flit_hops(
+        result["accepted_rate"], nodes, result["cycles"], result["avg_hops"]
+    )
+    return {
+        "stable": not result["saturated"],
+        "packet_latency": result["avg_packet_latency"],
+        "accepted_flit_rate": result["accepted_rate"],
+        "hops": result["avg_hops"],
+        "cycles": result["cycles"],
+        "flit_hops": estimate,
+        "flit_hops_exact": result["flit_hops"],
+        **_times(result["wall_seconds"], process),
+    }
+
+
+def _times(loop_wall: float, process: booksim.ProcessRun) -> dict:
+    """Wall and CPU seconds of the loop and of the whole process, and peak memory."""
+    share = process.cpu_seconds / process.wall_seconds
+    return {
+        "loop_seconds": loop_wall,
+        "loop_cpu_seconds": loop_wall * share,
+        "process_seconds": process.wall_seconds,
+        "process_cpu_seconds": process.cpu_seconds,
+        "maxrss_kb": process.maxrss_kb,
+    }
+
+
+def run_reference(binary: Path, case: Case, seed: int) -> dict:
+    """One BookSim process on ``case``."""
+    measurement = {
+        "sample_period": case.sample_period,
+        "warmup_periods": case.warmup_periods,
+        "max_samples": case.max_samples,
+    }
+    config = booksim.config_text("mesh", case.k, 2, case.rate, **measurement)
+    run = booksim.run_booksim(binary, config, seed)
+    return {
+        "stable": run.stable,
+        "packet_latency": run.packet_latency,
+        "accepted_flit_rate": run.accepted_flit_rate,
+        "hops": run.hops,
+        "cycles": run.cycles,
+        "flit_hops": run.flit_hops(case.k * case.k),
+        **_times(run.loop_seconds, run.process),
+    }
+
+
+def time_version(repeats: int) -> dict:
+    """Seconds of ``desim --version`` (start-up alone), wall and CPU: medians of ``repeats``."""
+    runs = [booksim.run_process(desim_command() + ["--version"]) for _ in range(repeats)]
+    return {
+        "median_wall_seconds": round(statistics.median(r.wall_seconds for r in runs), 4),
+        "median_cpu_seconds": round(statistics.median(r.cpu_seconds for r in runs), 4),
+        "runs": repeats,
+    }
+
+
+def summarise(case: Case, desim_runs: list[dict], booksim_runs: list[dict]) -> dict:
+    """Medians per side and the desim / BookSim ratios of the medians."""
+
+    def median(runs: list[dict], key: str) -> float | None:
+        values = [r[key] for r in runs if r[key] is not None]
+        return statistics.median(values) if values else None
+
+    def speed(runs: list[dict], seconds: str) -> float | None:
+        values = [r["flit_hops"] / r[seconds] for r in runs if r["flit_hops"] is not None]
+        return statistics.median(values) if values else None
+
+    sides = {}
+    for side, runs in (("desim", desim_runs), ("booksim", booksim_runs)):
+        sides[side] = {
+            "loop_flit_hops_per_second": speed(runs, "loop_cpu_seconds"),
+            "process_flit_hops_per_second": speed(runs, "process_cpu_seconds"),
+            "loop_flit_hops_per_wall_second": speed(runs, "loop_seconds"),
+            "process_flit_hops_per_wall_second": speed(runs, "process_seconds"),
+            "packet_latency": median(runs, "packet_latency"),
+            "maxrss_mb": median(runs, "maxrss_kb") / 1024,
+            "stable_runs": sum(r["stable"] for r in runs),
+        }
+    d, b = sides["desim"], sides["booksim"]
+
+    def ratio(key: str) -> float | None:
+        return round(d[key] / b[key], 3) if d[key] and b[key] else None
+
+    exact = [r["flit_hops_exact"] / r["flit_hops"] - 1 for r in desim_runs if r["flit_hops"]]
+    return {
+        "case": case.name,
+        "k": case.k,
+        "rate": case.rate,
+        "pure_python": case.pure_python,
+        "loop_ratio": ratio("loop_flit_hops_per_second"),
+        "process_ratio": ratio("process_flit_hops_per_second"),
+        "loop_wall_ratio": ratio("loop_flit_hops_per_wall_second"),
+        "process_wall_ratio": ratio("process_flit_hops_per_wall_second"),
+        "latency_difference": (
+            round(d["packet_latency"] / b["packet_latency"] - 1, 4)
+            if d["packet_latency"] and b["packet_latency"]
+            else None
+        ),
+        "desim": d,
+        "booksim": b,
+        "desim_estimate_error": round(max(exact, key=abs), 4) if exact else None,
+        "runs": {"desim": desim_runs, "booksim": booksim_runs},
+    }
+
+
+def machine() -> dict:
+    return {
+        "python": platform.python_version(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "system": platform.platform(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def markdown(record: dict) -> str:
+    """The recorded run as a short Markdown report."""
+
+    def fmt(value: float | None, spec: str) -> str:
+        return "-" if value is None else format(value, spec)
+
+    lines = [
+        "# desim against BookSim2, side by side",
+        "",
+        f"`python benchmarks/noc_vs_booksim.py` ({record['repeats']} interleaved repetitions; "
+        f"BookSim2 at commit {record['booksim_commit']}, built with its default `make`).",
+        "",
+        f"Machine: {json.dumps(record['machine'])}",
+        "",
+        "Ratios are desim / BookSim2 of the median flit-hops per second, per CPU second and per "
+        "wall second; flit-hops counted the same way on both sides (one flit through one router, "
+        "ejection included).",
+        "",
+        "| configuration | loop-only, CPU | whole process, CPU | loop-only, wall | whole process, "
+        "wall | desim / BookSim2 loop flit-hops per CPU-s | latency desim / BookSim2 (cycles) | "
+        "peak memory desim / BookSim2 (MB) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for c in record["cases"]:
+        d, b = c["desim"], c["booksim"]
+        lines.append(
+            f"| {c['case']} | {fmt(c['loop_ratio'], '.2f')}x | {fmt(c['process_ratio'], '.2f')}x "
+            f"| {fmt(c['loop_wall_ratio'], '.2f')}x | {fmt(c['process_wall_ratio'], '.2f')}x "
+            f"| {fmt(d['loop_flit_hops_per_second'], ',.0f')} / "
+            f"{fmt(b['loop_flit_hops_per_second'], ',.0f')} "
+            f"| {fmt(d['packet_latency'], '.2f')} / {fmt(b['packet_latency'], '.2f')} "
+            f"| {d['maxrss_mb']:.1f} / {b['maxrss_mb']:.1f} |"
+        )
+    version = record["desim_version_start"]
+    lines += [
+        "",
+        f"`desim --version`: median {1000 * version['median_cpu_seconds']:.0f} ms of CPU, "
+        f"{1000 * version['median_wall_seconds']:.0f} ms wall ({version['runs']} runs).",
+        "",
+        "Flit-hops estimate (accepted rate x nodes x cycles x routers crossed) against desim's "
+        "exact counter: largest difference "
+        + ", ".join(
+            f"{c['case']} {100 * c['desim_estimate_error']:+.2f}%"
+            for c in record["cases"]
+            if c["desim_estimate_error"] is not None
+        )
+        + ".",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--booksim", help="the BookSim2 binary (default: $BOOKSIM)")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repetitions (3)")
+    parser.add_argument("--quick", action="store_true", help="8x8 at 0.1 and 0.3 only")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--output", type=Path, default=RESULTS / "noc_vs_booksim.json", help="JSON result file"
+    )
+    args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {args.repeats}")
+    try:
+        binary = booksim.find_binary(args.booksim)
+    except booksim.BookSimError as exc:
+        parser.error(str(exc))
+    if binary is None:
+        print("skipped: no BookSim2 binary (give --booksim PATH or set BOOKSIM)")
+        return 0
+    cases = QUICK if args.quick else CASES
+    runs: dict[Case, tuple[list[dict], list[dict]]] = {case: ([], []) for case in cases}
+    version = time_version(5)
+    commit = booksim_commit(binary)
+    for repeat in range(args.repeats):
+        for index, case in enumerate(cases):
+            mine, theirs = runs[case]
+            order = (0, 1) if (repeat + index) % 2 == 0 else (1, 0)
+            for side in order:
+                if side == 0:
+                    mine.append(run_desim(case, args.seed))
+                else:
+                    theirs.append(run_reference(binary, case, args.seed))
+            print(f"[{repeat + 1}/{args.repeats}] {case.name}", flush=True)
+        record = {  # written after every repetition: an interrupted run keeps the ones done
+            "machine": machine(),
+            "booksim_commit": commit,
+            "repeats": repeat + 1,
+            "desim_version_start": version,
+            "cases": [summarise(case, *runs[case]) for case in cases],
+        }
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(record, indent=1) + "\n")
+        report = markdown(record)
+        args.output.with_suffix(".md").write_text(report)
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
