@@ -40,6 +40,7 @@ __all__ = [
     "replace_dotted",
     "config_hash",
     "require",
+    "distinct_indices",
     "check_fields",
     "KeyedConfigError",
 ]
@@ -51,6 +52,17 @@ def require(condition: bool, message: str) -> None:
     """Raise `ConfigError` with ``message`` unless ``condition`` holds (for ``__post_init__``)."""
     if not condition:
         raise ConfigError(message)
+
+
+def distinct_indices(value: Any) -> bool:
+    """Whether ``value`` is a non-empty sequence of distinct integers >= 0 (booleans are not
+    integers here), e.g. a selection of layers."""
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) > 0
+        and all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in value)
+        and len(set(value)) == len(value)
+    )
 
 
 class KeyedConfigError(ConfigError):

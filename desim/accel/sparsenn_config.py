@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from desim.accel.fabric import FabricConfig
-from desim.config import require
+from desim.config import distinct_indices, require
 
 __all__ = [
     "SparseNNConfig",
@@ -161,12 +161,7 @@ class SparseNNConfig:
         )
         chosen = self.predicted_layers
         require(
-            chosen is None
-            or (
-                len(chosen) > 0
-                and len(set(chosen)) == len(chosen)
-                and all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in chosen)
-            ),
+            chosen is None or distinct_indices(chosen),
             "sparsenn.predicted_layers must be distinct layer indices >= 0 (or unset: every "
             f"ReLU layer), got {chosen!r}",
         )

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from desim.config import from_mapping, require
+from desim.config import distinct_indices, from_mapping, require
 from desim.kernel.errors import ConfigError
 from desim.registry import DATASET, MODEL
 from workloads.cache import cached
@@ -66,12 +66,7 @@ class PredictorSpec:
         require(self.temperature > 0, f"temperature must be > 0, got {self.temperature}")
         chosen = self.predicted_layers
         require(
-            chosen is None
-            or (
-                len(chosen) > 0
-                and len(set(chosen)) == len(chosen)
-                and all(isinstance(i, int) and i >= 0 for i in chosen)
-            ),
+            chosen is None or distinct_indices(chosen),
             f"predicted_layers must be distinct hidden layer indices >= 0, got {chosen!r}",
         )
 
