@@ -77,14 +77,14 @@ def test_switch_round_robin_skips_idle_vcs_from_the_offset() -> None:
     # VC 1, so VC 2 (next in 1, 2, 3, 0) goes before VC 0 again: they alternate (a mutant that
     # measured the held bid's distance with the wrong sign kept VC 0, found by the mutation run)
     net = _network(2)
-    net.now = 0
+    net.engine.now = 0
     router = net.routers[0]
     _arrive(net, _packet(net, 0, 1, 4), 0)
     _arrive(net, _packet(net, 1, 1, 4), 2)
     departures = []
     for cycle in range(1, 14):
         before = [len(router.buf[TERMINAL_PORT * router.V + vc]) for vc in (0, 2)]
-        net.now = cycle
+        net.engine.now = cycle
         router.step(cycle)
         after = [len(router.buf[TERMINAL_PORT * router.V + vc]) for vc in (0, 2)]
         departures += [vc for vc, b, a in zip((0, 2), before, after, strict=True) if a < b]
@@ -105,7 +105,7 @@ def test_oldest_first_router_grants_the_switch_to_the_oldest_packet() -> None:
         router_params("booksim", arbiter="oldest_first"),
     )
     router = net.routers[0]
-    net.now = 10
+    net.engine.now = 10
     old = Flit(Packet(0, 0, 0, 0, 0, 128, 1, 0), 0)
     young = Flit(Packet(1, 1, 0, 1, 0, 128, 1, 8), 0)
     for port, flit in ((TERMINAL_PORT, old), (0, young)):
@@ -113,7 +113,7 @@ def test_oldest_first_router_grants_the_switch_to_the_oldest_packet() -> None:
         router.receive_flit(port, flit)
     order = []
     for cycle in range(11, 20):
-        net.now = cycle
+        net.engine.now = cycle
         router.step(cycle)
         for port, flit in ((TERMINAL_PORT, old), (0, young)):
             if flit not in order and not router.buf[port * router.V]:
