@@ -1,4 +1,4 @@
-"""docs/scnn.md's comparison with the paper: its AlexNet table is the recorded `desim compare`
+"""docs/scnn.md's and the README's comparison with the paper: the AlexNet table is the recorded `desim compare`
 run (`benchmarks/results/accel_scnn_compare_alexnet.json`), which meets the acceptance bands it
 claims to meet; the slow test re-runs it."""
 
@@ -75,3 +75,45 @@ def test_alexnet_comparison_reproduces_the_record():
     info = {"model": "alexnet", "provenance": workload.provenance}
     doc = compare_designs("scnn", names[1:], configs, layers, info)
     _check_against(doc)
+
+
+def test_vgg16_speedup_in_the_docs_is_the_two_records() -> None:
+    # SCNN's recorded VGG-16 run against DCNN's recorded VGG-16 total (benchmarks/accel_dcnn.py)
+    scnn = json.loads((ROOT / "benchmarks" / "results" / "accel_scnn_vgg16.json").read_text())
+    assert len(scnn["per_layer"]) == 13 and scnn["check_passed"]
+    dcnn_page = (ROOT / "benchmarks" / "results" / "accel_dcnn.md").read_text()
+    vgg = dcnn_page[dcnn_page.index("## vgg16") :]
+    dcnn_cycles = int(re.search(r"\| total \| \| ([\d,]+) \|", vgg).group(1).replace(",", ""))
+    speedup = dcnn_cycles / scnn["cycles"]
+    row = re.search(
+        r"\| VGG-16 \| 3\.52x \| ([\d.]+)x \(SCNN ([\d,]+) cycles; DCNN ([\d,]+)\)", PAGE.read_text()
+    )
+    assert _number(row.group(1)) == pytest.approx(speedup, abs=0.006)
+    assert _number(row.group(2)) == scnn["cycles"] and _number(row.group(3)) == dcnn_cycles
+    assert abs(speedup - 3.52) <= 0.15 * 3.52  # within 15 % of the paper's 3.52x
+    # the work reduction and the share of it reached, as the page says
+    dense = sum(layer["dense_macs"] for layer in scnn["per_layer"])
+    useful = sum(layer["useful_macs"] for layer in scnn["per_layer"])
+    assert dense / useful == pytest.approx(5.1, abs=0.05)
+    assert speedup / (dense / useful) == pytest.approx(0.68, abs=0.005)
+
+
+def test_readme_quotes_the_records() -> None:
+    readme = (ROOT / "README.md").read_text()
+    alexnet = json.loads(RECORD.read_text())
+    vgg_speedup = _number(re.search(r"VGG-16 \| 3\.52x \| ([\d.]+)x", PAGE.read_text()).group(1))
+    claims = re.search(
+        r"convolutions ([\d.]+)x\s+faster than DCNN \(paper 2\.37x\) and ([\d.]+)x less energy"
+        r".*?DCNN-opt saves ([\d.]+)x over\s+DCNN.*?VGG-16's ([\d.]+)x faster",
+        readme,
+        re.S,
+    )
+    assert [float(c) for c in claims.groups()] == pytest.approx(
+        [
+            alexnet["speedup"],
+            alexnet["energy_ratio"],
+            alexnet["dcnn-opt"]["dcnn_energy_ratio"],
+            vgg_speedup,
+        ],
+        abs=0.006,
+    )
