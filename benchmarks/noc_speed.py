@@ -89,12 +89,13 @@ def run_case(
 
 
 def machine() -> dict:
+    """The machine a result was measured on (also used by noc_vs_booksim.py)."""
     return {
         "python": platform.python_version(),
         "processor": platform.processor() or platform.machine(),
         "cpus": os.cpu_count(),
         "system": platform.platform(),
-        "date": time.strftime("%Y-%m-%d"),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
 
 

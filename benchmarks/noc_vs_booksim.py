@@ -39,17 +39,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import booksim  # noqa: E402  (the sibling module, not an installed package)
+from noc_speed import machine  # noqa: E402  (the sibling benchmark's machine record)
 
 RESULTS = Path(__file__).with_name("results")
 
@@ -224,16 +223,6 @@ def summarise(case: Case, desim_runs: list[dict], booksim_runs: list[dict]) -> d
         "booksim": b,
         "desim_estimate_error": round(max(exact, key=abs), 4) if exact else None,
         "runs": {"desim": desim_runs, "booksim": booksim_runs},
-    }
-
-
-def machine() -> dict:
-    return {
-        "python": platform.python_version(),
-        "processor": platform.processor() or platform.machine(),
-        "cpus": os.cpu_count(),
-        "system": platform.platform(),
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
 
 
