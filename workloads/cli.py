@@ -176,6 +176,7 @@ def _predictor(args: argparse.Namespace) -> int:
         args.dataset,
         hidden=_widths(args.hidden) if args.hidden is not None else None,
         overhead=args.overhead,
+        budget=args.budget,
         predicted_layers=(
             _layer_indices(args.predicted_layers) if args.predicted_layers is not None else None
         ),
@@ -190,7 +191,8 @@ def _predictor(args: argparse.Namespace) -> int:
         f"{report['accuracy']:.4f}, with predictor {report['accuracy_with_predictor']:.4f} "
         f"(+- {report['accuracy_change_stderr']:.4f}); same extra training without a predictor "
         f"{report['accuracy_same_training']:.4f} "
-        f"(+- {report['accuracy_same_training_change_stderr']:.4f})"
+        f"(+- {report['accuracy_same_training_change_stderr']:.4f}); predictors "
+        f"{report['overhead_vs_dense_network']:.3%} of the network's dense MACs"
     ]
     rows += [
         f"  layer {r['layer']}: every row computed (no predictor)"
@@ -252,7 +254,15 @@ def _add_predictor(sub: argparse._SubParsersAction) -> None:
         "--overhead",
         type=float,
         default=0.05,
-        help="rank budget as a share of the dense layer's MACs (default 0.05)",
+        help="rank budget as a share of the dense MACs (default 0.05): each layer's, or the "
+        "network's with --budget network",
+    )
+    parser.add_argument(
+        "--budget",
+        choices=("layer", "network"),
+        default="layer",
+        help="read --overhead per layer, or shared over the network's dense feed-forward with "
+        "the ranks given where the low-rank residual is largest (default layer)",
     )
     parser.add_argument(
         "--predicted-layers",

@@ -83,8 +83,10 @@ def predicted_workload(
     batch: int = 8,
     hidden: tuple[int, ...] | None = None,
     predicted_layers: tuple[int, ...] | None = None,
+    budget: str = "layer",
 ) -> dict[str, Any]:
-    """The trained predictor's network as layer records, masked and plain, with its predictors.
+    """The trained predictor's network as layer records, masked and plain, with its predictors
+    (trained for ``predicted_layers`` within the 5 % ``budget``, `PredictorSpec`).
 
     Returns a dict with ``masked`` and ``plain`` record lists (``batch`` held-out samples),
     ``predictors`` (layer name -> `Predictor`, for the ``predicted_layers`` only: None, every
@@ -96,7 +98,11 @@ def predicted_workload(
 
     trained = train_predictor(
         PredictorSpec(
-            model=network, dataset=dataset, hidden=hidden, predicted_layers=predicted_layers
+            model=network,
+            dataset=dataset,
+            hidden=hidden,
+            predicted_layers=predicted_layers,
+            budget=budget,
         )
     )
     base = trained.base
@@ -176,7 +182,7 @@ def compare_sparsenn(
     config, fabric
         SparseNN's hardware (``fabric`` replaces ``config.fabric`` when given); its
         ``predicted_layers`` are the layers the predictor is trained for and SparseNN predicts
-        (the others compute every row).
+        (the others compute every row), within its ``predictor_budget``.
     seed : int
         The simulators' seed.
 
@@ -207,7 +213,9 @@ def compare_sparsenn(
     base_config = dataclasses.replace(
         config, predictor=flags.predictor, skip_zero_inputs=flags.skip_zero_inputs
     )
-    work = predicted_workload(network, dataset, config.samples, hidden, config.predicted_layers)
+    work = predicted_workload(
+        network, dataset, config.samples, hidden, config.predicted_layers, config.predictor_budget
+    )
     info = {"model": network, "dataset": dataset, "provenance": "trained"}
     sparse = ACCELERATOR.get("sparsenn")(config, seed).run(
         work["masked"], {**info, "predictors": work["predictors"]}
@@ -265,7 +273,13 @@ def build_from_args(args: Any) -> tuple[list[LayerRecord], dict[str, Any]]:
     network, dataset = _spec_args(args)
     config = design_config(args.arch, args.config, args.set)
     predicted = config.predicted_layers if config.predictor else None
-    work = predicted_workload(network, dataset, config.samples, predicted_layers=predicted)
+    work = predicted_workload(
+        network,
+        dataset,
+        config.samples,
+        predicted_layers=predicted,
+        budget=config.predictor_budget,
+    )
     info: dict[str, Any] = {"model": network, "dataset": dataset, "provenance": "trained"}
     if config.predictor:
         info["predictors"] = work["predictors"]

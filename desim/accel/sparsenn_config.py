@@ -36,6 +36,7 @@ __all__ = [
     "DenseFcConfig",
     "ROW_MAPPINGS",
     "REDUCTIONS",
+    "PREDICTOR_BUDGETS",
     "FLIT_WIDTH_BITS",
     "mesh_fabric",
 ]
@@ -52,6 +53,12 @@ ROW_MAPPINGS = ("interleaved", "block")
 #: Where the predictor's partial sums are reduced and ``z`` comes back: a dedicated tree of
 #: point-to-point links along the NoC's spanning tree, or packets on the NoC itself.
 REDUCTIONS = ("dedicated", "noc")
+
+
+#: How the predictor's overhead budget is read when it is trained: each layer's predictor under
+#: the share of that layer's dense MACs, or all predictors together under the share of the whole
+#: network's dense feed-forward (`workloads.predictor.budget`).
+PREDICTOR_BUDGETS = ("layer", "network")
 
 
 def _positive_int(name: str, value: object, low: int = 1) -> None:
@@ -94,6 +101,11 @@ class SparseNNConfig:
         With ``predictor``, the indices (from 0, in the run's layer list) of the layers predicted;
         the others compute every row over their non-zero inputs, as the input-sparse baseline's.
         None: every ReLU layer. Each predicted layer needs a predictor from the workload.
+    predictor_budget : {"layer", "network"}
+        How the trained predictor's 5 % budget is read (`PREDICTOR_BUDGETS`): per layer, or
+        shared over the network's dense feed-forward, ranks allocated where the low-rank residual
+        is largest (`workloads.predictor.budget`). A workload setting, used where the predictor
+        is trained for the run (``desim accel``, ``desim compare``).
     skip_zero_inputs : bool
         Send and multiply only non-zero inputs (False: the dense baseline).
     multipliers_per_pe : int
@@ -130,6 +142,7 @@ class SparseNNConfig:
     fabric: FabricConfig = field(default_factory=lambda: mesh_fabric(8))
     predictor: bool = True
     predicted_layers: tuple[int, ...] | None = None
+    predictor_budget: str = "layer"
     skip_zero_inputs: bool = True
     multipliers_per_pe: int = 16
     value_bits: int = 16
@@ -164,6 +177,11 @@ class SparseNNConfig:
             chosen is None or distinct_indices(chosen),
             "sparsenn.predicted_layers must be distinct layer indices >= 0 (or unset: every "
             f"ReLU layer), got {chosen!r}",
+        )
+        require(
+            self.predictor_budget in PREDICTOR_BUDGETS,
+            f"sparsenn.predictor_budget {self.predictor_budget!r} unknown; "
+            f"valid: {', '.join(PREDICTOR_BUDGETS)}",
         )
         for name in ("multipliers_per_pe", "value_bits", "accumulator_bits", "samples"):
             _positive_int(name, getattr(self, name))

@@ -87,7 +87,8 @@ def test_vgg16_speedup_in_the_docs_is_the_two_records() -> None:
     dcnn_cycles = int(re.search(r"\| total \| \| ([\d,]+) \|", vgg).group(1).replace(",", ""))
     speedup = dcnn_cycles / scnn["cycles"]
     row = re.search(
-        r"\| VGG-16 \| 3\.52x \| ([\d.]+)x \(SCNN ([\d,]+) cycles; DCNN ([\d,]+)\)", PAGE.read_text()
+        r"\| VGG-16 \| 3\.52x \| ([\d.]+)x \(SCNN ([\d,]+) cycles; DCNN ([\d,]+)\)",
+        PAGE.read_text(),
     )
     assert _number(row.group(1)) == pytest.approx(speedup, abs=0.006)
     assert _number(row.group(2)) == scnn["cycles"] and _number(row.group(3)) == dcnn_cycles

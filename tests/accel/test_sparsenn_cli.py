@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from desim.cli import main
@@ -105,3 +106,43 @@ def test_compare_document_on_digits(capsys: pytest.CaptureFixture[str]) -> None:
         "--json",
     )
     assert code == 0 and json.loads(out)["workload.predictor_source"] == "trained"
+
+
+def test_accel_with_layer_0_computed_in_full(capsys: pytest.CaptureFixture[str]) -> None:
+    """``desim accel --set 'predicted_layers=[1]'`` end to end: layer 0 multiplies all of its
+    1,000 rows by the image's non-zero pixels (counted here on the image), layer 1 keeps exactly
+    the rows torch's rank-24 predictor keeps, the classifier has no predictor."""
+    import torch
+
+    from workloads.predictor.train import PredictorSpec, train_predictor
+
+    code, out, err = run(
+        capsys,
+        "accel",
+        "--arch",
+        "sparsenn",
+        "--network",
+        "mlp",
+        "--dataset",
+        "digits",
+        *SMALL,
+        "--set",
+        "predicted_layers=[1]",
+        "--json",
+    )
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["check_passed"] and doc["workload.predictor_source"] == "trained"
+    first, second, last = doc["per_layer"]
+    trained = train_predictor(PredictorSpec("mlp", "digits", predicted_layers=(1,)))
+    image = trained.base.data.images[trained.base.test_indices[:1]]
+    assert first["predictor_rank"] == 0 and first["predicted_output_density"] == 1.0
+    assert first["feed_forward_macs_per_inference"] == 1000 * int(np.count_nonzero(image))
+    with torch.no_grad():
+        x = trained.network.hidden_step(0, torch.from_numpy(image).flatten(1))[2]
+        _, p, _ = trained.network.hidden_step(1, x)
+    kept = int((p > 0).sum())
+    assert second["predictor_rank"] == 24 and second["predicted_output_density"] == kept / 1000
+    assert kept < 1000
+    assert second["feed_forward_macs_per_inference"] == kept * np.count_nonzero(x.numpy())
+    assert last["predictor_rank"] == 0

@@ -106,6 +106,8 @@ def predictor_report(trained: Any) -> dict[str, Any]:
     network.use_predictor = False
     without = accuracy(network, images, labels)
     network.use_predictor = True
+    layers = layer_report(network, images)
+    dense = sum(layer.weight.numel() for layer in network.mlp.layers)
     return {
         "model": trained.spec.model,
         "dataset": trained.spec.dataset,
@@ -120,6 +122,7 @@ def predictor_report(trained: Any) -> dict[str, Any]:
         "accuracy_same_training": float(control.mean()),
         "accuracy_same_training_change_stderr": paired_stderr(control, masked),
         "accuracy_without_predictor": without,
-        "layers": layer_report(network, images),
+        "overhead_vs_dense_network": sum(r["rank"] * sum(r["shape"]) for r in layers) / dense,
+        "layers": layers,
         "from_cache": trained.from_cache,
     }

@@ -36,7 +36,12 @@ class PredictorSpec:
     hidden : tuple of int or None
         Hidden widths (None: the model's default).
     overhead : float
-        Rank budget: the predictor's dense MACs stay under this share of the layer's.
+        Rank budget: the predictor's dense MACs stay under this share of the layer's dense MACs
+        (``budget="layer"``) or all predictors' under this share of the network's
+        (``"network"``).
+    budget : {"layer", "network"}
+        How ``overhead`` is read; ``"network"`` allocates the shared ranks where the truncated
+        SVD's residual on the training inputs is largest (`workloads.predictor.budget`).
     predicted_layers : tuple of int or None
         Indices of the hidden layers given a predictor (None: every hidden layer); the others
         compute every row.
@@ -52,6 +57,7 @@ class PredictorSpec:
     dataset: str = "mnist"
     hidden: tuple[int, ...] | None = None
     overhead: float = 0.05
+    budget: str = "layer"
     predicted_layers: tuple[int, ...] | None = None
     method: str = "aux"
     aux_weight: float = 0.1
@@ -63,6 +69,12 @@ class PredictorSpec:
 
     def __post_init__(self) -> None:
         require(0 < self.overhead < 1, f"overhead must be in (0, 1), got {self.overhead}")
+        from workloads.predictor.budget import BUDGETS
+
+        require(
+            self.budget in BUDGETS,
+            f"budget {self.budget!r} unknown; valid: {', '.join(BUDGETS)}",
+        )
         require(self.temperature > 0, f"temperature must be > 0, got {self.temperature}")
         chosen = self.predicted_layers
         require(
@@ -71,11 +83,14 @@ class PredictorSpec:
         )
 
     def cache_config(self) -> dict[str, Any]:
-        """The spec as the cache's key; ``predicted_layers`` only when given, so that the key of
-        a spec predicting every layer is the one it had before the option existed."""
+        """The spec as the cache's key; ``predicted_layers`` only when given and ``budget`` only
+        when shared, so that the key of a spec without them is the one it had before the options
+        existed."""
         config = asdict(self)
         if self.predicted_layers is None:
             del config["predicted_layers"]
+        if self.budget == "layer":
+            del config["budget"]
         return config
 
 
@@ -107,9 +122,15 @@ def _untrained(spec: PredictorSpec) -> Any:
     return network
 
 
-def _ranks(spec: PredictorSpec, mlp: Any) -> dict[int, int]:
+def _ranks(spec: PredictorSpec, mlp: Any, inputs: Any = None) -> dict[int, int]:
     """The rank of each predicted hidden layer within ``spec.overhead``; `ConfigError` for a
-    layer that is not a hidden one, or one that gets no rank."""
+    layer that is not a hidden one, or one that gets no rank.
+
+    With ``spec.budget == "network"`` the ranks share the network's budget by the residuals of
+    ``mlp``'s layers on ``inputs`` (the training images); without ``inputs`` every predicted
+    layer gets rank 1 (the check, before training, that the budget affords it).
+    """
+    from workloads.predictor.budget import allocate_ranks, residuals
     from workloads.predictor.model import rank_budget
 
     hidden = range(len(mlp.layers) - 1)
@@ -120,13 +141,29 @@ def _ranks(spec: PredictorSpec, mlp: Any) -> dict[int, int]:
             f"predicted_layers {outside} are not hidden layers of {spec.model}; "
             f"valid: {', '.join(map(str, hidden))}"
         )
-    return {i: rank_budget(*mlp.layers[i].weight.shape, spec.overhead) for i in chosen}
+    if spec.budget == "layer":
+        return {i: rank_budget(*mlp.layers[i].weight.shape, spec.overhead) for i in chosen}
+    weights = [layer.weight.detach().numpy() for layer in mlp.layers]
+    curves = {i: [1.0, 0.0] for i in chosen}
+    if inputs is not None:
+        x = inputs.reshape(len(inputs), -1)
+        for i in hidden:
+            if i in chosen:
+                curves[i] = residuals(weights[i], x)
+            x = (x @ weights[i].T + mlp.layers[i].bias.detach().numpy()).clip(min=0)
+    shapes = {i: weights[i].shape for i in chosen}
+    return allocate_ranks(shapes, curves, sum(w.size for w in weights), spec.overhead)
 
 
-def _build(spec: PredictorSpec, mlp: Any) -> Any:
+def _build(spec: PredictorSpec, mlp: Any, ranks: dict[int, int]) -> Any:
     from workloads.predictor.model import PredictedMLP
 
-    return PredictedMLP(mlp, _ranks(spec, mlp), spec.method, spec.temperature)
+    return PredictedMLP(mlp, ranks, spec.method, spec.temperature)
+
+
+def _train_indices(base: TrainedModel) -> list[int]:
+    """The training split: every image but the held-out test ones."""
+    return sorted(set(range(len(base.data.images))) - set(base.test_indices.tolist()))
 
 
 def _fit(spec: PredictorSpec, network: Any, base: TrainedModel, task_only: bool = False) -> Any:
@@ -137,7 +174,7 @@ def _fit(spec: PredictorSpec, network: Any, base: TrainedModel, task_only: bool 
     def loss(model: Any, x: Any, y: Any) -> Any:
         return F.cross_entropy(model(x), y) + spec.aux_weight * model.aux_loss
 
-    train_idx = sorted(set(range(len(base.data.images))) - set(base.test_indices.tolist()))
+    train_idx = _train_indices(base)
     train(
         network,
         base.data.images[train_idx],
@@ -162,7 +199,8 @@ def train_predictor(spec: PredictorSpec) -> TrainedPredictor:
     base = trained_model(
         TrainedSpec(spec.model, spec.dataset, hidden=spec.hidden, density=None, train=spec.network)
     )
-    network = _build(spec, copy.deepcopy(base.model))
+    inputs = base.data.images[_train_indices(base)]
+    network = _build(spec, copy.deepcopy(base.model), _ranks(spec, base.model, inputs))
     state, hit = cached("predictor", spec.cache_config(), lambda: _fit(spec, network, base))
     network.load_state_dict(state)
     control = copy.deepcopy(base.model)
@@ -187,11 +225,17 @@ def save_predictor(trained: TrainedPredictor, path: str | Path) -> None:
 
 
 def load_predictor(path: str | Path) -> Any:
-    """The `PredictedMLP` saved by `save_predictor`, in eval mode."""
+    """The `PredictedMLP` saved by `save_predictor`, in eval mode (each predictor's rank read
+    from its saved factors)."""
     import torch
 
     saved = torch.load(path, weights_only=True)
     spec = from_mapping(PredictorSpec, saved["spec"])
-    network = _build(spec, _untrained(spec))
+    ranks = {
+        int(key.split(".")[1]): int(value.shape[1])
+        for key, value in saved["state"].items()
+        if key.startswith("predictors.") and key.endswith(".u")
+    }
+    network = _build(spec, _untrained(spec), ranks)
     network.load_state_dict(saved["state"])
     return network.eval()
