@@ -3,14 +3,15 @@ and the speed of one inference.
 
 Writes ``benchmarks/results/accel_sparsenn_gain.json`` (the comparison's figures on MNIST 8 x 8
 and 4 x 4 and digits 8 x 8, every layer predicted, and digits and MNIST 8 x 8 with layer 0
-computed in full, ``--gain-samples`` test images each: mean gain and each sample's;
-``--gain-cases`` re-measures only the cases named, e.g. ``digits:8:1``, into the record),
+computed in full, and both with the predictor's 5 % budget read over the whole network,
+``--gain-samples`` test images each: mean gain and each sample's; ``--gain-cases`` re-measures
+only the cases named, e.g. ``digits:8:1`` or ``digits:8::network``, into the record),
 ``benchmarks/results/accel_sparsenn_scaling_<dataset>.csv`` and ``.png`` (gain, power ratio and
 the compute-bound share vs PE count) and ``benchmarks/results/accel_sparsenn_speed.json`` (wall
 and CPU seconds of one MNIST inference of each design on 8 x 8).
 
 Usage: ``python benchmarks/accel_sparsenn.py [--dataset mnist] [--sides 2 4 8 16] [--samples 2]
-[--gain-samples 8] [--gain-cases DATASET:SIDE[:LAYERS] ...] [--skip-gain] [--skip-speed]
+[--gain-samples 8] [--gain-cases DATASET:SIDE[:LAYERS[:BUDGET]] ...] [--skip-gain] [--skip-speed]
 [--skip-scaling]``
 """
 
@@ -76,37 +77,54 @@ GAIN_KEYS = (
     "accuracy",
     "accuracy_with_predictor",
     "accuracy_change_stderr",
+    "accuracy_same_training",
+    "accuracy_same_training_change_stderr",
     "test_samples",
 )
 
 
-#: The gain record's cases: dataset, mesh side, predicted layers (None: every hidden layer).
-GAIN_CASES: tuple[tuple[str, int, tuple[int, ...] | None], ...] = (
-    ("mnist", 8, None),
-    ("mnist", 4, None),
-    ("digits", 8, None),
-    ("digits", 8, (1,)),
-    ("mnist", 8, (1,)),
+#: A gain case: dataset, mesh side, predicted layers (None: every hidden layer), budget reading.
+Case = tuple[str, int, tuple[int, ...] | None, str]
+
+#: The gain record's cases.
+GAIN_CASES: tuple[Case, ...] = (
+    ("mnist", 8, None, "layer"),
+    ("mnist", 4, None, "layer"),
+    ("digits", 8, None, "layer"),
+    ("digits", 8, (1,), "layer"),
+    ("mnist", 8, (1,), "layer"),
+    ("digits", 8, None, "network"),
+    ("mnist", 8, None, "network"),
 )
 
 
-def parse_case(text: str) -> tuple[str, int, tuple[int, ...] | None]:
-    """``digits:8:1`` -> ``("digits", 8, (1,))``; ``mnist:4`` -> ``("mnist", 4, None)``."""
-    dataset, side, *layers = text.split(":")
-    return dataset, int(side), tuple(int(i) for i in layers[0].split(",")) if layers else None
+def parse_case(text: str) -> Case:
+    """``digits:8:1`` -> ``("digits", 8, (1,), "layer")``; ``mnist:4`` -> ``("mnist", 4, None,
+    "layer")``; ``digits:8::network`` -> ``("digits", 8, None, "network")``."""
+    dataset, side, *rest = text.split(":")
+    layers, budget = (rest + ["", ""])[:2]
+    chosen = tuple(int(i) for i in layers.split(",")) if layers else None
+    return dataset, int(side), chosen, budget or "layer"
 
 
 def gain_row(
-    dataset: str, side: int, predicted: tuple[int, ...] | None, samples: int
+    dataset: str, side: int, predicted: tuple[int, ...] | None, budget: str, samples: int
 ) -> dict[str, Any]:
     """One case of the comparison over ``samples`` images."""
-    config = SparseNNConfig(fabric=mesh_fabric(side), samples=samples, predicted_layers=predicted)
+    config = SparseNNConfig(
+        fabric=mesh_fabric(side),
+        samples=samples,
+        predicted_layers=predicted,
+        predictor_budget=budget,
+    )
     r = compare_sparsenn("mlp", dataset, config=config)
     per_sample = r["throughput_gain_per_sample"]
     return {
         "dataset": dataset,
         "side": side,
         "predicted_layers": None if predicted is None else list(predicted),
+        "predictor_budget": budget,
+        "predictor_ranks": [x["predictor_rank"] for x in r["per_layer"]],
         "samples": len(per_sample),
         "sparsenn_cycles": r["sparsenn"]["cycles_per_inference"],
         "baseline_cycles": r["baseline_summary"]["cycles_per_inference"],
@@ -120,20 +138,19 @@ def gain_row(
     }
 
 
-def gain(
-    samples: int, cases: tuple[tuple[str, int, tuple[int, ...] | None], ...] = GAIN_CASES
-) -> list[dict[str, Any]]:
+def gain(samples: int, cases: tuple[Case, ...] = GAIN_CASES) -> list[dict[str, Any]]:
     """The comparison of each case over ``samples`` images."""
     rows = []
-    for dataset, side, predicted in cases:
-        rows.append(gain_row(dataset, side, predicted, samples))
+    for dataset, side, predicted, budget in cases:
+        rows.append(gain_row(dataset, side, predicted, budget, samples))
         print(rows[-1], flush=True)
     return rows
 
 
-def _case_key(row: dict[str, Any]) -> tuple[str, int, tuple[int, ...] | None]:
+def _case_key(row: dict[str, Any]) -> Case:
     layers = row.get("predicted_layers")
-    return row["dataset"], row["side"], None if layers is None else tuple(layers)
+    chosen = None if layers is None else tuple(layers)
+    return row["dataset"], row["side"], chosen, row.get("predictor_budget", "layer")
 
 
 def plot(rows: list[dict[str, Any]], path: Path, dataset: str) -> None:

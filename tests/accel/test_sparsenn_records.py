@@ -17,11 +17,18 @@ README = " ".join((ROOT / "README.md").read_text().split())
 
 def _key(row: dict) -> tuple:
     layers = row.get("predicted_layers")
-    return (row["dataset"], row["side"], *([tuple(layers)] if layers else []))
+    shared = row.get("predictor_budget") == "network"
+    return (
+        row["dataset"],
+        row["side"],
+        *([tuple(layers)] if layers else []),
+        *(["network"] * shared),
+    )
 
 
 def _gain() -> dict[tuple, dict]:
-    """The records by (dataset, side), every layer predicted, or (dataset, side, layers)."""
+    """The records by (dataset, side), every layer predicted, (dataset, side, layers), or
+    (dataset, side, "network") for the budget read over the network."""
     record = json.loads((RESULTS / "accel_sparsenn_gain.json").read_text())
     return {_key(r): r for r in record["comparisons"]}
 
@@ -62,6 +69,29 @@ def test_first_layer_in_full_trades_gain_for_accuracy() -> None:
     mnist, mnist_second = records[("mnist", 8)], records[("mnist", 8, (1,))]
     assert mnist_second["throughput_gain"] < 1.10 <= mnist["throughput_gain"]  # keep predicting 0
     assert mnist_second["accuracy_with_predictor"] == mnist["accuracy_with_predictor"]
+
+
+def test_budget_over_the_network_meets_every_target_on_digits_only() -> None:
+    """docs/sparsenn.md: with the 5 % read over the network (ranks 33 and 9) digits meets the
+    gain, power, overhead and accuracy targets together (three of the eight images below 1.10),
+    its first layer slower than the baseline's; MNIST falls below the gain range that way."""
+    records = _gain()
+    digits = records[("digits", 8, "network")]
+    assert digits["predictor_ranks"] == [33, 9, 0]
+    assert 1.10 <= digits["throughput_gain"] <= 1.70
+    assert sum(g < 1.10 for g in digits["throughput_gain_per_sample"]) == 3
+    assert abs(digits["power_ratio"] - 0.5) <= 0.15
+    assert digits["predictor_vs_dense_macs"] < 0.05
+    assert digits["test_samples"] == 360
+    fair = digits["accuracy_with_predictor"] - digits["accuracy_same_training"]
+    assert abs(fair) <= 0.005 and digits["accuracy_same_training_change_stderr"] < 0.005
+    first = digits["per_layer_cycles"][0]
+    assert first[0] > 2 * first[1]  # a rank-33 predictor costs as much as the 64-input layer
+    assert "141 / 69" in DOCS and f"{first[0]:.0f} / {first[1]:.0f}" == "141 / 69"
+    assert "1.11x at 0.64x the power, 0.0 +- 0.4 points" in README
+    mnist = records[("mnist", 8, "network")]
+    assert mnist["predictor_ranks"] == [34, 14, 0]
+    assert mnist["throughput_gain"] < 1.10 <= records[("mnist", 8)]["throughput_gain"]
 
 
 def test_accuracy_records_and_their_uncertainty() -> None:
