@@ -40,8 +40,11 @@ class AccelPoint:
 
 
 def _namespace(point: AccelPoint, seed: int) -> argparse.Namespace:
-    """The arguments ``desim compare`` would have parsed for ``point``."""
-    assignments = [f"{k}={_json(v)}" for k, v in sorted(point.params.items())]
+    """The arguments ``desim compare`` would have parsed for ``point``: ``params`` as dotted
+    ``--set`` assignments, a nested table (``params.fabric.topology_args``, as a grid key makes
+    it) flattened, so that it sets that one field instead of replacing the whole ``fabric``
+    with its defaults."""
+    assignments = [f"{k}={_json(v)}" for k, v in sorted(_flatten(point.params).items())]
     return argparse.Namespace(
         **{f.name: getattr(point, f.name) for f in dataclasses.fields(point)},
         config=None,
@@ -100,7 +103,10 @@ def resolve_compare(config: dict[str, Any]) -> dict[str, Any]:
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in tree.items():
-        if isinstance(value, dict) and key != "topology_args" and key != "router_args":
+        if isinstance(value, dict) and key.rsplit(".", 1)[-1] not in (
+            "topology_args",
+            "router_args",
+        ):
             out.update(_flatten(value, f"{prefix}{key}."))
         else:
             out[f"{prefix}{key}"] = value

@@ -68,3 +68,19 @@ def test_malformed_accel_specs_fail_before_any_point(tmp_path, capsys, fields, m
     assert code == 2
     assert message in err
     assert not (tmp_path / "out" / "results.csv").exists()
+
+
+def test_a_nested_grid_key_sets_one_field_not_the_whole_table():
+    """``accel.params.fabric.topology_args`` (a grid key nests it in ``params``) changes the
+    mesh only: SparseNN's 128-bit flits stay (replacing ``fabric`` with its defaults would give
+    `FabricConfig`'s 512)."""
+    from desim.accel.cli import design_config
+    from desim.accel.sparsenn_config import FLIT_WIDTH_BITS
+    from desim.accel.sweep_kinds import AccelPoint, _namespace
+
+    params = {"samples": 1, "fabric": {"topology_args": {"rows": 2, "cols": 2}}}
+    assignments = _namespace(AccelPoint(arch="sparsenn", network="mlp", params=params), 0).set
+    assert assignments == ['fabric.topology_args={"rows": 2, "cols": 2}', "samples=1"]
+    config = design_config("sparsenn", None, assignments)
+    assert config.fabric.topology_args == {"rows": 2, "cols": 2}
+    assert config.fabric.flit_width_bits == FLIT_WIDTH_BITS == 128
