@@ -135,3 +135,21 @@ def test_mnist_gain_on_8x8_remeasured() -> None:
     assert r["throughput_gain_per_sample"] == pytest.approx(recorded["throughput_gain_per_sample"])
     assert 1.10 <= r["throughput_gain"] <= 1.70
     assert abs(r["power_ratio"] - 0.5) <= 0.15
+
+
+def test_mesh_sweep_spec_record_equals_the_benchmark_record() -> None:
+    """``desim sweep examples/sparsenn_mesh.toml`` (recorded in
+    benchmarks/results/sparsenn_mesh_sweep.csv) runs the same four meshes as the benchmark's
+    scaling record, through the sweep layer and the CLI's ``--set``: the same cycles."""
+    with open(RESULTS / "accel_sparsenn_scaling_digits.csv") as handle:
+        bench = {int(r["side"]): r for r in csv.DictReader(handle)}
+    with open(RESULTS / "sparsenn_mesh_sweep.csv") as handle:
+        sweep = list(csv.DictReader(handle))
+    assert [r["status"] for r in sweep] == ["ok"] * 4
+    for row in sweep:
+        side = json.loads(row["accel.params.fabric.topology_args"].replace("'", '"'))["rows"]
+        assert float(row["sparsenn.cycles_per_inference"]) == float(bench[side]["sparsenn_cycles"])
+        assert float(row["baseline_summary.cycles_per_inference"]) == float(
+            bench[side]["baseline_cycles"]
+        )
+    assert "benchmarks/results/sparsenn_mesh_sweep.csv" in DOCS
