@@ -37,6 +37,10 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
             "--layers is not supported",
         ),
         (
+            ["compare", "--arch", "sparsenn", "--network", "mlp", "--set", "predictor_budget=all"],
+            "sparsenn.predictor_budget 'all' unknown; valid: layer, network",
+        ),
+        (
             ["accel", "--arch", "sparsenn", "--network", "mlp", "--set", "predicted_layers=[0,0]"],
             "sparsenn.predicted_layers must be distinct layer indices >= 0",
         ),
