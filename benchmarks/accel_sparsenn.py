@@ -5,14 +5,15 @@ Writes ``benchmarks/results/accel_sparsenn_gain.json`` (the comparison's figures
 and 4 x 4 and digits 8 x 8, every layer predicted, and digits and MNIST 8 x 8 with layer 0
 computed in full, and both with the predictor's 5 % budget read over the whole network,
 ``--gain-samples`` test images each: mean gain and each sample's; ``--gain-cases`` re-measures
-only the cases named, e.g. ``digits:8:1`` or ``digits:8::network``, into the record),
+only the cases named, e.g. ``digits:8:1``, ``digits:8::network`` or
+``mnist:8::layer:frequency`` (rows dealt by kept frequency), into the record),
 ``benchmarks/results/accel_sparsenn_scaling_<dataset>.csv`` and ``.png`` (gain, power ratio and
 the compute-bound share vs PE count) and ``benchmarks/results/accel_sparsenn_speed.json`` (wall
 and CPU seconds of one MNIST inference of each design on 8 x 8).
 
 Usage: ``python benchmarks/accel_sparsenn.py [--dataset mnist] [--sides 2 4 8 16] [--samples 2]
-[--gain-samples 8] [--gain-cases DATASET:SIDE[:LAYERS[:BUDGET]] ...] [--skip-gain] [--skip-speed]
-[--skip-scaling]``
+[--gain-samples 8] [--gain-cases DATASET:SIDE[:LAYERS[:BUDGET[:MAPPING]]] ...] [--skip-gain]
+[--skip-speed] [--skip-scaling]``
 """
 
 from __future__ import annotations
@@ -83,32 +84,41 @@ GAIN_KEYS = (
 )
 
 
-#: A gain case: dataset, mesh side, predicted layers (None: every hidden layer), budget reading.
-Case = tuple[str, int, tuple[int, ...] | None, str]
+#: A gain case: dataset, mesh side, predicted layers (None: every hidden layer), budget reading,
+#: row mapping.
+Case = tuple[str, int, tuple[int, ...] | None, str, str]
 
 #: The gain record's cases.
 GAIN_CASES: tuple[Case, ...] = (
-    ("mnist", 8, None, "layer"),
-    ("mnist", 4, None, "layer"),
-    ("digits", 8, None, "layer"),
-    ("digits", 8, (1,), "layer"),
-    ("mnist", 8, (1,), "layer"),
-    ("digits", 8, None, "network"),
-    ("mnist", 8, None, "network"),
+    ("mnist", 8, None, "layer", "interleaved"),
+    ("mnist", 4, None, "layer", "interleaved"),
+    ("digits", 8, None, "layer", "interleaved"),
+    ("digits", 8, (1,), "layer", "interleaved"),
+    ("mnist", 8, (1,), "layer", "interleaved"),
+    ("digits", 8, None, "network", "interleaved"),
+    ("mnist", 8, None, "network", "interleaved"),
+    ("mnist", 8, None, "layer", "frequency"),
+    ("digits", 8, None, "network", "frequency"),
 )
 
 
 def parse_case(text: str) -> Case:
-    """``digits:8:1`` -> ``("digits", 8, (1,), "layer")``; ``mnist:4`` -> ``("mnist", 4, None,
-    "layer")``; ``digits:8::network`` -> ``("digits", 8, None, "network")``."""
+    """``DATASET:SIDE[:LAYERS[:BUDGET[:MAPPING]]]``: ``digits:8:1`` -> ``("digits", 8, (1,),
+    "layer", "interleaved")``; ``digits:8::network:frequency`` -> ``("digits", 8, None,
+    "network", "frequency")``."""
     dataset, side, *rest = text.split(":")
-    layers, budget = (rest + ["", ""])[:2]
+    layers, budget, mapping = (rest + ["", "", ""])[:3]
     chosen = tuple(int(i) for i in layers.split(",")) if layers else None
-    return dataset, int(side), chosen, budget or "layer"
+    return dataset, int(side), chosen, budget or "layer", mapping or "interleaved"
 
 
 def gain_row(
-    dataset: str, side: int, predicted: tuple[int, ...] | None, budget: str, samples: int
+    dataset: str,
+    side: int,
+    predicted: tuple[int, ...] | None,
+    budget: str,
+    mapping: str,
+    samples: int,
 ) -> dict[str, Any]:
     """One case of the comparison over ``samples`` images."""
     config = SparseNNConfig(
@@ -116,6 +126,7 @@ def gain_row(
         samples=samples,
         predicted_layers=predicted,
         predictor_budget=budget,
+        row_mapping=mapping,
     )
     r = compare_sparsenn("mlp", dataset, config=config)
     per_sample = r["throughput_gain_per_sample"]
@@ -124,6 +135,7 @@ def gain_row(
         "side": side,
         "predicted_layers": None if predicted is None else list(predicted),
         "predictor_budget": budget,
+        "row_mapping": mapping,
         "predictor_ranks": [x["predictor_rank"] for x in r["per_layer"]],
         "samples": len(per_sample),
         "sparsenn_cycles": r["sparsenn"]["cycles_per_inference"],
@@ -141,8 +153,8 @@ def gain_row(
 def gain(samples: int, cases: tuple[Case, ...] = GAIN_CASES) -> list[dict[str, Any]]:
     """The comparison of each case over ``samples`` images."""
     rows = []
-    for dataset, side, predicted, budget in cases:
-        rows.append(gain_row(dataset, side, predicted, budget, samples))
+    for dataset, side, predicted, budget, mapping in cases:
+        rows.append(gain_row(dataset, side, predicted, budget, mapping, samples))
         print(rows[-1], flush=True)
     return rows
 
@@ -150,7 +162,8 @@ def gain(samples: int, cases: tuple[Case, ...] = GAIN_CASES) -> list[dict[str, A
 def _case_key(row: dict[str, Any]) -> Case:
     layers = row.get("predicted_layers")
     chosen = None if layers is None else tuple(layers)
-    return row["dataset"], row["side"], chosen, row.get("predictor_budget", "layer")
+    budget, mapping = row.get("predictor_budget", "layer"), row.get("row_mapping", "interleaved")
+    return row["dataset"], row["side"], chosen, budget, mapping
 
 
 def plot(rows: list[dict[str, Any]], path: Path, dataset: str) -> None:

@@ -30,15 +30,6 @@ from desim.accel.sparsenn_plan import owners
 RESULTS = Path(__file__).parent / "results"
 
 
-def dealt_by_frequency(frequency: np.ndarray, pes: int) -> np.ndarray:
-    """Rows sorted by decreasing kept frequency, dealt to PEs 0..P-1, then P-1..0, and so on."""
-    order = np.argsort(-frequency, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    lap, position = np.divmod(rank, pes)
-    return np.where(lap % 2 == 0, position, pes - 1 - position)
-
-
 def imbalance(masks: np.ndarray, owner: np.ndarray, pes: int) -> dict[str, float]:
     """Mean over images of the busiest PE's kept rows, the mean PE's, and their ratio."""
     kept = np.stack([np.bincount(owner, weights=m, minlength=pes) for m in masks.astype(float)])
@@ -63,7 +54,7 @@ def masks(trained: Any, indices: np.ndarray) -> list[np.ndarray]:
 
 
 def main() -> None:
-    from workloads.predictor.train import PredictorSpec, _train_indices, train_predictor
+    from workloads.predictor.train import PredictorSpec, train_indices, train_predictor
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pes", type=int, default=64)
@@ -72,7 +63,7 @@ def main() -> None:
     record: dict[str, Any] = {"pes": args.pes, "test_images": args.images, "layers": []}
     for dataset in ("mnist", "digits"):
         trained = train_predictor(PredictorSpec("mlp", dataset))
-        train_masks = masks(trained, np.array(_train_indices(trained.base)))
+        train_masks = masks(trained, np.array(train_indices(trained.base)))
         test_masks = masks(trained, trained.base.test_indices[: args.images])
         for index, (seen, held) in enumerate(zip(train_masks, test_masks, strict=True)):
             rows = seen.shape[1]
@@ -81,7 +72,7 @@ def main() -> None:
                 "layer": index,
                 "interleaved": imbalance(held, owners(rows, args.pes, "interleaved"), args.pes),
                 "by_frequency": imbalance(
-                    held, dealt_by_frequency(seen.mean(0), args.pes), args.pes
+                    held, owners(rows, args.pes, "frequency", seen.mean(0)), args.pes
                 ),
             }
             frequency = seen.mean(0)

@@ -45,6 +45,7 @@ from desim.accel.sparsenn_pe import PHASES, LayerJob, MemoryPort, SparsePE
 from desim.accel.sparsenn_plan import Predictor, check_masked, owners, rank_for, svd_predictor
 from desim.config import require
 from desim.energy import ActionCounts
+from desim.kernel.errors import ConfigError
 from desim.kernel.simulator import Simulator
 from desim.registry import ACCELERATOR
 
@@ -170,7 +171,7 @@ class SparseNN:
     ) -> AccelResult:
         """Simulate ``config.samples`` inferences of ``layers`` (layer by layer, sample by sample);
         with ``vcd``, the first sample's PE states of layer ``i`` go to ``{vcd}.{i}.vcd``."""
-        info = {k: v for k, v in workload.items() if k != "predictors"}
+        info = {k: v for k, v in workload.items() if k not in ("predictors", "row_frequency")}
         given = workload.get("predictors")
         predictors = self.predictors(layers, given)
         info["predictor_source"] = (
@@ -181,7 +182,7 @@ class SparseNN:
             else "trained"
         )
         samples = min(self.config.samples, *(len(layer.input) for layer in layers))
-        plan = _MemoryPlan(self.config, layers, predictors)
+        plan = _MemoryPlan(self.config, layers, predictors, workload.get("row_frequency"))
         results = []
         starts: list[list[int] | None] = [None] * samples
         for index, layer in enumerate(layers):
@@ -212,9 +213,9 @@ class SparseNN:
         fabric: Fabric,
         index: int,
         count: int,
+        plan: _MemoryPlan,
     ) -> LayerJob:
         cfg = self.config
-        pes = fabric.pes
         m, n = layer.weight.shape
         x = layer.input[sample].astype(np.float32)
         entries = np.flatnonzero(x) if cfg.skip_zero_inputs else np.arange(n)
@@ -226,8 +227,8 @@ class SparseNN:
             bias=(layer.bias if layer.bias is not None else np.zeros(m)).astype(np.float32),
             predictor=predictor,
             relu=layer.activation == "relu",
-            in_owner=owners(n, pes, cfg.row_mapping),
-            out_owner=owners(m, pes, cfg.row_mapping),
+            in_owner=plan.in_owners[index],
+            out_owner=plan.out_owners[index],
             entries=entries,
             entry_bits=entry_bits,
             chunk=max(1, (fabric.flit_format.max_payload_bits or entry_bits) // entry_bits),
@@ -260,7 +261,7 @@ class SparseNN:
     ) -> tuple[LayerJob, _Sample]:
         sim = Simulator(seed=self.seed)
         fabric = Fabric(sim, self.config.fabric)
-        job = self._job(layer, predictor, sample, fabric, index, count)
+        job = self._job(layer, predictor, sample, fabric, index, count, plan)
         phases: dict[str, list[int]] = defaultdict(lambda: [0, 0])
 
         def on_delivery(packet: Any) -> None:
@@ -343,22 +344,50 @@ def _reduction_tree(fabric: Fabric) -> tuple[int, list[int]]:
 
 
 class _MemoryPlan:
-    """Per-PE SRAM sizes: every layer's share resident at once (sized to fit unless given)."""
+    """Where each layer's rows live, and per-PE SRAM sizes: every layer's share resident at once
+    (sized to fit unless given).
+
+    Rows are mapped by ``config.row_mapping``; with ``"frequency"`` each layer's rows are dealt
+    by ``frequency[layer.name]`` (their kept frequency on training images, `owners`) and a layer
+    the workload gives none for (every row computed: the classifier, a layer not predicted) is
+    interleaved. A layer's inputs live where the previous layer's rows do (its outputs stay on
+    their PE); the first layer's are interleaved.
+    """
 
     def __init__(
         self,
         config: SparseNNConfig,
         layers: Sequence[LayerRecord],
         predictors: Mapping[str, Predictor | None],
+        frequency: Mapping[str, Any] | None = None,
     ) -> None:
         self.config = config
         pes = Fabric(Simulator(), config.fabric).pes
+        if config.row_mapping == "frequency" and frequency is None:
+            raise ConfigError(
+                "sparsenn.row_mapping 'frequency' needs the workload's row_frequency (each "
+                "row's kept frequency on training images: desim compare and desim accel give it)"
+            )
+        self.out_owners: list[np.ndarray] = []
+        for layer in layers:
+            m = layer.weight.shape[0]
+            given = (frequency or {}).get(layer.name)
+            mapping = (
+                config.row_mapping
+                if config.row_mapping != "frequency" or given is not None
+                else "interleaved"
+            )
+            self.out_owners.append(
+                owners(m, pes, mapping, None if given is None else np.asarray(given))
+            )
+        first = "interleaved" if config.row_mapping == "frequency" else config.row_mapping
+        self.in_owners = [owners(layers[0].weight.shape[1], pes, first), *self.out_owners[:-1]]
         vb = config.value_bits
         self.needs: list[dict[str, int]] = []
-        for layer in layers:
+        for layer, ins, outs in zip(layers, self.in_owners, self.out_owners, strict=True):
             m, n = layer.weight.shape
-            rows = int(np.bincount(owners(m, pes, config.row_mapping), minlength=pes).max())
-            cols = int(np.bincount(owners(n, pes, config.row_mapping), minlength=pes).max())
+            rows = int(np.bincount(outs, minlength=pes).max())
+            cols = int(np.bincount(ins, minlength=pes).max())
             predictor = predictors[layer.name]
             r = predictor.rank if predictor is not None else 0
             self.needs.append(

@@ -77,6 +77,27 @@ def _records(trained: Any, images: np.ndarray, masked: bool) -> list[LayerRecord
     return records
 
 
+def _row_frequency(trained: Any) -> dict[str, list[float]]:
+    """Each predicted layer's kept frequency per row over the training images (the masked
+    network's ``U (V x) + b > 0``): what a static row mapping can balance (``row_mapping =
+    "frequency"``)."""
+    import torch
+
+    from workloads.predictor.train import train_indices
+
+    network = trained.network
+    network.use_predictor = True
+    out = {}
+    with torch.no_grad():
+        images = trained.base.data.images[train_indices(trained.base)]
+        x = torch.from_numpy(images).flatten(1)
+        for index in range(network.hidden):
+            _, p, x = network.hidden_step(index, x)
+            if p is not None:
+                out[f"mlp.layers.{index}"] = (p > 0).float().mean(0).tolist()
+    return out
+
+
 def predicted_workload(
     network: str = "mlp",
     dataset: str = "mnist",
@@ -90,8 +111,8 @@ def predicted_workload(
 
     Returns a dict with ``masked`` and ``plain`` record lists (``batch`` held-out samples),
     ``predictors`` (layer name -> `Predictor`, for the ``predicted_layers`` only: None, every
-    hidden layer) and ``report`` (`workloads.predictor` accuracies and per-layer rates over the
-    whole test set).
+    hidden layer), ``row_frequency`` (`_row_frequency`) and ``report`` (`workloads.predictor`
+    accuracies and per-layer rates over the whole test set).
     """
     from workloads.predictor.report import predictor_report
     from workloads.predictor.train import PredictorSpec, train_predictor
@@ -115,6 +136,7 @@ def predicted_workload(
         "masked": _records(trained, images, masked=True),
         "plain": _records(trained, images, masked=False),
         "predictors": predictors,
+        "row_frequency": _row_frequency(trained),
         "report": predictor_report(trained),
     }
 
@@ -216,7 +238,12 @@ def compare_sparsenn(
     work = predicted_workload(
         network, dataset, config.samples, hidden, config.predicted_layers, config.predictor_budget
     )
-    info = {"model": network, "dataset": dataset, "provenance": "trained"}
+    info = {
+        "model": network,
+        "dataset": dataset,
+        "provenance": "trained",
+        "row_frequency": work["row_frequency"],
+    }
     sparse = ACCELERATOR.get("sparsenn")(config, seed).run(
         work["masked"], {**info, "predictors": work["predictors"]}
     )
@@ -280,7 +307,12 @@ def build_from_args(args: Any) -> tuple[list[LayerRecord], dict[str, Any]]:
         predicted_layers=predicted,
         budget=config.predictor_budget,
     )
-    info: dict[str, Any] = {"model": network, "dataset": dataset, "provenance": "trained"}
+    info: dict[str, Any] = {
+        "model": network,
+        "dataset": dataset,
+        "provenance": "trained",
+        "row_frequency": work["row_frequency"],
+    }
     if config.predictor:
         info["predictors"] = work["predictors"]
     layers = first_layers(work["masked" if config.predictor else "plain"], args.layers)

@@ -48,7 +48,7 @@ FLIT_WIDTH_BITS = 128
 
 
 #: How output rows (and so the next layer's input entries) are spread over the PEs.
-ROW_MAPPINGS = ("interleaved", "block")
+ROW_MAPPINGS = ("interleaved", "block", "frequency")
 
 #: Where the predictor's partial sums are reduced and ``z`` comes back: a dedicated tree of
 #: point-to-point links along the NoC's spanning tree, or packets on the NoC itself.
@@ -117,8 +117,10 @@ class SparseNNConfig:
         Partial sums of ``V x`` travel at this width to the reduction PE.
     clock_ghz : float
         Accelerator clock, for throughput and power.
-    row_mapping : {"interleaved", "block"}
-        Row ``i`` on PE ``i mod P`` (EIE) or contiguous blocks (`workloads.streams.row_owners`).
+    row_mapping : {"interleaved", "block", "frequency"}
+        Row ``i`` on PE ``i mod P`` (EIE), contiguous blocks (`workloads.streams.row_owners`), or
+        dealt by each row's kept frequency on the training images (a static mapping that evens
+        the PEs' expected kept rows; the workload's ``row_frequency``, `sparsenn_plan.owners`).
     weight_sram_bytes, predictor_sram_bytes, input_buffer_bytes : int or None
         Per-PE memory sizes; None sizes each to the next power of two holding its share of every
         layer (weights resident, no DRAM traffic). Too small a size is a `CapacityError`.

@@ -61,16 +61,29 @@ class MaskedCheck:
     false_positives: int
 
 
-def owners(size: int, pes: int, mapping: str) -> np.ndarray:
-    """The PE owning each of ``size`` rows: ``i mod P`` (interleaved) or contiguous blocks.
+def owners(size: int, pes: int, mapping: str, frequency: np.ndarray | None = None) -> np.ndarray:
+    """The PE owning each of ``size`` rows: ``i mod P`` (interleaved), contiguous blocks, or
+    dealt by ``frequency`` (each row's kept frequency on training images: rows sorted by it,
+    decreasing, dealt to PEs 0..P-1, then P-1..0, and so on, so that every PE gets as many rows
+    as interleaving gives it and nearly the same expected kept rows).
 
     Examples
     --------
     >>> owners(5, 2, "interleaved").tolist(), owners(5, 2, "block").tolist()
     ([0, 1, 0, 1, 0], [0, 0, 0, 1, 1])
+    >>> owners(5, 2, "frequency", np.array([0.1, 0.9, 0.8, 0.2, 0.5])).tolist()
+    [0, 0, 1, 0, 1]
     """
     if mapping == "interleaved":
         return np.arange(size) % pes
+    if mapping == "frequency":
+        assert frequency is not None and len(frequency) == size
+        order = np.argsort(-np.asarray(frequency), kind="stable")
+        lap, position = np.divmod(np.arange(size), pes)
+        dealt = np.where(lap % 2 == 0, position, pes - 1 - position)
+        out = np.empty(size, dtype=np.int64)
+        out[order] = dealt
+        return out
     return np.repeat(np.arange(pes), [len(a) for a in np.array_split(np.arange(size), pes)])
 
 

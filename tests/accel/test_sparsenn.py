@@ -312,3 +312,23 @@ def test_predicted_layers_beyond_the_layers_or_without_relu_are_errors() -> None
         SparseNN(SparseNNConfig(fabric=SMALL, samples=1, predicted_layers=(0, 5))).run(_mlp(), SVD)
     with pytest.raises(ConfigError, match=r"layer 1 \(out\) has no ReLU to predict"):
         SparseNN(SparseNNConfig(fabric=SMALL, samples=1, predicted_layers=(1,))).run(_mlp(), SVD)
+
+
+def test_rows_dealt_by_frequency_move_work_not_results() -> None:
+    """``row_mapping="frequency"`` deals each layer's rows by the workload's kept frequencies:
+    the same rows are kept, checked against torch and multiplied (the same MACs); only the PEs
+    that own them change. Without the frequencies it is a one-line error."""
+    layers = _chain([30, 40, 36, 10])
+    rng = np.random.default_rng(0)
+    frequency = {"fc0": rng.random(40).tolist(), "fc1": rng.random(36).tolist()}
+    base = SparseNN(SparseNNConfig(fabric=SMALL, samples=1)).run(layers, SVD)
+    dealt = SparseNN(SparseNNConfig(fabric=SMALL, samples=1, row_mapping="frequency")).run(
+        layers, {**SVD, "row_frequency": frequency}
+    )
+    assert "row_frequency" not in dealt.workload
+    for a, b in zip(base.layers, dealt.layers, strict=True):
+        assert b.extra["check_passed"]
+        for key in ("feed_forward_macs_per_inference", "predicted_output_density"):
+            assert a.extra[key] == b.extra[key], key
+    with pytest.raises(ConfigError, match=r"row_mapping 'frequency' needs the workload's row_freq"):
+        SparseNN(SparseNNConfig(fabric=SMALL, samples=1, row_mapping="frequency")).run(layers, SVD)

@@ -22,6 +22,7 @@ __all__ = [
     "train_predictor",
     "save_predictor",
     "load_predictor",
+    "train_indices",
 ]
 
 
@@ -161,7 +162,7 @@ def _build(spec: PredictorSpec, mlp: Any, ranks: dict[int, int]) -> Any:
     return PredictedMLP(mlp, ranks, spec.method, spec.temperature)
 
 
-def _train_indices(base: TrainedModel) -> list[int]:
+def train_indices(base: TrainedModel) -> list[int]:
     """The training split: every image but the held-out test ones."""
     return sorted(set(range(len(base.data.images))) - set(base.test_indices.tolist()))
 
@@ -174,7 +175,7 @@ def _fit(spec: PredictorSpec, network: Any, base: TrainedModel, task_only: bool 
     def loss(model: Any, x: Any, y: Any) -> Any:
         return F.cross_entropy(model(x), y) + spec.aux_weight * model.aux_loss
 
-    train_idx = _train_indices(base)
+    train_idx = train_indices(base)
     train(
         network,
         base.data.images[train_idx],
@@ -199,7 +200,7 @@ def train_predictor(spec: PredictorSpec) -> TrainedPredictor:
     base = trained_model(
         TrainedSpec(spec.model, spec.dataset, hidden=spec.hidden, density=None, train=spec.network)
     )
-    inputs = base.data.images[_train_indices(base)]
+    inputs = base.data.images[train_indices(base)]
     network = _build(spec, copy.deepcopy(base.model), _ranks(spec, base.model, inputs))
     state, hit = cached("predictor", spec.cache_config(), lambda: _fit(spec, network, base))
     network.load_state_dict(state)
