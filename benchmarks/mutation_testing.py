@@ -15,8 +15,9 @@ function, the mutated line's text and column, so that the line numbers may have 
 Install the tool with the ``mutation`` extra (``pip install -e '.[mutation]'``). Usage::
 
     python benchmarks/mutation_testing.py --work /tmp/desim-mutants
-    python benchmarks/mutation_testing.py --work /tmp/desim-mutants --report  # during or after a run
-    python benchmarks/mutation_testing.py --work /tmp/more --seed 1 --scale 3 --exclude /tmp/desim-mutants
+    python benchmarks/mutation_testing.py --work /tmp/desim-mutants --report  # during or after
+    python benchmarks/mutation_testing.py --work /tmp/more --seed 1 --scale 3 \
+        --exclude /tmp/desim-mutants
 
 The score and the survivors, each reviewed, are in benchmarks/results/mutation_testing.md.
 """
@@ -67,7 +68,14 @@ def _mutants(work: Path, only_run: bool = False) -> dict[str, tuple]:
     query = _SPEC + (" where job_id in (select job_id from work_results)" if only_run else "")
     lines = {m: (work / m).read_text().splitlines() for m in MODULES}
     return {
-        job: (module, operator, definition, lines[module][row - 1].strip(), column, occurrence)
+        job: (
+            module,
+            operator,
+            definition or "",
+            lines[module][row - 1].strip(),
+            column,
+            occurrence,
+        )
         for job, module, operator, occurrence, row, column, definition in connection.execute(query)
     }
 
