@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 __all__ = [
     "check_noc_config",
     "check_plugin_call",
+    "check_router",
+    "check_routing",
+    "check_topology",
     "check_size",
     "check_network_size",
     "check_limit",
@@ -110,15 +113,11 @@ def estimated_routers(topology: str, args: Mapping[str, Any]) -> float | None:
         return None
 
 
-def check_size(config: NocConfig) -> None:
+def check_size(topology: str, args: Mapping[str, Any], field: str = "topology") -> None:
     """Refuse a topology whose router count is beyond `MAX_ROUTERS`, before building it."""
-    routers = estimated_routers(config.topology, config.topology_args)
+    routers = estimated_routers(topology, args)
     if routers is not None:
-        check_limit(
-            f"topology {config.topology!r} {config.topology_args} has too many routers",
-            routers,
-            MAX_ROUTERS,
-        )
+        check_limit(f"{field} {topology!r} {dict(args)} has too many routers", routers, MAX_ROUTERS)
 
 
 def run_router_cycles(config: NocConfig) -> float:
@@ -211,19 +210,35 @@ def _plugin(registry: Registry[Any], field: str, name: Any) -> Any:
         raise KeyedConfigError(field, str(exc)) from None
 
 
-def _check_topology(config: NocConfig) -> None:
-    require(isinstance(config.topology_args, dict), "topology_args must be a table")
-    builder = _plugin(TOPOLOGY, "topology", config.topology)
+def check_topology(topology: Any, args: Any, prefix: str = "") -> None:
+    """A registered ``topology`` whose builder takes ``args`` (every key named, none missing),
+    of at most `MAX_ROUTERS` routers; ``prefix`` names the fields' owner in errors
+    (``"fabric."``)."""
+    require(isinstance(args, Mapping), f"{prefix}topology_args must be a table")
+    builder = _plugin(TOPOLOGY, f"{prefix}topology", topology)
     try:
         parameters = inspect.signature(builder).parameters
     except (TypeError, ValueError):
         parameters = {}
     if parameters and not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
-        _reject_unknown(
-            config.topology_args, parameters, "topology_args", f"topology {config.topology!r}"
-        )
-    check_plugin_call("topology", config.topology, builder, **config.topology_args)
-    check_size(config)
+        _reject_unknown(args, parameters, f"{prefix}topology_args", f"topology {topology!r}")
+    check_plugin_call("topology", topology, builder, **args)
+    check_size(topology, args, f"{prefix}topology")
+
+
+def check_router(router: Any, args: Any, prefix: str = "") -> None:
+    """A registered router preset and overrides naming `RouterParams` fields, valid together."""
+    from desim.noc.presets import router_params
+
+    _plugin(ROUTER, f"{prefix}router", router)
+    require(isinstance(args, Mapping), f"{prefix}router_args must be a table")
+    _reject_unknown(args, _router_fields(), f"{prefix}router_args", "the router")
+    router_params(router, **args)
+
+
+def check_routing(routing: Any, prefix: str = "") -> None:
+    """A registered (or importable) routing policy that can be called as one."""
+    check_plugin_call("routing", routing, _plugin(ROUTING, f"{prefix}routing", routing), None)
 
 
 def _check_numbers(config: NocConfig) -> None:
@@ -279,17 +294,12 @@ def _check_traffic(config: NocConfig) -> float:
 
 def check_noc_config(config: NocConfig) -> None:
     """Check every field of ``config``; raise `ConfigError` naming the first wrong one."""
-    from desim.noc.presets import router_params
-
     check_fields(config)
     _check_numbers(config)
-    _check_topology(config)
-    check_plugin_call("routing", config.routing, _plugin(ROUTING, "routing", config.routing), None)
+    check_topology(config.topology, config.topology_args)
+    check_routing(config.routing)
     _check_traffic(config)
-    _plugin(ROUTER, "router", config.router)
-    require(isinstance(config.router_args, dict), "router_args must be a table")
-    _reject_unknown(config.router_args, _router_fields(), "router_args", "the router")
-    router_params(config.router, **config.router_args)
+    check_router(config.router, config.router_args)
     check_run_length(config)
 
 
