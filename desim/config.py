@@ -233,7 +233,7 @@ def replace_dotted(config: C, key: str, value: Any, _path: str = "") -> C:
             f"key '{full}' goes too deep: '{_join(_path, head)}' is {kind}; "
             f"set '{_join(_path, head)}{'.NAME' if isinstance(current, Mapping) else ''}'"
         )
-    return from_mapping(type(config), data)
+    return from_mapping(type(config), data, path=_path)
 
 
 def config_hash(config: Any) -> str:

@@ -104,9 +104,9 @@ class FabricConfig:
         for name in ("flit_width_bits", "max_packet_flits", "deadlock_cycles"):
             check_int("fabric", name, getattr(self, name), 1)
         check_int("fabric", "memory_router", self.memory_router, 0)
-        check_topology(self.topology, self.topology_args, "fabric.")  # before anything is built
-        check_routing(self.routing, "fabric.")
-        check_router(self.router, self.router_args, "fabric.")
+        check_topology(self.topology, self.topology_args)  # before anything is built
+        check_routing(self.routing)
+        check_router(self.router, self.router_args)
         FlitFormat(self.flit_width_bits, self.header_bits, self.max_packet_flits)  # validates
         if self.multicast == "tree":
             depth = router_params(self.router, **self.router_args).vc_buffer_flits

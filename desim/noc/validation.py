@@ -113,11 +113,13 @@ def estimated_routers(topology: str, args: Mapping[str, Any]) -> float | None:
         return None
 
 
-def check_size(topology: str, args: Mapping[str, Any], field: str = "topology") -> None:
+def check_size(topology: str, args: Mapping[str, Any]) -> None:
     """Refuse a topology whose router count is beyond `MAX_ROUTERS`, before building it."""
     routers = estimated_routers(topology, args)
     if routers is not None:
-        check_limit(f"{field} {topology!r} {dict(args)} has too many routers", routers, MAX_ROUTERS)
+        check_limit(
+            f"topology {topology!r} {dict(args)} has too many routers", routers, MAX_ROUTERS
+        )
 
 
 def run_router_cycles(config: NocConfig) -> float:
@@ -210,35 +212,35 @@ def _plugin(registry: Registry[Any], field: str, name: Any) -> Any:
         raise KeyedConfigError(field, str(exc)) from None
 
 
-def check_topology(topology: Any, args: Any, prefix: str = "") -> None:
+def check_topology(topology: Any, args: Any) -> None:
     """A registered ``topology`` whose builder takes ``args`` (every key named, none missing),
-    of at most `MAX_ROUTERS` routers; ``prefix`` names the fields' owner in errors
-    (``"fabric."``)."""
-    require(isinstance(args, Mapping), f"{prefix}topology_args must be a table")
-    builder = _plugin(TOPOLOGY, f"{prefix}topology", topology)
+    of at most `MAX_ROUTERS` routers (the fields ``topology`` and ``topology_args`` of a config:
+    `desim.config.from_mapping` puts the config's own path in front of the keys it names)."""
+    require(isinstance(args, Mapping), "topology_args must be a table")
+    builder = _plugin(TOPOLOGY, "topology", topology)
     try:
         parameters = inspect.signature(builder).parameters
     except (TypeError, ValueError):
         parameters = {}
     if parameters and not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
-        _reject_unknown(args, parameters, f"{prefix}topology_args", f"topology {topology!r}")
+        _reject_unknown(args, parameters, "topology_args", f"topology {topology!r}")
     check_plugin_call("topology", topology, builder, **args)
-    check_size(topology, args, f"{prefix}topology")
+    check_size(topology, args)
 
 
-def check_router(router: Any, args: Any, prefix: str = "") -> None:
+def check_router(router: Any, args: Any) -> None:
     """A registered router preset and overrides naming `RouterParams` fields, valid together."""
     from desim.noc.presets import router_params
 
-    _plugin(ROUTER, f"{prefix}router", router)
-    require(isinstance(args, Mapping), f"{prefix}router_args must be a table")
-    _reject_unknown(args, _router_fields(), f"{prefix}router_args", "the router")
+    _plugin(ROUTER, "router", router)
+    require(isinstance(args, Mapping), "router_args must be a table")
+    _reject_unknown(args, _router_fields(), "router_args", "the router")
     router_params(router, **args)
 
 
-def check_routing(routing: Any, prefix: str = "") -> None:
+def check_routing(routing: Any) -> None:
     """A registered (or importable) routing policy that can be called as one."""
-    check_plugin_call("routing", routing, _plugin(ROUTING, f"{prefix}routing", routing), None)
+    check_plugin_call("routing", routing, _plugin(ROUTING, "routing", routing), None)
 
 
 def _check_numbers(config: NocConfig) -> None:
