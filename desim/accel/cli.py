@@ -32,6 +32,7 @@ __all__ = [
     "first_layers",
     "design_layers",
     "check_arguments",
+    "require_torch",
 ]
 
 
@@ -81,6 +82,18 @@ def check_arguments(args: argparse.Namespace) -> None:
             )
         if not 0.0 <= density <= 1.0:  # NaN included
             raise ConfigError(f"{flag} must be in [0, 1] (a fraction of non-zeros), got {density}")
+
+
+def require_torch(what: str) -> None:
+    """Raise `ConfigError` naming the extra to install unless torch imports (every workload is
+    built, and every layer's outputs checked, with torch); ``what`` names the user."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            f"{what} needs torch, which is not installed: pip install 'desim[torch]' "
+            "(with -c constraints.txt for the CPU build)"
+        ) from None
 
 
 def _parse_value(text: str) -> Any:
@@ -181,6 +194,7 @@ def design_layers(args: argparse.Namespace) -> tuple[list[Any], dict]:
 
 def _accel(args: argparse.Namespace) -> int:
     check_arguments(args)
+    require_torch("desim accel")
     config = design_config(args.arch, args.config, args.set)
     layers, info = design_layers(args)
     result = _run(args.arch, config, layers, info, args.seed, args.vcd)
@@ -277,6 +291,7 @@ def comparison(args: argparse.Namespace) -> dict[str, Any]:
 
 def _compare(args: argparse.Namespace) -> int:
     check_arguments(args)
+    require_torch("desim compare")
     document = comparison(args)
     if args.csv:
         _write_csv(args.csv, document["per_layer"])

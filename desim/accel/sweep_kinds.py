@@ -73,8 +73,9 @@ def _point(config: dict[str, Any]) -> AccelPoint:
 
 def resolve_accel(config: dict[str, Any]) -> dict[str, Any]:
     """The point's full ``accel`` section: the design's whole config in ``params``."""
-    from desim.accel.cli import design_config
+    from desim.accel.cli import design_config, require_torch
 
+    require_torch("a sweep of kind 'accel'")
     point = _point(config)
     full = to_mapping(design_config(point.arch, None, _namespace(point, 0).set))
     return {"accel": {**to_mapping(point), "params": _flatten(full)}}
@@ -84,8 +85,9 @@ def resolve_compare(config: dict[str, Any]) -> dict[str, Any]:
     """A comparison's ``accel`` section: ``params`` (applied to every design compared) checked
     against the design and each of its baselines, and kept as given, since the designs' full
     configs differ."""
-    from desim.accel.cli import design_config
+    from desim.accel.cli import design_config, require_torch
 
+    require_torch("a sweep of kind 'compare'")
     point = _point(config)
     baselines = (
         [point.baseline]
