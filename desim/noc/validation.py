@@ -52,6 +52,7 @@ __all__ = [
     "check_network_size",
     "check_limit",
     "check_run_length",
+    "routers_of",
     "run_router_cycles",
     "MAX_ROUTERS",
     "MAX_ROUTER_CYCLES",
@@ -122,11 +123,20 @@ def check_size(topology: str, args: Mapping[str, Any]) -> None:
         )
 
 
+def routers_of(topology: str, args: Mapping[str, Any]) -> float:
+    """Routers of ``topology`` built from ``args``: from its parameters for the built-in
+    lattices and trees (`estimated_routers`), else by building the graph (a topology file is
+    read, a user builder runs; their own errors are raised here, before the run)."""
+    routers = estimated_routers(topology, args)
+    if routers is None:
+        routers = float(TOPOLOGY.get(topology)(**args).number_of_nodes())
+    return routers
+
+
 def run_router_cycles(config: NocConfig) -> float:
     """Router-cycles of ``config``'s warm-up and sample periods (the drain, which is short unless
-    the run saturates, is not counted); the router count is 1 when unknown (a file, a user
-    builder), so the simulated length alone is bounded then."""
-    routers = estimated_routers(config.topology, config.topology_args) or 1.0
+    the run saturates, is not counted)."""
+    routers = routers_of(config.topology, config.topology_args)
     cycles = float(config.warmup_periods + config.max_samples) * config.sample_period_cycles
     return routers * cycles
 
@@ -134,9 +144,9 @@ def run_router_cycles(config: NocConfig) -> float:
 def check_run_length(config: NocConfig, runs: int = 1, what: str = "the run") -> None:
     """Refuse ``runs`` runs of ``config`` whose router-cycles together exceed
     `MAX_ROUTER_CYCLES` (a sweep passes its grid and bisection runs)."""
-    routers = estimated_routers(config.topology, config.topology_args)
+    routers = routers_of(config.topology, config.topology_args)
     cycles = (config.warmup_periods + config.max_samples) * config.sample_period_cycles
-    count = "an unknown number of" if routers is None else f"{routers:.0f}"
+    count = f"{routers:.0f}"
     check_limit(
         f"{what} is too long: {f'{runs} x ' if runs > 1 else ''}{cycles} cycles "
         f"((warmup_periods + max_samples) x sample_period_cycles) on {count} routers, in "
