@@ -19,7 +19,7 @@ from typing import Any
 
 from desim.config import from_mapping, to_mapping
 from desim.kernel.errors import ConfigError, DesimError
-from desim.registry import ACCELERATOR, MODEL
+from desim.registry import ACCELERATOR, DATASET, MODEL
 from desim.sweep.kinds import register_kind
 
 __all__ = ["AccelPoint", "resolve_accel", "run_accel", "run_compare"]
@@ -60,12 +60,21 @@ def _json(value: Any) -> str:
 
 
 def _point(config: dict[str, Any]) -> AccelPoint:
+    """The point's ``accel`` section, checked as ``desim accel`` checks its arguments before any
+    run: names, ``layers``, synthetic densities and the options a design would ignore."""
+    from desim.accel.cli import check_arguments
+
     point = from_mapping(AccelPoint, config.get("accel", {}), path="accel")
     try:
         ACCELERATOR.entry(point.arch)
         MODEL.entry(point.network)
+        if point.dataset is not None:
+            DATASET.entry(point.dataset)
         if point.baseline is not None:
             ACCELERATOR.entry(point.baseline)
+        if point.layers is not None and point.layers < 1:
+            raise ConfigError(f"layers must be >= 1 (the first N layers), got {point.layers}")
+        check_arguments(_namespace(point, 0))
     except DesimError as exc:
         raise ConfigError(f"accel: {exc}") from None
     return point

@@ -236,6 +236,8 @@ def check_topology(topology: Any, args: Any) -> None:
         _reject_unknown(args, parameters, "topology_args", f"topology {topology!r}")
     check_plugin_call("topology", topology, builder, **args)
     check_size(topology, args)
+    if estimated_routers(topology, args) is None:  # the builder's own checks, before the run
+        routers_of(topology, args)
 
 
 def check_router(router: Any, args: Any) -> None:
