@@ -1,11 +1,12 @@
-"""Router behaviour that mutation testing (benchmarks/mutation_testing.py) found unguarded: VC
-counts that are not powers of two, and the crossbar's one flit per input and output port per
-cycle when multicast replicas and unicast flits compete for the same ports.
+"""Router and allocator behaviour that mutation testing (benchmarks/mutation_testing.py) found
+unguarded: VC counts that are not powers of two, the crossbar's one flit per input and output
+port per cycle when multicast replicas and unicast flits compete for the same ports, and iSLIP's
+iteration count and pointer rule.
 
 Oracles: the VC classes a routing policy declares (a packet only ever holds VCs of the class its
 route names), packet conservation, and the crossbar's physical limit (a port moves at most
 ``input_speedup`` / ``output_speedup`` flits a cycle), observed from the buffers and the per-port
-send counters around every router step.
+send counters around every router step; iSLIP's matchings worked out by hand.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import pytest
 import topologies
 from desim.kernel import Simulator
 from desim.noc import Network, router_params
+from desim.noc.allocators import islip2
+from desim.noc.arbiters import RoundRobinArbiter
 from desim.noc.measurement import NocConfig, simulate
 from desim.noc.router import Router
 from desim.noc.synthetic import attach_sources
 from desim.noc.traffic import bernoulli, uniform
+from desim.registry import ALLOCATOR
 
 
 @pytest.mark.parametrize("vcs", [3, 5, 6])
@@ -102,3 +106,28 @@ def test_multicast_and_unicast_flits_share_the_crossbar_one_flit_per_port_per_cy
     assert all(event.triggered for event in done)
     net.check_conservation()
     assert CrossbarChecked.steps_with_both > 20  # the case under test really happened
+
+
+def _round_robin(n: int) -> list[RoundRobinArbiter]:
+    return [RoundRobinArbiter(n) for _ in range(n)]
+
+
+def test_islip2_runs_exactly_two_iterations():
+    """Outputs 0, 1, 2 requested by {0}, {0, 1}, {0, 1, 2}, every pointer at 0. By hand
+    (McKeown 1999): iteration 1, all three outputs grant input 0, which accepts output 0;
+    iteration 2, outputs 1 and 2 both grant input 1 (output 2's pointer did not move), which
+    accepts output 1; a third iteration would match (2, 2), two do not."""
+    requests = {0: [0], 1: [0, 1], 2: [0, 1, 2]}
+    pairs = islip2(requests, _round_robin(3), _round_robin(3), lambda i: 0)
+    assert sorted(pairs) == [(0, 0), (1, 1)]
+    assert ALLOCATOR.metadata("islip2")["iterations"] == 2
+
+
+def test_islip_moves_its_pointers_only_on_first_iteration_accepts():
+    """Outputs 0 and 1 both requested by inputs 0 and 1 (3 x 3 arbiters, pointers at 0):
+    iteration 1 matches (0, 0), iteration 2 matches (1, 1) without moving output 1's pointer. So
+    output 1, asked next by inputs 1 and 2, grants input 1 (its pointer still at 0), not input 2
+    (where a moved pointer, one past input 1, would point)."""
+    outs, ins = _round_robin(3), _round_robin(3)
+    assert sorted(islip2({0: [0, 1], 1: [0, 1]}, outs, ins, lambda i: 0)) == [(0, 0), (1, 1)]
+    assert islip2({1: [1, 2]}, outs, ins, lambda i: 0) == [(1, 1)]
