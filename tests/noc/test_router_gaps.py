@@ -1,12 +1,12 @@
 """Router and allocator behaviour that mutation testing (benchmarks/mutation_testing.py) found
-unguarded: VC counts that are not powers of two, the crossbar's one flit per input and output
-port per cycle when multicast replicas and unicast flits compete for the same ports, and iSLIP's
-iteration count and pointer rule.
+unguarded: VC counts that are not powers of two; the crossbar's one flit per input and output
+port per cycle when multicast replicas and unicast flits compete for the same ports; iSLIP's
+iteration count and pointer rule; adaptive routing's use of the selection function.
 
-Oracles: the VC classes a routing policy declares (a packet only ever holds VCs of the class its
-route names), packet conservation, and the crossbar's physical limit (a port moves at most
+Oracles: packet delivery and conservation (a VC range computed wrongly lands on another port's
+VCs or on none, and the run deadlocks), the crossbar's physical limit (a port moves at most
 ``input_speedup`` / ``output_speedup`` flits a cycle), observed from the buffers and the per-port
-send counters around every router step; iSLIP's matchings worked out by hand.
+send counters around every router step, and iSLIP's matchings worked out by hand.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from desim.noc.measurement import NocConfig, simulate
 from desim.noc.router import Router
 from desim.noc.synthetic import attach_sources
 from desim.noc.traffic import bernoulli, uniform
-from desim.registry import ALLOCATOR
+from desim.registry import ALLOCATOR, SELECTION
 
 
 @pytest.mark.parametrize("vcs", [3, 5, 6])
@@ -131,3 +131,26 @@ def test_islip_moves_its_pointers_only_on_first_iteration_accepts():
     outs, ins = _round_robin(3), _round_robin(3)
     assert sorted(islip2({0: [0, 1], 1: [0, 1]}, outs, ins, lambda i: 0)) == [(0, 0), (1, 1)]
     assert islip2({1: [1, 2]}, outs, ins, lambda i: 0) == [(1, 1)]
+
+
+def test_an_adaptive_head_with_several_free_candidates_asks_the_selection_function():
+    """Minimal adaptive routing offers two productive outputs to every packet not yet in its
+    destination's row or column: whenever both have a free VC, the router must ask the selection
+    function (here one that records what it is offered and takes the last candidate)."""
+    offered: list[int] = []
+
+    def last(candidates, free_credits, rng):  # type: ignore[no-untyped-def]
+        assert len(free_credits) == len(candidates) >= 1
+        offered.append(len(candidates))
+        return len(candidates) - 1
+
+    SELECTION.register("test_last_recorded", last)
+    config = NocConfig(
+        topology_args={"rows": 4, "cols": 4},
+        routing="min_adaptive",
+        router_args={"selection": "test_last_recorded"},
+        injection_rate=0.2,
+        sample_period_cycles=300,
+    )
+    simulate(config)
+    assert sum(n >= 2 for n in offered) > 100
