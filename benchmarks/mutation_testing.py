@@ -40,6 +40,7 @@ TESTS = (
     "tests/noc/test_allocator_choices.py",
     "tests/noc/test_network_invariants.py",
     "tests/noc/test_network_zero_load.py",
+    "tests/noc/test_router_gaps.py",
 )
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,7 +1,8 @@
 """Router and allocator behaviour that mutation testing (benchmarks/mutation_testing.py) found
 unguarded: VC counts that are not powers of two; the crossbar's one flit per input and output
 port per cycle when multicast replicas and unicast flits compete for the same ports; iSLIP's
-iteration count and pointer rule; adaptive routing's use of the selection function.
+iteration count and pointer rule; ages reaching age-based arbiters in every allocator; adaptive
+routing's use of the selection function.
 
 Oracles: packet delivery and conservation (a VC range computed wrongly lands on another port's
 VCs or on none, and the run deadlocks), the crossbar's physical limit (a port moves at most
@@ -17,7 +18,7 @@ import topologies
 from desim.kernel import Simulator
 from desim.noc import Network, router_params
 from desim.noc.allocators import islip2
-from desim.noc.arbiters import RoundRobinArbiter
+from desim.noc.arbiters import OldestFirstArbiter, RoundRobinArbiter
 from desim.noc.measurement import NocConfig, simulate
 from desim.noc.router import Router
 from desim.noc.synthetic import attach_sources
@@ -154,3 +155,13 @@ def test_an_adaptive_head_with_several_free_candidates_asks_the_selection_functi
     )
     simulate(config)
     assert sum(n >= 2 for n in offered) > 100
+
+
+@pytest.mark.parametrize("allocator", ["islip", "islip2", "input_first"])
+def test_an_age_based_arbiter_in_an_allocator_grants_the_oldest_requester(allocator):
+    """Input 0's packet is 9 cycles old, input 1's 5: an oldest-first output arbiter grants input
+    0 (given the inputs' indices instead of their ages, it would pick input 1)."""
+    ages = {0: 9, 1: 5}
+    outs = [OldestFirstArbiter(2) for _ in range(2)]
+    ins = [OldestFirstArbiter(2) for _ in range(2)]
+    assert ALLOCATOR.get(allocator)({0: [0, 1]}, outs, ins, ages.__getitem__) == [(0, 0)]
