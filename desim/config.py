@@ -26,6 +26,7 @@ import json
 import tomllib
 import types
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -180,12 +181,17 @@ def from_mapping(cls: type[C], data: dict[str, Any], path: str = "") -> C:
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """The tables of a TOML file; an unreadable file or a syntax error raises `ConfigError`."""
+    """The tables of a TOML file (UTF-8, a leading byte-order mark allowed); an unreadable file,
+    bytes that are not UTF-8 or a syntax error raise `ConfigError`."""
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+        text = Path(path).read_bytes().decode("utf-8-sig")
+        return tomllib.loads(text)
     except OSError as exc:
         raise ConfigError(f"cannot read config {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"config {path} is not UTF-8 text (byte {exc.start}); TOML files are UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
 
@@ -202,19 +208,32 @@ def to_mapping(config: Any) -> dict[str, Any]:
 
 
 def replace_dotted(config: C, key: str, value: Any, _path: str = "") -> C:
-    """A copy of ``config`` with the dotted ``key`` (``"noc.rows"``) set to ``value``, validated."""
+    """A copy of ``config`` with the dotted ``key`` (``"noc.rows"``) set to ``value``, validated.
+
+    A key inside a table field (``"fabric.topology_args.rows"``) sets that one entry of the table.
+    """
     head, _, rest = key.partition(".")
     names = {f.name for f in dataclasses.fields(config)}  # type: ignore[arg-type]
     full = _join(_path, key)
-    if head not in names or (rest and not dataclasses.is_dataclass(getattr(config, head))):
+    if head not in names:
         raise ConfigError(
             f"unknown key '{full}'; allowed at this level: {', '.join(sorted(names))}"
         )
-    if rest:
-        value = replace_dotted(getattr(config, head), rest, value, _join(_path, head))
+    current = getattr(config, head)
     data = to_mapping(config)
-    data[head] = value if not rest else to_mapping(value)
-    return from_mapping(type(config), data)
+    if not rest:
+        data[head] = value
+    elif dataclasses.is_dataclass(current):
+        data[head] = to_mapping(replace_dotted(current, rest, value, _join(_path, head)))
+    elif isinstance(current, Mapping) and "." not in rest:
+        data[head] = {**data[head], rest: value}
+    else:
+        kind = "a table of names to values" if isinstance(current, Mapping) else "not a table"
+        raise ConfigError(
+            f"key '{full}' goes too deep: '{_join(_path, head)}' is {kind}; "
+            f"set '{_join(_path, head)}{'.NAME' if isinstance(current, Mapping) else ''}'"
+        )
+    return from_mapping(type(config), data, path=_path)
 
 
 def config_hash(config: Any) -> str:

@@ -19,6 +19,9 @@ MAX_SEED = 2**32 - 1
 """Seeds numpy's legacy and torch's generators both accept."""
 MAX_BATCH = 4096
 """Samples a workload may record (every activation of every layer is kept per sample)."""
+MAX_WORKLOAD_BYTES = 4e9
+"""Memory a workload's recorded layer inputs and outputs may take (`workloads.footprint`; VGG-16
+keeps 90.7 MB a sample, so up to 44 samples), unless ``DESIM_NO_SIZE_LIMIT=1``."""
 MAX_HIDDEN_WEIGHTS = 5e7
 """Weights between the hidden layers ``--hidden`` may ask for (200 MB in float32; the MNIST
 MLP's 784-1000-1000-10 has 1.8e6 in all), unless ``DESIM_NO_SIZE_LIMIT=1``."""
@@ -117,6 +120,20 @@ def _check_workload(args: argparse.Namespace) -> None:
         raise ConfigError("--hidden: a calibrated workload has the published layer shapes")
 
 
+def _check_footprint(spec: Any) -> None:
+    """Refuse a batch whose recorded activations would not fit in memory, before building it."""
+    from desim.limits import check_limit
+    from workloads.footprint import activation_bytes
+
+    per_sample = activation_bytes(spec.model, spec.resolved_dataset, spec.hidden)
+    check_limit(
+        f"--batch {spec.batch}: {spec.model} keeps every layer's inputs and outputs "
+        f"({per_sample / 1e6:.3g} MB a sample), too much memory in bytes",
+        float(spec.batch) * per_sample,
+        MAX_WORKLOAD_BYTES,
+    )
+
+
 def _check_save_path(save: str | None) -> None:
     """``--save FILE``: a file path whose directory exists (checked before training)."""
     if save is None:
@@ -149,6 +166,7 @@ def _workload(args: argparse.Namespace) -> int:
         seed=args.seed,
         **given,
     )
+    _check_footprint(spec)
     summary = build_workload(spec).summary(args.value_bits)
     rows = [
         f"{summary['model']} on {summary['dataset']}: {summary['provenance']}"

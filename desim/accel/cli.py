@@ -14,6 +14,7 @@ import csv
 import importlib.util
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ __all__ = [
     "first_layers",
     "design_layers",
     "check_arguments",
+    "require_torch",
 ]
 
 
@@ -40,14 +42,22 @@ MAX_SEED = 2**32 - 1
 
 def _output_path(option: str, path: str | None, prefix: bool = False) -> None:
     """An output file's path (or a prefix of file names): not a directory, in a directory that
-    exists (checked before the run, not after it)."""
+    exists and takes new files (checked before the run, not after it)."""
     if path is None:
         return
     target = Path(path)
     if target.is_dir() and not prefix:
         raise ConfigError(f"{option} {path!r} is a directory; give a file path")
-    if not target.resolve().parent.is_dir():
+    folder = target.resolve().parent
+    if not folder.is_dir():
         raise ConfigError(f"{option}: directory {str(target.parent)!r} does not exist")
+    try:  # a file created and removed at once: the only test that holds on every file system
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".desim-probe-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"{option}: cannot write in directory {str(target.parent)!r} ({exc.strerror})"
+        ) from None
 
 
 def check_arguments(args: argparse.Namespace) -> None:
@@ -60,13 +70,30 @@ def check_arguments(args: argparse.Namespace) -> None:
     if getattr(args, "plot", None) is not None and importlib.util.find_spec("matplotlib") is None:
         raise ConfigError("--plot needs matplotlib, which is not installed (the 'notebooks' extra)")
     entry = ACCELERATOR.metadata(args.arch)
-    if "build" in entry or "compare" in entry:  # a design that brings its own workload
-        for option in ("weight_density", "activation_density"):
-            if getattr(args, option) is not None:
-                raise ConfigError(
-                    f"--{option.replace('_', '-')}: {args.arch} runs its own workload (the "
-                    "trained network), so synthetic densities do not apply"
-                )
+    for option in ("weight_density", "activation_density"):
+        density = getattr(args, option)
+        if density is None:
+            continue
+        flag = f"--{option.replace('_', '-')}"
+        if "build" in entry or "compare" in entry:  # a design that brings its own workload
+            raise ConfigError(
+                f"{flag}: {args.arch} runs its own workload (the trained network), so synthetic "
+                "densities do not apply"
+            )
+        if not 0.0 <= density <= 1.0:  # NaN included
+            raise ConfigError(f"{flag} must be in [0, 1] (a fraction of non-zeros), got {density}")
+
+
+def require_torch(what: str) -> None:
+    """Raise `ConfigError` naming the extra to install unless torch imports (every workload is
+    built, and every layer's outputs checked, with torch); ``what`` names the user."""
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            f"{what} needs torch, which is not installed: pip install 'desim[torch]' "
+            "(with -c constraints.txt for the CPU build)"
+        ) from None
 
 
 def _parse_value(text: str) -> Any:
@@ -167,6 +194,7 @@ def design_layers(args: argparse.Namespace) -> tuple[list[Any], dict]:
 
 def _accel(args: argparse.Namespace) -> int:
     check_arguments(args)
+    require_torch("desim accel")
     config = design_config(args.arch, args.config, args.set)
     layers, info = design_layers(args)
     result = _run(args.arch, config, layers, info, args.seed, args.vcd)
@@ -263,6 +291,7 @@ def comparison(args: argparse.Namespace) -> dict[str, Any]:
 
 def _compare(args: argparse.Namespace) -> int:
     check_arguments(args)
+    require_torch("desim compare")
     document = comparison(args)
     if args.csv:
         _write_csv(args.csv, document["per_layer"])
@@ -291,11 +320,15 @@ def _compare(args: argparse.Namespace) -> int:
 def _write_csv(path: str, rows: list[dict[str, Any]]) -> None:
     target = Path(path)
     tmp = target.with_suffix(target.suffix + ".tmp")
-    with open(tmp, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(target)
+    try:
+        with open(tmp, "w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        tmp.replace(target)
+    except OSError as exc:  # e.g. the file system filled up or was unmounted during the run
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(f"--csv: cannot write {path!r} ({exc.strerror})") from None
 
 
 def _plot(path: str, document: dict[str, Any]) -> None:

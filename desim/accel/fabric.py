@@ -50,12 +50,7 @@ from desim.noc.multicast import SCHEMES
 from desim.noc.network import Network
 from desim.noc.packets import FlitFormat, StreamPacket
 from desim.noc.presets import router_params
-from desim.noc.validation import (
-    MAX_ROUTERS,
-    check_limit,
-    check_network_size,
-    estimated_routers,
-)
+from desim.noc.validation import check_network_size, check_router, check_routing, check_topology
 from desim.registry import TOPOLOGY
 
 __all__ = ["FabricConfig", "Fabric", "Terminal", "NocSnapshot"]
@@ -109,14 +104,9 @@ class FabricConfig:
         for name in ("flit_width_bits", "max_packet_flits", "deadlock_cycles"):
             check_int("fabric", name, getattr(self, name), 1)
         check_int("fabric", "memory_router", self.memory_router, 0)
-        routers = estimated_routers(self.topology, self.topology_args)
-        if routers is not None:  # refused before anything is built
-            check_limit(
-                f"fabric.topology {self.topology!r} {dict(self.topology_args)} has too many "
-                "routers",
-                routers,
-                MAX_ROUTERS,
-            )
+        check_topology(self.topology, self.topology_args)  # before anything is built
+        check_routing(self.routing)
+        check_router(self.router, self.router_args)
         FlitFormat(self.flit_width_bits, self.header_bits, self.max_packet_flits)  # validates
         if self.multicast == "tree":
             depth = router_params(self.router, **self.router_args).vc_buffer_flits

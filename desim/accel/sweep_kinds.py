@@ -19,7 +19,7 @@ from typing import Any
 
 from desim.config import from_mapping, to_mapping
 from desim.kernel.errors import ConfigError, DesimError
-from desim.registry import ACCELERATOR, MODEL
+from desim.registry import ACCELERATOR, DATASET, MODEL
 from desim.sweep.kinds import register_kind
 
 __all__ = ["AccelPoint", "resolve_accel", "run_accel", "run_compare"]
@@ -63,12 +63,21 @@ def _json(value: Any) -> str:
 
 
 def _point(config: dict[str, Any]) -> AccelPoint:
+    """The point's ``accel`` section, checked as ``desim accel`` checks its arguments before any
+    run: names, ``layers``, synthetic densities and the options a design would ignore."""
+    from desim.accel.cli import check_arguments
+
     point = from_mapping(AccelPoint, config.get("accel", {}), path="accel")
     try:
         ACCELERATOR.entry(point.arch)
         MODEL.entry(point.network)
+        if point.dataset is not None:
+            DATASET.entry(point.dataset)
         if point.baseline is not None:
             ACCELERATOR.entry(point.baseline)
+        if point.layers is not None and point.layers < 1:
+            raise ConfigError(f"layers must be >= 1 (the first N layers), got {point.layers}")
+        check_arguments(_namespace(point, 0))
     except DesimError as exc:
         raise ConfigError(f"accel: {exc}") from None
     return point
@@ -76,8 +85,9 @@ def _point(config: dict[str, Any]) -> AccelPoint:
 
 def resolve_accel(config: dict[str, Any]) -> dict[str, Any]:
     """The point's full ``accel`` section: the design's whole config in ``params``."""
-    from desim.accel.cli import design_config
+    from desim.accel.cli import design_config, require_torch
 
+    require_torch("a sweep of kind 'accel'")
     point = _point(config)
     full = to_mapping(design_config(point.arch, None, _namespace(point, 0).set))
     return {"accel": {**to_mapping(point), "params": _flatten(full)}}
@@ -87,8 +97,9 @@ def resolve_compare(config: dict[str, Any]) -> dict[str, Any]:
     """A comparison's ``accel`` section: ``params`` (applied to every design compared) checked
     against the design and each of its baselines, and kept as given, since the designs' full
     configs differ."""
-    from desim.accel.cli import design_config
+    from desim.accel.cli import design_config, require_torch
 
+    require_torch("a sweep of kind 'compare'")
     point = _point(config)
     baselines = (
         [point.baseline]

@@ -45,10 +45,14 @@ if TYPE_CHECKING:
 __all__ = [
     "check_noc_config",
     "check_plugin_call",
+    "check_router",
+    "check_routing",
+    "check_topology",
     "check_size",
     "check_network_size",
     "check_limit",
     "check_run_length",
+    "routers_of",
     "run_router_cycles",
     "MAX_ROUTERS",
     "MAX_ROUTER_CYCLES",
@@ -110,22 +114,29 @@ def estimated_routers(topology: str, args: Mapping[str, Any]) -> float | None:
         return None
 
 
-def check_size(config: NocConfig) -> None:
+def check_size(topology: str, args: Mapping[str, Any]) -> None:
     """Refuse a topology whose router count is beyond `MAX_ROUTERS`, before building it."""
-    routers = estimated_routers(config.topology, config.topology_args)
+    routers = estimated_routers(topology, args)
     if routers is not None:
         check_limit(
-            f"topology {config.topology!r} {config.topology_args} has too many routers",
-            routers,
-            MAX_ROUTERS,
+            f"topology {topology!r} {dict(args)} has too many routers", routers, MAX_ROUTERS
         )
+
+
+def routers_of(topology: str, args: Mapping[str, Any]) -> float:
+    """Routers of ``topology`` built from ``args``: from its parameters for the built-in
+    lattices and trees (`estimated_routers`), else by building the graph (a topology file is
+    read, a user builder runs; their own errors are raised here, before the run)."""
+    routers = estimated_routers(topology, args)
+    if routers is None:
+        routers = float(TOPOLOGY.get(topology)(**args).number_of_nodes())
+    return routers
 
 
 def run_router_cycles(config: NocConfig) -> float:
     """Router-cycles of ``config``'s warm-up and sample periods (the drain, which is short unless
-    the run saturates, is not counted); the router count is 1 when unknown (a file, a user
-    builder), so the simulated length alone is bounded then."""
-    routers = estimated_routers(config.topology, config.topology_args) or 1.0
+    the run saturates, is not counted)."""
+    routers = routers_of(config.topology, config.topology_args)
     cycles = float(config.warmup_periods + config.max_samples) * config.sample_period_cycles
     return routers * cycles
 
@@ -133,9 +144,9 @@ def run_router_cycles(config: NocConfig) -> float:
 def check_run_length(config: NocConfig, runs: int = 1, what: str = "the run") -> None:
     """Refuse ``runs`` runs of ``config`` whose router-cycles together exceed
     `MAX_ROUTER_CYCLES` (a sweep passes its grid and bisection runs)."""
-    routers = estimated_routers(config.topology, config.topology_args)
+    routers = routers_of(config.topology, config.topology_args)
     cycles = (config.warmup_periods + config.max_samples) * config.sample_period_cycles
-    count = "an unknown number of" if routers is None else f"{routers:.0f}"
+    count = f"{routers:.0f}"
     check_limit(
         f"{what} is too long: {f'{runs} x ' if runs > 1 else ''}{cycles} cycles "
         f"((warmup_periods + max_samples) x sample_period_cycles) on {count} routers, in "
@@ -211,19 +222,37 @@ def _plugin(registry: Registry[Any], field: str, name: Any) -> Any:
         raise KeyedConfigError(field, str(exc)) from None
 
 
-def _check_topology(config: NocConfig) -> None:
-    require(isinstance(config.topology_args, dict), "topology_args must be a table")
-    builder = _plugin(TOPOLOGY, "topology", config.topology)
+def check_topology(topology: Any, args: Any) -> None:
+    """A registered ``topology`` whose builder takes ``args`` (every key named, none missing),
+    of at most `MAX_ROUTERS` routers (the fields ``topology`` and ``topology_args`` of a config:
+    `desim.config.from_mapping` puts the config's own path in front of the keys it names)."""
+    require(isinstance(args, Mapping), "topology_args must be a table")
+    builder = _plugin(TOPOLOGY, "topology", topology)
     try:
         parameters = inspect.signature(builder).parameters
     except (TypeError, ValueError):
         parameters = {}
     if parameters and not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
-        _reject_unknown(
-            config.topology_args, parameters, "topology_args", f"topology {config.topology!r}"
-        )
-    check_plugin_call("topology", config.topology, builder, **config.topology_args)
-    check_size(config)
+        _reject_unknown(args, parameters, "topology_args", f"topology {topology!r}")
+    check_plugin_call("topology", topology, builder, **args)
+    check_size(topology, args)
+    if estimated_routers(topology, args) is None:  # the builder's own checks, before the run
+        routers_of(topology, args)
+
+
+def check_router(router: Any, args: Any) -> None:
+    """A registered router preset and overrides naming `RouterParams` fields, valid together."""
+    from desim.noc.presets import router_params
+
+    _plugin(ROUTER, "router", router)
+    require(isinstance(args, Mapping), "router_args must be a table")
+    _reject_unknown(args, _router_fields(), "router_args", "the router")
+    router_params(router, **args)
+
+
+def check_routing(routing: Any) -> None:
+    """A registered (or importable) routing policy that can be called as one."""
+    check_plugin_call("routing", routing, _plugin(ROUTING, "routing", routing), None)
 
 
 def _check_numbers(config: NocConfig) -> None:
@@ -279,17 +308,12 @@ def _check_traffic(config: NocConfig) -> float:
 
 def check_noc_config(config: NocConfig) -> None:
     """Check every field of ``config``; raise `ConfigError` naming the first wrong one."""
-    from desim.noc.presets import router_params
-
     check_fields(config)
     _check_numbers(config)
-    _check_topology(config)
-    check_plugin_call("routing", config.routing, _plugin(ROUTING, "routing", config.routing), None)
+    check_topology(config.topology, config.topology_args)
+    check_routing(config.routing)
     _check_traffic(config)
-    _plugin(ROUTER, "router", config.router)
-    require(isinstance(config.router_args, dict), "router_args must be a table")
-    _reject_unknown(config.router_args, _router_fields(), "router_args", "the router")
-    router_params(config.router, **config.router_args)
+    check_router(config.router, config.router_args)
     check_run_length(config)
 
 

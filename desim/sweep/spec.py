@@ -40,6 +40,9 @@ from desim.sweep.kinds import KINDS, PointKind
 
 __all__ = ["SweepSpec", "Point", "load_spec", "spec_from_mapping", "config_hash"]
 
+MAX_SEED = 2**32 - 1
+"""Seeds every kind's generators accept (numpy's legacy one and torch's, for accelerator points)."""
+
 _SPEC_TABLES = ("sweep", "grid", "zip")
 
 
@@ -97,8 +100,14 @@ class SweepSpec:
 
 
 def config_hash(kind: str, config: dict[str, Any]) -> str:
-    """The canonical hash of a resolved config (16 hex digits): equal for equal runs."""
-    text = json.dumps([kind, config], sort_keys=True, separators=(",", ":"), allow_nan=False)
+    """The canonical hash of a resolved config (16 hex digits): equal for equal runs; a NaN or
+    an infinity that no check refused is a `ConfigError` (records and hashes are strict JSON)."""
+    try:
+        text = json.dumps([kind, config], sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        raise ConfigError(
+            f"a {kind} point's config holds nan or inf, which no config value may be: {config}"
+        ) from None
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -185,9 +194,10 @@ def spec_from_mapping(data: dict[str, Any]) -> SweepSpec:
         if key not in _SPEC_TABLES and key not in sections:
             allowed = ", ".join((*_SPEC_TABLES, *sections))
             raise ConfigError(f"unknown key '{key}' for kind {table.kind!r}; allowed: {allowed}")
-    if not table.seeds or any(seed < 0 for seed in table.seeds):
+    if not table.seeds or any(not 0 <= seed <= MAX_SEED for seed in table.seeds):
         raise ConfigError(
-            f"'sweep.seeds' must be a non-empty list of integers >= 0, got {list(table.seeds)}"
+            f"'sweep.seeds' must be a non-empty list of integers in 0..{MAX_SEED}, got "
+            f"{list(table.seeds)}"
         )
     grid = _flatten(data["grid"], "grid") if "grid" in data else {}
     zipped = _flatten(data["zip"], "zip") if "zip" in data else {}

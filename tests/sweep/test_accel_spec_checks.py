@@ -1,0 +1,47 @@
+"""Accelerator sweep specs are checked as ``desim accel`` checks its arguments, before any point
+runs: one line on stderr, exit code 2, and no point stored."""
+
+from __future__ import annotations
+
+import pytest
+
+from desim.cli import main
+
+HEAD = (
+    '[sweep]\nkind = "{kind}"\nseeds = {seeds}\n[accel]\narch = "{arch}"\nnetwork = "{network}"\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("fields", "extra", "message"),
+    [
+        ({}, 'dataset = "nosuch"\n', "accel: unknown dataset 'nosuch'; valid names:"),
+        ({}, "layers = 0\n", "accel: layers must be >= 1"),
+        ({}, "layers = -3\n", "accel: layers must be >= 1"),
+        ({}, "layers = 1.5\n", "'accel.layers' = 1.5 matches none of int | None"),
+        ({"arch": "scnn"}, "weight_density = -0.5\n", "must be in [0, 1]"),
+        ({"arch": "scnn"}, "weight_density = nan\n", "got nan"),
+        ({"arch": "scnn"}, "activation_density = inf\n", "got inf"),
+        ({"seeds": "[99999999999]"}, "", "'sweep.seeds' must be a non-empty list of integers in"),
+        ({"seeds": "[-1]"}, "", "'sweep.seeds'"),
+        (
+            {"kind": "compare", "arch": "sparsenn", "network": "mlp"},
+            "weight_density = 0.5\n",
+            "sparsenn runs its own workload",
+        ),
+        ({"kind": "compare"}, 'baseline = "nosuch"\n', "unknown accelerator 'nosuch'"),
+        ({}, 'params = { "fabric.topology" = "ring" }\n', "unknown parameter of topology 'ring'"),
+        ({}, 'params = { "fabric.topology_args.rows" = 0 }\n', "rows"),
+    ],
+)
+def test_a_bad_accelerator_point_is_refused_before_any_run(
+    capsys, tmp_path, fields, extra, message
+):
+    values = {"kind": "accel", "seeds": "[0]", "arch": "dcnn", "network": "lenet5", **fields}
+    spec = tmp_path / "spec.toml"
+    spec.write_text(HEAD.format(**values) + extra)
+    code = main(["sweep", str(spec), "--out", str(tmp_path / "out")])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert message in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
