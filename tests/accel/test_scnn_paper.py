@@ -87,7 +87,8 @@ def test_vgg16_speedup_in_the_docs_is_the_two_records() -> None:
     dcnn_cycles = int(re.search(r"\| total \| \| ([\d,]+) \|", vgg).group(1).replace(",", ""))
     speedup = dcnn_cycles / scnn["cycles"]
     row = re.search(
-        r"\| VGG-16 \| 3\.52x \| ([\d.]+)x \(SCNN ([\d,]+) cycles; DCNN ([\d,]+)\)", PAGE.read_text()
+        r"\| VGG-16 \| 3\.52x \| ([\d.]+)x \(SCNN ([\d,]+) cycles; DCNN ([\d,]+)\)",
+        PAGE.read_text(),
     )
     assert _number(row.group(1)) == pytest.approx(speedup, abs=0.006)
     assert _number(row.group(2)) == scnn["cycles"] and _number(row.group(3)) == dcnn_cycles
@@ -118,3 +119,54 @@ def test_readme_quotes_the_records() -> None:
         ],
         abs=0.006,
     )
+
+
+OPT_RECORD = ROOT / "benchmarks" / "results" / "accel_dcnn_opt.json"
+OPT_ROWS = {
+    "gating (default)": "gating",
+    "+ weight zero flags": "weight flags",
+    "+ activation zero flags": "activation flags",
+    "+ both": "both",
+}
+
+
+def _check_dcnn_opt_table(doc: dict) -> None:
+    text = PAGE.read_text()
+    section = text[text.index("### DCNN-opt: what gating saves") :]
+    for label, variant in OPT_ROWS.items():
+        cells = re.search(rf"\| {re.escape(label)} \|(.*)\|$", section, re.M).group(1).split("|")
+        run = doc["variants"][variant]
+        ratios = [_number(c) for c in cells[:6]]
+        assert ratios == pytest.approx(
+            [*run["per_layer_ratio"], run["dcnn_energy_ratio"]], abs=0.006
+        )
+        assert run["cycles"] == doc["variants"]["dcnn"]["cycles"]  # energy only, no cycles saved
+
+
+def test_dcnn_opt_table_is_the_record_and_meets_its_claims():
+    doc = json.loads(OPT_RECORD.read_text())
+    _check_dcnn_opt_table(doc)
+    ratio = {name: run["dcnn_energy_ratio"] for name, run in doc["variants"].items()}
+    # the compare record's DCNN-opt is the default variant
+    compare = json.loads(RECORD.read_text())["dcnn-opt"]["dcnn_energy_ratio"]
+    assert ratio["gating"] == pytest.approx(compare, rel=1e-9)
+    assert ratio["gating"] < 0.85 * 2.0  # without flags: outside the paper's 2.0x band
+    for variant in ("weight flags", "activation flags", "both"):
+        assert abs(ratio[variant] - 2.0) <= 0.15 * 2.0  # each flagged variant inside it
+    assert ratio["gating"] < ratio["activation flags"] < ratio["weight flags"] < ratio["both"]
+    # the README's range: the flagged variants
+    low, high = ratio["activation flags"], ratio["both"]
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert f"{low:.2f}-{high:.2f}x when zero flags gate" in readme
+    assert f"bring it to {low:.2f}-{high:.2f}x" in " ".join(PAGE.read_text().split())
+
+
+@pytest.mark.slow
+def test_dcnn_opt_variants_reproduce_the_record():
+    import importlib.util
+
+    path = ROOT / "benchmarks" / "accel_dcnn_opt.py"
+    spec = importlib.util.spec_from_file_location("accel_dcnn_opt", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    _check_dcnn_opt_table(module.measure())
