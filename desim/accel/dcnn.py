@@ -48,7 +48,7 @@ from desim.kernel.checks import check_int
 from desim.kernel.simulator import Simulator
 from desim.registry import ACCELERATOR
 
-__all__ = ["DcnnConfig", "Dcnn"]
+__all__ = ["DcnnConfig", "DcnnOptConfig", "Dcnn", "DcnnOpt"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,12 @@ class DcnnConfig:
         Activation and weight width (16-bit fixed point in SCNN).
     zero_gating, compressed_dram : bool
         DCNN-opt's two optimisations.
+    weight_zero_flags, activation_zero_flags : bool
+        With ``zero_gating``: a zero detector on the fill path of the weight buffer (of the PE's
+        input window) keeps a 1-bit zero flag per value, read before the value, so a zero
+        operand's own 16-bit read is gated too (Eyeriss's zero buffer, Chen et al., JSSC 2017,
+        applied to each operand). Off by default: what the paper's DCNN-opt gates is not
+        published (docs/scnn.md, "DCNN-opt").
     clock_ghz : float
         Accelerator clock (for times and throughput).
     output_block : int
@@ -87,6 +93,8 @@ class DcnnConfig:
     value_bits: int = 16
     zero_gating: bool = False
     compressed_dram: bool = False
+    weight_zero_flags: bool = False
+    activation_zero_flags: bool = False
     clock_ghz: float = 1.0
     output_block: int = 32
 
@@ -100,6 +108,12 @@ class DcnnConfig:
         ):
             check_int("dcnn", name, getattr(self, name), 1)
         require(self.clock_ghz > 0, f"dcnn.clock_ghz must be > 0, got {self.clock_ghz!r}")
+        for name in ("weight_zero_flags", "activation_zero_flags"):
+            require(
+                not getattr(self, name) or self.zero_gating,
+                f"dcnn.{name} gates reads of zero operands: it needs zero_gating=true "
+                "(use dcnn-opt)",
+            )
 
 
 class Dcnn:
@@ -170,12 +184,23 @@ class Dcnn:
         return AccelResult(self.name, dict(workload), results, self.config.clock_ghz)
 
 
+@dataclass(frozen=True)
+class DcnnOptConfig(DcnnConfig):
+    """DCNN-opt's parameters: DCNN's, with its two optimisations on (so ``--set`` can add the
+    zero flags)."""
+
+    zero_gating: bool = True
+    compressed_dram: bool = True
+
+
 class DcnnOpt(Dcnn):
     """DCNN-opt: DCNN with zero-gated multiplies and compressed activations in DRAM."""
 
+    Config = DcnnOptConfig
+
     def __init__(self, config: DcnnConfig | None = None, seed: int = 0) -> None:
         super().__init__(
-            replace(config or DcnnConfig(), zero_gating=True, compressed_dram=True), seed
+            replace(config or DcnnOptConfig(), zero_gating=True, compressed_dram=True), seed
         )
 
 

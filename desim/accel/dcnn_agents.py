@@ -78,6 +78,8 @@ class DcnnLayer(Module):
         #: a round lives in one half of the double-buffered weight buffer: an access reads or
         #: writes that half, priced at its size
         self.weight_bank = config.weight_buffer_bytes // 2
+        #: zero flags (one bit per value) of that half, when DCNN-opt keeps them
+        self.weight_flag_bytes = max(1, self.weight_bank // config.value_bits)
         widest = max(b - a for a, b in self.part.channel_ranges)
         self.rounds = -(-widest // self.kg)
         self.counts = ActionCounts()
@@ -172,6 +174,8 @@ class _Tile(Module):
             counts=layer.counts,
             component="act_sram",
         )
+        #: zero flags (one bit per value) of the bank, when DCNN-opt keeps them
+        self.flag_bytes = max(1, self.bank.capacity_bytes // cfg.value_bits)
         self.r0, r1 = layer.window(pe)
         self.window = np.zeros((g.C, r1 - self.r0, g.W + 2 * g.padding[1]))
         self.missing = layer.window_lines(pe).size
@@ -197,6 +201,10 @@ class _Tile(Module):
         pw = g.padding[1]
         self.window[c, h + g.padding[0] - self.r0, pw : pw + g.W] = lines.values
         self.missing -= lines.lines.size
+        if self.L.config.activation_zero_flags:  # the fill path's zero detector sets the flags
+            self.L.counts.add(
+                "act_sram", "sram_write", lines.values.size, size_bytes=self.flag_bytes
+            )
         if self.missing == 0:
             self.inputs_in.succeed()
 
@@ -210,6 +218,13 @@ class _Tile(Module):
                 L.counts.add(
                     "weight_buf", "sram_write", L.bits(payload.values), size_bytes=L.weight_bank
                 )
+                if L.config.weight_zero_flags:  # the fill path's zero detector sets the flags
+                    L.counts.add(
+                        "weight_buf",
+                        "sram_write",
+                        payload.values.size,
+                        size_bytes=L.weight_flag_bytes,
+                    )
                 self.weights.put(payload)
             else:
                 self.process(self._store(payload))
@@ -257,7 +272,7 @@ class _Tile(Module):
         k = np.arange(weights.k0, weights.k1)
         cg, kg = g.C // g.groups, g.K // g.groups
         out = np.empty((k.size, patches.shape[0]))
-        useful = live = fetched = 0
+        useful = live = fetched = fetched_live = 0
         for group in np.unique(k // kg):
             sel = k // kg == group
             x = patches[:, group * cg : (group + 1) * cg].reshape(patches.shape[0], -1)
@@ -267,14 +282,24 @@ class _Tile(Module):
             useful += int(np.count_nonzero(w, axis=0) @ np.count_nonzero(x, axis=0))
             live += int(sel.sum()) * int(np.count_nonzero(x))  # products of non-zero inputs
             fetched += x.size  # each activation of the patches, once for the round's filters
+            fetched_live += int(np.count_nonzero(x))
         if L.layer.bias is not None:
             out += L.layer.bias[k, None]
         L.useful_macs += useful
         dense = out.size * g.filter_size
-        if cfg.zero_gating:
-            self._count(dense, read=live, multiplied=useful, fetched=fetched)
-        else:
+        if not cfg.zero_gating:
             self._count(dense, read=dense, multiplied=dense, fetched=fetched)
+            return out
+        self._count(
+            dense,
+            read=useful if cfg.weight_zero_flags else live,
+            multiplied=useful,
+            fetched=fetched_live if cfg.activation_zero_flags else fetched,
+        )
+        if cfg.weight_zero_flags:  # a flag per lane whose activation is live
+            L.counts.add("weight_buf", "sram_read", live, size_bytes=L.weight_flag_bytes)
+        if cfg.activation_zero_flags:  # a flag per activation of the patches
+            L.counts.add("act_sram", "sram_read", fetched, size_bytes=self.flag_bytes)
         return out
 
     def _count(self, dense: int, read: int, multiplied: int, fetched: int) -> None:
@@ -284,7 +309,10 @@ class _Tile(Module):
         (``multiplied``). Without gating every MAC does all three. With DCNN-opt's zero-gating
         (Eyeriss's data gating, Chen et al., JSSC 2017) a zero activation, already in its
         register, gates the weight read, the multiply and the accumulation; a zero weight, known
-        once read, gates the multiply and the accumulation (a zero operand either way)."""
+        once read, gates the multiply and the accumulation (a zero operand either way). With
+        zero flags (`DcnnConfig.weight_zero_flags`, ``activation_zero_flags``) a zero operand's
+        flag, read instead of it, gates its own 16-bit read too (the flag reads are counted by
+        the caller)."""
         L, cfg = self.L, self.L.config
         L.counts.add("pe", "mul16", multiplied)
         L.counts.add("pe", "mul16_gated", dense - multiplied)

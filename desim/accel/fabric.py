@@ -6,8 +6,9 @@ format); `Fabric` builds it in a `Simulator`, places the processing elements on 
 extra terminal of a chosen router, and reads back the NoC's counts for the energy model.
 
 An agent reaches the network through a `Terminal`: the put/get interface kernel ports bind to,
-over the network interface's ``send``/``receive``. The terminal opens its inbox when it is built,
-so a receiver that starts late loses nothing.
+over the network interface's ``send`` and its inbox. The terminal sets the interface's inbox when it
+is built (one that reassembles messages as their packets arrive), so a receiver that starts late
+loses nothing.
 
 Examples
 --------
@@ -123,23 +124,51 @@ class FabricConfig:
         return FlitFormat(self.flit_width_bits, self.header_bits, self.max_packet_flits)
 
 
+class _Reassembly(simpy.Store):
+    """A terminal's inbox that reassembles messages as their packets are delivered.
+
+    The network hands every delivered packet to its interface's inbox (``inbox.put``); this one
+    counts the parts of each message there and then, and passes on only whole messages to
+    ``messages``. No event is made per packet: a message split into many packets, or a stream of
+    packet-sized messages, costs the simulator one store put and one get per whole message.
+    """
+
+    def __init__(self, env: simpy.Environment, flit_format: FlitFormat) -> None:
+        super().__init__(env)
+        self.flit_format = flit_format
+        self.messages = simpy.Store(env)
+        self._parts: dict[int, int] = {}  # id of a message -> parts still to come
+
+    def put(self, item: Any) -> Any:  # type: ignore[override]
+        """Take delivered packet ``item``; the message it completes goes to ``messages``."""
+        packet = item.payload
+        key = id(packet)
+        parts = self._parts.pop(key, None)
+        if parts is None:
+            parts = len(self.flit_format.split(packet.size_bits))
+        if parts > 1:
+            self._parts[key] = parts - 1
+            return None
+        return self.messages.put(packet)
+
+
 class Terminal:
     """A network terminal as a put/get interface (``sc_fifo``-like) for kernel ports.
 
     ``put(packet)`` sends a `StreamPacket`: the flit format splits it into parts and adds each
     part's header; the event returned fires once every destination has received every part.
     ``get()`` returns an event yielding the next whole `StreamPacket` delivered here (all its parts
-    arrived). Deliveries are kept from construction on: nothing is lost to a late receiver.
+    arrived, reassembled as they are delivered: `_Reassembly`). Deliveries are kept from
+    construction on: nothing is lost to a late receiver.
     """
 
     def __init__(self, interface: NetworkInterface, flit_format: FlitFormat) -> None:
         self.interface = interface
         self.tid = interface.tid
         self.flit_format = flit_format
-        interface.open_inbox()
-        self._messages = simpy.Store(interface.env)
-        self._parts: dict[int, int] = {}  # id of a message -> parts still to come
-        interface.env.process(self._reassemble())
+        inbox = _Reassembly(interface.env, flit_format)
+        interface.inbox = inbox
+        self._messages = inbox.messages
 
     def put(self, packet: StreamPacket) -> simpy.Event:
         """Send ``packet`` from this terminal."""
@@ -157,17 +186,6 @@ class Terminal:
     def get(self) -> simpy.Event:
         """The next whole message delivered here (its value is the `StreamPacket` sent)."""
         return self._messages.get()
-
-    def _reassemble(self):  # type: ignore[no-untyped-def]
-        while True:
-            packet = (yield self.interface.receive()).payload
-            key = id(packet)
-            left = self._parts.get(key, len(self.flit_format.split(packet.size_bits))) - 1
-            if left:
-                self._parts[key] = left
-            else:
-                self._parts.pop(key, None)
-                self._messages.put(packet)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from desim.accel import FabricConfig, FunctionalMismatch
 from desim.accel.dcnn import Dcnn, DcnnConfig, DcnnOpt
 from desim.accel.dense_plan import ConvGeometry, partition
 from desim.accel.layer import LayerRecord
+from desim.kernel.errors import ConfigError
 from workloads.extract import extract
 from workloads.workload import WorkloadSpec, build_workload
 
@@ -126,6 +127,34 @@ def test_dcnn_opt_saves_energy_not_cycles_and_gates_on_zero_operands():
     part = partition(ConvGeometry.of(layer), 4)
     patches = part.n_k * layer.dense_macs // layer.weight.shape[0]
     assert plain.counts.total("sram_read", "act_sram") == 16 * (patches + x.size)
+
+
+def test_zero_flags_gate_a_zero_operands_own_read():
+    """With zero flags (set as the buffers fill) a zero weight's and a zero activation's 16-bit
+    reads are gated too: each read becomes one flag bit, and only non-zero values are read."""
+    layer = conv(16, 16, 8, 3, weight_density=0.5)
+    flagged = mesh(2, 2, zero_gating=True, weight_zero_flags=True, activation_zero_flags=True)
+    opt, flags = DcnnOpt(mesh(2, 2)).run_layer(layer), Dcnn(flagged).run_layer(layer)
+    assert flags.cycles == opt.cycles
+    useful = opt.counts.total("mul16")
+    live = opt.counts.total("sram_read", "weight_buf") // 16  # MACs of non-zero activations
+    assert flags.counts.total("sram_read", "weight_buf") == 16 * useful + live
+    x = layer.input[0]
+    part = partition(ConvGeometry.of(layer), 4)
+    patches = part.n_k * layer.dense_macs // layer.weight.shape[0]
+    padded = np.pad(x != 0, ((0, 0), (1, 1), (1, 1)))
+    nonzero = part.n_k * sum(
+        int(padded[:, i : i + 8, j : j + 8].sum()) for i in range(3) for j in range(3)
+    )
+    assert flags.counts.total("sram_read", "act_sram") == 16 * (nonzero + x.size) + patches
+    # one flag written per weight received and per activation placed in a window
+    weights_in = opt.counts.total("sram_write", "weight_buf") // 16
+    assert flags.counts.total("sram_write", "weight_buf") == 17 * weights_in
+
+
+def test_zero_flags_need_zero_gating():
+    with pytest.raises(ConfigError, match="weight_zero_flags .*needs zero_gating"):
+        DcnnConfig(weight_zero_flags=True)
 
 
 def test_a_filter_larger_than_the_weight_buffer_is_refused_by_name():
