@@ -1,10 +1,12 @@
 """docs/scnn.md's and the README's comparison with the paper: the AlexNet table is the recorded
 `desim compare` run (`benchmarks/results/accel_scnn_compare_alexnet.json`), which meets the
 acceptance bands it claims to meet (the slow test re-runs it); VGG-16's speedup is SCNN's and
-DCNN's recorded runs."""
+DCNN's recorded runs; the three-network rows (GoogLeNet, the means, the per-layer energy range)
+are the recorded `desim compare` runs of each network, with the verdicts the bands give."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -252,3 +254,115 @@ def test_conv1_energy_in_the_docs_is_the_record():
     half_column = scnn_total - crossbar / 4  # half of one of the two sides
     assert f"0.75 of it, conv1 would be {dcnn_conv1 / half_column:.2f}x" in section
     assert f"both together {(dcnn_conv1 + image) / half_column:.2f}x" in section
+
+
+def _compare_record(network: str) -> dict:
+    return json.loads(
+        (ROOT / "benchmarks" / "results" / f"accel_scnn_compare_{network}.json").read_text()
+    )
+
+
+def _googlenet_densities() -> list[dict[str, str]]:
+    path = ROOT / "benchmarks" / "results" / "accel_scnn_googlenet_densities.csv"
+    return list(csv.DictReader(path.open()))
+
+
+def test_three_network_table_is_the_records() -> None:
+    """The GoogLeNet and VGG-16 rows, the means and the per-layer energy range of the docs' table
+    are the recorded `desim compare` runs, and each verdict ("yes"/"no") is the band's."""
+    page = PAGE.read_text()
+    records = {name: _compare_record(name) for name in ("alexnet", "googlenet", "vgg16")}
+    google = records["googlenet"]
+    row = re.search(
+        r"\| GoogLeNet \| 2\.19x \| ([\d.]+)x \(SCNN ([\d,]+) cycles; DCNN ([\d,]+)\) \| \*\*no",
+        page,
+    )
+    assert _number(row.group(1)) == pytest.approx(google["speedup"], abs=0.006)
+    assert (_number(row.group(2)), _number(row.group(3))) == (
+        google["cycles"],
+        google["dcnn"]["cycles"],
+    )
+    assert google["speedup"] > 1.15 * 2.19  # outside the band, as the page says
+    assert len(google["per_layer"]) == 57
+    # VGG-16's compare run has the same cycles as the two records the speedup row quotes
+    vgg = records["vgg16"]
+    assert (
+        vgg["cycles"]
+        == json.loads((ROOT / "benchmarks" / "results" / "accel_scnn_vgg16.json").read_text())[
+            "cycles"
+        ]
+    )
+    speedups = [records[n]["speedup"] for n in records]
+    energies = [records[n]["energy_ratio"] for n in records]
+    mean_speed = re.search(r"\| speedup, mean of the three \| 2\.7x \| ([\d.]+)x \| yes", page)
+    assert _number(mean_speed.group(1)) == pytest.approx(sum(speedups) / 3, abs=0.006)
+    assert abs(sum(speedups) / 3 - 2.7) <= 0.15 * 2.7
+    energy = re.search(
+        r"\| energy: SCNN vs DCNN, mean \| 2\.3x \| ([\d.]+)x \(AlexNet ([\d.]+)x,"
+        r" GoogLeNet ([\d.]+)x, VGG-16 ([\d.]+)x\) \| \*\*no",
+        page,
+    )
+    assert [_number(g) for g in energy.groups()] == pytest.approx(
+        [sum(energies) / 3, *energies], abs=0.006
+    )
+    assert sum(energies) / 3 > 1.15 * 2.3
+    per_layer = [layer["energy_ratio"] for r in records.values() for layer in r["per_layer"]]
+    span = re.search(
+        r"\| energy: SCNN vs DCNN, per layer \| 0\.89-4\.7x \| ([\d.]+)-([\d.]+)x", page
+    )
+    assert [_number(g) for g in span.groups()] == pytest.approx(
+        [min(per_layer), max(per_layer)], abs=0.006
+    )
+
+
+def test_googlenet_work_reduction_and_efficiency_in_the_docs() -> None:
+    rows = _googlenet_densities()
+    dense = sum(float(r["dense_macs"]) for r in rows)
+    useful = sum(
+        float(r["dense_macs"]) * float(r["weight_density"]) * float(r["input_density"])
+        for r in rows
+    )
+    google = _compare_record("googlenet")
+    assert [r["layer"] for r in rows] == [layer["layer"] for layer in google["per_layer"]]
+    page = PAGE.read_text()
+    ideal = _number(
+        re.search(r"non-zero work is ([\d.]+)x less than the dense \(from", page).group(1)
+    )
+    share = float(re.search(r"SCNN reaches (\d+) % of that\nideal", page).group(1)) / 100
+    assert ideal == pytest.approx(dense / useful, abs=0.006)
+    assert share == pytest.approx(google["speedup"] / (dense / useful), abs=0.005)
+    dcnn_use = float(re.search(r"DCNN runs GoogLeNet at (\d+) % of its dense bound", page).group(1))
+    assert dcnn_use / 100 == pytest.approx(dense / 1024 / google["dcnn"]["cycles"], abs=0.005)
+
+
+@pytest.mark.slow
+def test_googlenet_densities_record_is_the_workload() -> None:
+    from workloads.workload import WorkloadSpec, build_workload
+
+    layers = [
+        layer
+        for layer in build_workload(WorkloadSpec("googlenet", batch=1)).layers
+        if layer.kind == "conv"
+    ]
+    rows = _googlenet_densities()
+    assert [r["layer"] for r in rows] == [layer.name for layer in layers]
+    for r, layer in zip(rows, layers, strict=True):
+        assert float(r["weight_density"]) == pytest.approx(
+            float((layer.weight != 0).mean()), abs=1e-5
+        )
+        assert float(r["input_density"]) == pytest.approx(
+            float((layer.input != 0).mean()), abs=1e-5
+        )
+
+
+def test_readme_quotes_googlenet_and_the_mean_energy() -> None:
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    records = [_compare_record(name) for name in ("alexnet", "googlenet", "vgg16")]
+    claims = re.search(
+        r"whole GoogLeNet ([\d.]+)x \(paper 2\.19x: outside.*?([\d.]+)x less energy over the three",
+        readme,
+    )
+    mean_energy = sum(r["energy_ratio"] for r in records) / 3
+    assert [float(c) for c in claims.groups()] == pytest.approx(
+        [records[1]["speedup"], mean_energy], abs=0.006
+    )
