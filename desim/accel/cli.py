@@ -284,6 +284,8 @@ def comparison(args: argparse.Namespace) -> dict[str, Any]:
         raise ConfigError(f"{args.arch} names no baselines; pick one with --baseline")
     for name in baselines:
         ACCELERATOR.entry(name)
+    if args.arch in baselines:
+        raise ConfigError(f"--baseline {args.arch} is the design itself; pick another design")
     configs = {name: design_config(name, args.config, args.set) for name in [args.arch, *baselines]}
     layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
     return compare_designs(args.arch, baselines, configs, layers, info, args.seed)

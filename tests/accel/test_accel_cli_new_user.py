@@ -52,6 +52,7 @@ def files(tmp_path, monkeypatch):
         (["accel", "--arch", "dcnn", "--network", "nosuch"], "unknown model 'nosuch'; valid"),
         (["accel", "--arch", "dcnn", *SYNTH, "--dataset", "nosuch"], "unknown dataset 'nosuch'"),
         (["compare", "--baseline", "nosuch", *SYNTH], "unknown accelerator 'nosuch'"),
+        (["compare", "--baseline", "scnn", *SYNTH], "--baseline scnn is the design itself"),
         (["compare", "--arch", "sparsenn", "--network", "lenet5"], "allowed: mlp"),
         # --layers
         ([*ACCEL, "--layers", "0"], "--layers must be in 1..5, got 0"),
