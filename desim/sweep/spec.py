@@ -224,4 +224,9 @@ def load_spec(path: str | Path) -> SweepSpec:
         raise ConfigError(f"cannot read sweep spec {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"sweep spec {path} is not valid TOML: {exc}") from None
+    if "sweep" not in data:
+        raise ConfigError(
+            f"sweep spec {path} has no [sweep] table; it needs one (kind, seeds) and a [grid] "
+            "or [zip] of the values to sweep"
+        )
     return spec_from_mapping(data)
