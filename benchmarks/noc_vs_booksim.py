@@ -25,7 +25,7 @@ medians over the repetitions. Each case sets the same measurement on both sides:
 method with shorter sampling on the larger meshes (``sample_period``, ``warmup_periods``,
 ``max_samples``), to keep the benchmark short (the recorded run took about 20 minutes a
 repetition, the shared machine being heavily loaded). ``desim --version`` is timed too
-(start-up alone).
+(start-up alone), beside the bare interpreter.
 
 Results: ``benchmarks/results/noc_vs_booksim.json`` and ``.md``. Run (a few minutes)::
 
@@ -168,11 +168,19 @@ def run_reference(binary: Path, case: Case, seed: int) -> dict:
 
 
 def time_version(repeats: int) -> dict:
-    """Seconds of ``desim --version`` (start-up alone), wall and CPU: medians of ``repeats``."""
-    runs = [booksim.run_process(desim_command() + ["--version"]) for _ in range(repeats)]
+    """Seconds of ``desim --version`` (start-up alone) and, interleaved with it, of the bare
+    interpreter (``python -c pass``, the floor no Python program starts below), wall and CPU:
+    medians of ``repeats``."""
+    runs: dict[str, list[booksim.ProcessRun]] = {"desim": [], "python": []}
+    for _ in range(repeats):
+        runs["desim"].append(booksim.run_process(desim_command() + ["--version"]))
+        runs["python"].append(booksim.run_process([sys.executable, "-c", "pass"]))
     return {
-        "median_wall_seconds": round(statistics.median(r.wall_seconds for r in runs), 4),
-        "median_cpu_seconds": round(statistics.median(r.cpu_seconds for r in runs), 4),
+        "median_wall_seconds": round(statistics.median(r.wall_seconds for r in runs["desim"]), 4),
+        "median_cpu_seconds": round(statistics.median(r.cpu_seconds for r in runs["desim"]), 4),
+        "python_median_cpu_seconds": round(
+            statistics.median(r.cpu_seconds for r in runs["python"]), 4
+        ),
         "runs": repeats,
     }
 
@@ -263,7 +271,9 @@ def markdown(record: dict) -> str:
     lines += [
         "",
         f"`desim --version`: median {1000 * version['median_cpu_seconds']:.0f} ms of CPU, "
-        f"{1000 * version['median_wall_seconds']:.0f} ms wall ({version['runs']} runs).",
+        f"{1000 * version['median_wall_seconds']:.0f} ms wall ({version['runs']} runs); the bare "
+        f"interpreter (`python -c pass`) beside it, interleaved: "
+        f"{1000 * version['python_median_cpu_seconds']:.0f} ms of CPU.",
         "",
         "Flit-hops estimate (accepted rate x nodes x cycles x routers crossed) against desim's "
         "exact counter: largest difference "
@@ -298,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     cases = QUICK if args.quick else CASES
     runs: dict[Case, tuple[list[dict], list[dict]]] = {case: ([], []) for case in cases}
-    version = time_version(5)
+    version = time_version(7)
     commit = booksim_commit(binary)
     for repeat in range(args.repeats):
         for index, case in enumerate(cases):

@@ -101,7 +101,9 @@ class Router(Module):
         self.route: RouteFunction = route.call
         # a policy answering per (router, destination) only: its answers read from a table here
         self.route_pairs: PairRoute | None = route.by_destination
-        self.route_table: list[list[Candidate] | None] = [None] * len(network.ctx.neighbors)
+        # filled on first use: a router sees a few destinations' traffic (2k of k x k under XY),
+        # and a full table per router would grow with the square of the network's size
+        self.route_table: dict[int, list[Candidate]] = {}
         # the distinct answers in that table, each kept once (a few per router: cache-friendly)
         self.route_answers: dict[tuple[Candidate, ...], list[Candidate]] = {}
         self.select = select
@@ -115,7 +117,7 @@ class Router(Module):
         self.in_ov = [-1] * n  # output VC held by each input VC's packet, -1 if none
         self.va_wait: dict[int, list[Candidate]] = {}  # iv -> its head's route candidates
         self.sa_vcs: set[int] = set()  # input VCs holding an output VC
-        depth = params.vc_buffer_flits
+        self.depth = depth = params.vc_buffer_flits
         self.credits = [depth] * (net_ports * vcs) + [_UNLIMITED] * (terminals * vcs)
         self.ov_busy = [False] * n
         self.ov_tail_sent = [False] * n
@@ -168,7 +170,7 @@ class Router(Module):
     def receive_credit(self, ov: int, _unused: None = None) -> None:
         """A credit for output VC ``ov`` returns from downstream."""
         self.credits[ov] += 1
-        if self.ov_tail_sent[ov] and self.credits[ov] == self.params.vc_buffer_flits:
+        if self.ov_tail_sent[ov] and self.credits[ov] == self.depth:
             self.ov_tail_sent[ov] = False
             self.ov_busy[ov] = False
         if self.sa_vcs or self.va_wait or self.fork_wait:
@@ -183,7 +185,7 @@ class Router(Module):
         if dest == self.rid:
             candidates = self.eject[self.net.ejection_port[packet.dest]]
         elif self.route_pairs is not None:
-            known = self.route_table[dest]
+            known = self.route_table.get(dest)
             if known is None:
                 known = self.route_pairs(self.rid, dest)
                 known = self.route_answers.setdefault(tuple(known), known)
