@@ -101,9 +101,7 @@ class Router(Module):
         self.route: RouteFunction = route.call
         # a policy answering per (router, destination) only: its answers read from a table here
         self.route_pairs: PairRoute | None = route.by_destination
-        # filled on first use: a router sees a few destinations' traffic (2k of k x k under XY),
-        # and a full table per router would grow with the square of the network's size
-        self.route_table: dict[int, list[Candidate]] = {}
+        self.route_table: list[list[Candidate] | None] = [None] * len(network.ctx.neighbors)
         # the distinct answers in that table, each kept once (a few per router: cache-friendly)
         self.route_answers: dict[tuple[Candidate, ...], list[Candidate]] = {}
         self.select = select
@@ -185,7 +183,7 @@ class Router(Module):
         if dest == self.rid:
             candidates = self.eject[self.net.ejection_port[packet.dest]]
         elif self.route_pairs is not None:
-            known = self.route_table.get(dest)
+            known = self.route_table[dest]
             if known is None:
                 known = self.route_pairs(self.rid, dest)
                 known = self.route_answers.setdefault(tuple(known), known)
