@@ -27,12 +27,12 @@ import argparse
 import cProfile
 import io
 import json
-import os
-import platform
 import pstats
 import sys
 import time
 from pathlib import Path
+
+from machine import machine
 
 import desim
 from desim.kernel import Simulator
@@ -85,17 +85,6 @@ def run_case(
         "flit_hops_per_second": round(hops / wall),
         "cycles_per_second": round(cycles / wall, 1),
         "us_per_flit_hop": round(1e6 * cpu / max(hops, 1), 2),
-    }
-
-
-def machine() -> dict:
-    """The machine a result was measured on (also used by noc_vs_booksim.py)."""
-    return {
-        "python": platform.python_version(),
-        "processor": platform.processor() or platform.machine(),
-        "cpus": os.cpu_count(),
-        "system": platform.platform(),
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
 
 

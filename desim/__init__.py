@@ -2,13 +2,20 @@
 
 The package imports only simpy, numpy and networkx at module level (never torch), so that sweep
 workers start fast. ``desim.COMPILED`` says whether the NoC's hot path runs compiled by mypyc (see
-`desim._compiled`).
+`desim._compiled`; the choice is made when the first compiled module is imported).
 """
 
 from desim import _compiled
 
 __version__ = "0.1.0"
 
-COMPILED: bool = _compiled.select()
+_compiled.install()  # the compiled modules or their sources: chosen on the first one's import
 
 __all__ = ["__version__", "COMPILED"]
+
+
+def __getattr__(name: str) -> bool:
+    """``COMPILED``: whether the NoC's hot path runs compiled (`desim._compiled.select`)."""
+    if name == "COMPILED":
+        return _compiled.select()
+    raise AttributeError(f"module 'desim' has no attribute {name!r}")

@@ -11,21 +11,19 @@ The compiled modules are replaced, all together, by their sources when
 - a source changed since it was compiled (an edited editable install): desim warns once and runs the
   sources, so that an edit always takes effect; ``pip install -e .`` compiles again.
 
+The choice is made once, when the first compiled module is imported (or ``desim.COMPILED`` is
+read), not when ``desim`` is: ``desim --version`` and ``--help`` never pay for it.
+
 This module uses the standard library only: ``setup.py`` runs it before anything is installed.
+Modules only some paths need (hashing, JSON, the compiler probe) are imported where used.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib.machinery
 import importlib.util
-import json
 import os
-import shlex
-import shutil
 import sys
-import sysconfig
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -52,6 +50,8 @@ def source_path(module: str, root: Path = _ROOT) -> Path:
 
 def source_digests(root: Path = _ROOT) -> dict[str, str]:
     """SHA-256 of each compiled module's source."""
+    import hashlib
+
     return {m: hashlib.sha256(source_path(m, root).read_bytes()).hexdigest() for m in MODULES}
 
 
@@ -61,6 +61,10 @@ def compile_plan() -> tuple[bool, str]:
     It compiles unless ``DESIM_COMPILE=0`` is set or no C compiler is found (``$CC``, else the
     compiler Python was built with), in which case it installs pure Python: same results, slower.
     """
+    import shlex
+    import shutil
+    import sysconfig
+
     if os.environ.get("DESIM_COMPILE", "1") == "0":
         return False, ""
     command = os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc"
@@ -84,6 +88,8 @@ def _extension(module: str) -> Path | None:
 
 def _stale() -> list[str]:
     """The compiled modules whose source differs from the one compiled."""
+    import json
+
     try:
         built = json.loads((_ROOT / "desim" / HASHES).read_text())
     except (OSError, ValueError):
@@ -95,31 +101,48 @@ def _stale() -> list[str]:
     return [m for m in MODULES if built.get(m) != current[m]]
 
 
-class _SourceFinder:
-    """A meta-path finder that imports the compiled modules from their ``.py`` sources."""
+class _Chooser:
+    """A meta-path finder (first on ``sys.meta_path``) that makes the choice when the first compiled
+    module is imported, then imports every compiled module from its source if that is the choice."""
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname not in MODULES:
-            return None
+        if fullname not in MODULES or select():
+            return None  # not one of them, or compiled: the ordinary finders import it
         return importlib.util.spec_from_file_location(fullname, source_path(fullname))
 
 
+_chosen: list[bool] = []  # the choice, once made
+
+
+def install() -> None:
+    """Put the chooser on the import path (``import desim`` does); idempotent."""
+    if not any(isinstance(finder, _Chooser) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _Chooser())
+
+
 def select() -> bool:
-    """Choose compiled modules or sources before any is imported; return whether compiled."""
+    """Whether the compiled modules run (chosen on the first call): not when none was built,
+    ``DESIM_PURE_PYTHON`` asks for the sources, or a source changed since it was compiled."""
+    if not _chosen:
+        _chosen.append(_choose())
+    return _chosen[0]
+
+
+def _choose() -> bool:
     if not any(_extension(m) for m in MODULES):
         return False
     if os.environ.get("DESIM_PURE_PYTHON", "0") not in ("", "0"):
-        sys.meta_path.insert(0, _SourceFinder())
         return False
     stale = _stale()
     if stale:
+        import warnings
+
         warnings.warn(
             f"desim: {', '.join(stale)} changed since compiled; running all compiled modules "
             "from their Python sources (slower). Run `pip install -e .` to compile again.",
             stacklevel=2,
         )
-        sys.meta_path.insert(0, _SourceFinder())
         return False
     return True

@@ -25,8 +25,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from desim.kernel.errors import ConfigError
 
@@ -55,13 +54,16 @@ class DuplicatePluginError(RegistryError):
     """A different object registered under a name already taken."""
 
 
-@dataclass(frozen=True)
-class Entry(Generic[T]):
-    """One registered plug-in: its name, the callable and free-form metadata."""
+class Entry(NamedTuple, Generic[T]):
+    """One registered plug-in: its name, the callable and free-form metadata.
+
+    A named tuple rather than a dataclass: every ``desim`` command, ``--version`` included,
+    imports this module, and ``dataclasses`` would bring ``inspect`` into every start-up.
+    """
 
     name: str
     obj: T
-    metadata: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any]
 
 
 def _qualified_name(obj: object) -> str:

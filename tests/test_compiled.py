@@ -62,6 +62,23 @@ def test_the_install_runs_the_compiled_modules() -> None:
         assert not desim.noc.router.__file__.endswith(".py")
 
 
+def test_the_choice_waits_for_the_first_compiled_module() -> None:
+    """``import desim`` and ``desim --version`` neither read nor hash the compiled sources, nor
+    import dataclasses (start-up); importing a compiled module makes the choice, which
+    ``desim.COMPILED`` reports."""
+    code = (
+        "import sys, contextlib, io; import desim; from desim import _compiled\n"
+        "from desim.cli import main\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    main(['--version'])\n"
+        "print(bool(_compiled._chosen), 'hashlib' in sys.modules, 'dataclasses' in sys.modules)\n"
+        "import desim.noc.router as router\n"
+        "print(bool(_compiled._chosen), desim.COMPILED == (not router.__file__.endswith('.py')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False", "False", "True", "True"]
+
+
 def test_compiled_and_pure_python_runs_give_identical_results() -> None:
     import desim
 

@@ -50,7 +50,9 @@ class NetworkInterface(Module):
         params = network.params
         self.V = params.vcs
         self.queue: deque[Packet] = deque()
-        self.credits = [params.vc_buffer_flits] * self.V
+        self.depth = params.vc_buffer_flits
+        self.wait_tail = params.wait_for_tail_credit
+        self.credits = [self.depth] * self.V
         self.vc_busy = [False] * self.V
         self.tail_pending = [False] * self.V  # wait_for_tail_credit: tail sent, credits not back
         self.vc_rr = 0
@@ -186,7 +188,7 @@ class NetworkInterface(Module):
         self.next_flit += 1
         if flit.tail:
             self.packet = None
-            if self.net.params.wait_for_tail_credit:
+            if self.wait_tail:
                 self.tail_pending[vc] = True
             else:
                 self.vc_busy[vc] = False
@@ -206,7 +208,7 @@ class NetworkInterface(Module):
     def receive_credit(self, vc: int, _unused: Any = None) -> None:
         """A credit returns from the router's injection port."""
         self.credits[vc] += 1
-        if self.tail_pending[vc] and self.credits[vc] == self.net.params.vc_buffer_flits:
+        if self.tail_pending[vc] and self.credits[vc] == self.depth:
             self.tail_pending[vc] = False
             self.vc_busy[vc] = False
         if self.packet is not None or self.queue:

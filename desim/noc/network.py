@@ -119,6 +119,7 @@ class Network(Module):
 
         self.graph = validate_topology(graph)
         self.params = params = params or RouterParams()
+        self.injection_latency = params.injection_latency_cycles
         self.rng: np.random.Generator = self.sim.rng
         self.ctx = RoutingContext.from_graph(self.graph, params.vcs, self.rng)
         self.routing_name = getattr(routing, "__name__", str(routing))
@@ -285,9 +286,7 @@ class Network(Module):
         counters.flits_in_network += 1
         counters.last_move = now  # entering the network is progress (the watchdog's clock)
         router = self.routers[ni.router]
-        self.engine.post(
-            now + self.params.injection_latency_cycles, router.receive_flit, ni.port, flit
-        )
+        self.engine.post(now + self.injection_latency, router.receive_flit, ni.port, flit)
 
     def deliver(self, ni: NetworkInterface, packet: Packet) -> None:
         """The tail of ``packet`` has reached its destination interface ``ni``."""

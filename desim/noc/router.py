@@ -115,7 +115,7 @@ class Router(Module):
         self.in_ov = [-1] * n  # output VC held by each input VC's packet, -1 if none
         self.va_wait: dict[int, list[Candidate]] = {}  # iv -> its head's route candidates
         self.sa_vcs: set[int] = set()  # input VCs holding an output VC
-        depth = params.vc_buffer_flits
+        self.depth = depth = params.vc_buffer_flits
         self.credits = [depth] * (net_ports * vcs) + [_UNLIMITED] * (terminals * vcs)
         self.ov_busy = [False] * n
         self.ov_tail_sent = [False] * n
@@ -168,7 +168,7 @@ class Router(Module):
     def receive_credit(self, ov: int, _unused: None = None) -> None:
         """A credit for output VC ``ov`` returns from downstream."""
         self.credits[ov] += 1
-        if self.ov_tail_sent[ov] and self.credits[ov] == self.params.vc_buffer_flits:
+        if self.ov_tail_sent[ov] and self.credits[ov] == self.depth:
             self.ov_tail_sent[ov] = False
             self.ov_busy[ov] = False
         if self.sa_vcs or self.va_wait or self.fork_wait:

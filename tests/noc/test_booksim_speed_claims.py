@@ -49,3 +49,12 @@ def test_no_booksim_speed_from_another_day(document: str) -> None:
     text = (ROOT / document).read_text()
     for figure in ("337,000", "184,000", "490,000", "487,000"):
         assert figure not in text
+
+
+def test_docs_quote_the_recorded_start_up() -> None:
+    """docs/noc.md's start-up figures are the recorded ones: `desim --version` and, timed beside
+    it, the bare interpreter."""
+    start = RECORDED["desim_version_start"]
+    text = " ".join((ROOT / "docs" / "noc.md").read_text().split())
+    assert f"a median {1000 * start['median_cpu_seconds']:.0f} ms of CPU" in text
+    assert f"{1000 * start['python_median_cpu_seconds']:.0f} ms for the bare interpreter" in text

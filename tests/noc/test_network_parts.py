@@ -189,6 +189,23 @@ def test_routers_read_by_destination_answers_from_their_table_not_the_call() -> 
     assert net.counters.packets_received == 1
 
 
+def test_a_router_keeps_answers_only_for_the_destinations_it_has_routed_to() -> None:
+    """The table is filled on first use: after one packet from router 0 to router 15 of a 4x4
+    mesh, the routers that routed it on XY's path (x first: 0, 1, 2, 3, then 7, 11; 15 ejects it)
+    hold an answer for that destination only, the others none."""
+    sim = Simulator(seed=1)
+    net = Network(sim, topologies.mesh(4, 4), "xy", router_params("booksim"))
+
+    def known(router: Router) -> list[int]:
+        return [dest for dest, answer in enumerate(router.route_table) if answer is not None]
+
+    assert all(not known(router) for router in net.routers)
+    net.interfaces[0].send(15, size_bits=128)
+    sim.run()
+    tables = {router.rid: known(router) for router in net.routers}
+    assert tables == {rid: [15] if rid in (0, 1, 2, 3, 7, 11) else [] for rid in range(16)}
+
+
 def _packet_to(dest: int):
     from desim.noc.flit import Packet
 
