@@ -92,3 +92,38 @@ def test_every_subcommand_is_listed_by_help_without_its_module(
     for name, (_, summary) in SUBCOMMANDS.items():
         assert summary in out, name
     assert "workload" in out  # plug-in commands too
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["frobnicate"]])
+def test_console_script_answers_version_alone_before_loading_the_cli(argv: list[str]) -> None:
+    """The console script (`desim.launch`) answers ``--version`` without importing `desim.cli`
+    or argparse, with the same output as ``desim.cli``; every other command goes to
+    `desim.cli.main` unchanged (same output and exit code)."""
+    code = (
+        "import sys\n"
+        f"sys.argv = ['desim', *{argv!r}]\n"
+        "from desim.launch import main\n"
+        "try:\n"
+        "    status = main()\n"
+        "except SystemExit as exit_:\n"
+        "    status = exit_.code\n"
+        "names = ('desim.cli', 'argparse')\n"
+        "print('loaded:' + ','.join(m for m in names if m in sys.modules))\n"
+        "sys.exit(status)\n"
+    )
+    launched = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    direct = subprocess.run(
+        [sys.executable, "-c", f"import sys; from desim.cli import main; sys.exit(main({argv!r}))"],
+        capture_output=True,
+        text=True,
+    )
+    out, loaded = launched.stdout.rsplit("loaded:", 1)
+    assert (out, launched.stderr, launched.returncode) == (
+        direct.stdout,
+        direct.stderr,
+        direct.returncode,
+    )
+    if argv == ["--version"]:
+        assert out.strip() == f"desim {desim.__version__}" and loaded.strip() == ""
+    else:
+        assert "desim.cli" in loaded
