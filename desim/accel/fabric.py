@@ -46,15 +46,29 @@ from desim.config import require
 from desim.energy import ActionCounts
 from desim.kernel.checks import check_int
 from desim.kernel.simulator import Simulator
+from desim.limits import check_limit
 from desim.noc.interface import NetworkInterface
 from desim.noc.multicast import SCHEMES
 from desim.noc.network import Network
 from desim.noc.packets import FlitFormat, StreamPacket
 from desim.noc.presets import router_params
-from desim.noc.validation import check_network_size, check_router, check_routing, check_topology
+from desim.noc.validation import (
+    check_network_size,
+    check_router,
+    check_routing,
+    check_topology,
+    routers_of,
+)
 from desim.registry import TOPOLOGY
 
-__all__ = ["FabricConfig", "Fabric", "Terminal", "NocSnapshot"]
+__all__ = ["MAX_FABRIC_ROUTERS", "FabricConfig", "Fabric", "Terminal", "NocSnapshot"]
+
+
+MAX_FABRIC_ROUTERS = 4096
+"""Routers an accelerator's fabric may have (a 64 x 64 mesh; SCNN and SparseNN have 64 PEs) unless
+``DESIM_NO_SIZE_LIMIT=1``. Every PE is an agent with its own memories and processes: DCNN on a
+32 x 32 mesh takes about 54 MB more than on 8 x 8 (LeNet-5's first layer), and a 100 x 100 mesh
+passed 1.2 GB before its first layer finished."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +120,12 @@ class FabricConfig:
             check_int("fabric", name, getattr(self, name), 1)
         check_int("fabric", "memory_router", self.memory_router, 0)
         check_topology(self.topology, self.topology_args)  # before anything is built
+        check_limit(
+            f"fabric.topology {self.topology!r} {dict(self.topology_args)} has too many routers "
+            "for an accelerator (every PE is an agent with its own memories)",
+            routers_of(self.topology, self.topology_args),
+            MAX_FABRIC_ROUTERS,
+        )
         check_routing(self.routing)
         check_router(self.router, self.router_args)
         FlitFormat(self.flit_width_bits, self.header_bits, self.max_packet_flits)  # validates

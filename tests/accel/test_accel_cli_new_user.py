@@ -53,6 +53,10 @@ def files(tmp_path, monkeypatch):
         (["accel", "--arch", "dcnn", *SYNTH, "--dataset", "nosuch"], "unknown dataset 'nosuch'"),
         (["compare", "--baseline", "nosuch", *SYNTH], "unknown accelerator 'nosuch'"),
         (["compare", "--baseline", "scnn", *SYNTH], "--baseline scnn is the design itself"),
+        (
+            [*ACCEL, "--set", 'fabric.topology_args={"rows": 100, "cols": 100}'],
+            "has too many routers for an accelerator",
+        ),
         (["compare", "--arch", "sparsenn", "--network", "lenet5"], "allowed: mlp"),
         # --layers
         ([*ACCEL, "--layers", "0"], "--layers must be in 1..5, got 0"),
