@@ -4,18 +4,28 @@ SCNN's paper (Parashar et al., ISCA 2017) compares against DCNN: the same 64 PEs
 multipliers (16 per PE) running a dense dataflow over uncompressed activations with a 2 MB
 activation SRAM; DCNN-opt adds zero-gating of multiplies (energy only, no cycles saved) and
 compressed activations to and from DRAM. The DCNN dataflow is not published; ours is a dense
-dot-product dataflow:
+dot-product dataflow on a PE organised as DianNao's neural functional unit (``dataflow="nfu"``,
+the default; Chen et al., "DianNao", ASPLOS 2014: Tn input neurons are read once per cycle and
+broadcast to Tn output neurons, each multiplying them by its own synapses and summing the Tn
+products in its adder tree; Tn x Tn multipliers):
 
-- work is cut as `desim.accel.dense_plan.partition` says; a PE's 16 multipliers compute one
-  output at a time as a dot product of length ``C/groups x R x S``: ``ceil(length / 16)`` cycles
-  per output (the last, partly filled vector is fragmentation);
+- work is cut as `desim.accel.dense_plan.partition` says; a PE's 16 multipliers are a 4 x 4 NFU:
+  each cycle 4 activations of one output position's dot product (length ``C/groups x R x S``)
+  are read once and broadcast to 4 output channels, each with its own 4 weights; an output group
+  takes ``ceil(length / 4)`` cycles, so a position costs ``ceil(channels / 4) x ceil(length / 4)``
+  cycles (partly filled channel groups and the last partly filled vector are fragmentation);
+  ``dataflow="dot"`` is the earlier reading: the 16 multipliers compute one output at a time,
+  ``channels x ceil(length / 16)`` cycles per position;
 - each PE tile holds a bank of the activation SRAM (`dense_plan.LineStore`); at a layer's start
   every bank (and the memory port, for lines in DRAM) multicasts to each group of PEs sharing a
   position run the input lines of its window; the PE's own bank is read through a tile-local
   channel, not the network;
 - the memory port reads the weights from DRAM and multicasts them to the PEs of each channel
-  range in rounds of ``Kg`` filters, ``Kg`` filling half of the PE's double-buffered weight
-  buffer; round ``r + 1`` is sent once every PE has finished round ``r - 1`` (a done wire);
+  range in rounds (`dense_plan.WeightRounds`) filling half of the PE's double-buffered weight
+  buffer; with the NFU a round holds a multiple of 4 filters, or 4 filters cut along the dot
+  product when 4 do not fit (the partial sums wait in the PE between slices, as in DianNao's
+  output buffer); round ``r + 1`` is sent once every PE has finished round ``r - 1`` (a done
+  wire);
 - a PE computes a round ``output_block`` positions at a time and sends those outputs to the
   banks that hold them (or to the memory port, for lines in DRAM), where they are written, so
   write-back overlaps compute.
@@ -25,14 +35,18 @@ flit by flit; a PE's arithmetic is done in bulk with numpy per round, taking the
 The outputs that reach the banks are assembled and checked against torch's (`check_outputs`).
 Energy counts: a multiply, a 24-bit add and 16 bits of weight read from the weight buffer per
 MAC (from the half of the double-buffered buffer that holds the round, priced at that half's
-size); 16 bits of activation read from the tile's bank once per weight round (held in a register
-while the round's filters pass it); DCNN-opt: a zero activation gates the weight read, the
-multiply and the add, a zero weight the multiply and the add. Plus bank writes of received
-lines and reads of sent ones, DRAM bits, and the network's router and link traversals.
+size; DianNao's synapse buffer feeds every multiplier its own weight); 16 bits of activation
+read from the tile's bank once per 4 output channels with the NFU (the broadcast), once per
+weight round with ``dot`` (held in a register while the round's filters pass it); with sliced
+rounds, 24 bits of partial sum written and read back per output between slices; DCNN-opt: a
+zero activation gates the weight reads, the multiplies and the adds it feeds, a zero weight the
+multiply and the add. Plus bank writes of received lines and reads of sent ones, DRAM bits, and
+the network's router and link traversals.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,7 +62,10 @@ from desim.kernel.checks import check_int
 from desim.kernel.simulator import Simulator
 from desim.registry import ACCELERATOR
 
-__all__ = ["DcnnConfig", "DcnnOptConfig", "Dcnn", "DcnnOpt"]
+__all__ = ["DcnnConfig", "DcnnOptConfig", "Dcnn", "DcnnOpt", "DATAFLOWS"]
+
+#: The PE organisations DCNN can take (`DcnnConfig.dataflow`).
+DATAFLOWS = ("nfu", "dot")
 
 
 @dataclass(frozen=True)
@@ -61,6 +78,13 @@ class DcnnConfig:
         The network (one PE per router, the memory port on an extra terminal).
     multipliers : int
         Multipliers per PE.
+    dataflow : str
+        The PE's organisation. ``"nfu"`` (default): DianNao's neural functional unit (Chen et
+        al., ASPLOS 2014), ``sqrt(multipliers)`` activations broadcast to as many output
+        channels per cycle (4 x 4 for 16), so an activation read feeds 4 MACs and every MAC
+        reads its own weight; ``multipliers`` must be a square. ``"dot"``: the multipliers
+        compute one output at a time, an activation read once per weight round and held while
+        the round's filters pass it (the earlier model, no published source).
     activation_sram_bytes : int
         The activation SRAM, split evenly into one bank per PE tile.
     weight_buffer_bytes : int
@@ -86,6 +110,7 @@ class DcnnConfig:
 
     fabric: FabricConfig = field(default_factory=FabricConfig)
     multipliers: int = 16
+    dataflow: str = "nfu"
     activation_sram_bytes: int = 2 * 1024 * 1024
     weight_buffer_bytes: int = 32 * 1024
     dram_bandwidth_bytes_per_cycle: float = 50.0
@@ -108,12 +133,30 @@ class DcnnConfig:
         ):
             check_int("dcnn", name, getattr(self, name), 1)
         require(self.clock_ghz > 0, f"dcnn.clock_ghz must be > 0, got {self.clock_ghz!r}")
+        require(
+            self.dataflow in DATAFLOWS,
+            f"dcnn.dataflow must be one of {', '.join(DATAFLOWS)}, got {self.dataflow!r}",
+        )
+        require(
+            self.dataflow != "nfu" or math.isqrt(self.multipliers) ** 2 == self.multipliers,
+            f"dcnn.dataflow='nfu' is a square Tn x Tn array: multipliers must be a square "
+            f"(4, 9, 16, ...), got {self.multipliers}",
+        )
         for name in ("weight_zero_flags", "activation_zero_flags"):
             require(
                 not getattr(self, name) or self.zero_gating,
                 f"dcnn.{name} gates reads of zero operands: it needs zero_gating=true "
                 "(use dcnn-opt)",
             )
+
+    @property
+    def lanes(self) -> tuple[int, int]:
+        """``(outputs, width)``: output channels computed together, and the dot-product
+        elements each of them takes per cycle (``outputs x width = multipliers``)."""
+        if self.dataflow == "nfu":
+            side = math.isqrt(self.multipliers)
+            return side, side
+        return 1, self.multipliers
 
 
 class Dcnn:

@@ -13,7 +13,13 @@ import numpy as np
 import simpy
 
 from desim.accel.base import PeState
-from desim.accel.dense_plan import ConvGeometry, LineStore, on_chip_lines, partition
+from desim.accel.dense_plan import (
+    ConvGeometry,
+    LineStore,
+    WeightRounds,
+    on_chip_lines,
+    partition,
+)
 from desim.accel.fabric import Fabric
 from desim.accel.layer import LayerRecord
 from desim.accel.memory import Dram, SramBank
@@ -40,9 +46,14 @@ class _Lines:
 
 @dataclass(frozen=True, eq=False)
 class _Weights:
+    """A round's weights: filters ``[k0, k1)``, weights ``[l0, l1)`` of each (flattened
+    ``(c, r, s)``), ``values`` of shape ``(k1 - k0, l1 - l0)``."""
+
     round: int
     k0: int
     k1: int
+    l0: int
+    l1: int
     values: np.ndarray
 
 
@@ -62,26 +73,33 @@ class DcnnLayer(Module):
         self.g = g = ConvGeometry.of(layer)
         self.x = layer.input[0].reshape(g.C, g.H, g.W)
         self.w = layer.weight.reshape(g.K, g.C // g.groups, g.R, g.S)
-        self.part = partition(g, fabric.pes)
+        self.lanes, self.width = config.lanes
+        self.part = partition(g, fabric.pes, lanes=self.lanes)
         capacity = config.activation_sram_bytes * 8 // config.value_bits
         in_fit, out_fit = on_chip_lines(g.H * g.C, g.W, g.P * g.K, g.Q, capacity)
         self.inputs = LineStore(g.C, g.H, g.W, fabric.pes, in_fit)
         self.outputs = LineStore(g.K, g.P, g.Q, fabric.pes, out_fit)
         half = config.weight_buffer_bytes * 8 // 2
-        filter_bits = g.filter_size * config.value_bits
+        plan = WeightRounds.plan(
+            g.filter_size, config.value_bits, half, lanes=self.lanes, width=self.width
+        )
         require(
-            filter_bits <= half,
-            f"{layer.name}: a {filter_bits // 8}-byte filter does not fit half the "
+            plan.filters > 0,
+            f"{layer.name}: one cycle's {self.lanes * self.width} weights do not fit half the "
             f"{config.weight_buffer_bytes}-byte weight buffer; raise dcnn.weight_buffer_bytes",
         )
-        self.kg = half // filter_bits
+        #: filters per round, and the slices of the dot product a round of them is cut into
+        self.kg, self.slices = plan.filters, plan.slices
+        self.flat_w = self.w.reshape(g.K, -1)
         #: a round lives in one half of the double-buffered weight buffer: an access reads or
         #: writes that half, priced at its size
         self.weight_bank = config.weight_buffer_bytes // 2
         #: zero flags (one bit per value) of that half, when DCNN-opt keeps them
         self.weight_flag_bytes = max(1, self.weight_bank // config.value_bits)
         widest = max(b - a for a, b in self.part.channel_ranges)
-        self.rounds = -(-widest // self.kg)
+        self.rounds = -(-widest // self.kg) * len(self.slices)
+        #: partial sums kept between slices: the 24-bit accumulator width
+        self.psum_bits = 24
         self.counts = ActionCounts()
         self.result = np.zeros((g.K, g.P * g.Q))
         self.useful_macs = 0
@@ -155,7 +173,14 @@ class DcnnLayer(Module):
     def rounds_of(self, pe: int) -> int:
         """Weight rounds PE ``pe`` computes."""
         k0, k1 = self.part.channels(pe)
-        return -(-(k1 - k0) // self.kg)
+        return -(-(k1 - k0) // self.kg) * len(self.slices)
+
+    def round_weights(self, r: int, k0: int, k1: int) -> tuple[int, int, int, int]:
+        """Filters ``[a, b)`` and dot-product slice ``[l0, l1)`` of round ``r`` for the channel
+        range ``[k0, k1)`` (``a >= b``: the range has no round ``r``)."""
+        group, piece = divmod(r, len(self.slices))
+        l0, l1 = self.slices[piece]
+        return k0 + group * self.kg, min(k1, k0 + (group + 1) * self.kg), l0, l1
 
 
 class _Tile(Module):
@@ -244,18 +269,31 @@ class _Tile(Module):
         if self.missing:
             yield self.inputs_in
         patches = self._patches(s, e)
-        per_output = -(-g.filter_size // L.config.multipliers)
         mine = L.rounds_of(self.pe)
         block = L.config.output_block
+        partial = np.zeros((L.kg, e - s))  # partial sums between slices of a round's filters
+        psum_bytes = max(1, partial.size * L.psum_bits // 8)
         for r in range(L.rounds):
             if r < mine:
                 self.state.write(int(PeState.WAITING))
                 weights = yield self.weights.get()
                 self.state.write(int(PeState.BUSY))
+                n = weights.k1 - weights.k0
+                per_position = -(-n // L.lanes) * -(-(weights.l1 - weights.l0) // L.width)
                 for a in range(s, e, block):  # outputs leave block by block, as computed
                     b = min(e, a + block)
-                    yield self.env.timeout((b - a) * (weights.k1 - weights.k0) * per_output)
-                    self._emit(self._multiply(patches[a - s : b - s], weights), weights, a, b)
+                    yield self.env.timeout((b - a) * per_position)
+                    out = self._multiply(patches[a - s : b - s], weights)
+                    if weights.l0 > 0:  # read back the earlier slices' partial sums
+                        out += partial[:n, a - s : b - s]
+                        L.counts.add("psum_buf", "sram_read", out.size * L.psum_bits, psum_bytes)
+                    if weights.l1 < g.filter_size:  # keep them for the next slice
+                        partial[:n, a - s : b - s] = out
+                        L.counts.add("psum_buf", "sram_write", out.size * L.psum_bits, psum_bytes)
+                        continue
+                    if L.layer.bias is not None:
+                        out += L.layer.bias[weights.k0 : weights.k1, None]
+                    self._emit(out, weights, a, b)
             L.round_done[r][self.pe].succeed()
         self.state.write(int(PeState.DONE))
 
@@ -267,7 +305,8 @@ class _Tile(Module):
         return np.moveaxis(view[:, p * g.stride[0] - self.r0, q * g.stride[1]], 0, 1)
 
     def _multiply(self, patches: np.ndarray, weights: _Weights) -> np.ndarray:
-        """A round's outputs ``(channels, positions)`` in bulk; counts the PE's actions."""
+        """A round's dot-product slice for its outputs ``(channels, positions)`` in bulk (no
+        bias); counts the PE's actions."""
         L, g, cfg = self.L, self.L.g, self.L.config
         k = np.arange(weights.k0, weights.k1)
         cg, kg = g.C // g.groups, g.K // g.groups
@@ -276,17 +315,19 @@ class _Tile(Module):
         for group in np.unique(k // kg):
             sel = k // kg == group
             x = patches[:, group * cg : (group + 1) * cg].reshape(patches.shape[0], -1)
-            w = weights.values[sel].reshape(int(sel.sum()), -1)
+            x = x[:, weights.l0 : weights.l1]
+            w = weights.values[sel]
             out[sel] = w @ x.T
             # products of two non-zeros: per weight column, non-zero weights x non-zero inputs
             useful += int(np.count_nonzero(w, axis=0) @ np.count_nonzero(x, axis=0))
             live += int(sel.sum()) * int(np.count_nonzero(x))  # products of non-zero inputs
-            fetched += x.size  # each activation of the patches, once for the round's filters
-            fetched_live += int(np.count_nonzero(x))
-        if L.layer.bias is not None:
-            out += L.layer.bias[k, None]
+            # each activation of the patches: read once per group of output lanes it is
+            # broadcast to (nfu), or once for the round's filters (dot: held in a register)
+            reads = -(-int(sel.sum()) // L.lanes) if cfg.dataflow == "nfu" else 1
+            fetched += x.size * reads
+            fetched_live += int(np.count_nonzero(x)) * reads
         L.useful_macs += useful
-        dense = out.size * g.filter_size
+        dense = out.size * (weights.l1 - weights.l0)
         if not cfg.zero_gating:
             self._count(dense, read=dense, multiplied=dense, fetched=fetched)
             return out
@@ -303,8 +344,9 @@ class _Tile(Module):
         return out
 
     def _count(self, dense: int, read: int, multiplied: int, fetched: int) -> None:
-        """Count a block's actions. An activation is read from the tile's bank once per round
-        and kept in a register while the round's filters pass it (``fetched``); a MAC reads its
+        """Count a block's actions. An activation is read from the tile's bank once per group
+        of output lanes it is broadcast to (``nfu``) or once per round, kept in a register while
+        the round's filters pass it (``dot``) (``fetched``); a MAC reads its
         weight from the weight buffer's current half (``read``), multiplies and accumulates
         (``multiplied``). Without gating every MAC does all three. With DCNN-opt's zero-gating
         (Eyeriss's data gating, Chen et al., JSSC 2017) a zero activation, already in its
@@ -358,11 +400,11 @@ class _MemoryPort(Module):
             if r >= 2:  # the buffer half round r reuses is free once every PE finished r - 2
                 yield self.env.all_of(L.round_done[r - 2])
             for j, (k0, k1) in enumerate(L.part.channel_ranges):
-                a, b = k0 + r * L.kg, min(k1, k0 + (r + 1) * L.kg)
+                a, b, l0, l1 = L.round_weights(r, k0, k1)
                 if a >= b:
                     continue
                 pes = [run * L.part.n_k + j for run in range(L.part.n_pos)]
-                weights = _Weights(r, a, b, L.w[a:b])
+                weights = _Weights(r, a, b, l0, l1, L.flat_w[a:b, l0:l1])
                 yield self.dram.read(L.bits(weights.values) // 8)
                 L.send(self.terminal, pes, L.bits(weights.values), weights)
 

@@ -159,7 +159,7 @@ def test_zero_flags_need_zero_gating():
 
 def test_a_filter_larger_than_the_weight_buffer_is_refused_by_name():
     with pytest.raises(Exception, match="weight_buffer_bytes"):
-        Dcnn(mesh(2, 2, weight_buffer_bytes=64)).run_layer(conv(16, 4, 4, 3))
+        Dcnn(mesh(2, 2, weight_buffer_bytes=16)).run_layer(conv(16, 4, 4, 3))
 
 
 def test_same_seed_same_numbers():
@@ -167,3 +167,59 @@ def test_same_seed_same_numbers():
     a = Dcnn(mesh(2, 2)).run(layers, {}).record()
     b = Dcnn(mesh(2, 2)).run(layers, {}).record()
     assert a == b
+
+
+def nfu_layer() -> LayerRecord:
+    """8 -> 8 channels, 3 x 3 filters on a 4 x 4 plane (16 positions, dot product of 72)."""
+    return conv(8, 8, 4, 3)
+
+
+def test_nfu_broadcasts_each_activation_read_to_four_output_channels():
+    """Hand count on one PE (DianNao's 4 x 4 NFU): 16 positions x 8 channels x 72 weights =
+    9,216 MACs, each reading its own weight; each position's 72 patch values read once per group
+    of 4 channels (2 groups); 16 x 2 x ceil(72 / 4) = 576 cycles of compute. The 16-wide dot
+    product ("dot") takes 16 x 8 x ceil(72 / 16) = 640 and reads the patch once per round."""
+    layer = nfu_layer()
+    nfu = Dcnn(mesh(1, 1)).run_layer(layer)
+    dot = Dcnn(mesh(1, 1, dataflow="dot")).run_layer(layer)
+    assert nfu.check_error < 1e-5 and dot.check_error < 1e-5
+    macs = 16 * 8 * 72
+    for r in (nfu, dot):
+        assert r.counts.total("mul16") == r.counts.total("add24") == macs
+        assert r.counts.total("sram_read", "weight_buf") == 16 * macs
+    sent = layer.input.size  # the bank reads the lines it holds once, to place them
+    assert nfu.counts.total("sram_read", "act_sram") == 16 * (16 * 72 * 2 + sent)
+    assert dot.counts.total("sram_read", "act_sram") == 16 * (16 * 72 + sent)
+    # the same delivery (the weights from DRAM) before the first output: only compute differs
+    assert nfu.cycles >= 576 and dot.cycles - nfu.cycles == 640 - 576
+
+
+def test_nfu_slices_filters_that_do_not_fit_four_at_a_time():
+    """A 256-byte weight buffer (128-byte half) holds 64 weights: 4 filters of 72 weights are cut
+    into slices of 16 weights (72 = 4 x 16 + 8: 5 slices). Outputs still equal torch's; the
+    partial sums of the 16 x 8 outputs are written after each of the first 4 slices and read
+    back before each of the last 4 (24 bits each); weights, MACs and compute cycles
+    (16 x 2 x (4 x 4 + 2) = 576) are those of the unsliced run."""
+    layer = nfu_layer()
+    whole = Dcnn(mesh(1, 1)).run_layer(layer)
+    sliced = Dcnn(mesh(1, 1, weight_buffer_bytes=256)).run_layer(layer)
+    assert sliced.check_error < 1e-5
+    assert sliced.extra["rounds"] == 2 * 5
+    outputs = 16 * 8
+    assert sliced.counts.total("sram_write", "psum_buf") == 24 * outputs * 4
+    assert sliced.counts.total("sram_read", "psum_buf") == 24 * outputs * 4
+    assert whole.counts.total("sram_read", "psum_buf") == 0
+    for action in ("mul16", "dram"):
+        assert sliced.counts.total(action) == whole.counts.total(action)
+    assert sliced.counts.total("sram_read", "weight_buf") == whole.counts.total(
+        "sram_read", "weight_buf"
+    )
+    assert sliced.cycles >= 576
+
+
+def test_nfu_needs_a_square_array():
+    with pytest.raises(ConfigError, match="multipliers must be a square"):
+        DcnnConfig(multipliers=8)
+    with pytest.raises(ConfigError, match="dataflow must be one of nfu, dot"):
+        DcnnConfig(dataflow="systolic")
+    DcnnConfig(multipliers=8, dataflow="dot")
