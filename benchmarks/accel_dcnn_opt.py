@@ -6,7 +6,8 @@ its three networks). What its gating covers is not published. The variants: ``ga
 default: a zero activation gates the weight read, the multiply and the add; a zero weight the
 multiply and the add), and the zero flags of `desim.accel.dcnn.DcnnConfig` (a flag set as a
 buffer fills gates a zero operand's own read): ``weight flags``, ``activation flags``, ``both``.
-Cycles are DCNN's in every variant. Also recorded: each variant's energy by component and action,
+DCNN's PE is its default, DianNao's 4 x 4 NFU (`DcnnConfig.dataflow`). Cycles are DCNN's in
+every variant. Also recorded: each variant's energy by component and action,
 and SCNN's on conv1 (the layer where SCNN spends more than DCNN), with the energy of reading
 conv1's input image from DRAM at 16 bits a value (SCNN reads it; DCNN's model starts with it in
 the activation SRAM).

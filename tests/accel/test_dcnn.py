@@ -86,13 +86,16 @@ def conv(c, k, h, r, weight_density: float = 1.0) -> LayerRecord:
 
 @pytest.mark.parametrize(("c", "k", "h", "r", "side"), [(64, 64, 16, 3, 2), (16, 32, 32, 3, 4)])
 def test_cycles_are_the_busiest_pe_plus_the_delivery_it_cannot_hide(c, k, h, r, side):
-    """Oracle: the busiest PE's outputs x ceil(filter / 16) cycles of compute, after its input
-    window and first weights reach it through its ejection port (one flit per cycle)."""
+    """Oracle: the busiest PE's positions x ceil(channels / 4) x ceil(filter / 4) cycles of
+    compute on its 4 x 4 NFU, after its input window and first weights reach it through its
+    ejection port (one flit per cycle)."""
     layer = conv(c, k, h, r)
     config = mesh(side, side)
     g = ConvGeometry.of(layer)
-    part = partition(g, side * side)
-    compute = part.busiest_outputs() * -(-g.filter_size // 16)
+    part = partition(g, side * side, lanes=4)
+    positions = max(b - a for a, b in part.position_runs)
+    channels = max(b - a for a, b in part.channel_ranges)
+    compute = positions * -(-channels // 4) * -(-g.filter_size // 4)
     width = config.fabric.flit_width_bits
     s, e = part.positions(0)
     rows = g.input_rows(s // g.Q, (e - 1) // g.Q)
@@ -122,9 +125,10 @@ def test_dcnn_opt_saves_energy_not_cycles_and_gates_on_zero_operands():
     # a zero activation gates the weight read; a zero weight is known only once read
     assert opt.counts.total("sram_read", "weight_buf") == 16 * live
     assert plain.counts.total("sram_read", "weight_buf") == 16 * layer.dense_macs
-    # activations: each PE reads its patches once per weight round (one round: 4 filters fit),
-    # and each bank reads the input lines it holds once to send them
-    part = partition(ConvGeometry.of(layer), 4)
+    # activations: each PE reads its patches once per group of 4 output channels (4 ranges of
+    # 4 channels: one group), and each bank reads the input lines it holds once to send them
+    part = partition(ConvGeometry.of(layer), 4, lanes=4)
+    assert part.n_k == 4
     patches = part.n_k * layer.dense_macs // layer.weight.shape[0]
     assert plain.counts.total("sram_read", "act_sram") == 16 * (patches + x.size)
 
@@ -140,7 +144,8 @@ def test_zero_flags_gate_a_zero_operands_own_read():
     live = opt.counts.total("sram_read", "weight_buf") // 16  # MACs of non-zero activations
     assert flags.counts.total("sram_read", "weight_buf") == 16 * useful + live
     x = layer.input[0]
-    part = partition(ConvGeometry.of(layer), 4)
+    part = partition(ConvGeometry.of(layer), 4, lanes=4)
+    assert part.n_k == 4  # one group of 4 output channels per PE: patches read once
     patches = part.n_k * layer.dense_macs // layer.weight.shape[0]
     padded = np.pad(x != 0, ((0, 0), (1, 1), (1, 1)))
     nonzero = part.n_k * sum(
