@@ -83,6 +83,8 @@ def test_compare_writes_csv_and_plot_and_ratios_are_consistent(capsys, tmp_path)
         (["accel", "--arch", "dcnn", *SYNTH, "--csv", "/"], "--csv '/' is a directory"),
         (["compare", "--arch", "scnn", *SYNTH, "--plot", "/nonexistent/x.png"], "'/nonexistent'"),
         (["accel", "--arch", "dcnn", *SYNTH, "--vcd", "/nonexistent/x"], "'/nonexistent'"),
+        (["accel", "--arch", "dcnn", *SYNTH, "--set", "multipliers=8"], "must be a square"),
+        (["accel", "--arch", "dcnn", *SYNTH, "--set", "dataflow=systolic"], "one of nfu, dot"),
         (
             ["accel", "--arch", "sparsenn", "--network", "mlp", "--weight-density", "0.3"],
             "sparsenn runs its own workload",
@@ -103,7 +105,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
 def test_a_toml_accel_section_is_read_strictly(capsys, tmp_path):
     good = tmp_path / "good.toml"
     good.write_text(
-        "[accel]\nmultipliers = 8\n[accel.fabric]\ntopology_args = {rows = 2, cols = 2}\n"
+        "[accel]\nmultipliers = 9\n[accel.fabric]\ntopology_args = {rows = 2, cols = 2}\n"
     )
     code, out, _ = run(
         capsys, "accel", "--arch", "dcnn", *SYNTH, "--layers", "1", "--config", str(good), "--json"
