@@ -144,7 +144,7 @@ def test_a_table_entry_set_alone_equals_the_whole_table(capsys):
 
 
 def test_a_byte_order_mark_in_a_toml_file_is_ignored(capsys, tmp_path):
-    text = "[accel]\nmultipliers = 8\n[accel.fabric]\ntopology_args = {rows = 2, cols = 2}\n"
+    text = "[accel]\nmultipliers = 9\n[accel.fabric]\ntopology_args = {rows = 2, cols = 2}\n"
     (tmp_path / "plain.toml").write_text(text, encoding="utf-8")
     (tmp_path / "bom.toml").write_text(text, encoding="utf-8-sig")
     base = ["accel", "--arch", "dcnn", *SYNTH, "--layers", "1", "--json", "--config"]
