@@ -75,12 +75,30 @@ def _point(config: dict[str, Any]) -> AccelPoint:
             DATASET.entry(point.dataset)
         if point.baseline is not None:
             ACCELERATOR.entry(point.baseline)
-        if point.layers is not None and point.layers < 1:
-            raise ConfigError(f"layers must be >= 1 (the first N layers), got {point.layers}")
+        if point.layers is not None:
+            _check_layers(point)
         check_arguments(_namespace(point, 0))
     except DesimError as exc:
         raise ConfigError(f"accel: {exc}") from None
     return point
+
+
+def _check_layers(point: AccelPoint) -> None:
+    """``layers`` within the network's layers of the kinds the design runs (counted from the
+    model's shapes, `workloads.footprint.layer_count`, before anything is built)."""
+    if point.layers is None or point.layers < 1:
+        raise ConfigError(f"layers must be >= 1 (the first N layers), got {point.layers}")
+    from workloads.footprint import layer_count
+    from workloads.workload import WorkloadSpec
+
+    kinds = ACCELERATOR.metadata(point.arch).get("kinds", ("conv", "linear"))
+    dataset = WorkloadSpec(point.network, point.dataset).resolved_dataset
+    count = layer_count(point.network, dataset, kinds)
+    if point.layers > count:
+        raise ConfigError(
+            f"layers = {point.layers} is more than {point.network} has: {count} "
+            f"{'/'.join(kinds)} layers for {point.arch}; allowed: 1..{count}"
+        )
 
 
 def resolve_accel(config: dict[str, Any]) -> dict[str, Any]:

@@ -172,7 +172,12 @@ def _section_error(kind: str, key: str) -> str:
 def _expand(spec: SweepSpec) -> list[Point]:
     points: dict[str, Point] = {}
     for values in _combinations(spec):
-        config = _resolve(spec, values)
+        try:
+            config = _resolve(spec, values)
+        except ConfigError as exc:
+            if not values:  # a spec without a grid: its one point is the spec itself
+                raise
+            raise ConfigError(f"grid point {values}: {exc}") from None
         digest = config_hash(spec.kind, config)
         if digest in points:
             raise ConfigError(
