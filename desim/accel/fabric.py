@@ -42,12 +42,13 @@ from typing import Any
 
 import simpy
 
-from desim.config import require
+from desim.config import API_ONLY, require
 from desim.energy import ActionCounts
 from desim.kernel.checks import check_int
 from desim.kernel.simulator import Simulator
 from desim.limits import check_limit
 from desim.noc.interface import NetworkInterface
+from desim.noc.router import Router
 from desim.noc.multicast import SCHEMES
 from desim.noc.network import Network
 from desim.noc.packets import FlitFormat, StreamPacket
@@ -93,6 +94,11 @@ class FabricConfig:
         The router whose extra terminal is the memory port (DRAM controller, global buffer).
     deadlock_cycles : int
         The network's deadlock watchdog.
+    router_cls, interface_cls : type
+        The classes the network builds its routers and interfaces from: `Router` and
+        `NetworkInterface` or subclasses taking the same arguments (`desim.noc.network.Network`).
+        Set from Python only: a file or ``--set`` cannot name a class, and sweeps and records
+        leave these fields out.
     """
 
     topology: str = "mesh"
@@ -106,6 +112,8 @@ class FabricConfig:
     max_packet_flits: int = 8
     memory_router: int = 0
     deadlock_cycles: int = 20000
+    router_cls: type[Router] = field(default=Router, metadata=API_ONLY)
+    interface_cls: type[NetworkInterface] = field(default=NetworkInterface, metadata=API_ONLY)
 
     def __post_init__(self) -> None:
         require(
@@ -119,6 +127,12 @@ class FabricConfig:
         for name in ("flit_width_bits", "max_packet_flits", "deadlock_cycles"):
             check_int("fabric", name, getattr(self, name), 1)
         check_int("fabric", "memory_router", self.memory_router, 0)
+        for name, base in (("router_cls", Router), ("interface_cls", NetworkInterface)):
+            cls = getattr(self, name)
+            require(
+                isinstance(cls, type) and issubclass(cls, base),
+                f"fabric.{name} must be desim.noc.{base.__name__} or a subclass of it, got {cls!r}",
+            )
         check_topology(self.topology, self.topology_args)  # before anything is built
         check_limit(
             f"fabric.topology {self.topology!r} {dict(self.topology_args)} has too many routers "
@@ -263,6 +277,8 @@ class Fabric:
             params,
             deadlock_cycles=config.deadlock_cycles,
             multicast=config.multicast,
+            router_cls=config.router_cls,
+            interface_cls=config.interface_cls,
         )
         self.flit_format = config.flit_format
         self._latency_sum = 0
