@@ -42,17 +42,18 @@ from typing import Any
 
 import simpy
 
+from desim.accel.footprint import MAX_ACCEL_BYTES, PE_BYTES
 from desim.config import API_ONLY, require
 from desim.energy import ActionCounts
 from desim.kernel.checks import check_int
 from desim.kernel.simulator import Simulator
 from desim.limits import check_limit
 from desim.noc.interface import NetworkInterface
-from desim.noc.router import Router
 from desim.noc.multicast import SCHEMES
 from desim.noc.network import Network
 from desim.noc.packets import FlitFormat, StreamPacket
 from desim.noc.presets import router_params
+from desim.noc.router import Router
 from desim.noc.validation import (
     check_network_size,
     check_router,
@@ -62,14 +63,7 @@ from desim.noc.validation import (
 )
 from desim.registry import TOPOLOGY
 
-__all__ = ["MAX_FABRIC_ROUTERS", "FabricConfig", "Fabric", "Terminal", "NocSnapshot"]
-
-
-MAX_FABRIC_ROUTERS = 4096
-"""Routers an accelerator's fabric may have (a 64 x 64 mesh; SCNN and SparseNN have 64 PEs) unless
-``DESIM_NO_SIZE_LIMIT=1``. Every PE is an agent with its own memories and processes: DCNN on a
-32 x 32 mesh takes about 54 MB more than on 8 x 8 (LeNet-5's first layer), and a 100 x 100 mesh
-passed 1.2 GB before its first layer finished."""
+__all__ = ["FabricConfig", "Fabric", "Terminal", "NocSnapshot"]
 
 
 @dataclass(frozen=True)
@@ -134,11 +128,12 @@ class FabricConfig:
                 f"fabric.{name} must be desim.noc.{base.__name__} or a subclass of it, got {cls!r}",
             )
         check_topology(self.topology, self.topology_args)  # before anything is built
+        floor = min(PE_BYTES.values())  # what any design needs per PE: the lightest one's
         check_limit(
-            f"fabric.topology {self.topology!r} {dict(self.topology_args)} has too many routers "
-            "for an accelerator (every PE is an agent with its own memories)",
-            routers_of(self.topology, self.topology_args),
-            MAX_FABRIC_ROUTERS,
+            f"fabric.topology {self.topology!r} {dict(self.topology_args)} needs too much memory "
+            f"for any accelerator: at least {floor / 1e3:.0f} kB per PE (one per router), in bytes",
+            routers_of(self.topology, self.topology_args) * floor,
+            MAX_ACCEL_BYTES,
         )
         check_routing(self.routing)
         check_router(self.router, self.router_args)

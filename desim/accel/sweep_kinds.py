@@ -103,11 +103,14 @@ def _check_layers(point: AccelPoint) -> None:
 
 def resolve_accel(config: dict[str, Any]) -> dict[str, Any]:
     """The point's full ``accel`` section: the design's whole config in ``params``."""
-    from desim.accel.cli import design_config, require_torch
+    from desim.accel.cli import check_memory, design_config, require_torch
 
     require_torch("a sweep of kind 'accel'")
     point = _point(config)
-    full = to_mapping(design_config(point.arch, None, _namespace(point, 0).set))
+    args = _namespace(point, 0)
+    design = design_config(point.arch, None, args.set)
+    check_memory(args, {point.arch: design}, "a sweep of kind 'accel'")
+    full = to_mapping(design)
     return {"accel": {**to_mapping(point), "params": _flatten(full)}}
 
 
@@ -115,7 +118,7 @@ def resolve_compare(config: dict[str, Any]) -> dict[str, Any]:
     """A comparison's ``accel`` section: ``params`` (applied to every design compared) checked
     against the design and each of its baselines, and kept as given, since the designs' full
     configs differ."""
-    from desim.accel.cli import design_config, require_torch
+    from desim.accel.cli import check_memory, design_config, require_torch
 
     require_torch("a sweep of kind 'compare'")
     point = _point(config)
@@ -124,8 +127,9 @@ def resolve_compare(config: dict[str, Any]) -> dict[str, Any]:
         if point.baseline
         else list(ACCELERATOR.metadata(point.arch).get("baselines", ()))
     )
-    for name in [point.arch, *baselines]:
-        design_config(name, None, _namespace(point, 0).set)
+    args = _namespace(point, 0)
+    configs = {name: design_config(name, None, args.set) for name in [point.arch, *baselines]}
+    check_memory(args, configs, "a sweep of kind 'compare'")
     return {"accel": to_mapping(point)}
 
 

@@ -54,8 +54,9 @@ def files(tmp_path, monkeypatch):
         (["compare", "--baseline", "nosuch", *SYNTH], "unknown accelerator 'nosuch'"),
         (["compare", "--baseline", "scnn", *SYNTH], "--baseline scnn is the design itself"),
         (
-            [*ACCEL, "--set", 'fabric.topology_args={"rows": 100, "cols": 100}'],
-            "has too many routers for an accelerator",
+            [*ACCEL, "--set", 'fabric.topology_args={"rows": 180, "cols": 180}'],
+            "dcnn on fabric.topology 'mesh' {'rows': 180, 'cols': 180} needs too much memory: "
+            "32400 PEs at 70 kB each, in bytes: an estimated 2.27e+09",
         ),
         (["compare", "--arch", "sparsenn", "--network", "lenet5"], "allowed: mlp"),
         # --layers

@@ -128,9 +128,17 @@ def test_bad_fabric_configs_name_the_field(kw, message):
         FabricConfig(**kw)
 
 
-def test_a_fabric_beyond_reason_is_refused_before_it_is_built():
+def test_a_fabric_beyond_reason_is_refused_before_it_is_built(monkeypatch):
+    monkeypatch.delenv("DESIM_NO_SIZE_LIMIT", raising=False)
     with pytest.raises(ConfigError, match="too many routers.*DESIM_NO_SIZE_LIMIT"):
         FabricConfig(topology_args={"rows": 1000, "cols": 1000})
+    # 48,400 PEs need 2.42 GB at the lightest design's 50 kB a PE, beyond the 2 GB limit
+    with pytest.raises(
+        ConfigError, match=r"for any accelerator: at least 50 kB per PE .*2\.42e\+09"
+    ):
+        FabricConfig(topology_args={"rows": 220, "cols": 220})
+    monkeypatch.setenv("DESIM_NO_SIZE_LIMIT", "1")
+    FabricConfig(topology_args={"rows": 220, "cols": 220})
 
 
 def test_memory_router_out_of_range_is_refused():
