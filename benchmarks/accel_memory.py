@@ -10,7 +10,8 @@ estimate uses the largest slope seen, rounded up, so it errs on the safe side.
 
 Run::
 
-    OMP_NUM_THREADS=1 python benchmarks/accel_memory.py [DESIGN ...]   # default: all
+    OMP_NUM_THREADS=1 python benchmarks/accel_memory.py [DESIGN ...] [--sizes 48,64]
+    # default: every design and size; otherwise those, merged into the existing record
 
 Results: ``benchmarks/results/accel_memory.json`` and ``accel_memory.md``.
 """
@@ -22,9 +23,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 from machine import machine
 
-SIZES = (4, 8, 16, 24)
+SIZES = (4, 8, 16, 24, 48)
 DESIGNS = ("fabric", "dcnn", "scnn", "sparsenn")  # "fabric": the network alone, no design
 
 CHILD = r"""
@@ -67,51 +69,69 @@ print(before * 1024, after * 1024)
 """
 
 
+def _case(arch: str, k: int) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, arch, str(k)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    before, after = int(out[-2]), int(out[-1])
+    return {
+        "design": arch,
+        "mesh": k,
+        "pes": k * k,
+        "before_bytes": before,
+        "added_bytes": after - before,
+    }
+
+
+def fit(cases: list[dict]) -> tuple[float, float, float]:
+    """Least squares ``added = c + a PEs + b PEs^2``: bytes per PE and per pair of PEs."""
+    pes = np.array([c["pes"] for c in cases], float)
+    added = np.array([c["added_bytes"] for c in cases], float)
+    (c, a, b), *_ = np.linalg.lstsq(np.c_[np.ones_like(pes), pes, pes**2], added, rcond=None)
+    return float(c), float(a), float(b)
+
+
 def main() -> None:
-    rows = []
-    designs = sys.argv[1:] or DESIGNS
-    for arch in designs:
-        for k in SIZES:
-            out = subprocess.run(
-                [sys.executable, "-c", CHILD, arch, str(k)],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.split()
-            before, after = int(out[-2]), int(out[-1])
-            rows.append(
-                {
-                    "design": arch,
-                    "mesh": k,
-                    "pes": k * k,
-                    "before_bytes": before,
-                    "added_bytes": after - before,
-                }
-            )
-            print(rows[-1], flush=True)
+    args = sys.argv[1:]
+    sizes = SIZES
+    if "--sizes" in args:  # measure these sizes only, merged into the existing record
+        at = args.index("--sizes")
+        sizes = tuple(int(k) for k in args[at + 1].split(","))
+        del args[at : at + 2]
+    designs = args or DESIGNS
     path = Path(__file__).parent / "results" / "accel_memory.json"
+    record = json.loads(path.read_text()) if path.exists() else {"cases": []}
+    done = {(c["design"], c["mesh"]): c for c in record["cases"]}
+    for arch in designs:
+        for k in sizes:
+            done[(arch, k)] = _case(arch, k)
+            print(done[(arch, k)], flush=True)
+    rows = sorted(done.values(), key=lambda c: (DESIGNS.index(c["design"]), c["pes"]))
     path.write_text(json.dumps({"machine": machine(), "cases": rows}, indent=1) + "\n")
     lines = [
         "# Peak memory a design's run adds, by mesh size",
         "",
-        f"`OMP_NUM_THREADS=1 python benchmarks/accel_memory.py`, {machine()['date']}",
+        f"`OMP_NUM_THREADS=1 python benchmarks/accel_memory.py`, {machine()['date']}. Fit per "
+        "design: added = c + a PEs + b PEs^2 (the network's routing tables, and broadcasts "
+        "naming every PE, grow with the square).",
         "",
-        "| design | mesh | PEs | added MB | per PE over the smallest, kB |",
+        "| design | mesh | PEs | added MB | fit MB |",
         "|---|---|---|---|---|",
     ]
-    for arch in designs:
+    for arch in DESIGNS:
         cases = [r for r in rows if r["design"] == arch]
-        first = cases[0]
+        if len(cases) < 3:
+            continue
+        c, a, b = fit(cases)
         for r in cases:
-            slope = (
-                (r["added_bytes"] - first["added_bytes"]) / (r["pes"] - first["pes"])
-                if r is not first
-                else float("nan")
-            )
+            model = c + a * r["pes"] + b * r["pes"] ** 2
             lines.append(
                 f"| {arch} | {r['mesh']}x{r['mesh']} | {r['pes']} | "
-                f"{r['added_bytes'] / 1e6:.1f} | {slope / 1e3:.1f} |"
+                f"{r['added_bytes'] / 1e6:.1f} | {model / 1e6:.1f} |"
             )
+        lines.append(
+            f"| {arch} fit | | | a = {a / 1e3:.1f} kB per PE, b = {b:.1f} B per PE pair | |"
+        )
     path.with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 

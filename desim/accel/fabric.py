@@ -42,7 +42,7 @@ from typing import Any
 
 import simpy
 
-from desim.accel.footprint import MAX_ACCEL_BYTES, PE_BYTES
+from desim.accel.footprint import MAX_ACCEL_BYTES, PE_BYTES, pe_bytes
 from desim.config import API_ONLY, require
 from desim.energy import ActionCounts
 from desim.kernel.checks import check_int
@@ -128,11 +128,11 @@ class FabricConfig:
                 f"fabric.{name} must be desim.noc.{base.__name__} or a subclass of it, got {cls!r}",
             )
         check_topology(self.topology, self.topology_args)  # before anything is built
-        floor = min(PE_BYTES.values())  # what any design needs per PE: the lightest one's
+        pes = routers_of(self.topology, self.topology_args)  # one PE per router
         check_limit(
             f"fabric.topology {self.topology!r} {dict(self.topology_args)} needs too much memory "
-            f"for any accelerator: at least {floor / 1e3:.0f} kB per PE (one per router), in bytes",
-            routers_of(self.topology, self.topology_args) * floor,
+            f"for any accelerator: {pes:.0f} PEs at the lightest design's figures, in bytes",
+            min(pe_bytes(pes, figures) for figures in PE_BYTES.values()),
             MAX_ACCEL_BYTES,
         )
         check_routing(self.routing)

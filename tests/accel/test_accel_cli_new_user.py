@@ -54,9 +54,9 @@ def files(tmp_path, monkeypatch):
         (["compare", "--baseline", "nosuch", *SYNTH], "unknown accelerator 'nosuch'"),
         (["compare", "--baseline", "scnn", *SYNTH], "--baseline scnn is the design itself"),
         (
-            [*ACCEL, "--set", 'fabric.topology_args={"rows": 180, "cols": 180}'],
-            "dcnn on fabric.topology 'mesh' {'rows': 180, 'cols': 180} needs too much memory: "
-            "32400 PEs at 70 kB each, in bytes: an estimated 2.27e+09",
+            [*ACCEL, "--set", 'fabric.topology_args={"rows": 92, "cols": 92}'],
+            "dcnn on fabric.topology 'mesh' {'rows': 92, 'cols': 92} needs too much memory: "
+            "8464 PEs (2.16 GB), in bytes: an estimated 2.16e+09",
         ),
         (["compare", "--arch", "sparsenn", "--network", "lenet5"], "allowed: mlp"),
         # --layers
