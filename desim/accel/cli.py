@@ -276,7 +276,7 @@ def compare_designs(
             "energy_pj": energy[name].total_pj,
             "per_layer": per_layer,
         }
-        if name != "dcnn" and "dcnn" in runs:  # e.g. DCNN-opt's own improvement over DCNN
+        if name != "dcnn" and "dcnn" in baselines:  # e.g. DCNN-opt's own improvement over DCNN
             document[name]["dcnn_energy_ratio"] = energy["dcnn"].total_pj / energy[name].total_pj
     first = "dcnn" if "dcnn" in baselines else baselines[0]
     document.update(

@@ -45,7 +45,7 @@ shared machine."""
 PE_BYTES = {
     "desim.accel.dcnn": (3e6, 60_000, 23),
     "desim.accel.scnn": (3e6, 36_000, 21),
-    "desim.accel.sparsenn": (3e6, 70_000, 20),
+    "desim.accel.sparsenn": (3e6, 60_000, 24),
 }
 """Fixed bytes, bytes per PE and bytes per pair of PEs, network included, by the module of the
 design: DCNN and DCNN-opt; SCNN and its SparseA/SparseW variants; SparseNN, input-sparse and dense.

@@ -163,3 +163,17 @@ def test_a_zero_density_runs_and_matches_torch(capsys, density):
     doc = json.loads(out)
     assert code == 0 and doc["check_passed"]
     assert doc["multiplier_utilisation"] == 0
+
+
+@pytest.mark.parametrize(("arch", "baseline"), [("dcnn", "scnn"), ("scnn-sparsew", "dcnn-opt")])
+def test_any_design_against_any_baseline_reports_that_pair_only(capsys, arch, baseline):
+    # DCNN as the design is not a baseline: no "over DCNN" figure for the other design (it
+    # printed "scnn vs dcnn: energy ratio" beside "dcnn vs scnn")
+    argv = ["compare", "--arch", arch, "--baseline", baseline, *SYNTH, "--layers", "1", *SMALL]
+    code, out, _ = run(capsys, *argv, "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["baseline"] == baseline and "dcnn_energy_ratio" not in doc[baseline]
+    assert doc["speedup"] == pytest.approx(doc[baseline]["cycles"] / doc["cycles"])
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and out.splitlines()[0].startswith(f"{arch} vs {baseline}: speedup")
+    assert sum(" vs " in line for line in out.splitlines()) == 1
