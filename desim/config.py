@@ -44,9 +44,18 @@ __all__ = [
     "distinct_indices",
     "check_fields",
     "KeyedConfigError",
+    "API_ONLY",
 ]
 
 C = TypeVar("C")
+
+API_ONLY = {"api_only": True}
+"""Metadata of a field set from Python only (a class, say): `from_mapping` refuses it, `to_mapping`
+and `config_hash` leave it out, and `replace_dotted` keeps it."""
+
+
+def _api_only(item: dataclasses.Field[Any]) -> bool:
+    return bool(item.metadata.get("api_only"))
 
 
 def require(condition: bool, message: str) -> None:
@@ -166,6 +175,10 @@ def from_mapping(cls: type[C], data: dict[str, Any], path: str = "") -> C:
         raise TypeError(f"{cls!r} is not a dataclass")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    for key in sorted(set(data) & {name for name, f in fields.items() if _api_only(f)}):
+        raise ConfigError(
+            f"'{_join(path, key)}' is set from Python only (a class), not from a file or --set"
+        )
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise ConfigError(
@@ -202,9 +215,23 @@ def load_toml(path: str | Path, cls: type[C]) -> C:
 
 
 def to_mapping(config: Any) -> dict[str, Any]:
-    """Nested plain dicts of a config (tuples become lists), suitable for TOML/JSON."""
-    data = dataclasses.asdict(config)
-    return json.loads(json.dumps(data))
+    """Nested plain dicts of a config (tuples become lists), suitable for TOML/JSON; fields set
+    from Python only (`API_ONLY`) are left out."""
+    return json.loads(json.dumps(_plain(config)))
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not _api_only(f)
+        }
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
 
 
 def replace_dotted(config: C, key: str, value: Any, _path: str = "") -> C:
@@ -224,7 +251,7 @@ def replace_dotted(config: C, key: str, value: Any, _path: str = "") -> C:
     if not rest:
         data[head] = value
     elif dataclasses.is_dataclass(current):
-        data[head] = to_mapping(replace_dotted(current, rest, value, _join(_path, head)))
+        data[head] = replace_dotted(current, rest, value, _join(_path, head))
     elif isinstance(current, Mapping) and "." not in rest:
         data[head] = {**data[head], rest: value}
     else:
@@ -233,7 +260,9 @@ def replace_dotted(config: C, key: str, value: Any, _path: str = "") -> C:
             f"key '{full}' goes too deep: '{_join(_path, head)}' is {kind}; "
             f"set '{_join(_path, head)}{'.NAME' if isinstance(current, Mapping) else ''}'"
         )
-    return from_mapping(type(config), data, path=_path)
+    kept = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if _api_only(f)}
+    new = from_mapping(type(config), data, path=_path)
+    return dataclasses.replace(new, **kept) if kept else new
 
 
 def config_hash(config: Any) -> str:

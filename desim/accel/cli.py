@@ -32,6 +32,7 @@ __all__ = [
     "first_layers",
     "design_layers",
     "check_arguments",
+    "check_memory",
     "require_torch",
 ]
 
@@ -192,10 +193,31 @@ def design_layers(args: argparse.Namespace) -> tuple[list[Any], dict]:
     return build_layers(args, entry.get("kinds", ("conv", "linear")))
 
 
+def check_memory(args: argparse.Namespace, configs: dict[str, Any], what: str) -> None:
+    """Refuse, before anything is built, a design of ``configs`` (name -> config, run one after
+    the other) whose run would need more memory than `desim.accel.footprint.MAX_ACCEL_BYTES`:
+    first its network and PEs (before torch is imported), then with the workload's tensors
+    (torch needed: `require_torch` names ``what``)."""
+    from desim.accel.footprint import check_design_memory
+
+    for arch, config in configs.items():
+        check_design_memory(arch, config)
+    require_torch(what)
+    from workloads.footprint import activation_bytes, weight_bytes
+    from workloads.workload import WorkloadSpec
+
+    dataset = WorkloadSpec(args.network, args.dataset).resolved_dataset
+    per_sample = activation_bytes(args.network, dataset)
+    weights = weight_bytes(args.network, dataset)
+    for arch, config in configs.items():
+        samples = getattr(config, "samples", 1)  # SparseNN runs a batch of samples
+        check_design_memory(arch, config, samples * per_sample + weights)
+
+
 def _accel(args: argparse.Namespace) -> int:
     check_arguments(args)
-    require_torch("desim accel")
     config = design_config(args.arch, args.config, args.set)
+    check_memory(args, {args.arch: config}, "desim accel")
     layers, info = design_layers(args)
     result = _run(args.arch, config, layers, info, args.seed, args.vcd)
     document = result.to_json()
@@ -254,7 +276,7 @@ def compare_designs(
             "energy_pj": energy[name].total_pj,
             "per_layer": per_layer,
         }
-        if name != "dcnn" and "dcnn" in runs:  # e.g. DCNN-opt's own improvement over DCNN
+        if name != "dcnn" and "dcnn" in baselines:  # e.g. DCNN-opt's own improvement over DCNN
             document[name]["dcnn_energy_ratio"] = energy["dcnn"].total_pj / energy[name].total_pj
     first = "dcnn" if "dcnn" in baselines else baselines[0]
     document.update(
@@ -278,6 +300,8 @@ def comparison(args: argparse.Namespace) -> dict[str, Any]:
     """The comparison ``desim compare`` prints, from its parsed arguments."""
     entry = ACCELERATOR.metadata(args.arch)
     if "compare" in entry:  # a design with its own comparison (SparseNN: accuracy, power)
+        config = design_config(args.arch, args.config, args.set)
+        check_memory(args, {args.arch: config}, "desim compare")
         return entry["compare"](args)
     baselines = [args.baseline] if args.baseline else list(entry.get("baselines", ()))
     if not baselines:
@@ -287,13 +311,13 @@ def comparison(args: argparse.Namespace) -> dict[str, Any]:
     if args.arch in baselines:
         raise ConfigError(f"--baseline {args.arch} is the design itself; pick another design")
     configs = {name: design_config(name, args.config, args.set) for name in [args.arch, *baselines]}
+    check_memory(args, configs, "desim compare")
     layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
     return compare_designs(args.arch, baselines, configs, layers, info, args.seed)
 
 
 def _compare(args: argparse.Namespace) -> int:
     check_arguments(args)
-    require_torch("desim compare")
     document = comparison(args)
     if args.csv:
         _write_csv(args.csv, document["per_layer"])

@@ -42,7 +42,8 @@ from typing import Any
 
 import simpy
 
-from desim.config import require
+from desim.accel.footprint import MAX_ACCEL_BYTES, PE_BYTES, pe_bytes
+from desim.config import API_ONLY, require
 from desim.energy import ActionCounts
 from desim.kernel.checks import check_int
 from desim.kernel.simulator import Simulator
@@ -52,6 +53,7 @@ from desim.noc.multicast import SCHEMES
 from desim.noc.network import Network
 from desim.noc.packets import FlitFormat, StreamPacket
 from desim.noc.presets import router_params
+from desim.noc.router import Router
 from desim.noc.validation import (
     check_network_size,
     check_router,
@@ -61,14 +63,7 @@ from desim.noc.validation import (
 )
 from desim.registry import TOPOLOGY
 
-__all__ = ["MAX_FABRIC_ROUTERS", "FabricConfig", "Fabric", "Terminal", "NocSnapshot"]
-
-
-MAX_FABRIC_ROUTERS = 4096
-"""Routers an accelerator's fabric may have (a 64 x 64 mesh; SCNN and SparseNN have 64 PEs) unless
-``DESIM_NO_SIZE_LIMIT=1``. Every PE is an agent with its own memories and processes: DCNN on a
-32 x 32 mesh takes about 54 MB more than on 8 x 8 (LeNet-5's first layer), and a 100 x 100 mesh
-passed 1.2 GB before its first layer finished."""
+__all__ = ["FabricConfig", "Fabric", "Terminal", "NocSnapshot"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +88,11 @@ class FabricConfig:
         The router whose extra terminal is the memory port (DRAM controller, global buffer).
     deadlock_cycles : int
         The network's deadlock watchdog.
+    router_cls, interface_cls : type
+        The classes the network builds its routers and interfaces from: `Router` and
+        `NetworkInterface` or subclasses taking the same arguments (`desim.noc.network.Network`).
+        Set from Python only: a file or ``--set`` cannot name a class, and sweeps and records
+        leave these fields out.
     """
 
     topology: str = "mesh"
@@ -106,6 +106,8 @@ class FabricConfig:
     max_packet_flits: int = 8
     memory_router: int = 0
     deadlock_cycles: int = 20000
+    router_cls: type[Router] = field(default=Router, metadata=API_ONLY)
+    interface_cls: type[NetworkInterface] = field(default=NetworkInterface, metadata=API_ONLY)
 
     def __post_init__(self) -> None:
         require(
@@ -119,12 +121,19 @@ class FabricConfig:
         for name in ("flit_width_bits", "max_packet_flits", "deadlock_cycles"):
             check_int("fabric", name, getattr(self, name), 1)
         check_int("fabric", "memory_router", self.memory_router, 0)
+        for name, base in (("router_cls", Router), ("interface_cls", NetworkInterface)):
+            cls = getattr(self, name)
+            require(
+                isinstance(cls, type) and issubclass(cls, base),
+                f"fabric.{name} must be desim.noc.{base.__name__} or a subclass of it, got {cls!r}",
+            )
         check_topology(self.topology, self.topology_args)  # before anything is built
+        pes = routers_of(self.topology, self.topology_args)  # one PE per router
         check_limit(
-            f"fabric.topology {self.topology!r} {dict(self.topology_args)} has too many routers "
-            "for an accelerator (every PE is an agent with its own memories)",
-            routers_of(self.topology, self.topology_args),
-            MAX_FABRIC_ROUTERS,
+            f"fabric.topology {self.topology!r} {dict(self.topology_args)} needs too much memory "
+            f"for any accelerator: {pes:.0f} PEs at the lightest design's figures, in bytes",
+            min(pe_bytes(pes, figures) for figures in PE_BYTES.values()),
+            MAX_ACCEL_BYTES,
         )
         check_routing(self.routing)
         check_router(self.router, self.router_args)
@@ -263,6 +272,8 @@ class Fabric:
             params,
             deadlock_cycles=config.deadlock_cycles,
             multicast=config.multicast,
+            router_cls=config.router_cls,
+            interface_cls=config.interface_cls,
         )
         self.flit_format = config.flit_format
         self._latency_sum = 0

@@ -75,21 +75,42 @@ def _point(config: dict[str, Any]) -> AccelPoint:
             DATASET.entry(point.dataset)
         if point.baseline is not None:
             ACCELERATOR.entry(point.baseline)
-        if point.layers is not None and point.layers < 1:
-            raise ConfigError(f"layers must be >= 1 (the first N layers), got {point.layers}")
+        if point.layers is not None:
+            _check_layers(point)
         check_arguments(_namespace(point, 0))
     except DesimError as exc:
         raise ConfigError(f"accel: {exc}") from None
     return point
 
 
+def _check_layers(point: AccelPoint) -> None:
+    """``layers`` within the network's layers of the kinds the design runs (counted from the
+    model's shapes, `workloads.footprint.layer_count`, before anything is built)."""
+    if point.layers is None or point.layers < 1:
+        raise ConfigError(f"layers must be >= 1 (the first N layers), got {point.layers}")
+    from workloads.footprint import layer_count
+    from workloads.workload import WorkloadSpec
+
+    kinds = ACCELERATOR.metadata(point.arch).get("kinds", ("conv", "linear"))
+    dataset = WorkloadSpec(point.network, point.dataset).resolved_dataset
+    count = layer_count(point.network, dataset, kinds)
+    if point.layers > count:
+        raise ConfigError(
+            f"layers = {point.layers} is more than {point.network} has: {count} "
+            f"{'/'.join(kinds)} layers for {point.arch}; allowed: 1..{count}"
+        )
+
+
 def resolve_accel(config: dict[str, Any]) -> dict[str, Any]:
     """The point's full ``accel`` section: the design's whole config in ``params``."""
-    from desim.accel.cli import design_config, require_torch
+    from desim.accel.cli import check_memory, design_config, require_torch
 
     require_torch("a sweep of kind 'accel'")
     point = _point(config)
-    full = to_mapping(design_config(point.arch, None, _namespace(point, 0).set))
+    args = _namespace(point, 0)
+    design = design_config(point.arch, None, args.set)
+    check_memory(args, {point.arch: design}, "a sweep of kind 'accel'")
+    full = to_mapping(design)
     return {"accel": {**to_mapping(point), "params": _flatten(full)}}
 
 
@@ -97,7 +118,7 @@ def resolve_compare(config: dict[str, Any]) -> dict[str, Any]:
     """A comparison's ``accel`` section: ``params`` (applied to every design compared) checked
     against the design and each of its baselines, and kept as given, since the designs' full
     configs differ."""
-    from desim.accel.cli import design_config, require_torch
+    from desim.accel.cli import check_memory, design_config, require_torch
 
     require_torch("a sweep of kind 'compare'")
     point = _point(config)
@@ -106,8 +127,9 @@ def resolve_compare(config: dict[str, Any]) -> dict[str, Any]:
         if point.baseline
         else list(ACCELERATOR.metadata(point.arch).get("baselines", ()))
     )
-    for name in [point.arch, *baselines]:
-        design_config(name, None, _namespace(point, 0).set)
+    args = _namespace(point, 0)
+    configs = {name: design_config(name, None, args.set) for name in [point.arch, *baselines]}
+    check_memory(args, configs, "a sweep of kind 'compare'")
     return {"accel": to_mapping(point)}
 
 

@@ -183,7 +183,8 @@ def check_sweep(
 ) -> list[float]:
     """The sorted, distinct loads of a sweep, after checking it whole before anything runs: every
     rate, the tolerance (at least `MIN_TOLERANCE`), and the router-cycles of its grid and
-    bisection runs together (`desim.noc.validation.check_run_length`); `ConfigError` if not."""
+    bisection runs together, each at its load (`desim.noc.validation.check_run_length`);
+    `ConfigError` if not."""
     grid = sorted(set(float(r) for r in rates))
     require(bool(grid), "a sweep needs at least one rate")
     check_limit("the sweep has too many rates", len(grid), MAX_SWEEP_POINTS)
@@ -197,9 +198,9 @@ def check_sweep(
         replace(config, injection_rate=rate)
     # the bisection bracket is at most max(grid) wide and halves with each run
     bisections = max(0, math.ceil(math.log2(grid[-1] / tolerance))) if refine and grid[-1] else 0
-    check_run_length(
+    check_run_length(  # a bisection run's load is at most the grid's highest
         config,
-        len(grid) + bisections,
+        grid + [grid[-1]] * bisections,
         f"a sweep of {len(grid)} rates and up to {bisections} bisection runs",
     )
     return grid

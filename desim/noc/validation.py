@@ -7,8 +7,9 @@ What needs the built graph (a routing policy on a topology it does not support) 
 network is built.
 
 `check_size` refuses, before anything is allocated, a network whose router count or allocator state
-is beyond reason, and `check_run_length` a run or a sweep whose simulated length is (in
-router-cycles: routers x simulated cycles), each with the estimate and how to override it
+is beyond reason, and `check_run_length` a run or a sweep whose work is (`run_work`: the flit-hops
+its load offers and the router steps they cause, in calibrated CPU seconds; an idle router costs
+nothing), each with the estimate and how to override it
 (``DESIM_NO_SIZE_LIMIT=1``).
 
 Examples
@@ -28,8 +29,8 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from desim.config import KeyedConfigError, check_fields, require
 from desim.kernel.errors import ConfigError
@@ -53,9 +54,15 @@ __all__ = [
     "check_limit",
     "check_run_length",
     "routers_of",
-    "run_router_cycles",
+    "network_shape",
+    "run_work",
+    "NetworkShape",
+    "RunWork",
     "MAX_ROUTERS",
-    "MAX_ROUTER_CYCLES",
+    "MAX_RUN_SECONDS",
+    "FLIT_HOP_SECONDS",
+    "ROUTER_STEP_SECONDS",
+    "STEPS_PER_FLIT_HOP",
     "MAX_STATE",
     "MAX_SWEEP_POINTS",
 ]
@@ -73,11 +80,22 @@ MAX_STATE = 50_000_000
 MAX_SWEEP_POINTS = 10_000
 """Offered loads a sweep grid may hold."""
 
-MAX_ROUTER_CYCLES = 2e8
-"""Router-cycles (routers x simulated cycles) a run, or all the runs of a latency-load sweep, may
-simulate. A 16 x 16 mesh's default run is 3.3e6 and a 64 x 64 mesh's 5.3e7. At the recorded
-speeds (benchmarks/results/noc_speed.md, compiled: 7.2e5 router-cycles per second on 8 x 8 at
-0.1 flits/node/cycle, 3.8e4 on 32 x 32 at 0.3), 2e8 is from 5 minutes to 1.5 hours of one core."""
+MAX_RUN_SECONDS = 3600.0
+"""Estimated CPU seconds (`run_work`) a run, or all the runs of a latency-load sweep, may take:
+an hour of one core at the calibrated speed (a 64 x 64 mesh's default run at 0.1 flits/node/cycle
+is estimated at 2,700 s; a saturated run may take more than its estimate: its sources' queues
+grow, 1.5 times on an 8 x 8 mesh at 0.5)."""
+
+FLIT_HOP_SECONDS = 1.04e-5
+"""CPU seconds per flit-hop (compiled build, on the shared 2-core machine at load 6-10; the fit of
+``benchmarks/results/run_length.md``)."""
+
+ROUTER_STEP_SECONDS = 5.7e-6
+"""CPU seconds per router step (same build and fit)."""
+
+STEPS_PER_FLIT_HOP = 2.0
+"""Router steps per flit-hop at light load (a router stays awake while a flit is in its
+pipeline; 1.8 to 2.0 measured in the same record, fewer as the load grows and flits overlap)."""
 
 
 # routers of each built-in topology, from its parameters, before the graph is built
@@ -133,26 +151,136 @@ def routers_of(topology: str, args: Mapping[str, Any]) -> float:
     return routers
 
 
-def run_router_cycles(config: NocConfig) -> float:
-    """Router-cycles of ``config``'s warm-up and sample periods (the drain, which is short unless
-    the run saturates, is not counted)."""
-    routers = routers_of(config.topology, config.topology_args)
+class NetworkShape(NamedTuple):
+    """What a run's work depends on, from a topology's parameters: its routers, its terminals
+    (each injects at the offered rate) and the mean routers a uniform-traffic packet crosses."""
+
+    routers: float
+    terminals: float
+    routers_crossed: float
+
+
+def _ring_mean(k: float) -> float:
+    """Mean shortest distance on a ring of ``k`` nodes, over all (source, destination) pairs."""
+    return k / 4 if k % 2 == 0 else (k * k - 1) / (4 * k)
+
+
+def _line_mean(k: float) -> float:
+    """Mean distance on a line of ``k`` nodes, over all pairs: (k^2 - 1) / 3k."""
+    return (k * k - 1) / (3 * k)
+
+
+# routers, terminals per router and mean links crossed (uniform traffic, self included) of the
+# lattices, from their parameters; other topologies are measured on their graph
+_LATTICES: dict[str, Callable[..., tuple[float, float, float]]] = {
+    "mesh": lambda rows, cols, terminals=1, **_: (
+        float(rows) * cols,
+        terminals,
+        _line_mean(rows) + _line_mean(cols),
+    ),
+    "cmesh": lambda rows, cols, concentration=4, **_: (
+        float(rows) * cols,
+        concentration,
+        _line_mean(rows) + _line_mean(cols),
+    ),
+    "torus": lambda rows, cols, terminals=1, **_: (
+        float(rows) * cols,
+        terminals,
+        _ring_mean(rows) + _ring_mean(cols),
+    ),
+    "ring": lambda n, terminals=1, **_: (float(n), terminals, _ring_mean(n)),
+    "flattened_butterfly": lambda rows, cols, concentration=1, **_: (
+        float(rows) * cols,
+        concentration,
+        2 - 1 / rows - 1 / cols,
+    ),
+}
+
+
+def _sampled_mean_links(graph: nx.Graph, sources: int = 8) -> float:
+    """Mean links from a terminal's router to every terminal, by breadth-first search from up to
+    ``sources`` terminal routers spread over the graph's nodes."""
+    import networkx as nx
+
+    hosts = [n for n, t in graph.nodes(data="terminals", default=0) if t]
+    if not hosts:
+        return 0.0
+    picked = hosts[:: max(1, len(hosts) // sources)][:sources]
+    weight = dict(graph.nodes(data="terminals", default=0))
+    total = 0.0
+    for source in picked:
+        lengths = nx.single_source_shortest_path_length(graph, source)
+        total += sum(lengths[n] * weight[n] for n in hosts if n in lengths) / sum(
+            weight[n] for n in hosts
+        )
+    return total / len(picked)
+
+
+def network_shape(topology: str, args: Mapping[str, Any]) -> NetworkShape:
+    """Routers, terminals and mean routers crossed of ``topology`` built from ``args``: from the
+    parameters for the lattices, else measured on the built graph (a topology file is read, a user
+    builder runs; their own errors are raised here, before the run)."""
+    lattice = _LATTICES.get(topology)
+    if lattice is not None and estimated_routers(topology, args) is not None:
+        routers, per_router, links = lattice(**args)
+        return NetworkShape(routers, routers * per_router, links + 1)
+    graph = TOPOLOGY.get(topology)(**args)
+    terminals = sum(int(t) for _, t in graph.nodes(data="terminals", default=0))
+    return NetworkShape(
+        float(graph.number_of_nodes()), float(terminals), _sampled_mean_links(graph) + 1
+    )
+
+
+class RunWork(NamedTuple):
+    """The estimated work of a run: flit-hops, router steps and the CPU time they take."""
+
+    cycles: float
+    flit_hops: float
+    router_steps: float
+    cpu_seconds: float
+
+
+def run_work(
+    config: NocConfig, shape: NetworkShape | None = None, rate: float | None = None
+) -> RunWork:
+    """The work of ``config``'s warm-up and sample periods, at its load or at ``rate`` (a run that
+    converges stops earlier; the drain, short unless the run saturates, is not counted).
+
+    The engine visits only cycles that hold work and steps only routers holding flits
+    (`desim.noc.engine`), so the work is the flits offered times the routers each crosses
+    (uniform traffic), and the router steps they cause: about `STEPS_PER_FLIT_HOP` per flit-hop at
+    light load, at most one per router per cycle when the network is busy. Their CPU time is
+    calibrated on the compiled build (`FLIT_HOP_SECONDS`, `ROUTER_STEP_SECONDS`; record:
+    ``benchmarks/results/run_length.md``).
+    """
+    shape = shape or network_shape(config.topology, config.topology_args)
     cycles = float(config.warmup_periods + config.max_samples) * config.sample_period_cycles
-    return routers * cycles
+    rate = config.injection_rate if rate is None else rate
+    flit_hops = rate * shape.terminals * cycles * shape.routers_crossed
+    steps = min(shape.routers * cycles, STEPS_PER_FLIT_HOP * flit_hops)
+    seconds = FLIT_HOP_SECONDS * flit_hops + ROUTER_STEP_SECONDS * steps
+    return RunWork(cycles, flit_hops, steps, seconds)
 
 
-def check_run_length(config: NocConfig, runs: int = 1, what: str = "the run") -> None:
-    """Refuse ``runs`` runs of ``config`` whose router-cycles together exceed
-    `MAX_ROUTER_CYCLES` (a sweep passes its grid and bisection runs)."""
-    routers = routers_of(config.topology, config.topology_args)
-    cycles = (config.warmup_periods + config.max_samples) * config.sample_period_cycles
-    count = f"{routers:.0f}"
+def check_run_length(
+    config: NocConfig, rates: Sequence[float] | None = None, what: str = "the run"
+) -> None:
+    """Refuse runs of ``config`` whose estimated CPU time (`run_work`) together exceeds
+    `MAX_RUN_SECONDS`: one run at its own load, or one at each of ``rates`` (a sweep passes its
+    grid and its bisection runs)."""
+    shape = network_shape(config.topology, config.topology_args)
+    loads = [config.injection_rate] if rates is None else list(rates)
+    works = [run_work(config, shape, rate) for rate in loads]
+    cycles = works[0].cycles
+    hops = sum(w.flit_hops for w in works)
+    offered = f"{loads[0]:g}" if len(loads) == 1 else f"{min(loads):g} to {max(loads):g}"
     check_limit(
-        f"{what} is too long: {f'{runs} x ' if runs > 1 else ''}{cycles} cycles "
-        f"((warmup_periods + max_samples) x sample_period_cycles) on {count} routers, in "
-        "router-cycles",
-        runs * run_router_cycles(config),
-        MAX_ROUTER_CYCLES,
+        f"{what} is too long: {f'{len(loads)} x ' if len(loads) > 1 else ''}{cycles:.0f} cycles "
+        f"((warmup_periods + max_samples) x sample_period_cycles) of {shape.terminals:.0f} "
+        f"terminals offering {offered} flits/cycle each, {hops:.3g} flit-hops in all, in seconds "
+        "of CPU",
+        sum(w.cpu_seconds for w in works),
+        MAX_RUN_SECONDS,
     )
 
 

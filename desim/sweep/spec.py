@@ -28,6 +28,7 @@ import copy
 import hashlib
 import itertools
 import json
+import math
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -36,6 +37,7 @@ from typing import Any
 
 from desim.config import from_mapping
 from desim.kernel.errors import ConfigError, DesimError
+from desim.limits import check_limit
 from desim.sweep.kinds import KINDS, PointKind
 
 __all__ = ["SweepSpec", "Point", "load_spec", "spec_from_mapping", "config_hash"]
@@ -44,6 +46,10 @@ MAX_SEED = 2**32 - 1
 """Seeds every kind's generators accept (numpy's legacy one and torch's, for accelerator points)."""
 
 _SPEC_TABLES = ("sweep", "grid", "zip")
+
+MAX_POINTS = 10_000
+"""Runs (grid points x seeds) a spec may describe unless ``DESIM_NO_SIZE_LIMIT=1``: every point is
+resolved and checked before any runs, and each is at least one simulation."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +178,12 @@ def _section_error(kind: str, key: str) -> str:
 def _expand(spec: SweepSpec) -> list[Point]:
     points: dict[str, Point] = {}
     for values in _combinations(spec):
-        config = _resolve(spec, values)
+        try:
+            config = _resolve(spec, values)
+        except ConfigError as exc:
+            if not values:  # a spec without a grid: its one point is the spec itself
+                raise
+            raise ConfigError(f"grid point {values}: {exc}") from None
         digest = config_hash(spec.kind, config)
         if digest in points:
             raise ConfigError(
@@ -210,6 +221,14 @@ def spec_from_mapping(data: dict[str, Any]) -> SweepSpec:
         zipped=zipped,
         seeds=tuple(dict.fromkeys(table.seeds)),
         name=table.name,
+    )
+    runs = math.prod(len(values) for values in grid.values())
+    runs *= len(next(iter(zipped.values()))) if zipped else 1
+    check_limit(
+        "the sweep spec describes too many runs (grid values multiplied, times zip rows, times "
+        "seeds)",
+        runs * len(spec.seeds),
+        MAX_POINTS,
     )
     spec.points.extend(_expand(spec))
     return spec

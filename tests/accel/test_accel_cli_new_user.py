@@ -54,8 +54,9 @@ def files(tmp_path, monkeypatch):
         (["compare", "--baseline", "nosuch", *SYNTH], "unknown accelerator 'nosuch'"),
         (["compare", "--baseline", "scnn", *SYNTH], "--baseline scnn is the design itself"),
         (
-            [*ACCEL, "--set", 'fabric.topology_args={"rows": 100, "cols": 100}'],
-            "has too many routers for an accelerator",
+            [*ACCEL, "--set", 'fabric.topology_args={"rows": 92, "cols": 92}'],
+            "dcnn on fabric.topology 'mesh' {'rows': 92, 'cols': 92} needs too much memory: "
+            "8464 PEs (2.16 GB), in bytes: an estimated 2.16e+09",
         ),
         (["compare", "--arch", "sparsenn", "--network", "lenet5"], "allowed: mlp"),
         # --layers
@@ -162,3 +163,17 @@ def test_a_zero_density_runs_and_matches_torch(capsys, density):
     doc = json.loads(out)
     assert code == 0 and doc["check_passed"]
     assert doc["multiplier_utilisation"] == 0
+
+
+@pytest.mark.parametrize(("arch", "baseline"), [("dcnn", "scnn"), ("scnn-sparsew", "dcnn-opt")])
+def test_any_design_against_any_baseline_reports_that_pair_only(capsys, arch, baseline):
+    # DCNN as the design is not a baseline: no "over DCNN" figure for the other design (it
+    # printed "scnn vs dcnn: energy ratio" beside "dcnn vs scnn")
+    argv = ["compare", "--arch", arch, "--baseline", baseline, *SYNTH, "--layers", "1", *SMALL]
+    code, out, _ = run(capsys, *argv, "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["baseline"] == baseline and "dcnn_energy_ratio" not in doc[baseline]
+    assert doc["speedup"] == pytest.approx(doc[baseline]["cycles"] / doc["cycles"])
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and out.splitlines()[0].startswith(f"{arch} vs {baseline}: speedup")
+    assert sum(" vs " in line for line in out.splitlines()) == 1

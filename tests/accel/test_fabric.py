@@ -128,9 +128,15 @@ def test_bad_fabric_configs_name_the_field(kw, message):
         FabricConfig(**kw)
 
 
-def test_a_fabric_beyond_reason_is_refused_before_it_is_built():
+def test_a_fabric_beyond_reason_is_refused_before_it_is_built(monkeypatch):
+    monkeypatch.delenv("DESIM_NO_SIZE_LIMIT", raising=False)
     with pytest.raises(ConfigError, match="too many routers.*DESIM_NO_SIZE_LIMIT"):
         FabricConfig(topology_args={"rows": 1000, "cols": 1000})
+    # 48,400 PEs: even the lightest design's figures give 50 GB, beyond the 2 GB limit
+    with pytest.raises(ConfigError, match=r"for any accelerator: 48400 PEs at the lightest"):
+        FabricConfig(topology_args={"rows": 220, "cols": 220})
+    monkeypatch.setenv("DESIM_NO_SIZE_LIMIT", "1")
+    FabricConfig(topology_args={"rows": 220, "cols": 220})
 
 
 def test_memory_router_out_of_range_is_refused():

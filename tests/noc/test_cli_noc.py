@@ -306,7 +306,8 @@ def test_bad_input_is_one_line_and_exit_2(capsys, case: str) -> None:
     [
         ("mesh beyond the size limit", "DESIM_NO_SIZE_LIMIT=1"),
         ("sweep grid beyond the size limit", "1e+09"),
-        ("run beyond the length limit", "9.6e+08"),
+        # 0.1 flits/cycle x 16 terminals x 6e7 cycles x 3.5 routers crossed (4 x 4 mesh, uniform)
+        ("run beyond the length limit", "3.36e+08 flit-hops"),
         ("sweep beyond the length limit", "51 rates and up to 7 bisection runs"),
         ("tolerance without a sweep", "add --sweep-rates"),
         ("traffic arg naming the node count", "allowed: (none)"),

@@ -45,3 +45,21 @@ def test_a_bad_accelerator_point_is_refused_before_any_run(
     assert (code, out) == (2, "")
     assert message in err and err.count("\n") == 1
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize(
+    ("arch", "network", "layers", "count"),
+    [("dcnn", "lenet5", 6, 5), ("scnn", "lenet5", 99, 5), ("sparsenn", "mlp_tiny", 3, 2)],
+)
+def test_layers_beyond_the_network_are_refused_naming_the_point(
+    capsys, tmp_path, arch, network, layers, count
+):
+    values = {"kind": "accel", "seeds": "[0]", "arch": arch, "network": network}
+    spec = tmp_path / "spec.toml"
+    spec.write_text(HEAD.format(**values) + f"[grid]\naccel.layers = [1, {layers}]\n")
+    code = main(["sweep", str(spec), "--out", str(tmp_path / "out")])
+    out, err = capsys.readouterr()
+    assert (code, out, err.count("\n")) == (2, "", 1)
+    assert f"grid point {{'accel.layers': {layers}}}: accel: layers = {layers} is more than" in err
+    assert f"allowed: 1..{count}" in err
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +150,23 @@ def test_cli_results_directory_that_is_a_file(
     (tmp_path / "taken").write_text("")
     assert main(["sweep", str(tiny_spec), "--out", str(tmp_path / "taken")]) == 2
     assert "a file is in the way" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("tables", "runs"),
+    [
+        ({"grid": {"noc": {"injection_rate": [0.1] * 1000, "seed_unused": [1] * 1000}}}, "1e+06"),
+        (
+            {"sweep": {"seeds": list(range(101))}, "grid": {"noc": {"packet_size": [1] * 100}}},
+            "1.01e+04",
+        ),
+        ({"zip": {"noc": {"injection_rate": [0.1] * 20_000}}}, "2e+04"),
+    ],
+)
+def test_a_spec_of_too_many_runs_is_refused_before_any_point_is_resolved(tables, runs, monkeypatch):
+    # duplicate values on purpose: the count comes before any point is resolved (a 10^6-point grid
+    # took minutes to resolve, point by point, before anything ran)
+    monkeypatch.delenv("DESIM_NO_SIZE_LIMIT", raising=False)
+    data = {"sweep": {"kind": "noc", **tables.pop("sweep", {})}, **tables}
+    with pytest.raises(ConfigError, match=rf"too many runs .*an estimated {re.escape(runs)},"):
+        spec_from_mapping(data)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from desim.cli import main
-from workloads.footprint import activation_bytes
+from workloads.footprint import activation_bytes, layer_count, weight_bytes
 from workloads.workload import WorkloadSpec, build_workload
 
 
@@ -20,6 +20,19 @@ def test_the_estimate_is_what_a_built_workload_holds_per_sample(model, dataset, 
     layers = build_workload(spec).layers
     held = sum(layer.input.nbytes + layer.output.nbytes for layer in layers)
     assert activation_bytes(model, dataset, hidden) * batch == held
+    weights = sum(
+        layer.weight.nbytes + (0 if layer.bias is None else layer.bias.nbytes) for layer in layers
+    )
+    assert weight_bytes(model, dataset, hidden) == weights
+
+
+@pytest.mark.parametrize(
+    ("model", "dataset"), [("lenet5", "mnist"), ("tiny_googlenet", "photos"), ("mlp", "digits")]
+)
+def test_the_layer_count_is_what_a_built_workload_records(model, dataset):
+    layers = build_workload(WorkloadSpec(model, dataset, "synthetic", batch=1, seed=0)).layers
+    for kinds in [("conv",), ("linear",), ("conv", "linear")]:
+        assert layer_count(model, dataset, kinds) == sum(layer.kind in kinds for layer in layers)
 
 
 def test_a_batch_beyond_memory_is_refused_before_anything_is_built(capsys, monkeypatch):
