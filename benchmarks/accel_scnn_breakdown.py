@@ -5,10 +5,10 @@ PPU's rates of `desim.accel.scnn.ScnnConfig` (default: one partial sum per cycle
 them at 0 (the drain costs only the network and the OARAM write: the model before the PPU).
 Per layer: the non-zero work's ideal (non-zero MACs / 1,024), the mean PE's multiplier-array
 cycles (above the ideal: fragmentation and bank conflicts), the busiest PE's per Kc group summed
-(above the mean: imbalance the barriers expose), the largest waits for weights and for the double
-buffer (a drain of group g - 2 still running), the longest drain, the last group's drain (after
+(above the mean: imbalance the barriers expose), the busiest PE's waits for weights and for the
+double buffer (a drain of group g - 2 still running), the longest drain, the last group's drain (after
 the last barrier: nothing overlaps it), and the cycles. DCNN's cycles come from the recorded
-comparison (``benchmarks/results/accel_scnn_compare_<network>.csv``), so the speedup per layer is
+comparison (``benchmarks/results/accel_scnn_compare_<network>.json``), so the speedup per layer is
 shown without running DCNN.
 
 Usage::
@@ -23,7 +23,6 @@ Each pattern selects the convolutions whose name contains it. Writes
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import time
 from pathlib import Path
@@ -37,11 +36,10 @@ NO_PPU = ScnnConfig(ppu_reads_per_cycle=0, ppu_adds_per_cycle=0)
 
 def recorded_dcnn(network: str) -> dict[str, int]:
     """DCNN's cycles per layer from the recorded comparison (empty if none)."""
-    path = RESULTS / f"accel_scnn_compare_{network}.csv"
+    path = RESULTS / f"accel_scnn_compare_{network}.json"
     if not path.exists():
         return {}
-    with path.open() as f:
-        return {row["layer"]: int(row["baseline_cycles"]) for row in csv.DictReader(f)}
+    return {row["layer"]: row["baseline_cycles"] for row in json.loads(path.read_text())["per_layer"]}
 
 
 def breakdown(network: str, patterns: list[str]) -> list[dict[str, Any]]:
@@ -72,8 +70,8 @@ def breakdown(network: str, patterns: list[str]) -> list[dict[str, Any]]:
             "ideal": extra["ideal_cycles"],
             "pe_mean": round(extra["pe_busy_cycles_mean"]),
             "busiest_per_group": extra["busiest_pe_per_group_cycles"],
-            "weight_wait_max": extra["weight_wait_cycles_max"],
-            "buffer_wait_max": extra["buffer_wait_cycles_max"],
+            "busiest_weight_wait": extra["busiest_pe_waits_cycles"]["weights"],
+            "busiest_buffer_wait": extra["busiest_pe_waits_cycles"]["buffer"],
             "drain_max": extra["drain_cycles_max"],
             "last_drain": extra["last_drain_cycles"],
             "cycles_no_ppu": off.cycles,
@@ -90,8 +88,8 @@ def breakdown(network: str, patterns: list[str]) -> list[dict[str, Any]]:
 def table(rows: list[dict[str, Any]]) -> str:
     """The records as a Markdown table."""
     lines = [
-        "| layer | plane | RxS | Kc x groups | ideal | PE mean | busiest/group | weight wait "
-        "| buffer wait | last drain | cycles, no PPU | cycles, PPU | +% | DCNN | speedup no PPU "
+        "| layer | plane | RxS | Kc x groups | ideal | PE mean | busiest/group | busiest's weight "
+        "wait | its buffer wait | last drain | cycles, no PPU | cycles, PPU | +% | DCNN | speedup no PPU "
         "-> PPU |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -101,7 +99,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {r['layer']} | {r['plane'][0]}x{r['plane'][1]} | {r['filter'][0]}x{r['filter'][1]} "
             f"| {r['kc']} x {r['groups']} | {r['ideal']:,} | {r['pe_mean']:,} | "
-            f"{r['busiest_per_group']:,} | {r['weight_wait_max']:,} | {r['buffer_wait_max']:,} | "
+            f"{r['busiest_per_group']:,} | {r['busiest_weight_wait']:,} | {r['busiest_buffer_wait']:,} | "
             f"{r['last_drain']:,} | {r['cycles_no_ppu']:,} | {r['cycles']:,} | "
             f"{100 * (r['cycles'] / r['cycles_no_ppu'] - 1):.1f} | {d or ''} | {speed} |"
         )

@@ -215,6 +215,12 @@ def _input_bits(layer: LayerRecord, plan: ConvPlan, streams: Streams) -> np.ndar
     )
 
 
+def _busiest_waits(pes: Sequence[ScnnPe]) -> dict[str, int]:
+    """The busiest PE's (most multiplier cycles) waits for weights and for the double buffer."""
+    busiest = max(pes, key=lambda p: p.busy_cycles)
+    return {"weights": busiest.weight_wait_cycles, "buffer": busiest.buffer_wait_cycles}
+
+
 class Scnn:
     """SCNN on the fabric (see the module docstring)."""
 
@@ -299,6 +305,7 @@ class Scnn:
                 "ideal_cycles": -(-useful // (fabric.pes * pe.f * pe.i)),
                 "weight_wait_cycles_max": max(p.weight_wait_cycles for p in pes),
                 "buffer_wait_cycles_max": max(p.buffer_wait_cycles for p in pes),
+                "busiest_pe_waits_cycles": _busiest_waits(pes),
                 "drain_cycles_max": max(p.drain_cycles for p in pes),
                 "last_drain_cycles": sim.now - barrier.release_cycles[-1],
                 "products_discarded": work.discarded,
