@@ -70,3 +70,58 @@ def test_drains_longer_than_the_groups_hold_the_double_buffer():
     assert ppu.extra["groups"] == 4 and ppu.extra["pe_busy_cycles_max"] == 4 * 48
     assert ppu.cycles >= 4 * 3 * 64 > free.cycles
     assert ppu.extra["buffer_wait_cycles_max"] > 0 == free.extra["buffer_wait_cycles_max"]
+
+
+@pytest.mark.parametrize("network", ["googlenet", "alexnet"])
+def test_docs_breakdown_table_is_the_record(network):
+    """docs/scnn.md's breakdowns are `benchmarks/accel_scnn_breakdown.py`'s records."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    record = root / "benchmarks" / "results" / f"accel_scnn_breakdown_{network}.json"
+    rows = json.loads(record.read_text())
+    page = (root / "docs" / "scnn.md").read_text()
+    for row in rows:
+        name = row["layer"].removeprefix("inceptions.inception")
+        line = next(x for x in page.splitlines() if x.startswith(f"| {name} |"))
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        numbers = [int(c.replace(",", "")) for c in cells[4:12]]
+        assert numbers == [
+            row[k]
+            for k in (
+                "ideal",
+                "pe_mean",
+                "busiest_per_group",
+                "busiest_weight_wait",
+                "busiest_buffer_wait",
+                "last_drain",
+                "cycles_no_ppu",
+                "cycles",
+            )
+        ]
+        assert float(cells[12]) == pytest.approx(100 * (row["cycles"] / row["cycles_no_ppu"] - 1), abs=0.05)
+        assert row["check_error"] < 1e-3  # the outputs equal torch's
+
+
+def test_docs_network_totals_are_the_records():
+    """The PPU's effect on GoogLeNet in docs/scnn.md: SCNN alone over the whole network
+    (`benchmarks/accel_scnn_layers.py`) against DCNN's recorded cycles."""
+    import json
+    import re
+    from pathlib import Path
+
+    results = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
+    page = (results.parents[1] / "docs" / "scnn.md").read_text()
+    layers = json.loads((results / "accel_scnn_layers_googlenet.json").read_text())
+    compare = json.loads((results / "accel_scnn_compare_googlenet.json").read_text())
+    assert [r["layer"] for r in layers["per_layer"]] == [r["layer"] for r in compare["per_layer"]]
+    claim = re.search(
+        r"GoogLeNet: ([\d,]+) -> ([\d,]+) cycles \(\+([\d.]+) %\), ([\d.]+)x -> ([\d.]+)x", page
+    )
+    before, after = compare["cycles"], layers["cycles"]
+    dcnn = compare["dcnn"]["cycles"]
+    numbers = [float(g.replace(",", "")) for g in claim.groups()]
+    assert numbers == pytest.approx(
+        [before, after, 100 * (after / before - 1), dcnn / before, dcnn / after], abs=0.006
+    )
