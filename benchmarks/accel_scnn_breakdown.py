@@ -5,10 +5,10 @@ PPU's rates of `desim.accel.scnn.ScnnConfig` (default: one partial sum per cycle
 them at 0 (the drain costs only the network and the OARAM write: the model before the PPU).
 Per layer: the non-zero work's ideal (non-zero MACs / 1,024), the mean PE's multiplier-array
 cycles (above the ideal: fragmentation and bank conflicts), the busiest PE's per Kc group summed
-(above the mean: imbalance the barriers expose), the busiest PE's waits for weights and for the
-double buffer (a drain of group g - 2 still running), the longest drain, the last group's drain (after
-the last barrier: nothing overlaps it), and the cycles. DCNN's cycles come from the recorded
-comparison (``benchmarks/results/accel_scnn_compare_<network>.json``), so the speedup per layer is
+(above the mean: imbalance the barriers expose), the busiest PE's waits for weights and
+for the double buffer (a drain of group g - 2 still running), the longest drain, the last
+group's drain (after the last barrier: nothing overlaps it), and the cycles. DCNN's cycles come
+from the recorded comparison (``benchmarks/results/accel_scnn_compare_<network>.json``), so the speedup per layer is
 shown without running DCNN.
 
 Usage::
@@ -39,7 +39,9 @@ def recorded_dcnn(network: str) -> dict[str, int]:
     path = RESULTS / f"accel_scnn_compare_{network}.json"
     if not path.exists():
         return {}
-    return {row["layer"]: row["baseline_cycles"] for row in json.loads(path.read_text())["per_layer"]}
+    return {
+        row["layer"]: row["baseline_cycles"] for row in json.loads(path.read_text())["per_layer"]
+    }
 
 
 def breakdown(network: str, patterns: list[str]) -> list[dict[str, Any]]:
@@ -88,9 +90,9 @@ def breakdown(network: str, patterns: list[str]) -> list[dict[str, Any]]:
 def table(rows: list[dict[str, Any]]) -> str:
     """The records as a Markdown table."""
     lines = [
-        "| layer | plane | RxS | Kc x groups | ideal | PE mean | busiest/group | busiest's weight "
-        "wait | its buffer wait | last drain | cycles, no PPU | cycles, PPU | +% | DCNN | speedup no PPU "
-        "-> PPU |",
+        "| layer | plane | RxS | Kc x groups | ideal | PE mean | busiest/group | busiest's "
+        "weight wait | its buffer wait | last drain | cycles, no PPU | cycles, PPU | +% | DCNN "
+        "| speedup no PPU -> PPU |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -99,7 +101,8 @@ def table(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {r['layer']} | {r['plane'][0]}x{r['plane'][1]} | {r['filter'][0]}x{r['filter'][1]} "
             f"| {r['kc']} x {r['groups']} | {r['ideal']:,} | {r['pe_mean']:,} | "
-            f"{r['busiest_per_group']:,} | {r['busiest_weight_wait']:,} | {r['busiest_buffer_wait']:,} | "
+            f"{r['busiest_per_group']:,} | {r['busiest_weight_wait']:,} | "
+            f"{r['busiest_buffer_wait']:,} | "
             f"{r['last_drain']:,} | {r['cycles_no_ppu']:,} | {r['cycles']:,} | "
             f"{100 * (r['cycles'] / r['cycles_no_ppu'] - 1):.1f} | {d or ''} | {speed} |"
         )

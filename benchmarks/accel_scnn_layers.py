@@ -3,7 +3,8 @@
 One process, the layers one after the other as `desim accel --arch scnn` runs them (the first
 layer's input from DRAM); each layer's CPU time (`time.process_time`, the measure that does not
 depend on the other users of a shared machine), cycles and functional-check error. Prints one
-JSON line per layer as it finishes and writes ``benchmarks/results/accel_scnn_layers_<network>.json``.
+JSON line per layer as it finishes and writes
+``benchmarks/results/accel_scnn_layers_<network>.json``.
 
 Usage::
 
@@ -48,7 +49,9 @@ def main() -> None:
         "cpu_s": round(sum(r["cpu_s"] for r in rows), 1),
         "per_layer": rows,
     }
-    (RESULTS / f"accel_scnn_layers_{args.network}.json").write_text(json.dumps(record, indent=1) + "\n")
+    (RESULTS / f"accel_scnn_layers_{args.network}.json").write_text(
+        json.dumps(record, indent=1) + "\n"
+    )
     print(json.dumps({k: record[k] for k in ("network", "cycles", "cpu_s")}))
 
 

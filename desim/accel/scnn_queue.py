@@ -55,8 +55,9 @@ def _queue_by_bank(loads: np.ndarray, depth: int, lengths: np.ndarray) -> np.nda
     Until the first stall, each queue follows Lindley's recursion
     ``q_t = max(q_{t-1} + n_t - 1, 0) = S_t - min(0, min_{s <= t} S_s)`` with ``S`` the running
     sum of ``n - 1``: vectorised. A sequence whose queues never exceed ``depth`` in its own steps
-    costs its steps plus the final drain. The others (a stall drains every queue: no closed form) are replayed
-    step by step from their first stall, all together, from the queues Lindley gives just before.
+    costs its steps plus the final drain. The others (a stall drains every queue: no closed
+    form) are replayed step by step from their first stall, all together, from the queues
+    Lindley gives just before.
     """
     count, banks, steps = loads.shape
     if count == 0 or steps == 0:

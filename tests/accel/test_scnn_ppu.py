@@ -100,7 +100,9 @@ def test_docs_breakdown_table_is_the_record(network):
                 "cycles",
             )
         ]
-        assert float(cells[12]) == pytest.approx(100 * (row["cycles"] / row["cycles_no_ppu"] - 1), abs=0.05)
+        assert float(cells[12]) == pytest.approx(
+            100 * (row["cycles"] / row["cycles_no_ppu"] - 1), abs=0.05
+        )
         assert row["check_error"] < 1e-3  # the outputs equal torch's
 
 
