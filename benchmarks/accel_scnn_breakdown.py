@@ -8,8 +8,8 @@ cycles (above the ideal: fragmentation and bank conflicts), the busiest PE's per
 (above the mean: imbalance the barriers expose), the busiest PE's waits for weights and
 for the double buffer (a drain of group g - 2 still running), the longest drain, the last
 group's drain (after the last barrier: nothing overlaps it), and the cycles. DCNN's cycles come
-from the recorded comparison (``benchmarks/results/accel_scnn_compare_<network>.json``), so the speedup per layer is
-shown without running DCNN.
+from the recorded comparison (``benchmarks/results/accel_scnn_compare_<network>.json``), so the
+speedup per layer is shown without running DCNN.
 
 Usage::
 
