@@ -124,6 +124,6 @@ def test_docs_network_totals_are_the_records():
     before, after = compare["cycles"], layers["cycles"]
     dcnn = compare["dcnn"]["cycles"]
     numbers = [float(g.replace(",", "")) for g in claim.groups()]
-    assert numbers == pytest.approx(
-        [before, after, 100 * (after / before - 1), dcnn / before, dcnn / after], abs=0.006
-    )
+    assert numbers[:2] == [before, after]
+    assert numbers[2] == pytest.approx(100 * (after / before - 1), abs=0.05)
+    assert numbers[3:] == pytest.approx([dcnn / before, dcnn / after], abs=0.006)
