@@ -48,6 +48,7 @@ from desim.accel.scnn_agents import Barrier, MemoryPort, Schedule, ScnnPe, Weigh
 from desim.accel.scnn_func import conv_outputs, fc_outputs
 from desim.accel.scnn_pe import PeArray
 from desim.accel.scnn_plan import ConvPlan, grid_shape, plan_conv, split
+from desim.accel.scnn_ppu import PostProcessing
 from desim.accel.scnn_work import (
     WEIGHT_ORDERS,
     LayerWork,
@@ -105,6 +106,11 @@ class ScnnConfig:
     crossbar_wire_um : int
         Wire a product drives through the scatter crossbar: one input row and one output column,
         each the side of the paper's crossbar (0.026 mm^2 at 16 nm) scaled to 45 nm: 2 x 454 um.
+    ppu_reads_per_cycle, ppu_adds_per_cycle : int
+        The post-processing unit's rates in partial sums per cycle (`desim.accel.scnn_ppu`):
+        read-out of the accumulators (halos to send; own outputs through ReLU and compression)
+        and halo adds at the owner. 1 each: DNNsim's halo rate (one partial sum per cycle),
+        applied to all the PPU's work; 0 makes that work free.
     """
 
     fabric: FabricConfig = field(default_factory=FabricConfig)
@@ -127,9 +133,12 @@ class ScnnConfig:
     index_bits: int = 4
     weight_order: str = "rsk"
     crossbar_wire_um: int = round(2 * CROSSBAR_SIDE_UM_45NM)
+    ppu_reads_per_cycle: int = 1
+    ppu_adds_per_cycle: int = 1
 
     def __post_init__(self) -> None:
         self.pe_array()  # validates the array fields
+        self.ppu()
         require(
             self.weight_order in WEIGHT_ORDERS,
             f"weight_order {self.weight_order!r} unknown; valid: {', '.join(WEIGHT_ORDERS)}",
@@ -163,6 +172,10 @@ class ScnnConfig:
             self.conflict_model,
             self.bank_queue_depth,
         )
+
+    def ppu(self) -> PostProcessing:
+        """The post-processing unit's rates."""
+        return PostProcessing(self.ppu_reads_per_cycle, self.ppu_adds_per_cycle)
 
     def streams(self) -> Streams:
         """Which operands are compressed, and the code's widths."""
@@ -200,6 +213,12 @@ def _input_bits(layer: LayerRecord, plan: ConvPlan, streams: Streams) -> np.ndar
         ],
         dtype=np.int64,
     )
+
+
+def _busiest_waits(pes: Sequence[ScnnPe]) -> dict[str, int]:
+    """The busiest PE's (most multiplier cycles) waits for weights and for the double buffer."""
+    busiest = max(pes, key=lambda p: p.busy_cycles)
+    return {"weights": busiest.weight_wait_cycles, "buffer": busiest.buffer_wait_cycles}
 
 
 class Scnn:
@@ -264,12 +283,13 @@ class Scnn:
         traffic = fabric.snapshot() - before
         fabric.count_energy(traffic, counts)
         self._count_work(work, counts)
+        useful = nonzero_macs(layer)
         return LayerResult(
             name=layer.name,
             kind=layer.kind,
             cycles=sim.now,
             dense_macs=layer.dense_macs,
-            useful_macs=nonzero_macs(layer),
+            useful_macs=useful,
             multiplier_cycles=fabric.pes * pe.f * pe.i * sim.now,
             counts=counts,
             noc=traffic,
@@ -280,6 +300,14 @@ class Scnn:
                 "groups": len(sched.weights),
                 "barrier_idle_cycles": barrier.idle_cycles,
                 "pe_busy_cycles_max": max(p.busy_cycles for p in pes),
+                "pe_busy_cycles_mean": sum(p.busy_cycles for p in pes) / len(pes),
+                "busiest_pe_per_group_cycles": int(work.cycles.max(axis=1).sum()),
+                "ideal_cycles": -(-useful // (fabric.pes * pe.f * pe.i)),
+                "weight_wait_cycles_max": max(p.weight_wait_cycles for p in pes),
+                "buffer_wait_cycles_max": max(p.buffer_wait_cycles for p in pes),
+                "busiest_pe_waits_cycles": _busiest_waits(pes),
+                "drain_cycles_max": max(p.drain_cycles for p in pes),
+                "last_drain_cycles": sim.now - barrier.release_cycles[-1],
                 "products_discarded": work.discarded,
                 "input_passes": sched.input_passes,
                 "output_to_dram": sched.output_to_dram,
@@ -304,12 +332,17 @@ class Scnn:
             halo_areas=plan.halo_areas,
             group_channels=[k1 - k0 for _, k0, k1 in plan.groups],
             output_bits=output_bits.tolist(),
+            owned_sums=[
+                [(r1 - r0) * (c1 - c0) * (k1 - k0) for r0, r1, c0, c1 in plan.output_tiles]
+                for _, k0, k1 in plan.groups
+            ],
             input_bits=input_bits.tolist() if (first or overflow) else [],
             input_passes=passes,
             output_to_dram=int(output_bits.sum(axis=0).max()) > 8 * cfg.oaram_bytes,
             dram_weight_passes=passes,
             kc=plan.kc,
             halo_bits=ACC_BITS,
+            ppu=cfg.ppu(),
         )
         return work, out, sched, plan
 
@@ -334,6 +367,8 @@ class Scnn:
             halo_areas=np.zeros((pes, pes), dtype=np.int64),
             group_channels=[layer.weight.shape[0]],
             output_bits=[out_bits],
+            owned_sums=[np.diff(bounds).tolist()],
+            ppu=self.config.ppu(),
         )
         return work, out, sched
 

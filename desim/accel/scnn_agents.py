@@ -13,10 +13,12 @@ What is simulated as events (the rest is the bulk `desim.accel.scnn_work`):
   channel as soon as the packets holding its weights have arrived (the weight FIFO streams:
   the PE does not wait for the whole group), and arrives at the group barrier; every PE leaves
   when the last arrives (idle cycles counted);
-- the accumulators are double-buffered: after the barrier, a drain process sends the output
-  halos to their owners over the NoC, waits for the halos it owns, and writes the group's
-  compressed output tile to its OARAM (or, when the layer's output overflows the OARAMs, to the
-  memory port and DRAM); group ``g + 2`` cannot start before the drain of ``g`` is done.
+- the accumulators are double-buffered: after the barrier, a drain process has the
+  post-processing unit (`desim.accel.scnn_ppu`) read the output halos out and send them to their
+  owners over the NoC, add the halos it owns as they arrive, read its own outputs out through
+  ReLU and compression, and write them to its OARAM (or, when the layer's output overflows the
+  OARAMs, to the memory port and DRAM); group ``g + 2`` cannot start before the drain of ``g``
+  is done.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import simpy
 
 from desim.accel.fabric import Fabric
 from desim.accel.memory import Dram, SramBank
+from desim.accel.scnn_ppu import PostProcessing
 from desim.kernel.module import Module
 from desim.kernel.port import InPort, OutPort
 from desim.kernel.simulator import Simulator
@@ -87,6 +90,9 @@ class Schedule:
         Output channels of each group (a halo is ``area x channels x halo_bits``).
     output_bits : list of list of int
         ``[group][pe]``: the compressed output tile written after the group.
+    owned_sums : list of list of int
+        ``[group][pe]``: the partial sums of the PE's own outputs its PPU reads out after the
+        group (empty: none charged).
     input_bits : list of int
         Per PE, compressed input tile bits delivered from DRAM (empty: already on chip).
     input_passes : int
@@ -97,18 +103,24 @@ class Schedule:
         Times the weights are read from DRAM (once per input pass).
     kc : int
         Output channels per group (0 for a fully connected layer).
+    halo_bits : int
+        Bits per halo partial sum on the network.
+    ppu : PostProcessing
+        The post-processing unit's rates.
     """
 
     weights: list[WeightStream]
     halo_areas: np.ndarray
     group_channels: list[int]
     output_bits: list[list[int]]
+    owned_sums: list[list[int]] = field(default_factory=list)
     input_bits: list[int] = field(default_factory=list)
     input_passes: int = 1
     output_to_dram: bool = False
     dram_weight_passes: int = 1
     kc: int = 0
     halo_bits: int = 24
+    ppu: PostProcessing = field(default_factory=PostProcessing)
 
 
 class Barrier:
@@ -120,6 +132,7 @@ class Barrier:
         self.released = [env.event() for _ in range(groups)]
         self._arrived = [0] * groups
         self.idle_cycles = 0
+        self.release_cycles: list[int] = []
         self._arrival_times: list[list[int]] = [[] for _ in range(groups)]
 
     def arrive(self, group: int) -> simpy.Event:
@@ -129,6 +142,7 @@ class Barrier:
         if self._arrived[group] == self.parties:
             now = int(self.env.now)
             self.idle_cycles += sum(now - t for t in self._arrival_times[group])
+            self.release_cycles.append(now)
             self.released[group].succeed()
         return self.released[group]
 
@@ -205,6 +219,9 @@ class ScnnPe(_Agent):
         self.halo_out = [(int(u), int(areas[index, u])) for u in np.flatnonzero(areas[index])]
         self.halo_in = [int(t) for t in np.flatnonzero(areas[:, index])]
         self.busy_cycles = 0
+        self.weight_wait_cycles = 0  # multiplier array idle, its channel's weights not yet in
+        self.buffer_wait_cycles = 0  # waiting for the drain of group g - 2 (double buffer)
+        self.drain_cycles = 0  # barrier to the OARAM write: PPU work and halo waits
         self.process(self._run())
 
     def _run(self) -> Generator[Any, Any, None]:
@@ -213,7 +230,9 @@ class ScnnPe(_Agent):
             yield self.mailbox.wait(("input", self.index, 0))
         for group, stream in enumerate(sched.weights):
             if group >= 2:
+                blocked = int(self.env.now)
                 yield self.drains[group - 2]
+                self.buffer_wait_cycles += int(self.env.now) - blocked
             start = int(self.env.now)
             tags = [("weights", group, j) for j in range(len(stream.message_bits))]
             yield self.mailbox.wait(tags[-1])
@@ -223,6 +242,7 @@ class ScnnPe(_Agent):
             arrivals = [self.mailbox.arrived[tag] for tag in tags]
             yield self.env.timeout(stream.finish(start, arrivals, self.index) - self.env.now)
             self.busy_cycles += int(stream.tails[0, self.index])
+            self.weight_wait_cycles += int(self.env.now) - start - int(stream.tails[0, self.index])
             yield self.barrier.arrive(group)
             self.drains.append(self.process(self._drain(group)))
         if sched.input_bits:
@@ -230,19 +250,47 @@ class ScnnPe(_Agent):
                 yield self.mailbox.wait(("input", self.index, part))
 
     def _drain(self, group: int) -> Generator[Any, Any, None]:
-        per_area = self.schedule.group_channels[group] * self.schedule.halo_bits
+        sched = self.schedule
+        channels, ppu = sched.group_channels[group], sched.ppu
+        began = int(self.env.now)
+        if group and ppu.modelled and not self.drains[group - 1].processed:
+            yield self.drains[group - 1]  # one PPU: the previous group's drain goes first
+        yield from self._ppu(ppu.read_cycles(sum(area for _, area in self.halo_out) * channels))
         sends = [
-            self.send((self.fabric.pe_tids[owner],), area * per_area, ("halo", group, self.index))
+            self.send(
+                (self.fabric.pe_tids[owner],),
+                area * channels * sched.halo_bits,
+                ("halo", group, self.index),
+            )
             for owner, area in self.halo_out
         ]
-        incoming = [self.mailbox.wait(("halo", group, sender)) for sender in self.halo_in]
+        tags = [("halo", group, sender) for sender in self.halo_in]
+        incoming = [self.mailbox.wait(tag) for tag in tags]
+        read = int(self.env.now)
         yield self.env.all_of(sends + incoming)
-        bits = self.schedule.output_bits[group][self.index]
-        if self.schedule.output_to_dram:
+        areas = sched.halo_areas[:, self.index]
+        added = ppu.add_finish(
+            read,
+            [
+                (self.mailbox.arrived[tag], int(areas[sender]) * channels)
+                for tag, sender in zip(tags, self.halo_in, strict=True)
+            ],
+        )
+        yield from self._ppu(max(0, added - int(self.env.now)))
+        if sched.owned_sums:
+            yield from self._ppu(ppu.read_cycles(sched.owned_sums[group][self.index]))
+        self.drain_cycles += int(self.env.now) - began
+        bits = sched.output_bits[group][self.index]
+        if sched.output_to_dram:
             yield self.send((self.memory_tid,), bits, ("output", group, self.index))
         else:
             self.oaram.allocate(-(-bits // 8), f"group {group} outputs")
             yield self.oaram.write(bits)
+
+    def _ppu(self, cycles: int) -> Generator[Any, Any, None]:
+        """The PPU busy for ``cycles`` (no event when there is nothing to do)."""
+        if cycles > 0:
+            yield self.env.timeout(cycles)
 
 
 class MemoryPort(_Agent):

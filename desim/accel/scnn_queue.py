@@ -7,8 +7,9 @@ product per cycle, and the multiplier array stalls while some queue holds more t
 DNNsim's ``max(1, most products on one bank)`` charge per step.
 
 Computed in bulk: until the first stall, each bank's queue follows Lindley's recursion, a running
-sum and a running minimum (numpy); sequences that stall (rare with 16 products over 32 banks and
-8-deep queues) are replayed step by step.
+sum and a running minimum (numpy, in the narrowest integers that hold the sums); sequences that
+stall (rare with 16 products over 32 banks and 8-deep queues) are replayed step by step from
+their first stall, all of a call's together.
 """
 
 from __future__ import annotations
@@ -41,34 +42,56 @@ def queue_cycles(loads: np.ndarray, depth: int, lengths: np.ndarray | None = Non
     return _queue_by_bank(np.ascontiguousarray(loads.transpose(0, 2, 1)), depth, lengths)
 
 
+def _narrowest(steps: int, most: int) -> type:
+    """The narrowest signed integer type that holds a running sum of ``steps`` loads of at
+    most ``most`` each, less one per step (halving the bytes halves the memory traffic)."""
+    span = steps * (most + 1) + 1
+    return next(t for t in (np.int16, np.int32, np.int64) if span < np.iinfo(t).max)
+
+
 def _queue_by_bank(loads: np.ndarray, depth: int, lengths: np.ndarray) -> np.ndarray:
     """`queue_cycles` on ``(sequences, banks, steps)`` loads (zero past each length).
 
     Until the first stall, each queue follows Lindley's recursion
     ``q_t = max(q_{t-1} + n_t - 1, 0) = S_t - min(0, min_{s <= t} S_s)`` with ``S`` the running
-    sum of ``n - 1``: vectorised. A sequence whose queues never exceed ``depth`` costs its steps
-    plus the final drain (past its length its queues only drain, so the peak over all steps is
-    the peak over its own). The others (a stall drains every queue: no closed form) take the
-    step-by-step loop.
+    sum of ``n - 1``: vectorised. A sequence whose queues never exceed ``depth`` in its own steps
+    costs its steps plus the final drain. The others (a stall drains every queue: no closed
+    form) are replayed step by step from their first stall, all together, from the queues
+    Lindley gives just before.
     """
-    count, _, steps = loads.shape
+    count, banks, steps = loads.shape
     if count == 0 or steps == 0:
         return np.zeros(count, dtype=np.int64)
-    lindley = np.cumsum(loads - 1, axis=2, dtype=np.int32)
-    lindley -= np.minimum(np.minimum.accumulate(lindley, axis=2), 0)
-    peak = lindley.max(axis=(1, 2))
-    last = lindley[np.arange(count), :, np.maximum(lengths - 1, 0)].max(axis=1)
+    lindley = loads.astype(_narrowest(steps, int(loads.max(initial=0))))
+    lindley -= 1
+    np.cumsum(lindley, axis=2, dtype=lindley.dtype, out=lindley)
+    low = np.minimum.accumulate(lindley, axis=2)
+    np.minimum(low, 0, out=low)
+    lindley -= low
+    per_step = lindley.max(axis=1)  # (sequences, steps): the fullest queue after each step
+    per_step[np.arange(steps) >= lengths[:, None]] = 0  # steps past a sequence's length
+    last = per_step[np.arange(count), np.maximum(lengths - 1, 0)]
     cycles = (lengths + np.where(lengths > 0, last, 0)).astype(np.int64)
-    stalled = np.flatnonzero(peak > depth)
+    stalled = np.flatnonzero(per_step.max(axis=1) > depth)
     if len(stalled):
-        cycles[stalled] = _queue_loop(loads[stalled].transpose(0, 2, 1), depth, lengths[stalled])
+        first = np.argmax(per_step[stalled] > depth, axis=1)  # the step of the first stall
+        before = np.where(
+            (first > 0)[:, None], lindley[stalled, :, np.maximum(first - 1, 0)], 0
+        ).astype(np.int64)
+        rest = lengths[stalled] - first
+        at = np.minimum(first[:, None] + np.arange(int(rest.max())), steps - 1)  # (s, steps)
+        tail = np.take_along_axis(loads[stalled], at[:, None, :], axis=2)  # (s, banks, steps)
+        cycles[stalled] = first + _queue_loop(tail.transpose(0, 2, 1), depth, rest, before)
     return cycles
 
 
-def _queue_loop(loads: np.ndarray, depth: int, lengths: np.ndarray) -> np.ndarray:
-    """`queue_cycles` step by step (sequences that stall)."""
+def _queue_loop(
+    loads: np.ndarray, depth: int, lengths: np.ndarray, queues: np.ndarray | None = None
+) -> np.ndarray:
+    """`queue_cycles` step by step (sequences that stall), from ``queues`` ``(sequences,
+    banks)`` products waiting before the first step (default: empty)."""
     count, steps = loads.shape[:2]
-    queues = np.zeros((count, loads.shape[2]), dtype=np.int64)
+    queues = np.zeros((count, loads.shape[2]), dtype=np.int64) if queues is None else queues
     cycles = np.zeros(count, dtype=np.int64)
     for step in range(steps):
         live = (step < lengths).astype(np.int64)
@@ -82,37 +105,17 @@ def _queue_loop(loads: np.ndarray, depth: int, lengths: np.ndarray) -> np.ndarra
 
 def queue_segments(flat: np.ndarray, owner: np.ndarray, depth: int, pes: int) -> np.ndarray:
     """`queue_cycles` of every PE's steps, the PEs' sequences back to back in ``flat``
-    ``(steps, banks)`` (``owner`` sorted): Lindley's recursion with a restart per segment.
-
-    Per bank, the running sum of ``n - 1`` restarts at each segment (each segment's first step
-    less the previous segment's total, then one cumulative sum); later segments are pushed far
-    lower so one running minimum restarts at each of them too. In 32-bit integers when the
-    sums fit (half the memory traffic of 64-bit).
-    """
+    ``(steps, banks)`` (``owner`` sorted): each PE's steps laid out as one sequence of a
+    ``(PEs with steps, banks, longest)`` block, zero-padded."""
     lengths = np.bincount(owner, minlength=pes)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     live = np.flatnonzero(lengths)
     cycles = np.zeros(pes, dtype=np.int64)
     if len(live) == 0:
         return cycles
-    span = int(lengths.max()) * (int(flat.max(initial=0)) + 1) + 1  # bounds |running sum|
-    dtype = np.int32 if 2 * span * (pes + 1) < 2**31 else np.int64
-    running = flat.T.astype(dtype)  # (banks, steps)
-    running -= 1
-    totals = np.add.reduceat(running, starts[live], axis=1)
-    running[:, starts[live[1:]]] -= totals[:, :-1]
-    np.cumsum(running, axis=1, dtype=dtype, out=running)
-    offset = np.repeat(np.arange(pes, dtype=dtype) * dtype(2 * span), lengths)
-    low = running - offset
-    np.minimum.accumulate(low, axis=1, out=low)
-    low += offset
-    np.minimum(low, 0, out=low)
-    np.subtract(running, low, out=running)
-    per_step = running.max(axis=0)
-    cycles[live] = lengths[live] + per_step[starts[live] + lengths[live] - 1]
-    peak = np.zeros(pes, dtype=np.int64)
-    peak[live] = np.maximum.reduceat(per_step, starts[live])
-    for stalled in np.flatnonzero(peak > depth):
-        rows = flat[starts[stalled] : starts[stalled] + lengths[stalled]]
-        cycles[stalled] = _queue_loop(rows[None], depth, lengths[stalled : stalled + 1])[0]
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    rank = np.zeros(pes, dtype=np.int64)
+    rank[live] = np.arange(len(live))
+    block = np.zeros((len(live), flat.shape[1], int(lengths.max())), dtype=flat.dtype)
+    block.transpose(0, 2, 1)[rank[owner], np.arange(len(owner)) - starts[owner]] = flat
+    cycles[live] = _queue_by_bank(block, depth, lengths[live])
     return cycles

@@ -1,0 +1,85 @@
+"""SCNN's post-processing unit (PPU): the cycles a Kc group's drain spends in the PE.
+
+When a Kc group is done, the PE's PPU empties the accumulator buffer it was written to [1]_:
+
+1. it reads the *halo* partial sums (outputs of its region owned by neighbours) out of the
+   accumulators and sends them to their owners;
+2. it adds the halo partial sums its neighbours send it into its own outputs;
+3. it reads its own outputs out of the accumulators, applies the ReLU and compresses them into
+   the OARAM.
+
+The accumulators are double-buffered, so all of this overlaps the next group's multiplies; it
+shows in the layer's cycles only where a drain outlasts the next group (group ``g + 2`` needs the
+buffer of group ``g``) and after the last group. No rate is published for the PPU. DNNsim [2]_
+charges the halo exchange one partial sum per cycle (the largest neighbour region x Kc cycles per
+group, not overlapped); we apply that rate to every partial sum the PPU touches: a read-out rate
+(steps 1 and 3: halo sends, ReLU and compression of the owned outputs) and an add rate (step 2:
+the owner's adder), each a parameter, ``0`` leaving that work free (the model before the PPU was
+modelled). The PPU does one thing at a time, in the order above, and one group at a time (a
+group's drain starts once the previous group's is done); halo messages are added in the order
+they arrive, each as soon as it is in and the adder is free.
+
+References
+----------
+.. [1] A. Parashar et al., "SCNN: An Accelerator for Compressed-sparse Convolutional Neural
+   Networks", ISCA 2017, sec. 4 (the PPU: halo exchange, ReLU, compression into the OARAM;
+   double-buffered accumulators).
+.. [2] DNNsim, core/src/SCNN.cpp (isakedo/DNNsim): halo cycles per Kc group.
+
+Examples
+--------
+A PE that reads 2 x 8 halo sums out, then adds 8 sums arriving at cycle 30 and 8 at cycle 31:
+
+>>> ppu = PostProcessing(reads_per_cycle=1, adds_per_cycle=2)
+>>> ppu.read_cycles(16)
+16
+>>> ppu.add_finish(16, [(30, 8), (31, 8)])
+38
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from desim.kernel.checks import check_int
+
+__all__ = ["PostProcessing"]
+
+
+@dataclass(frozen=True)
+class PostProcessing:
+    """The PPU's rates, in partial sums per cycle (``0``: that work takes no cycles).
+
+    Attributes
+    ----------
+    reads_per_cycle : int
+        Partial sums read out of the accumulators per cycle (halo sends; the owned outputs
+        through ReLU and the compressor).
+    adds_per_cycle : int
+        Incoming halo partial sums added into the owned outputs per cycle.
+    """
+
+    reads_per_cycle: int = 1
+    adds_per_cycle: int = 1
+
+    def __post_init__(self) -> None:
+        check_int("scnn", "ppu_reads_per_cycle", self.reads_per_cycle, 0)
+        check_int("scnn", "ppu_adds_per_cycle", self.adds_per_cycle, 0)
+
+    @property
+    def modelled(self) -> bool:
+        """Whether the PPU's work takes cycles (then one group's drain waits for the last's)."""
+        return bool(self.reads_per_cycle or self.adds_per_cycle)
+
+    def read_cycles(self, sums: int) -> int:
+        """Cycles to read ``sums`` partial sums out of the accumulators."""
+        return -(-sums // self.reads_per_cycle) if self.reads_per_cycle else 0
+
+    def add_finish(self, start: int, arrivals: Iterable[tuple[int, int]]) -> int:
+        """When the adder, free from ``start``, has added every ``(arrival cycle, sums)``
+        message, taken in arrival order."""
+        t = start
+        for arrival, sums in sorted(arrivals):
+            t = max(t, arrival) + (-(-sums // self.adds_per_cycle) if self.adds_per_cycle else 0)
+        return t
