@@ -307,7 +307,11 @@ def comparison(args: argparse.Namespace) -> dict[str, Any]:
     if not baselines:
         raise ConfigError(f"{args.arch} names no baselines; pick one with --baseline")
     for name in baselines:
-        ACCELERATOR.entry(name)
+        if "compare" in ACCELERATOR.metadata(name):  # its comparison runs it as the design
+            raise ConfigError(
+                f"--baseline {name} brings its own comparison (accuracy, power); "
+                f"run desim compare --arch {name} --baseline {args.arch}"
+            )
     if args.arch in baselines:
         raise ConfigError(f"--baseline {args.arch} is the design itself; pick another design")
     configs = {name: design_config(name, args.config, args.set) for name in [args.arch, *baselines]}

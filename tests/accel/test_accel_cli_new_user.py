@@ -54,6 +54,11 @@ def files(tmp_path, monkeypatch):
         (["compare", "--baseline", "nosuch", *SYNTH], "unknown accelerator 'nosuch'"),
         (["compare", "--baseline", "scnn", *SYNTH], "--baseline scnn is the design itself"),
         (
+            ["compare", "--arch", "dense", "--baseline", "sparsenn", "--network", "mlp"],
+            "--baseline sparsenn brings its own comparison (accuracy, power); "
+            "run desim compare --arch sparsenn --baseline dense",
+        ),
+        (
             [*ACCEL, "--set", 'fabric.topology_args={"rows": 92, "cols": 92}'],
             "dcnn on fabric.topology 'mesh' {'rows': 92, 'cols': 92} needs too much memory: "
             "8464 PEs (2.16 GB), in bytes: an estimated 2.16e+09",
