@@ -137,6 +137,7 @@ def predicted_workload(
         "plain": _records(trained, images, masked=False),
         "predictors": predictors,
         "row_frequency": _row_frequency(trained),
+        "predicted_layers": tuple(trained.network.predicted),
         "report": predictor_report(trained),
     }
 
@@ -245,7 +246,8 @@ def compare_sparsenn(
         "row_frequency": work["row_frequency"],
     }
     sparse = ACCELERATOR.get("sparsenn")(config, seed).run(
-        work["masked"], {**info, "predictors": work["predictors"]}
+        work["masked"],
+        {**info, "predictors": work["predictors"], "predicted_layers": work["predicted_layers"]},
     )
     base = ACCELERATOR.get(baseline)(base_config, seed).run(work["plain"], info)
     s, b = summarize(sparse), summarize(base)
@@ -315,6 +317,7 @@ def build_from_args(args: Any) -> tuple[list[LayerRecord], dict[str, Any]]:
     }
     if config.predictor:
         info["predictors"] = work["predictors"]
+        info["predicted_layers"] = work["predicted_layers"]
     layers = first_layers(work["masked" if config.predictor else "plain"], args.layers)
     return layers, info
 

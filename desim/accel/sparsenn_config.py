@@ -58,7 +58,7 @@ REDUCTIONS = ("dedicated", "noc")
 #: How the predictor's overhead budget is read when it is trained: each layer's predictor under
 #: the share of that layer's dense MACs, or all predictors together under the share of the whole
 #: network's dense feed-forward (`workloads.predictor.budget`).
-PREDICTOR_BUDGETS = ("layer", "network")
+PREDICTOR_BUDGETS = ("cost", "layer", "network")
 
 
 def _positive_int(name: str, value: object, low: int = 1) -> None:

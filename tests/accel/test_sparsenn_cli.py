@@ -38,7 +38,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         ),
         (
             ["compare", "--arch", "sparsenn", "--network", "mlp", "--set", "predictor_budget=all"],
-            "sparsenn.predictor_budget 'all' unknown; valid: layer, network",
+            "sparsenn.predictor_budget 'all' unknown; valid: cost, layer, network",
         ),
         (
             ["accel", "--arch", "sparsenn", "--network", "mlp", "--set", "predicted_layers=[0,0]"],
