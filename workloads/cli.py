@@ -10,6 +10,7 @@ import argparse
 import json
 from typing import Any
 
+from desim.accel.sparsenn_config import PREDICTOR_BUDGETS as BUDGETS
 from desim.kernel.errors import ConfigError
 
 __all__ = ["add_parser"]
@@ -273,14 +274,16 @@ def _add_predictor(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=0.05,
         help="rank budget as a share of the dense MACs (default 0.05): each layer's, or the "
-        "network's with --budget network",
+        "network's with --budget network or cost",
     )
     parser.add_argument(
         "--budget",
-        choices=("layer", "network"),
+        choices=BUDGETS,
         default="layer",
-        help="read --overhead per layer, or shared over the network's dense feed-forward with "
-        "the ranks given where the low-rank residual is largest (default layer)",
+        help="read --overhead per layer; or shared over the network's dense feed-forward, the "
+        "ranks given where the low-rank residual is largest (network) or where they save the "
+        "most run-time MACs within half a point of accuracy on a validation split (cost) "
+        "(default layer)",
     )
     parser.add_argument(
         "--predicted-layers",

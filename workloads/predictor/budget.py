@@ -219,13 +219,17 @@ def search_ranks(
     }
     results: list[tuple[float, float, float, tuple[int, ...]]] = []
 
-    def descend(index: int, x: np.ndarray, macs: float, cost: float, ranks: tuple[int, ...]) -> None:
+    def descend(
+        index: int, x: np.ndarray, macs: float, cost: float, ranks: tuple[int, ...]
+    ) -> None:
         weight, bias = weights[index], biases[index]
         nonzero = (x != 0).sum(1)
         h = x @ weight.T + bias
         if index == hidden:
             correct = float((h.argmax(1) == labels).mean())
-            results.append((macs + float((shapes[index][0] * nonzero).mean()), cost, correct, ranks))
+            results.append(
+                (macs + float((shapes[index][0] * nonzero).mean()), cost, correct, ranks)
+            )
             return
         m, n = shapes[index]
         every_row = float((m * nonzero).mean())
