@@ -279,11 +279,11 @@ def _add_predictor(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--budget",
         choices=BUDGETS,
-        default="layer",
+        default="cost",
         help="read --overhead per layer; or shared over the network's dense feed-forward, the "
         "ranks given where the low-rank residual is largest (network) or where they save the "
         "most run-time MACs within half a point of accuracy on a validation split (cost) "
-        "(default layer)",
+        "(default cost)",
     )
     parser.add_argument(
         "--predicted-layers",

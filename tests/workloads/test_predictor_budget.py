@@ -56,5 +56,5 @@ def test_allocation_without_room_for_rank_1_is_one_line() -> None:
 def test_budget_option_of_the_spec() -> None:
     with pytest.raises(ConfigError, match=r"budget 'model' unknown; valid: cost, layer, network"):
         PredictorSpec(budget="model")
-    assert "budget" not in PredictorSpec().cache_config()
+    assert "budget" not in PredictorSpec(budget="layer").cache_config()
     assert PredictorSpec(budget="network").cache_config()["budget"] == "network"

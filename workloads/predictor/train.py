@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ class PredictorSpec:
     dataset: str = "mnist"
     hidden: tuple[int, ...] | None = None
     overhead: float = 0.05
-    budget: str = "layer"
+    budget: str = "cost"
     accuracy_loss: float = 0.005
     predicted_layers: tuple[int, ...] | None = None
     method: str = "aux"
@@ -145,7 +146,7 @@ def _ranks(spec: PredictorSpec, mlp: Any, base: TrainedModel | None = None) -> d
     ``mlp``'s layers on ``base``'s training images; with ``"cost"`` they are searched on
     ``base``'s validation split (`_search`; layers given rank 0 are left out); without ``base``
     (the check, before training, that the budget affords rank 1) every predicted layer gets
-    rank 1.
+    rank 1 (``"cost"``: the cheapest layer, `_cheapest`).
     """
     from workloads.predictor.budget import allocate_ranks, residuals
     from workloads.predictor.model import rank_budget
@@ -160,8 +161,8 @@ def _ranks(spec: PredictorSpec, mlp: Any, base: TrainedModel | None = None) -> d
         )
     if spec.budget == "layer":
         return {i: rank_budget(*mlp.layers[i].weight.shape, spec.overhead) for i in chosen}
-    if spec.budget == "cost" and base is not None:
-        return _search(spec, mlp, base, tuple(chosen))
+    if spec.budget == "cost":
+        return _search(spec, mlp, base, tuple(chosen)) if base else _cheapest(spec, mlp, chosen)
     weights = [layer.weight.detach().numpy() for layer in mlp.layers]
     curves = {i: [1.0, 0.0] for i in chosen}
     if base is not None:
@@ -172,6 +173,22 @@ def _ranks(spec: PredictorSpec, mlp: Any, base: TrainedModel | None = None) -> d
             x = (x @ weights[i].T + mlp.layers[i].bias.detach().numpy()).clip(min=0)
     shapes = {i: weights[i].shape for i in chosen}
     return allocate_ranks(shapes, curves, sum(w.size for w in weights), spec.overhead)
+
+
+def _cheapest(spec: PredictorSpec, mlp: Any, chosen: Sequence[int]) -> dict[int, int]:
+    """Rank 1 in the layer where it is cheapest, the check before training that ``budget="cost"``
+    can afford a predictor somewhere; `ConfigError` if not."""
+    shapes = {i: tuple(mlp.layers[i].weight.shape) for i in chosen}
+    dense = sum(layer.weight.numel() for layer in mlp.layers)
+    cheapest = min(shapes, key=lambda i: sum(shapes[i]))
+    m, n = shapes[cheapest]
+    if m + n >= spec.overhead * dense:
+        raise ConfigError(
+            f"overhead {spec.overhead:g} of the network's {dense} dense MACs leaves no predictor "
+            f"rank in any layer: rank 1 in the cheapest, {m} x {n}, costs {m + n} MACs; give an "
+            f"overhead above {(m + n) / dense:.3g}"
+        )
+    return {cheapest: 1}
 
 
 def _search(spec: PredictorSpec, mlp: Any, base: TrainedModel, chosen: tuple[int, ...]) -> Any:
