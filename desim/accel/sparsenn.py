@@ -125,10 +125,11 @@ class SparseNN:
         trained_for: Sequence[int] | None = None,
     ) -> dict[str, Predictor | None]:
         """Each layer's predictor: ``given[name]``, or the SVD one where ``given`` is ``"svd"``;
-        None where the layer is not predicted (``config.predicted_layers``, else
-        ``trained_for``, the layers the workload's predictor was trained for, else every ReLU
-        layer). Raises `ConfigError` for a predicted layer without a predictor or without a
-        ReLU, or an index beyond the layers."""
+        None where the layer is not predicted (``config.predicted_layers``, else every ReLU
+        layer; of those, with ``trained_for``, only the layers the workload's predictor got a
+        rank for: the cost-aware budget computes a layer in full where no rank pays). Raises
+        `ConfigError` for a predicted layer without a predictor or without a ReLU, or an index
+        beyond the layers."""
         require(
             given is None or given == "svd" or isinstance(given, Mapping),
             f"workload predictors must be a mapping of layer name to Predictor or 'svd', "
@@ -142,8 +143,9 @@ class SparseNN:
                 f"sparsenn.predicted_layers {beyond} beyond the {len(layers)} layers run "
                 f"(valid: 0..{len(layers) - 1})",
             )
-        if chosen_indices is None and trained_for is not None:
-            chosen_indices = tuple(trained_for)
+        if trained_for is not None:  # a trained predictor's budget may give a layer rank 0
+            asked = trained_for if chosen_indices is None else chosen_indices
+            chosen_indices = tuple(i for i in asked if i in trained_for)
         chosen: dict[str, Predictor | None] = {}
         for index, layer in enumerate(layers):
             require(
