@@ -169,7 +169,7 @@ def test_documented_search_on_the_validation_split(dataset: str) -> None:
     docs = " ".join((Path(__file__).parents[2] / "docs" / "sparsenn.md").read_text().split())
     for ranks, macs in documented["macs"].items():
         measured, logits = network_macs(weights, biases, x, dict(enumerate(ranks)))
-        assert round(measured) == macs, ranks
+        assert abs(measured - macs) <= 0.5, ranks  # to the integer shown
         assert f"{macs:,}" in docs
     if dataset == "digits":  # the per-layer ranks lose 8.7 points on the split: refused
         _, logits = network_macs(weights, biases, x, {0: 3, 1: 24})
