@@ -13,11 +13,19 @@ SVD truncation the predictor starts from). Greedy on the largest residual minimi
 residual (each layer's residual falls with its rank), so no layer is left far worse than the
 others.
 
+`search_ranks` (the default, ``budget="cost"``) charges each rank what it does at run time
+instead: within the same shared budget it tries every vector of ranks (rank 0: the layer
+computed in full) on a validation split, counting the predictor's MACs, the computed rows' MACs
+over the non-zero inputs and the next layer's input thinned by the rows predicted dead
+(`network_macs`), and keeps the cheapest that loses at most a given accuracy on the split.
+
 References
 ----------
 .. [1] J. Zhu et al., "SparseNN", DATE 2018 (the < 5 % prediction cost).
 .. [2] C. Eckart, G. Young, "The approximation of one matrix by another of lower rank",
    Psychometrika 1, 1936 (the truncated SVD is the best rank-r approximation).
+.. [3] A. Davis, I. Arel, "Low-Rank Approximations for Conditional Feedforward Computation in
+   Deep Neural Networks", ICLR workshop 2014 (the low-rank sign as a gate on the rows).
 """
 
 from __future__ import annotations

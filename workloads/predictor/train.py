@@ -162,7 +162,9 @@ def _ranks(spec: PredictorSpec, mlp: Any, base: TrainedModel | None = None) -> d
     if spec.budget == "layer":
         return {i: rank_budget(*mlp.layers[i].weight.shape, spec.overhead) for i in chosen}
     if spec.budget == "cost":
-        return _search(spec, mlp, base, tuple(chosen)) if base else _cheapest(spec, mlp, chosen)
+        if base is None:
+            return _cheapest(spec, mlp, chosen)
+        return _search(spec, mlp, base, tuple(chosen))
     weights = [layer.weight.detach().numpy() for layer in mlp.layers]
     curves = {i: [1.0, 0.0] for i in chosen}
     if base is not None:
@@ -191,8 +193,10 @@ def _cheapest(spec: PredictorSpec, mlp: Any, chosen: Sequence[int]) -> dict[int,
     return {cheapest: 1}
 
 
-def _search(spec: PredictorSpec, mlp: Any, base: TrainedModel, chosen: tuple[int, ...]) -> Any:
-    """`search_ranks` on ``base``'s validation split, cached (a minute of CPU on MNIST)."""
+def _search(
+    spec: PredictorSpec, mlp: Any, base: TrainedModel, chosen: tuple[int, ...]
+) -> dict[int, int]:
+    """`search_ranks` on ``base``'s validation split, cached (20 s of CPU on MNIST)."""
     from workloads.predictor.budget import search_ranks
 
     def run() -> dict[int, int]:
