@@ -10,7 +10,6 @@ import argparse
 import json
 from typing import Any
 
-from desim.accel.sparsenn_config import PREDICTOR_BUDGETS as BUDGETS
 from desim.kernel.errors import ConfigError
 
 __all__ = ["add_parser"]
@@ -278,7 +277,7 @@ def _add_predictor(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--budget",
-        choices=BUDGETS,
+        choices=("cost", "layer", "network"),  # PREDICTOR_BUDGETS, not imported: start-up
         default="cost",
         help="read --overhead per layer; or shared over the network's dense feed-forward, the "
         "ranks given where the low-rank residual is largest (network) or where they save the "
