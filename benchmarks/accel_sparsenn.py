@@ -99,6 +99,8 @@ GAIN_CASES: tuple[Case, ...] = (
     ("mnist", 8, None, "network", "interleaved"),
     ("mnist", 8, None, "layer", "frequency"),
     ("digits", 8, None, "network", "frequency"),
+    ("mnist", 8, None, "cost", "interleaved"),
+    ("digits", 8, None, "cost", "interleaved"),
 )
 
 
@@ -202,7 +204,11 @@ def speed(samples: int = 1) -> dict[str, dict[str, float]]:
     work = predicted_workload("mlp", "mnist", samples)
     times = {}
     for cls, layers, extra in (
-        (SparseNN, work["masked"], {"predictors": work["predictors"]}),
+        (
+            SparseNN,
+            work["masked"],
+            {"predictors": work["predictors"], "predicted_layers": work["predicted_layers"]},
+        ),
         (InputSparse, work["plain"], {}),
         (DenseFc, work["plain"], {}),
     ):

@@ -8,7 +8,8 @@ on its own `Fabric` with one `SparsePE` per PE terminal and a `MemoryPort`
 when the first PE has finished this one and this one's last input packet is delivered, and the
 other PEs join it as they finish, so a layer's ``cycles`` are its share of the inference.
 
-The predicted layers are ``config.predicted_layers`` (default: every ReLU layer); the others
+The predicted layers are ``config.predicted_layers`` (default: the workload's
+``predicted_layers``, the layers its trained predictor chose, else every ReLU layer); the others
 compute every row over their non-zero inputs. The predictor of a predicted layer is
 ``workload["predictors"][layer.name]`` (a `Predictor`; the trained one of `workloads.predictor`,
 see `desim.accel.sparsenn_compare`), or, when the workload asks for it with
@@ -118,11 +119,17 @@ class SparseNN:
         return "sparsenn" if cfg.predictor else "input-sparse" if cfg.skip_zero_inputs else "dense"
 
     def predictors(
-        self, layers: Sequence[LayerRecord], given: Mapping[str, Predictor] | str | None
+        self,
+        layers: Sequence[LayerRecord],
+        given: Mapping[str, Predictor] | str | None,
+        trained_for: Sequence[int] | None = None,
     ) -> dict[str, Predictor | None]:
         """Each layer's predictor: ``given[name]``, or the SVD one where ``given`` is ``"svd"``;
-        None where the layer is not predicted. Raises `ConfigError` for a predicted layer
-        without a predictor or without a ReLU, or an index beyond the layers."""
+        None where the layer is not predicted (``config.predicted_layers``, else every ReLU
+        layer; of those, with ``trained_for``, only the layers the workload's predictor got a
+        rank for: the cost-aware budget computes a layer in full where no rank pays). Raises
+        `ConfigError` for a predicted layer without a predictor or without a ReLU, or an index
+        beyond the layers."""
         require(
             given is None or given == "svd" or isinstance(given, Mapping),
             f"workload predictors must be a mapping of layer name to Predictor or 'svd', "
@@ -136,6 +143,9 @@ class SparseNN:
                 f"sparsenn.predicted_layers {beyond} beyond the {len(layers)} layers run "
                 f"(valid: 0..{len(layers) - 1})",
             )
+        if trained_for is not None:  # a trained predictor's budget may give a layer rank 0
+            asked = trained_for if chosen_indices is None else chosen_indices
+            chosen_indices = tuple(i for i in asked if i in trained_for)
         chosen: dict[str, Predictor | None] = {}
         for index, layer in enumerate(layers):
             require(
@@ -173,7 +183,7 @@ class SparseNN:
         with ``vcd``, the first sample's PE states of layer ``i`` go to ``{vcd}.{i}.vcd``."""
         info = {k: v for k, v in workload.items() if k not in ("predictors", "row_frequency")}
         given = workload.get("predictors")
-        predictors = self.predictors(layers, given)
+        predictors = self.predictors(layers, given, workload.get("predicted_layers"))
         info["predictor_source"] = (
             "none"
             if all(p is None for p in predictors.values())

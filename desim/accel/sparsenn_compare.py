@@ -104,15 +104,16 @@ def predicted_workload(
     batch: int = 8,
     hidden: tuple[int, ...] | None = None,
     predicted_layers: tuple[int, ...] | None = None,
-    budget: str = "layer",
+    budget: str = "cost",
 ) -> dict[str, Any]:
     """The trained predictor's network as layer records, masked and plain, with its predictors
     (trained for ``predicted_layers`` within the 5 % ``budget``, `PredictorSpec`).
 
     Returns a dict with ``masked`` and ``plain`` record lists (``batch`` held-out samples),
-    ``predictors`` (layer name -> `Predictor`, for the ``predicted_layers`` only: None, every
-    hidden layer), ``row_frequency`` (`_row_frequency`) and ``report`` (`workloads.predictor`
-    accuracies and per-layer rates over the whole test set).
+    ``predictors`` (layer name -> `Predictor`, for the layers that got one: of
+    ``predicted_layers``, None meaning every hidden layer, those given a rank),
+    ``predicted_layers`` (their indices), ``row_frequency`` (`_row_frequency`) and ``report``
+    (`workloads.predictor` accuracies and per-layer rates over the whole test set).
     """
     from workloads.predictor.report import predictor_report
     from workloads.predictor.train import PredictorSpec, train_predictor
@@ -137,6 +138,7 @@ def predicted_workload(
         "plain": _records(trained, images, masked=False),
         "predictors": predictors,
         "row_frequency": _row_frequency(trained),
+        "predicted_layers": tuple(trained.network.predicted),
         "report": predictor_report(trained),
     }
 
@@ -245,7 +247,8 @@ def compare_sparsenn(
         "row_frequency": work["row_frequency"],
     }
     sparse = ACCELERATOR.get("sparsenn")(config, seed).run(
-        work["masked"], {**info, "predictors": work["predictors"]}
+        work["masked"],
+        {**info, "predictors": work["predictors"], "predicted_layers": work["predicted_layers"]},
     )
     base = ACCELERATOR.get(baseline)(base_config, seed).run(work["plain"], info)
     s, b = summarize(sparse), summarize(base)
@@ -315,6 +318,7 @@ def build_from_args(args: Any) -> tuple[list[LayerRecord], dict[str, Any]]:
     }
     if config.predictor:
         info["predictors"] = work["predictors"]
+        info["predicted_layers"] = work["predicted_layers"]
     layers = first_layers(work["masked" if config.predictor else "plain"], args.layers)
     return layers, info
 

@@ -55,10 +55,11 @@ ROW_MAPPINGS = ("interleaved", "block", "frequency")
 REDUCTIONS = ("dedicated", "noc")
 
 
-#: How the predictor's overhead budget is read when it is trained: each layer's predictor under
-#: the share of that layer's dense MACs, or all predictors together under the share of the whole
-#: network's dense feed-forward (`workloads.predictor.budget`).
-PREDICTOR_BUDGETS = ("layer", "network")
+#: How the predictor's overhead budget is read when it is trained: all predictors together under
+#: the share of the whole network's dense feed-forward, the ranks chosen for the run-time MACs
+#: they save (``cost``) or where the low-rank residual is largest (``network``), or each layer's
+#: predictor under the share of that layer's dense MACs (``layer``); `workloads.predictor.budget`.
+PREDICTOR_BUDGETS = ("cost", "layer", "network")
 
 
 def _positive_int(name: str, value: object, low: int = 1) -> None:
@@ -100,12 +101,16 @@ class SparseNNConfig:
     predicted_layers : tuple of int or None
         With ``predictor``, the indices (from 0, in the run's layer list) of the layers predicted;
         the others compute every row over their non-zero inputs, as the input-sparse baseline's.
-        None: every ReLU layer. Each predicted layer needs a predictor from the workload.
-    predictor_budget : {"layer", "network"}
-        How the trained predictor's 5 % budget is read (`PREDICTOR_BUDGETS`): per layer, or
-        shared over the network's dense feed-forward, ranks allocated where the low-rank residual
-        is largest (`workloads.predictor.budget`). A workload setting, used where the predictor
-        is trained for the run (``desim accel``, ``desim compare``).
+        None: the layers the workload's predictor was trained for (its ``predicted_layers``),
+        else every ReLU layer. Each predicted layer needs a predictor from the workload.
+    predictor_budget : {"cost", "layer", "network"}
+        How the trained predictor's 5 % budget is read (`PREDICTOR_BUDGETS`): ``cost``
+        (default), shared over the network's dense feed-forward, the ranks (0: the layer computed
+        in full) that save the most run-time MACs within half a point of accuracy on a
+        validation split; ``layer``, each layer's under 5 % of its own; ``network``, shared,
+        ranks allocated where the low-rank residual is largest (`workloads.predictor.budget`).
+        A workload setting, used where the predictor is trained for the run (``desim accel``,
+        ``desim compare``).
     skip_zero_inputs : bool
         Send and multiply only non-zero inputs (False: the dense baseline).
     multipliers_per_pe : int
@@ -144,7 +149,7 @@ class SparseNNConfig:
     fabric: FabricConfig = field(default_factory=lambda: mesh_fabric(8))
     predictor: bool = True
     predicted_layers: tuple[int, ...] | None = None
-    predictor_budget: str = "layer"
+    predictor_budget: str = "cost"
     skip_zero_inputs: bool = True
     multipliers_per_pe: int = 16
     value_bits: int = 16

@@ -294,6 +294,22 @@ def test_predicted_layer_without_a_predictor_is_an_error() -> None:
     assert result.layers[1].extra["predictor_rank"] == 2
 
 
+@pytest.mark.parametrize("asked", [None, (0, 1)])
+def test_layers_the_trained_predictor_gave_rank_0_compute_every_row(asked) -> None:
+    """A workload whose predictor was trained with layer 0 at rank 0 (the cost-aware budget's
+    "computed in full") says so (``predicted_layers``): layer 0 computes every row, layer 1 is
+    predicted, whether the config names both layers or none."""
+    layers = _chain([30, 40, 36, 10])
+    only_second = {"fc1": svd_predictor(layers[1].weight, 2)}
+    config = SparseNNConfig(fabric=SMALL, samples=1, predicted_layers=asked)
+    result = SparseNN(config).run(layers, {"predictors": only_second, "predicted_layers": (1,)})
+    first, second = (layer.extra for layer in result.layers[:2])
+    nnz = int(np.count_nonzero(layers[0].input[0]))
+    assert first["predictor_rank"] == 0 and first["feed_forward_macs_per_inference"] == 40 * nnz
+    assert second["predictor_rank"] == 2
+    assert all(layer.extra["check_passed"] for layer in result.layers)
+
+
 @pytest.mark.parametrize(
     ("predicted", "message"),
     [

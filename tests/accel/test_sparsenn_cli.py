@@ -38,7 +38,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         ),
         (
             ["compare", "--arch", "sparsenn", "--network", "mlp", "--set", "predictor_budget=all"],
-            "sparsenn.predictor_budget 'all' unknown; valid: layer, network",
+            "sparsenn.predictor_budget 'all' unknown; valid: cost, layer, network",
         ),
         (
             ["accel", "--arch", "sparsenn", "--network", "mlp", "--set", "predicted_layers=[0,0]"],
@@ -132,13 +132,15 @@ def test_accel_with_layer_0_computed_in_full(capsys: pytest.CaptureFixture[str])
         *SMALL,
         "--set",
         "predicted_layers=[1]",
+        "--set",
+        "predictor_budget=layer",
         "--json",
     )
     assert code == 0, err
     doc = json.loads(out)
     assert doc["check_passed"] and doc["workload.predictor_source"] == "trained"
     first, second, last = doc["per_layer"]
-    trained = train_predictor(PredictorSpec("mlp", "digits", predicted_layers=(1,)))
+    trained = train_predictor(PredictorSpec("mlp", "digits", budget="layer", predicted_layers=(1,)))
     image = trained.base.data.images[trained.base.test_indices[:1]]
     assert first["predictor_rank"] == 0 and first["predicted_output_density"] == 1.0
     assert first["feed_forward_macs_per_inference"] == 1000 * int(np.count_nonzero(image))

@@ -25,7 +25,17 @@ def test_workload_json(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_predictor_json(capsys: pytest.CaptureFixture[str]) -> None:
-    out = _run(capsys, "predictor", "--model", "mlp_tiny", "--dataset", "digits", "--json")
+    out = _run(
+        capsys,
+        "predictor",
+        "--model",
+        "mlp_tiny",
+        "--dataset",
+        "digits",
+        "--json",
+        "--budget",
+        "layer",
+    )
     assert out["widths"] == [64, 32, 10] and out["test_samples"] == 360
     (layer,) = out["layers"]
     # rank: the largest r with r (32 + 64) < 0.05 x 32 x 64 = 102.4, i.e. 1, costing 96 / 2048
@@ -35,7 +45,7 @@ def test_predictor_json(capsys: pytest.CaptureFixture[str]) -> None:
 
     from workloads.predictor.train import PredictorSpec, train_predictor
 
-    trained = train_predictor(PredictorSpec("mlp_tiny", "digits"))
+    trained = train_predictor(PredictorSpec("mlp_tiny", "digits", budget="layer"))
     base = trained.base
     x = torch.from_numpy(base.data.images[base.test_indices]).flatten(1)
     labels = torch.from_numpy(base.data.labels[base.test_indices])
@@ -136,9 +146,15 @@ def test_predictor_budget_no_rank_meets_is_refused_before_training(
 ) -> None:
     # rank 1 costs (m + n) / (m n) of the dense MACs: 1784 / 784000 and 96 / 2048 (4.7 %)
     argv = ["predictor", "--model", model, "--dataset", dataset, "--overhead", overhead]
-    assert main(argv) == 2
+    assert main([*argv, "--budget", "layer"]) == 2
     err = capsys.readouterr().err
     assert f"no predictor rank for a {layer} layer" in err and err.count("\n") == 1
+    # the cost-aware budget shares the network's dense MACs: mlp_tiny's are 2048 + 320, and
+    # rank 1 in its one hidden layer costs 96 of them (4.05 %)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"no predictor rank in any layer: rank 1 in the cheapest, {layer}" in err
+    assert err.count("\n") == 1
 
 
 def test_hidden_widths_reach_a_synthetic_mlp(capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,7 +29,7 @@ def test_svd_initialisation_is_the_best_rank_r_approximation() -> None:
 
 @pytest.fixture(scope="module")
 def mnist_predictor():
-    return train_predictor(PredictorSpec("mlp", "mnist"))
+    return train_predictor(PredictorSpec("mlp", "mnist", budget="layer"))
 
 
 def _largest_rank(m: int, n: int, budget: float = 0.05) -> int:
@@ -93,7 +93,7 @@ def test_digits_predictor_costs_accuracy_against_the_same_training() -> None:
     """docs/sparsenn.md: on digits' 360 test images the predictor is 0.8 points below the plain
     network (within one standard error) but 3.3 +- 1.0 points below the same extra training
     without it; its rank-3 first layer misses about 40 % of the live outputs."""
-    report = predictor_report(train_predictor(PredictorSpec("mlp", "digits")))
+    report = predictor_report(train_predictor(PredictorSpec("mlp", "digits", budget="layer")))
     assert report["test_samples"] == 360
     change = report["accuracy_with_predictor"] - report["accuracy"]
     assert abs(change) < report["accuracy_change_stderr"]
@@ -109,7 +109,7 @@ def test_digits_first_layer_computed_in_full_costs_nothing_against_the_same_trai
     network classifies exactly the images the same extra training without a predictor does
     (96.9 %, 0.0 +- 0.0 points), against 3.3 +- 1.0 points lost predicting both layers."""
     report = predictor_report(
-        train_predictor(PredictorSpec("mlp", "digits", predicted_layers=(1,)))
+        train_predictor(PredictorSpec("mlp", "digits", budget="layer", predicted_layers=(1,)))
     )
     first, second = report["layers"]
     assert not first["predicted"] and first["rank"] == 0 and first["false_negative_rate"] == 0
@@ -124,7 +124,9 @@ def test_digits_first_layer_computed_in_full_costs_nothing_against_the_same_trai
 def test_mnist_first_layer_computed_in_full_changes_no_accuracy() -> None:
     """docs/sparsenn.md: on MNIST, computing layer 0 in full leaves the cost against the same
     training where predicting both layers has it (-0.2 points; here -0.2 +- 0.3)."""
-    report = predictor_report(train_predictor(PredictorSpec("mlp", "mnist", predicted_layers=(1,))))
+    report = predictor_report(
+        train_predictor(PredictorSpec("mlp", "mnist", budget="layer", predicted_layers=(1,)))
+    )
     fair = report["accuracy_with_predictor"] - report["accuracy_same_training"]
     assert fair == pytest.approx(-0.002, abs=0.005)
     assert 0.002 < report["accuracy_same_training_change_stderr"] < 0.005

@@ -54,7 +54,22 @@ def test_allocation_without_room_for_rank_1_is_one_line() -> None:
 
 
 def test_budget_option_of_the_spec() -> None:
-    with pytest.raises(ConfigError, match=r"budget 'model' unknown; valid: layer, network"):
+    with pytest.raises(ConfigError, match=r"budget 'model' unknown; valid: cost, layer, network"):
         PredictorSpec(budget="model")
-    assert "budget" not in PredictorSpec().cache_config()
+    assert "budget" not in PredictorSpec(budget="layer").cache_config()
     assert PredictorSpec(budget="network").cache_config()["budget"] == "network"
+
+
+def test_cli_budget_choices_are_the_registered_readings() -> None:
+    """``desim predictor --budget`` lists the readings by name (importing them would load the
+    accelerator's modules at start-up): the same names as `PREDICTOR_BUDGETS`."""
+    import argparse
+
+    from desim.accel.sparsenn_config import PREDICTOR_BUDGETS
+    from workloads.cli import add_parser
+
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="command"))
+    predictor = parser._subparsers._group_actions[0].choices["predictor"]  # noqa: SLF001
+    (budget,) = [a for a in predictor._actions if "--budget" in a.option_strings]  # noqa: SLF001
+    assert tuple(budget.choices) == PREDICTOR_BUDGETS

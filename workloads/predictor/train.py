@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ __all__ = [
     "save_predictor",
     "load_predictor",
     "train_indices",
+    "validation_indices",
 ]
 
 
@@ -39,10 +41,16 @@ class PredictorSpec:
     overhead : float
         Rank budget: the predictor's dense MACs stay under this share of the layer's dense MACs
         (``budget="layer"``) or all predictors' under this share of the network's
-        (``"network"``).
-    budget : {"layer", "network"}
+        (``"network"``, ``"cost"``).
+    budget : {"cost", "layer", "network"}
         How ``overhead`` is read; ``"network"`` allocates the shared ranks where the truncated
-        SVD's residual on the training inputs is largest (`workloads.predictor.budget`).
+        SVD's residual on the training inputs is largest, ``"cost"`` chooses the ranks (0: the
+        layer computed in full) that save the most run-time MACs within the shared budget and
+        ``accuracy_loss`` on a validation split held out of the predictor's training
+        (`workloads.predictor.budget.search_ranks`).
+    accuracy_loss : float
+        With ``budget="cost"``, the largest accuracy drop the ranks may cost on the validation
+        split (0.005: the half point of the target).
     predicted_layers : tuple of int or None
         Indices of the hidden layers given a predictor (None: every hidden layer); the others
         compute every row.
@@ -58,7 +66,8 @@ class PredictorSpec:
     dataset: str = "mnist"
     hidden: tuple[int, ...] | None = None
     overhead: float = 0.05
-    budget: str = "layer"
+    budget: str = "cost"
+    accuracy_loss: float = 0.005
     predicted_layers: tuple[int, ...] | None = None
     method: str = "aux"
     aux_weight: float = 0.1
@@ -76,6 +85,10 @@ class PredictorSpec:
             self.budget in BUDGETS,
             f"budget {self.budget!r} unknown; valid: {', '.join(BUDGETS)}",
         )
+        require(
+            0 <= self.accuracy_loss < 1,
+            f"accuracy_loss must be in [0, 1), got {self.accuracy_loss}",
+        )
         require(self.temperature > 0, f"temperature must be > 0, got {self.temperature}")
         chosen = self.predicted_layers
         require(
@@ -84,10 +97,12 @@ class PredictorSpec:
         )
 
     def cache_config(self) -> dict[str, Any]:
-        """The spec as the cache's key; ``predicted_layers`` only when given and ``budget`` only
-        when shared, so that the key of a spec without them is the one it had before the options
-        existed."""
+        """The spec as the cache's key; ``predicted_layers`` only when given, ``budget`` only
+        when shared and ``accuracy_loss`` only with ``budget="cost"``, so that the key of a spec
+        without them is the one it had before the options existed."""
         config = asdict(self)
+        if self.budget != "cost":
+            del config["accuracy_loss"]
         if self.predicted_layers is None:
             del config["predicted_layers"]
         if self.budget == "layer":
@@ -123,13 +138,15 @@ def _untrained(spec: PredictorSpec) -> Any:
     return network
 
 
-def _ranks(spec: PredictorSpec, mlp: Any, inputs: Any = None) -> dict[int, int]:
+def _ranks(spec: PredictorSpec, mlp: Any, base: TrainedModel | None = None) -> dict[int, int]:
     """The rank of each predicted hidden layer within ``spec.overhead``; `ConfigError` for a
     layer that is not a hidden one, or one that gets no rank.
 
     With ``spec.budget == "network"`` the ranks share the network's budget by the residuals of
-    ``mlp``'s layers on ``inputs`` (the training images); without ``inputs`` every predicted
-    layer gets rank 1 (the check, before training, that the budget affords it).
+    ``mlp``'s layers on ``base``'s training images; with ``"cost"`` they are searched on
+    ``base``'s validation split (`_search`; layers given rank 0 are left out); without ``base``
+    (the check, before training, that the budget affords rank 1) every predicted layer gets
+    rank 1 (``"cost"``: the cheapest layer, `_cheapest`).
     """
     from workloads.predictor.budget import allocate_ranks, residuals
     from workloads.predictor.model import rank_budget
@@ -144,16 +161,62 @@ def _ranks(spec: PredictorSpec, mlp: Any, inputs: Any = None) -> dict[int, int]:
         )
     if spec.budget == "layer":
         return {i: rank_budget(*mlp.layers[i].weight.shape, spec.overhead) for i in chosen}
+    if spec.budget == "cost":
+        if base is None:
+            return _cheapest(spec, mlp, chosen)
+        return _search(spec, mlp, base, tuple(chosen))
     weights = [layer.weight.detach().numpy() for layer in mlp.layers]
     curves = {i: [1.0, 0.0] for i in chosen}
-    if inputs is not None:
-        x = inputs.reshape(len(inputs), -1)
+    if base is not None:
+        x = base.data.images[train_indices(base)].reshape(-1, weights[0].shape[1])
         for i in hidden:
             if i in chosen:
                 curves[i] = residuals(weights[i], x)
             x = (x @ weights[i].T + mlp.layers[i].bias.detach().numpy()).clip(min=0)
     shapes = {i: weights[i].shape for i in chosen}
     return allocate_ranks(shapes, curves, sum(w.size for w in weights), spec.overhead)
+
+
+def _cheapest(spec: PredictorSpec, mlp: Any, chosen: Sequence[int]) -> dict[int, int]:
+    """Rank 1 in the layer where it is cheapest, the check before training that ``budget="cost"``
+    can afford a predictor somewhere; `ConfigError` if not."""
+    shapes = {i: tuple(mlp.layers[i].weight.shape) for i in chosen}
+    dense = sum(layer.weight.numel() for layer in mlp.layers)
+    cheapest = min(shapes, key=lambda i: sum(shapes[i]))
+    m, n = shapes[cheapest]
+    if m + n >= spec.overhead * dense:
+        raise ConfigError(
+            f"overhead {spec.overhead:g} of the network's {dense} dense MACs leaves no predictor "
+            f"rank in any layer: rank 1 in the cheapest, {m} x {n}, costs {m + n} MACs; give an "
+            f"overhead above {(m + n) / dense:.3g}"
+        )
+    return {cheapest: 1}
+
+
+def _search(
+    spec: PredictorSpec, mlp: Any, base: TrainedModel, chosen: tuple[int, ...]
+) -> dict[int, int]:
+    """`search_ranks` on ``base``'s validation split, cached (20 s of CPU on MNIST)."""
+    from workloads.predictor.budget import search_ranks
+
+    def run() -> dict[int, int]:
+        split = validation_indices(base)
+        layers = mlp.layers
+        found = search_ranks(
+            [layer.weight.detach().numpy() for layer in layers],
+            [layer.bias.detach().numpy() for layer in layers],
+            base.data.images[split].reshape(len(split), -1),
+            base.data.labels[split],
+            chosen,
+            spec.overhead,
+            spec.accuracy_loss,
+        )
+        return found["ranks"]
+
+    key = {**spec.cache_config(), "layers": list(chosen)}
+    del key["predictor"], key["method"], key["aux_weight"], key["temperature"]
+    ranks, _ = cached("predictor-ranks", key, run)
+    return {int(i): int(r) for i, r in ranks.items()}
 
 
 def _build(spec: PredictorSpec, mlp: Any, ranks: dict[int, int]) -> Any:
@@ -167,6 +230,15 @@ def train_indices(base: TrainedModel) -> list[int]:
     return sorted(set(range(len(base.data.images))) - set(base.test_indices.tolist()))
 
 
+def validation_indices(base: TrainedModel) -> list[int]:
+    """The validation split of ``budget="cost"``: a fifth of the training split, seeded (the
+    plain network was trained on it; the rank search measures on it and the predictor is not
+    trained on it; the test set is never used)."""
+    from workloads.predictor.budget import validation_indices as split
+
+    return split(train_indices(base), 0.2, seed=base.spec.train.seed)
+
+
 def _fit(spec: PredictorSpec, network: Any, base: TrainedModel, task_only: bool = False) -> Any:
     """Train ``network`` on the training split with ``spec.predictor``'s schedule: the task loss
     plus the auxiliary one, or (``task_only``, the control) the task loss alone."""
@@ -176,6 +248,9 @@ def _fit(spec: PredictorSpec, network: Any, base: TrainedModel, task_only: bool 
         return F.cross_entropy(model(x), y) + spec.aux_weight * model.aux_loss
 
     train_idx = train_indices(base)
+    if spec.budget == "cost" and not task_only:
+        held_out = set(validation_indices(base))
+        train_idx = [i for i in train_idx if i not in held_out]
     train(
         network,
         base.data.images[train_idx],
@@ -200,8 +275,7 @@ def train_predictor(spec: PredictorSpec) -> TrainedPredictor:
     base = trained_model(
         TrainedSpec(spec.model, spec.dataset, hidden=spec.hidden, density=None, train=spec.network)
     )
-    inputs = base.data.images[train_indices(base)]
-    network = _build(spec, copy.deepcopy(base.model), _ranks(spec, base.model, inputs))
+    network = _build(spec, copy.deepcopy(base.model), _ranks(spec, base.model, base))
     state, hit = cached("predictor", spec.cache_config(), lambda: _fit(spec, network, base))
     network.load_state_dict(state)
     control = copy.deepcopy(base.model)
