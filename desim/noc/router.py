@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["Router"]
 
 _UNLIMITED = 1 << 30  # credits of an ejection VC: the sink consumes at once
+_UNROUTED = 255  # a route table entry not filled yet (and the most distinct answers a table keeps)
 
 # One end of a link as the sender sees it: (the receiver's handler, the receiver's port or VC
 # base, the delay in cycles)
@@ -101,9 +102,12 @@ class Router(Module):
         self.route: RouteFunction = route.call
         # a policy answering per (router, destination) only: its answers read from a table here
         self.route_pairs: PairRoute | None = route.by_destination
-        self.route_table: list[list[Candidate] | None] = [None] * len(network.ctx.neighbors)
-        # the distinct answers in that table, each kept once (a few per router: cache-friendly)
-        self.route_answers: dict[tuple[Candidate, ...], list[Candidate]] = {}
+        # per destination router, one byte: the index of its answer in ``route_answers``, each
+        # distinct answer kept once (a few per router), or _UNROUTED until first asked (a byte,
+        # not a list slot, per destination: 1 MB rather than 8 MB of tables on a 32 x 32 mesh)
+        self.route_table = bytearray([_UNROUTED]) * len(network.ctx.neighbors)
+        self.route_answers: list[list[Candidate]] = []
+        self.route_slots: dict[tuple[Candidate, ...], int] = {}  # answer -> its index
         self.select = select
         self.net_ports = net_ports
         self.ports = ports = net_ports + terminals
@@ -183,16 +187,31 @@ class Router(Module):
         if dest == self.rid:
             candidates = self.eject[self.net.ejection_port[packet.dest]]
         elif self.route_pairs is not None:
-            known = self.route_table[dest]
-            if known is None:
-                known = self.route_pairs(self.rid, dest)
-                known = self.route_answers.setdefault(tuple(known), known)
-                self.route_table[dest] = known
-            candidates = known
+            slot = self.route_table[dest]
+            if slot == _UNROUTED:
+                candidates = self._learn_route(dest)
+            else:
+                candidates = self.route_answers[slot]
         else:
             candidates = self.route(self.rid, iv // self.V, packet)
         flit.ready = now + self.route_delay
         self.va_wait[iv] = candidates
+
+    def _learn_route(self, dest: int) -> list[Candidate]:
+        """Ask the policy for ``dest`` once and keep its answer in the table (unless the table
+        already holds _UNROUTED distinct answers: then it is asked every time)."""
+        assert self.route_pairs is not None
+        answer = self.route_pairs(self.rid, dest)
+        key = tuple(answer)
+        slot = self.route_slots.get(key)
+        if slot is None:
+            slot = len(self.route_answers)
+            if slot == _UNROUTED:
+                return answer
+            self.route_slots[key] = slot
+            self.route_answers.append(answer)
+        self.route_table[dest] = slot
+        return self.route_answers[slot]
 
     # ------------------------------------------------------------------ one cycle
     def step(self, now: int) -> bool:
