@@ -5,6 +5,9 @@ arbiters subclass `Arbiter` (the router calls them natively, see `desim._compile
 ``grant(requesters, ages)`` returns the chosen requester among the (non-empty) requesting ones;
 ``ages`` gives each requester's age in cycles (used by age-based policies). ``update(winner)`` is
 called only when the grant is used (iSLIP moves its pointers only on acceptance).
+``grant_mask(requesters, age)`` is the same choice with the requesters given as a bit mask, all of
+one age (the router's VC allocation asks it so, without building lists); it defers to `grant`
+unless an arbiter answers it directly on the mask (round-robin does).
 
 Built-ins (Dally & Towles [1]_, ch. 18): ``round_robin``, ``matrix`` (least recently served),
 ``oldest_first`` (largest age; ties round-robin) and ``fixed_priority`` (lowest index).
@@ -27,12 +30,45 @@ from mypy_extensions import mypyc_attr
 from desim.registry import ARBITER
 
 __all__ = [
+    "bits",
+    "lowest_bit",
     "Arbiter",
     "RoundRobinArbiter",
     "MatrixArbiter",
     "OldestFirstArbiter",
     "FixedPriorityArbiter",
 ]
+
+
+def lowest_bit(mask: int) -> int:
+    """The index of the lowest set bit of ``mask`` (> 0).
+
+    Examples
+    --------
+    >>> lowest_bit(0b10100)
+    2
+    """
+    index = 0
+    while not (mask >> index) & 1:
+        index += 1
+    return index
+
+
+def bits(mask: int) -> list[int]:
+    """The indices of the set bits of ``mask`` (>= 0), in increasing order.
+
+    Examples
+    --------
+    >>> bits(0b10110)
+    [1, 2, 4]
+    """
+    out = []
+    index = 0
+    while mask >> index:
+        if (mask >> index) & 1:
+            out.append(index)
+        index += 1
+    return out
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)  # compiled (desim._compiled); users subclass it
@@ -54,6 +90,12 @@ class Arbiter:
     def update(self, winner: int) -> None:
         """``winner``'s grant was used."""
         raise NotImplementedError
+
+    def grant_mask(self, requesters: int, age: int) -> int:
+        """`grant` over the requesters set in the bit mask ``requesters`` (non-zero), all of age
+        ``age``."""
+        listed = bits(requesters)
+        return self.grant(listed, [age] * len(listed) if self.uses_ages else listed)
 
 
 class RoundRobinArbiter(Arbiter):
@@ -88,6 +130,12 @@ class RoundRobinArbiter(Arbiter):
 
     def update(self, winner: int) -> None:
         self.pointer = (winner + 1) % self.size
+
+    def grant_mask(self, requesters: int, age: int) -> int:
+        """The lowest requester at or after the pointer, else the lowest one (as `grant`)."""
+        pointer = self.pointer
+        ahead = requesters >> pointer
+        return pointer + lowest_bit(ahead) if ahead else lowest_bit(requesters)
 
 
 class MatrixArbiter(Arbiter):

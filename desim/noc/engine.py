@@ -61,7 +61,9 @@ class Engine:
         self.deadlock_cycles = deadlock_cycles
         self.stalled = stalled
         self.now = -1  # the last cycle run
-        self._calendar: dict[int, list[tuple[Handler, Any, Any]]] = {}
+        # per cycle, its entries flat in posting order: handler, a, b, handler, a, b, ... (no
+        # tuple per entry: two entries per flit-hop would otherwise allocate two tuples)
+        self._calendar: dict[int, list[Any]] = {}
         self._times: list[int] = []
         self._awake_routers: list[Router] = []
         self._awake_interfaces: list[NetworkInterface] = []
@@ -89,15 +91,17 @@ class Engine:
         never while the engine sleeps)."""
         entries = self._calendar.get(cycle)
         if entries is None:
-            self._calendar[cycle] = [(handler, a, b)]
+            self._calendar[cycle] = [handler, a, b]
             heapq.heappush(self._times, cycle)
         else:
-            entries.append((handler, a, b))
+            entries.append(handler)
+            entries.append(a)
+            entries.append(b)
 
     def pending(self, owners: tuple[type, ...]) -> bool:
         """Whether a calendar entry's handler is a method of an instance of one of ``owners``."""
         for entries in self._calendar.values():
-            for handler, _, _ in entries:
+            for handler in entries[::3]:
                 if isinstance(getattr(handler, "__self__", None), owners):
                     return True
         return False
@@ -151,8 +155,8 @@ class Engine:
         entries = self._calendar.pop(cycle, None)
         if entries is not None:
             heapq.heappop(self._times)
-            for handler, a, b in entries:
-                handler(a, b)
+            for i in range(0, len(entries), 3):
+                entries[i](entries[i + 1], entries[i + 2])
         if self._awake_interfaces:
             interfaces, self._awake_interfaces = self._awake_interfaces, []
             for ni in interfaces:

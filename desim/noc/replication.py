@@ -93,9 +93,9 @@ def _free_vcs(router: Router, branches: list[Branch], flits: int) -> list[int]:
 
 
 def _free_vc(router: Router, base: int, first: int, last: int, flits: int) -> int:
-    busy, credits = router.ov_busy, router.credits
+    busy, credits = router.busy, router.credits
     for ov in range(base + first, base + last + 1):
-        if not busy[ov] and credits[ov] >= flits:
+        if not (busy >> ov) & 1 and credits[ov] >= flits:
             return ov
     return -1
 
@@ -114,7 +114,7 @@ def allocate_forks(router: Router, now: int) -> bool:
         ovs = _free_vcs(router, branches, head.packet.flits)
         if ovs:
             for ov in ovs:
-                router.ov_busy[ov] = True
+                router.busy |= 1 << ov
             allocated.append((iv, ovs))
     for iv, ovs in allocated:
         branches = router.fork_wait.pop(iv)
@@ -208,7 +208,7 @@ def _send(router: Router, flit: Flit, ov: int, out_port: int, now: int) -> None:
         if router.wait_tail and out_port < router.net_ports:
             router.ov_tail_sent[ov] = True
         else:
-            router.ov_busy[ov] = False
+            router.busy &= ~(1 << ov)
 
 
 def _leave(router: Router, iv: int, in_port: int, now: int) -> None:

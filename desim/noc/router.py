@@ -29,7 +29,7 @@ from mypy_extensions import mypyc_attr
 from desim.kernel.errors import InvariantError
 from desim.kernel.module import Module
 from desim.noc.allocators import Allocator, islip
-from desim.noc.arbiters import Arbiter
+from desim.noc.arbiters import Arbiter, bits, lowest_bit
 from desim.noc.flit import Flit
 from desim.noc.params import RouterParams
 from desim.noc.replication import Fork, allocate_forks, replicate, route_fork
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["Router"]
 
 _UNLIMITED = 1 << 30  # credits of an ejection VC: the sink consumes at once
+_UNROUTED = 255  # a route table entry not filled yet (and the most distinct answers a table keeps)
 
 # One end of a link as the sender sees it: (the receiver's handler, the receiver's port or VC
 # base, the delay in cycles)
@@ -101,9 +102,12 @@ class Router(Module):
         self.route: RouteFunction = route.call
         # a policy answering per (router, destination) only: its answers read from a table here
         self.route_pairs: PairRoute | None = route.by_destination
-        self.route_table: list[list[Candidate] | None] = [None] * len(network.ctx.neighbors)
-        # the distinct answers in that table, each kept once (a few per router: cache-friendly)
-        self.route_answers: dict[tuple[Candidate, ...], list[Candidate]] = {}
+        # per destination router, one byte: the index of its answer in ``route_answers``, each
+        # distinct answer kept once (a few per router), or _UNROUTED until first asked (a byte,
+        # not a list slot, per destination: 1 MB rather than 8 MB of tables on a 32 x 32 mesh)
+        self.route_table = bytearray([_UNROUTED]) * len(network.ctx.neighbors)
+        self.route_answers: list[list[Candidate]] = []
+        self.route_slots: dict[tuple[Candidate, ...], int] = {}  # answer -> its index
         self.select = select
         self.net_ports = net_ports
         self.ports = ports = net_ports + terminals
@@ -117,7 +121,7 @@ class Router(Module):
         self.sa_vcs: set[int] = set()  # input VCs holding an output VC
         self.depth = depth = params.vc_buffer_flits
         self.credits = [depth] * (net_ports * vcs) + [_UNLIMITED] * (terminals * vcs)
-        self.ov_busy = [False] * n
+        self.busy = 0  # bit mask of the output VCs held by a packet
         self.ov_tail_sent = [False] * n
         self.eject = {p: [Candidate(p, 0, vcs - 1)] for p in range(net_ports, ports)}
         self.vc_allocator = vc_allocator
@@ -170,7 +174,7 @@ class Router(Module):
         self.credits[ov] += 1
         if self.ov_tail_sent[ov] and self.credits[ov] == self.depth:
             self.ov_tail_sent[ov] = False
-            self.ov_busy[ov] = False
+            self.busy &= ~(1 << ov)
         if self.sa_vcs or self.va_wait or self.fork_wait:
             self.engine.wake(self)
 
@@ -183,16 +187,31 @@ class Router(Module):
         if dest == self.rid:
             candidates = self.eject[self.net.ejection_port[packet.dest]]
         elif self.route_pairs is not None:
-            known = self.route_table[dest]
-            if known is None:
-                known = self.route_pairs(self.rid, dest)
-                known = self.route_answers.setdefault(tuple(known), known)
-                self.route_table[dest] = known
-            candidates = known
+            slot = self.route_table[dest]
+            if slot == _UNROUTED:
+                candidates = self._learn_route(dest)
+            else:
+                candidates = self.route_answers[slot]
         else:
             candidates = self.route(self.rid, iv // self.V, packet)
         flit.ready = now + self.route_delay
         self.va_wait[iv] = candidates
+
+    def _learn_route(self, dest: int) -> list[Candidate]:
+        """Ask the policy for ``dest`` once and keep its answer in the table (unless the table
+        already holds _UNROUTED distinct answers: then it is asked every time)."""
+        assert self.route_pairs is not None
+        answer = self.route_pairs(self.rid, dest)
+        key = tuple(answer)
+        slot = self.route_slots.get(key)
+        if slot is None:
+            slot = len(self.route_answers)
+            if slot == _UNROUTED:
+                return answer
+            self.route_slots[key] = slot
+            self.route_answers.append(answer)
+        self.route_table[dest] = slot
+        return self.route_answers[slot]
 
     # ------------------------------------------------------------------ one cycle
     def step(self, now: int) -> bool:
@@ -215,28 +234,30 @@ class Router(Module):
         buf = self.buf
         return lambda iv: now - buf[iv][0].packet.created
 
-    def _free_vcs(self, candidate: Candidate) -> list[int]:
-        base = candidate.port * self.V
-        busy = self.ov_busy
-        first, last = base + candidate.vc_first, base + candidate.vc_last
-        return [ov for ov in range(first, last + 1) if not busy[ov]]
+    def _free_vcs(self, candidate: Candidate) -> int:
+        """The free output VCs of ``candidate``, as a bit mask over output VCs."""
+        first = candidate.port * self.V + candidate.vc_first
+        span = ((2 << (candidate.vc_last - candidate.vc_first)) - 1) << first
+        return span & ~self.busy
 
-    def _wanted_vcs(self, candidates: list[Candidate]) -> list[int]:
-        """The free output VCs a head bids for: those of its only candidate or, for adaptive
-        routing, of the candidate the selection function picks among those with a free VC."""
+    def _wanted_vcs(self, candidates: list[Candidate]) -> int:
+        """The free output VCs a head bids for (a bit mask): those of its only candidate or, for
+        adaptive routing, of the candidate the selection function picks among those with a free
+        VC."""
         if len(candidates) == 1:
             return self._free_vcs(candidates[0])
         options = [(c, free) for c in candidates if (free := self._free_vcs(c))]
         if len(options) <= 1:
-            return options[0][1] if options else []
-        credits = [sum(self.credits[ov] for ov in free) for _, free in options]
+            return options[0][1] if options else 0
+        credits = [sum(self.credits[ov] for ov in bits(free)) for _, free in options]
         chosen = self.select([c for c, _ in options], credits, self.net.rng)
         return options[chosen][1]
 
     def _allocate_vcs(self, now: int) -> bool:
         """VC allocation by the injected allocator: the heads ready this cycle bid for the free
         output VCs of their (selected) candidate; each matched head takes its output VC."""
-        bids: list[tuple[int, list[int]]] = []  # (head's input VC, the output VCs it bids for)
+        bidders: list[int] = []  # the heads' input VCs
+        wanted: list[int] = []  # per bidder, the output VCs it bids for (a bit mask)
         pending = False
         taken = 0  # bit mask of the output VCs bid for, while no two heads bid for the same one
         disjoint = self.fast_islip
@@ -247,41 +268,41 @@ class Router(Module):
                 continue
             ovs = self._wanted_vcs(candidates)
             if ovs:
-                bids.append((iv, ovs))
-                if disjoint:
-                    for ov in ovs:
-                        if (taken >> ov) & 1:
-                            disjoint = False
-                        taken |= 1 << ov
-        if not bids:
+                bidders.append(iv)
+                wanted.append(ovs)
+                if taken & ovs:
+                    disjoint = False
+                taken |= ovs
+        if not bidders:
             return pending
         if disjoint:  # iSLIP without contention: every head is granted all it asks for
-            for iv, ovs in bids:
-                self._accept_vc(iv, ovs, now)
+            for i in range(len(bidders)):
+                self._accept_vc(bidders[i], wanted[i], now)
             return True
         requests: dict[int, list[int]] = {}
-        for iv, ovs in bids:
-            for ov in ovs:
-                bidders = requests.get(ov)
-                if bidders is None:
+        for i in range(len(bidders)):
+            iv = bidders[i]
+            for ov in bits(wanted[i]):
+                requesting = requests.get(ov)
+                if requesting is None:
                     requests[ov] = [iv]
                 else:
-                    bidders.append(iv)
+                    requesting.append(iv)
         age = self._age(now)
         for iv, ov in self.vc_allocator(requests, self.va_out_arb, self.va_in_arb, age):
             self._take_vc(iv, ov, now)
         return True  # matched heads bid for the switch next cycle, the others retry
 
-    def _accept_vc(self, iv: int, ovs: list[int], now: int) -> None:
-        """iSLIP's outcome for a head granted every output VC in ``ovs``: it accepts one by its
-        arbiter, and both arbiters move (the same outcome as the allocator's, without its
-        request tables)."""
+    def _accept_vc(self, iv: int, ovs: int, now: int) -> None:
+        """iSLIP's outcome for a head granted every output VC in the bit mask ``ovs``: it accepts
+        one by its arbiter, and both arbiters move (the same outcome as the allocator's, without
+        its request tables)."""
         in_arb = self.va_in_arb[iv]
-        if len(ovs) == 1:
-            ov = ovs[0]
+        if ovs & (ovs - 1) == 0:  # a single output VC
+            ov = lowest_bit(ovs)
         else:
-            ages = [self._age(now)(iv)] * len(ovs) if self.ages_matter else ovs
-            ov = in_arb.grant(ovs, ages)
+            age = now - self.buf[iv][0].packet.created if self.ages_matter else 0
+            ov = in_arb.grant_mask(ovs, age)
         self.va_out_arb[ov].update(iv)
         in_arb.update(ov)
         self._take_vc(iv, ov, now)
@@ -289,7 +310,7 @@ class Router(Module):
     def _take_vc(self, iv: int, ov: int, now: int) -> None:
         """Input VC ``iv``'s packet now holds output VC ``ov``; it bids for the switch next."""
         del self.va_wait[iv]
-        self.ov_busy[ov] = True
+        self.busy |= 1 << ov
         self.in_ov[iv] = ov
         self.buf[iv][0].ready = now + self.va_delay  # the head bids for the switch from then
         self.sa_vcs.add(iv)
@@ -321,6 +342,13 @@ class Router(Module):
             return pending
         V, P = self.V, self.ports
         vc_rr, in_ov = self.vc_rr, self.in_ov
+        if len(bids) == 1 and self.fast_islip:  # iSLIP with one bid: it is granted
+            iv = bids[0]
+            in_port = iv // V
+            out_port = in_ov[iv] // V
+            self.sa_out_arb[out_port].update(in_port)
+            self.sa_in_arb[in_port].update(out_port)
+            return self._traverse(iv, now) or pending
         chosen: dict[int, int] = {}  # in port * P + out port -> the bidding input VC
         for iv in bids:
             in_port = iv // V
@@ -414,7 +442,7 @@ class Router(Module):
             if self.wait_tail and out_port < self.net_ports:
                 self.ov_tail_sent[ov] = True
             else:
-                self.ov_busy[ov] = False
+                self.busy &= ~(1 << ov)
             if queue:  # the next packet's head waits behind the tail in the same VC
                 self._route_head(iv, queue[0], now + 1)
             return bool(self.va_wait) or bool(self.fork_wait)

@@ -97,6 +97,33 @@ def test_oldest_first_ties_go_round_robin() -> None:
     assert served == [0, 3, 0, 3, 0, 3]
 
 
+@pytest.mark.parametrize("name", ["round_robin", "matrix", "oldest_first", "fixed_priority"])
+@settings(max_examples=100, deadline=None)
+@given(
+    size=st.integers(1, 24),
+    rounds=st.lists(st.tuples(st.integers(1, (1 << 24) - 1), st.integers(0, 50)), max_size=30),
+)
+def test_grant_on_a_bit_mask_is_grant_on_its_list(name: str, size: int, rounds) -> None:
+    """`grant_mask` (the router's VC allocation) chooses as `grant` on the mask's bits, listed in
+    increasing order with one age for all, through a sequence of grants and updates."""
+    by_mask, by_list = ARBITER.get(name)(size), ARBITER.get(name)(size)
+    for mask, age in rounds:
+        mask &= (1 << size) - 1
+        if not mask:
+            continue
+        listed = [i for i in range(size) if (mask >> i) & 1]
+        winner = by_list.grant(listed, [age] * len(listed))
+        assert by_mask.grant_mask(mask, age) == winner
+        by_mask.update(winner)
+        by_list.update(winner)
+
+
+def test_bit_helpers() -> None:
+    assert arbiters.bits(0) == []
+    assert arbiters.bits((1 << 40) | 5) == [0, 2, 40]
+    assert [arbiters.lowest_bit(1 << i) for i in range(70)] == list(range(70))
+
+
 def test_examples() -> None:
     assert doctest.testmod(arbiters).failed == 0
 

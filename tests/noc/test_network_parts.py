@@ -197,7 +197,8 @@ def test_a_router_keeps_answers_only_for_the_destinations_it_has_routed_to() -> 
     net = Network(sim, topologies.mesh(4, 4), "xy", router_params("booksim"))
 
     def known(router: Router) -> list[int]:
-        return [dest for dest, answer in enumerate(router.route_table) if answer is not None]
+        table, answers = router.route_table, router.route_answers
+        return [dest for dest, slot in enumerate(table) if slot < len(answers)]
 
     assert all(not known(router) for router in net.routers)
     net.interfaces[0].send(15, size_bits=128)
