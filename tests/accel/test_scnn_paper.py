@@ -102,7 +102,9 @@ def test_vgg16_speedup_in_the_docs_is_the_record() -> None:
     dense = sum(layer["dense_macs"] for layer in scnn["per_layer"])
     useful = sum(layer["useful_macs"] for layer in scnn["per_layer"])
     assert dense / useful == pytest.approx(5.1, abs=0.05)
-    share = float(re.search(r"SCNN's speedup is\s+(\d+) % of that ideal", PAGE.read_text()).group(1))
+    share = float(
+        re.search(r"SCNN's speedup is\s+(\d+) % of that ideal", PAGE.read_text()).group(1)
+    )
     assert speedup / (dense / useful) == pytest.approx(share / 100, abs=0.005)
 
 
@@ -111,7 +113,8 @@ def test_readme_quotes_the_records() -> None:
     alexnet = json.loads(RECORD.read_text())
     vgg_speedup = _number(re.search(r"VGG-16 \| 3\.52x \| ([\d.]+)x", PAGE.read_text()).group(1))
     claims = re.search(
-        r"convolutions ([\d.]+)x\s+faster than DCNN \(paper 2\.37x[^)]*\)\s+and ([\d.]+)x less energy"
+        r"convolutions ([\d.]+)x\s+faster than DCNN \(paper 2\.37x[^)]*\)\s+"
+        r"and ([\d.]+)x less energy"
         r".*?DCNN-opt saves ([\d.]+)x over\s+DCNN.*?VGG-16's ([\d.]+)x faster",
         readme,
         re.S,
@@ -336,7 +339,9 @@ def test_googlenet_work_reduction_and_efficiency_in_the_docs() -> None:
     share = float(re.search(r"SCNN's speedup is (\d+) % of\s+that ideal", page).group(1)) / 100
     assert ideal == pytest.approx(dense / useful, abs=0.006)
     assert share == pytest.approx(google["speedup"] / (dense / useful), abs=0.005)
-    dcnn_use = float(re.search(r"DCNN runs GoogLeNet at (\d+) % of its\s+dense bound", page).group(1))
+    dcnn_use = float(
+        re.search(r"DCNN runs GoogLeNet at (\d+) % of its\s+dense bound", page).group(1)
+    )
     assert dcnn_use / 100 == pytest.approx(dense / 1024 / google["dcnn"]["cycles"], abs=0.005)
 
 
@@ -371,3 +376,19 @@ def test_readme_quotes_googlenet_and_the_mean_energy() -> None:
     assert [float(c) for c in claims.groups()] == pytest.approx(
         [records[1]["speedup"], mean_energy], abs=0.006
     )
+
+
+def test_speed_records_meet_the_targets_the_docs_quote() -> None:
+    """SCNN's speed on AlexNet and VGG-16 (benchmarks/accel_scnn.py, recorded): under one and ten
+    minutes of CPU, with the comparison records' cycles, quoted as docs/scnn.md says."""
+    text = " ".join(PAGE.read_text().split())
+    quoted = re.search(
+        r"on AlexNet's convolutions \*\*(\d+) s of CPU\*\* and on VGG-16's \*\*(\d+) s of CPU\*\*",
+        text,
+    )
+    for network, limit, cpu in zip(("alexnet", "vgg16"), (60, 600), quoted.groups(), strict=True):
+        path = ROOT / "benchmarks" / "results" / f"accel_scnn_speed_{network}.json"
+        (run,) = json.loads(path.read_text())
+        assert run["network"] == network and run["cpu_seconds"] < limit
+        assert run["cycles"] == _compare_record(network)["cycles"]
+        assert int(cpu) == round(run["cpu_seconds"])
