@@ -74,12 +74,17 @@ class PostProcessing:
 
     def read_cycles(self, sums: int) -> int:
         """Cycles to read ``sums`` partial sums out of the accumulators."""
-        return -(-sums // self.reads_per_cycle) if self.reads_per_cycle else 0
+        return _cycles(sums, self.reads_per_cycle)
 
     def add_finish(self, start: int, arrivals: Iterable[tuple[int, int]]) -> int:
         """When the adder, free from ``start``, has added every ``(arrival cycle, sums)``
         message, taken in arrival order."""
         t = start
         for arrival, sums in sorted(arrivals):
-            t = max(t, arrival) + (-(-sums // self.adds_per_cycle) if self.adds_per_cycle else 0)
+            t = max(t, arrival) + _cycles(sums, self.adds_per_cycle)
         return t
+
+
+def _cycles(sums: int, per_cycle: int) -> int:
+    """Cycles for ``sums`` partial sums at ``per_cycle`` a cycle (``0``: free)."""
+    return -(-sums // per_cycle) if per_cycle else 0
