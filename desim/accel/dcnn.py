@@ -88,7 +88,18 @@ class DcnnConfig:
     activation_sram_bytes : int
         The activation SRAM, split evenly into one bank per PE tile.
     weight_buffer_bytes : int
-        Each PE's double-buffered weight buffer (a round fills half).
+        Each PE's double-buffered weight buffer (a round fills half): 32 KB, DianNao's synapse
+        buffer SB (Chen et al., ASPLOS 2014); an access is priced at the 16 KB half.
+    input_buffer_bytes : int
+        The PE's input buffer, DianNao's NBin (2 KB, Chen et al., ASPLOS 2014): the NFU reads
+        its activations there, each staged from the tile's bank once per weight round and block
+        of positions (`desim.accel.dcnn_staging`); ``0``: no NBin, the NFU reads the bank (the
+        earlier model). Energy only. Priced by the energy table's SRAM curve: 2 KB is below
+        Horowitz's smallest published SRAM (8 KB), so it is his power law through 8 and 32 KB
+        extrapolated, 10 pJ x (2/8)^0.5 = 5 pJ per 64 bits, above the register-file floor.
+    output_buffer_bytes : int
+        DianNao's NBout (2 KB): the partial sums of outputs whose footprint is staged into
+        NBin in several chunks wait there between chunks (24 bits each).
     dram_bandwidth_bytes_per_cycle, dram_latency_cycles
         50 GB/s at 1 GHz (SCNN.md); the latency is our assumption.
     value_bits : int
@@ -113,6 +124,8 @@ class DcnnConfig:
     dataflow: str = "nfu"
     activation_sram_bytes: int = 2 * 1024 * 1024
     weight_buffer_bytes: int = 32 * 1024
+    input_buffer_bytes: int = 2 * 1024
+    output_buffer_bytes: int = 2 * 1024
     dram_bandwidth_bytes_per_cycle: float = 50.0
     dram_latency_cycles: int = 100
     value_bits: int = 16
@@ -128,10 +141,12 @@ class DcnnConfig:
             "multipliers",
             "activation_sram_bytes",
             "weight_buffer_bytes",
+            "output_buffer_bytes",
             "value_bits",
             "output_block",
         ):
             check_int("dcnn", name, getattr(self, name), 1)
+        check_int("dcnn", "input_buffer_bytes", self.input_buffer_bytes, 0)
         require(self.clock_ghz > 0, f"dcnn.clock_ghz must be > 0, got {self.clock_ghz!r}")
         require(
             self.dataflow in DATAFLOWS,

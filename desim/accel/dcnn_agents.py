@@ -13,6 +13,7 @@ import numpy as np
 import simpy
 
 from desim.accel.base import PeState
+from desim.accel.dcnn_staging import Staging, footprint
 from desim.accel.dense_plan import (
     ConvGeometry,
     LineStore,
@@ -100,6 +101,18 @@ class DcnnLayer(Module):
         self.rounds = -(-widest // self.kg) * len(self.slices)
         #: partial sums kept between slices: the 24-bit accumulator width
         self.psum_bits = 24
+        #: DianNao's NBin and NBout between the bank and the NFU (None: the NFU reads the bank)
+        self.staging = (
+            Staging(
+                config.input_buffer_bytes * 8 // config.value_bits,
+                config.output_buffer_bytes * 8 // self.psum_bits,
+                self.lanes,
+            )
+            if config.input_buffer_bytes
+            else None
+        )
+        #: zero flags (one bit per value) of NBin, when DCNN-opt keeps them
+        self.nbin_flag_bytes = max(1, config.input_buffer_bytes // config.value_bits)
         self.counts = ActionCounts()
         self.result = np.zeros((g.K, g.P * g.Q))
         self.useful_macs = 0
@@ -203,6 +216,13 @@ class _Tile(Module):
         self.flag_bytes = max(1, self.bank.capacity_bytes // cfg.value_bits)
         self.r0, r1 = layer.window(pe)
         self.window = np.zeros((g.C, r1 - self.r0, g.W + 2 * g.padding[1]))
+        #: which window entries are real activations (the rest is padding, never stored)
+        self.real = np.zeros(self.window.shape, dtype=bool)
+        rows = np.arange(self.r0, r1) - g.padding[0]
+        inside = (rows >= 0) & (rows < g.H)
+        self.real[:, inside, g.padding[1] : g.padding[1] + g.W] = True
+        #: footprints already counted, by (block start, block end, slice, filter group)
+        self.footprints: dict[tuple[int, int, int, int, int], int] = {}
         self.missing = layer.window_lines(pe).size
         self.inputs_in = self.env.event()
         self.weights = simpy.Store(self.env)  # the rounds in the double-buffered weight buffer
@@ -283,7 +303,7 @@ class _Tile(Module):
                 for a in range(s, e, block):  # outputs leave block by block, as computed
                     b = min(e, a + block)
                     yield self.env.timeout((b - a) * per_position)
-                    out = self._multiply(patches[a - s : b - s], weights)
+                    out = self._multiply(patches[a - s : b - s], weights, a, b)
                     if weights.l0 > 0:  # read back the earlier slices' partial sums
                         out += partial[:n, a - s : b - s]
                         L.counts.add("psum_buf", "sram_read", out.size * L.psum_bits, psum_bytes)
@@ -304,9 +324,48 @@ class _Tile(Module):
         view = np.lib.stride_tricks.sliding_window_view(self.window, (g.R, g.S), axis=(1, 2))
         return np.moveaxis(view[:, p * g.stride[0] - self.r0, q * g.stride[1]], 0, 1)
 
-    def _multiply(self, patches: np.ndarray, weights: _Weights) -> np.ndarray:
-        """A round's dot-product slice for its outputs ``(channels, positions)`` in bulk (no
-        bias); counts the PE's actions."""
+    def _footprint(self, a: int, b: int, l0: int, l1: int, group: int) -> int:
+        """Distinct real activations positions ``[a, b)`` read in the dot-product slice
+        ``[l0, l1)`` for the filters of ``group``."""
+        key = (a, b, l0, l1, group)
+        if key not in self.footprints:
+            g = self.L.g
+            p, q = np.divmod(np.arange(a, b), g.Q)
+            cg = g.C // g.groups
+            self.footprints[key] = footprint(
+                self.real,
+                p * g.stride[0] - self.r0,
+                q * g.stride[1],
+                group * cg,
+                (cg, g.R, g.S),
+                l0,
+                l1,
+            )
+        return self.footprints[key]
+
+    def stage(
+        self, staging: Staging, a: int, b: int, l0: int, l1: int, group: int, filters: int
+    ) -> None:
+        """Count the staging into NBin of the footprint of positions ``[a, b)`` in the slice
+        ``[l0, l1)`` for ``filters`` filters of ``group`` (read from the bank, written to NBin;
+        the partial sums NBout keeps between chunks; `desim.accel.dcnn_staging`)."""
+        L, cfg = self.L, self.L.config
+        values = self._footprint(a, b, l0, l1, group)
+        groups = -(-filters // L.lanes)
+        chunks, passes = staging.plan(values, groups, b - a)
+        staged = values * passes * cfg.value_bits
+        L.counts.add("act_sram", "sram_read", staged, size_bytes=self.bank.capacity_bytes)
+        L.counts.add("nbin", "sram_write", staged, size_bytes=cfg.input_buffer_bytes)
+        if cfg.activation_zero_flags:  # the flags travel with their values
+            L.counts.add("nbin", "sram_write", values * passes, size_bytes=L.nbin_flag_bytes)
+        if chunks > 1:
+            sums = (chunks - 1) * filters * (b - a) * L.psum_bits
+            L.counts.add("nbout", "sram_write", sums, size_bytes=cfg.output_buffer_bytes)
+            L.counts.add("nbout", "sram_read", sums, size_bytes=cfg.output_buffer_bytes)
+
+    def _multiply(self, patches: np.ndarray, weights: _Weights, a: int, b: int) -> np.ndarray:
+        """A round's dot-product slice for its outputs ``(channels, positions)`` of positions
+        ``[a, b)`` in bulk (no bias); counts the PE's actions."""
         L, g, cfg = self.L, self.L.g, self.L.config
         k = np.arange(weights.k0, weights.k1)
         cg, kg = g.C // g.groups, g.K // g.groups
@@ -326,6 +385,8 @@ class _Tile(Module):
             reads = -(-int(sel.sum()) // L.lanes) if cfg.dataflow == "nfu" else 1
             fetched += x.size * reads
             fetched_live += int(np.count_nonzero(x)) * reads
+            if L.staging is not None:
+                self.stage(L.staging, a, b, weights.l0, weights.l1, int(group), int(sel.sum()))
         L.useful_macs += useful
         dense = out.size * (weights.l1 - weights.l0)
         if not cfg.zero_gating:
@@ -340,13 +401,17 @@ class _Tile(Module):
         if cfg.weight_zero_flags:  # a flag per lane whose activation is live
             L.counts.add("weight_buf", "sram_read", live, size_bytes=L.weight_flag_bytes)
         if cfg.activation_zero_flags:  # a flag per activation of the patches
-            L.counts.add("act_sram", "sram_read", fetched, size_bytes=self.flag_bytes)
+            if L.staging is None:
+                L.counts.add("act_sram", "sram_read", fetched, size_bytes=self.flag_bytes)
+            else:
+                L.counts.add("nbin", "sram_read", fetched, size_bytes=L.nbin_flag_bytes)
         return out
 
     def _count(self, dense: int, read: int, multiplied: int, fetched: int) -> None:
-        """Count a block's actions. An activation is read from the tile's bank once per group
-        of output lanes it is broadcast to (``nfu``) or once per round, kept in a register while
-        the round's filters pass it (``dot``) (``fetched``); a MAC reads its
+        """Count a block's actions. An activation is read from NBin (without NBin, from the
+        tile's bank) once per group of output lanes it is broadcast to (``nfu``) or once per
+        round, kept in a register while the round's filters pass it (``dot``) (``fetched``);
+        a MAC reads its
         weight from the weight buffer's current half (``read``), multiplies and accumulates
         (``multiplied``). Without gating every MAC does all three. With DCNN-opt's zero-gating
         (Eyeriss's data gating, Chen et al., JSSC 2017) a zero activation, already in its
@@ -360,7 +425,12 @@ class _Tile(Module):
         L.counts.add("pe", "mul16_gated", dense - multiplied)
         L.counts.add("pe", "add24", multiplied)
         bits = cfg.value_bits
-        L.counts.add("act_sram", "sram_read", fetched * bits, size_bytes=self.bank.capacity_bytes)
+        if L.staging is None:
+            L.counts.add(
+                "act_sram", "sram_read", fetched * bits, size_bytes=self.bank.capacity_bytes
+            )
+        else:  # the NFU reads NBin (the staging into it is counted by `_stage`)
+            L.counts.add("nbin", "sram_read", fetched * bits, size_bytes=cfg.input_buffer_bytes)
         L.counts.add("weight_buf", "sram_read", read * bits, size_bytes=L.weight_bank)
 
     def _emit(self, out: np.ndarray, weights: _Weights, s: int, e: int) -> None:

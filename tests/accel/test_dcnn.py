@@ -11,6 +11,7 @@ from desim.accel import FabricConfig, FunctionalMismatch
 from desim.accel.dcnn import Dcnn, DcnnConfig, DcnnOpt
 from desim.accel.dense_plan import ConvGeometry, partition
 from desim.accel.layer import LayerRecord
+from desim.energy import EnergyReport, horowitz45
 from desim.kernel.errors import ConfigError
 from workloads.extract import extract
 from workloads.workload import WorkloadSpec, build_workload
@@ -125,12 +126,20 @@ def test_dcnn_opt_saves_energy_not_cycles_and_gates_on_zero_operands():
     # a zero activation gates the weight read; a zero weight is known only once read
     assert opt.counts.total("sram_read", "weight_buf") == 16 * live
     assert plain.counts.total("sram_read", "weight_buf") == 16 * layer.dense_macs
-    # activations: each PE reads its patches once per group of 4 output channels (4 ranges of
-    # 4 channels: one group), and each bank reads the input lines it holds once to send them
+    # activations: each PE's NFU reads its patches from NBin once per group of 4 output
+    # channels (4 ranges of 4 channels: one group); each bank reads the input lines it holds
+    # once to send them, and the PE stages each block's footprint into NBin once (all 64
+    # positions per PE, 2 blocks of 32 = 4 output rows, each reading 5 real input rows x 8 x 16
+    # channels = 640 values, under NBin's 1,024)
     part = partition(ConvGeometry.of(layer), 4, lanes=4)
     assert part.n_k == 4
     patches = part.n_k * layer.dense_macs // layer.weight.shape[0]
-    assert plain.counts.total("sram_read", "act_sram") == 16 * (patches + x.size)
+    staged = 4 * 2 * 5 * 8 * 16
+    for r in (plain, opt):  # gating leaves the activation reads alone
+        assert r.counts.total("sram_read", "nbin") == 16 * patches
+        assert r.counts.total("sram_write", "nbin") == 16 * staged
+        assert r.counts.total("sram_read", "act_sram") == 16 * (staged + x.size)
+        assert r.counts.total("sram_read", "nbout") == 0
 
 
 def test_zero_flags_gate_a_zero_operands_own_read():
@@ -151,7 +160,10 @@ def test_zero_flags_gate_a_zero_operands_own_read():
     nonzero = part.n_k * sum(
         int(padded[:, i : i + 8, j : j + 8].sum()) for i in range(3) for j in range(3)
     )
-    assert flags.counts.total("sram_read", "act_sram") == 16 * (nonzero + x.size) + patches
+    assert flags.counts.total("sram_read", "nbin") == 16 * nonzero + patches
+    staged = 4 * 2 * 5 * 8 * 16  # as in the test above; staging reads every value, with its flag
+    assert flags.counts.total("sram_read", "act_sram") == 16 * (staged + x.size)
+    assert flags.counts.total("sram_write", "nbin") == 17 * staged
     # one flag written per weight received and per activation placed in a window
     weights_in = opt.counts.total("sram_write", "weight_buf") // 16
     assert flags.counts.total("sram_write", "weight_buf") == 17 * weights_in
@@ -192,11 +204,45 @@ def test_nfu_broadcasts_each_activation_read_to_four_output_channels():
     for r in (nfu, dot):
         assert r.counts.total("mul16") == r.counts.total("add24") == macs
         assert r.counts.total("sram_read", "weight_buf") == 16 * macs
-    sent = layer.input.size  # the bank reads the lines it holds once, to place them
-    assert nfu.counts.total("sram_read", "act_sram") == 16 * (16 * 72 * 2 + sent)
-    assert dot.counts.total("sram_read", "act_sram") == 16 * (16 * 72 + sent)
+    # the NFU reads its patches from NBin; the bank reads the lines it holds once, to place
+    # them, and the window's 128 values once more into NBin (the 16 positions are one block)
+    sent = layer.input.size
+    assert nfu.counts.total("sram_read", "nbin") == 16 * 16 * 72 * 2
+    assert dot.counts.total("sram_read", "nbin") == 16 * 16 * 72
+    for r in (nfu, dot):
+        assert r.counts.total("sram_read", "act_sram") == 16 * (sent + 128)
     # the same delivery (the weights from DRAM) before the first output: only compute differs
     assert nfu.cycles >= 576 and dot.cycles - nfu.cycles == 640 - 576
+
+
+def test_nbin_stages_each_footprint_and_nbout_keeps_partial_sums_between_chunks():
+    """Hand count on one PE (DianNao's NBin and NBout): the 16 positions (one block) read all
+    128 activations of the 8 x 4 x 4 input. In the default 2 KB NBin (1,024 values) they are
+    staged once; in a 64-byte NBin (32 values) in 4 chunks, and a 96-byte NBout holds 32 partial
+    sums, under one channel group's 4 x 16: the chunks are staged again for each of the 2
+    groups (256 values), and each of the 8 x 16 outputs' partial sums is written and read back
+    3 times. The NFU's NBin reads and the cycles do not depend on either buffer, and without
+    NBin (``input_buffer_bytes=0``) the NFU reads the bank. Energy: a 2 KB NBin is priced by
+    Horowitz's power law below 8 KB (10 and 20 pJ per 64 bits at 8 and 32 KB: exponent 1/2),
+    10 pJ x sqrt(2 / 8) = 5 pJ per 64 bits."""
+    layer = nfu_layer()
+    nfu_reads = 16 * 16 * 72 * 2
+    default = Dcnn(mesh(1, 1)).run_layer(layer)
+    small = Dcnn(mesh(1, 1, input_buffer_bytes=64, output_buffer_bytes=96)).run_layer(layer)
+    none = Dcnn(mesh(1, 1, input_buffer_bytes=0)).run_layer(layer)
+    assert default.cycles == small.cycles == none.cycles
+    assert small.check_error < 1e-5
+    sent = 16 * layer.input.size
+    assert default.counts.total("sram_write", "nbin") == 16 * 128
+    assert small.counts.total("sram_write", "nbin") == 16 * 256
+    assert small.counts.total("sram_read", "act_sram") == sent + 16 * 256
+    assert small.counts.total("sram_write", "nbout") == 24 * 3 * 8 * 16
+    assert small.counts.total("sram_read", "nbout") == 24 * 3 * 8 * 16
+    assert small.counts.total("sram_read", "nbin") == nfu_reads
+    assert none.counts.total("sram_read", "act_sram") == sent + nfu_reads
+    assert none.counts.total("sram_read", "nbin") == 0
+    nbin = EnergyReport.from_counts(default.counts, horowitz45()).by_component()["nbin"]
+    assert nbin == pytest.approx((nfu_reads + 16 * 128) * 5 / 64)
 
 
 def test_nfu_slices_filters_that_do_not_fit_four_at_a_time():
