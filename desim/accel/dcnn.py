@@ -36,8 +36,11 @@ The outputs that reach the banks are assembled and checked against torch's (`che
 Energy counts: a multiply, a 24-bit add and 16 bits of weight read from the weight buffer per
 MAC (from the half of the double-buffered buffer that holds the round, priced at that half's
 size; DianNao's synapse buffer feeds every multiplier its own weight); 16 bits of activation
-read from the tile's bank once per 4 output channels with the NFU (the broadcast), once per
-weight round with ``dot`` (held in a register while the round's filters pass it); with sliced
+read from the PE's input buffer (DianNao's NBin, 2 KB) once per 4 output channels with the NFU
+(the broadcast), once per weight round with ``dot`` (held in a register while the round's
+filters pass it), each activation staged into NBin from the tile's bank once per weight round
+and block of positions, the partial sums of footprints larger than NBin kept in NBout between
+chunks (`desim.accel.dcnn_staging`; ``input_buffer_bytes=0``: the NFU reads the bank); with sliced
 rounds, 24 bits of partial sum written and read back per output between slices; DCNN-opt: a
 zero activation gates the weight reads, the multiplies and the adds it feeds, a zero weight the
 multiply and the add. Plus bank writes of received lines and reads of sent ones, DRAM bits, and

@@ -48,7 +48,7 @@ from desim.accel.scnn_agents import Barrier, MemoryPort, Schedule, ScnnPe, Weigh
 from desim.accel.scnn_func import conv_outputs, fc_outputs
 from desim.accel.scnn_pe import PeArray
 from desim.accel.scnn_plan import ConvPlan, grid_shape, plan_conv, split
-from desim.accel.scnn_ppu import PostProcessing
+from desim.accel.scnn_ppu import PostProcessing, count_output_logic
 from desim.accel.scnn_work import (
     WEIGHT_ORDERS,
     LayerWork,
@@ -283,6 +283,7 @@ class Scnn:
         traffic = fabric.snapshot() - before
         fabric.count_energy(traffic, counts)
         self._count_work(work, counts)
+        count_output_logic(counts, layer.output[0].size)
         useful = nonzero_macs(layer)
         return LayerResult(
             name=layer.name,

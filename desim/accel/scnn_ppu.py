@@ -1,4 +1,5 @@
-"""SCNN's post-processing unit (PPU): the cycles a Kc group's drain spends in the PE.
+"""SCNN's post-processing unit (PPU): the cycles a Kc group's drain spends in the PE, and the
+energy of its per-output logic.
 
 When a Kc group is done, the PE's PPU empties the accumulator buffer it was written to [1]_:
 
@@ -19,12 +20,21 @@ modelled). The PPU does one thing at a time, in the order above, and one group a
 group's drain starts once the previous group's is done); halo messages are added in the order
 they arrive, each as soon as it is in and the adder is free.
 
+Energy. What the drain moves is counted where it happens: the accumulator read-out of every
+region entry and the halo adds' read-modify-writes (`desim.accel.scnn`), the halo messages on the
+network, the compressed outputs written to the OARAM (the PE agent). `count_output_logic` adds
+the PPU's own logic per output it finishes: the ReLU (a compare with zero) and the compressor's
+zero test and 4-bit zero-run counter. No energy for them is published; each is priced as a 24-bit
+add from the energy table (Horowitz [3]_; a comparator and a counter are at most an adder of their
+width, so an upper bound), two adds per output.
+
 References
 ----------
 .. [1] A. Parashar et al., "SCNN: An Accelerator for Compressed-sparse Convolutional Neural
    Networks", ISCA 2017, sec. 4 (the PPU: halo exchange, ReLU, compression into the OARAM;
    double-buffered accumulators).
 .. [2] DNNsim, core/src/SCNN.cpp (isakedo/DNNsim): halo cycles per Kc group.
+.. [3] M. Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014.
 
 Examples
 --------
@@ -42,9 +52,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from desim.energy import ActionCounts
 from desim.kernel.checks import check_int
 
-__all__ = ["PostProcessing"]
+__all__ = ["PostProcessing", "count_output_logic", "LOGIC_ADDS_PER_OUTPUT"]
+
+#: 24-bit adds' worth of PPU logic per output: the ReLU, and the compressor's zero test with its
+#: zero-run counter (upper bounds; module docstring)
+LOGIC_ADDS_PER_OUTPUT = 2
+
+
+def count_output_logic(counts: ActionCounts, outputs: int) -> None:
+    """Count the PPU's logic for ``outputs`` finished outputs (ReLU, compression)."""
+    counts.add("ppu", "add24", LOGIC_ADDS_PER_OUTPUT * outputs)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from desim.accel.fabric import FabricConfig
 from desim.accel.layer import LayerRecord
 from desim.accel.scnn import Scnn, ScnnConfig
 from desim.accel.scnn_ppu import PostProcessing
+from desim.energy import EnergyReport, horowitz45
 from desim.kernel.errors import ConfigError
 
 
@@ -70,6 +71,27 @@ def test_drains_longer_than_the_groups_hold_the_double_buffer():
     assert ppu.extra["groups"] == 4 and ppu.extra["pe_busy_cycles_max"] == 4 * 48
     assert ppu.cycles >= 4 * 3 * 64 > free.cycles
     assert ppu.extra["buffer_wait_cycles_max"] > 0 == free.extra["buffer_wait_cycles_max"]
+
+
+def test_the_drain_energy_hand_counted_on_two_pes():
+    """K = 6, one group, two PEs each owning one pixel of the 1 x 2 output (12 outputs), each
+    region 1 x 2 pixels (its own and its neighbour's, the halo; the padding column is no output:
+    2 x 2 x 6 = 24 region entries, 2 x 6 halo sums):
+    the PPU reads every region entry out of the accumulators (36), adds the 12 halo sums at their
+    owners (a 24-bit add, a read and a write each), and for each of the 12 outputs its ReLU and
+    its compression (a 24-bit add's worth each, Horowitz's 24-bit add 0.03 + 0.07 x 16 / 24 pJ)."""
+    layer = _two_pe_layer(6)
+    r = Scnn(_config()).run_layer(layer, False)
+    outputs, entries, halo = 12, 24, 12
+    assert r.counts.total("add24", "ppu") == 2 * outputs
+    assert (
+        r.counts.total("sram_read", "accumulator") - r.counts.total("sram_write", "accumulator")
+        == 24 * entries
+    )
+    add24 = 0.03 + 0.07 * 16 / 24
+    ppu = EnergyReport.from_counts(r.counts, horowitz45()).by_component()["ppu"]
+    assert ppu == pytest.approx(2 * outputs * add24)
+    assert r.counts.total("add24", "multipliers") >= halo
 
 
 @pytest.mark.parametrize("network", ["googlenet", "alexnet"])
