@@ -249,7 +249,8 @@ def compare_designs(
     seed: int = 0,
 ) -> dict[str, Any]:
     """Run ``arch`` and each baseline on ``layers``; speedups and energy ratios per layer and in
-    total (baseline / design), under a key per baseline, and DCNN's (or the first's) at the top.
+    total (baseline / design), under a key per baseline, and DCNN's (or the first's) at the top;
+    each design's energy per layer and by component (so a record can be re-scoped or re-priced).
     When DCNN is among the baselines, every other baseline also carries ``dcnn_energy_ratio``:
     DCNN's energy over that baseline's (DCNN-opt's own improvement over DCNN)."""
     runs = {name: _run(name, configs[name], layers, info, seed) for name in [arch, *baselines]}
@@ -267,6 +268,8 @@ def compare_designs(
                     "baseline_cycles": theirs.cycles,
                     "speedup": theirs.cycles / mine.cycles,
                     "energy_ratio": _energy(theirs) / _energy(mine),
+                    "energy_pj": _energy(mine),
+                    "baseline_energy_pj": _energy(theirs),
                 }
             )
         document[name] = {
@@ -274,6 +277,7 @@ def compare_designs(
             "energy_ratio": energy[name].total_pj / energy[arch].total_pj,
             "cycles": base.cycles,
             "energy_pj": energy[name].total_pj,
+            "energy_by_component_pj": energy[name].by_component(),
             "per_layer": per_layer,
         }
         if name != "dcnn" and "dcnn" in baselines:  # e.g. DCNN-opt's own improvement over DCNN
@@ -285,6 +289,7 @@ def compare_designs(
         energy_ratio=document[first]["energy_ratio"],
         cycles=design.cycles,
         energy_pj=energy[arch].total_pj,
+        energy_by_component_pj=energy[arch].by_component(),
         per_layer=document[first]["per_layer"],
     )
     return document

@@ -61,6 +61,15 @@ def test_compare_writes_csv_and_plot_and_ratios_are_consistent(capsys, tmp_path)
     assert doc["speedup"] == pytest.approx(1.0)  # gating saves energy, not cycles
     assert doc["energy_ratio"] == pytest.approx(doc["dcnn"]["energy_pj"] / doc["energy_pj"])
     assert doc["energy_ratio"] > 1
+    # per layer and by component, each design's energy adds up to its total
+    layers = doc["per_layer"]
+    assert sum(r["energy_pj"] for r in layers) == pytest.approx(doc["energy_pj"])
+    assert sum(r["baseline_energy_pj"] for r in layers) == pytest.approx(doc["dcnn"]["energy_pj"])
+    for r in layers:
+        assert r["energy_ratio"] == pytest.approx(r["baseline_energy_pj"] / r["energy_pj"])
+    assert sum(doc["energy_by_component_pj"].values()) == pytest.approx(doc["energy_pj"])
+    dcnn = doc["dcnn"]
+    assert sum(dcnn["energy_by_component_pj"].values()) == pytest.approx(dcnn["energy_pj"])
     with open(table) as handle:
         rows = list(csv.DictReader(handle))
     assert [r["layer"] for r in rows] == ["conv1", "conv2"]
