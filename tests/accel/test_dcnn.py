@@ -268,6 +268,13 @@ def test_nfu_slices_filters_that_do_not_fit_four_at_a_time():
     assert sliced.cycles >= 576
 
 
+def test_bad_staging_buffers_are_named():
+    with pytest.raises(ConfigError, match="input_buffer_bytes must be an integer >= 0, got -1"):
+        DcnnConfig(input_buffer_bytes=-1)
+    with pytest.raises(ConfigError, match="output_buffer_bytes must be an integer >= 1, got 0"):
+        DcnnConfig(output_buffer_bytes=0)
+
+
 def test_nfu_needs_a_square_array():
     with pytest.raises(ConfigError, match="multipliers must be a square"):
         DcnnConfig(multipliers=8)
