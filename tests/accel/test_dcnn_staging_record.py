@@ -107,7 +107,7 @@ def test_network_estimate_table_is_the_record():
         "GoogLeNet, 57 convolutions (record's scope)": est["googlenet"],
         "GoogLeNet, 54 inception convolutions (paper's scope)": inception,
     }
-    keys = ("dcnn_scnn_recorded", "dcnn_scnn", "dcnn_dcnn_opt_recorded", "dcnn_dcnn_opt")
+    keys = ("dcnn_scnn_no_nbin", "dcnn_scnn", "dcnn_dcnn_opt_no_nbin", "dcnn_dcnn_opt")
     for label, values in rows.items():
         cells = _cells(label, exact=True)
         assert cells == pytest.approx([values[k] for k in keys], abs=0.006), label
