@@ -41,17 +41,14 @@ __all__ = [
 
 
 def lowest_bit(mask: int) -> int:
-    """The index of the lowest set bit of ``mask`` (> 0).
+    """The index of the lowest set bit of ``mask`` (> 0): ``mask & -mask`` isolates it.
 
     Examples
     --------
     >>> lowest_bit(0b10100)
     2
     """
-    index = 0
-    while not (mask >> index) & 1:
-        index += 1
-    return index
+    return (mask & -mask).bit_length() - 1
 
 
 def bits(mask: int) -> list[int]:
@@ -63,11 +60,10 @@ def bits(mask: int) -> list[int]:
     [1, 2, 4]
     """
     out = []
-    index = 0
-    while mask >> index:
-        if (mask >> index) & 1:
-            out.append(index)
-        index += 1
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
     return out
 
 

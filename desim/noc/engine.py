@@ -7,6 +7,14 @@ interfaces and the routers that are awake, so the cost grows with the flits move
 routers x cycles. A component with work wakes itself (`Engine.wake`, `Engine.wake_interface`) and
 stays awake while its ``step`` returns True.
 
+The calendar is a timing wheel (Varghese & Lauck, SOSP 1987): an entry less than ``_SLOTS`` cycles
+ahead (every flit on a link and every credit: link and pipeline delays are a few cycles) goes to the
+slot ``cycle % _SLOTS``, whose list is reused cycle after cycle (no allocation, no hashing of the
+cycle); entries further ahead (a source's next packet at a light load) wait in a dictionary keyed
+by cycle with a heap of its cycles. An entry's target is a `Router` or a `NetworkInterface` (a flit
+arrives, or a credit when the item is None: called natively, without Python-level dispatch) or
+any callable ``handler(a, b)``. Entries of one cycle run in posting order.
+
 The engine also keeps the watchdog's clock: when flits are in the network and none has moved for
 ``deadlock_cycles``, or when nothing is left to run while flits remain, it calls ``stalled(cycle)``
 (the network's check, which raises `DeadlockError` unless a flit is still on its way).
@@ -17,19 +25,23 @@ from __future__ import annotations
 import heapq
 import operator
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, SupportsIndex
+from typing import TYPE_CHECKING, Any, Final, SupportsIndex
 
 import simpy
 
+from desim.noc.interface import NetworkInterface
+from desim.noc.router import Router
+
 if TYPE_CHECKING:
-    from desim.noc.interface import NetworkInterface
     from desim.noc.network import NetworkCounters
-    from desim.noc.router import Router
 
 __all__ = ["Engine", "Handler"]
 
 Handler = Callable[[Any, Any], None]
 """A calendar entry's action, called as ``handler(a, b)`` at the start of its cycle."""
+
+_SLOTS: Final = 64  # the timing wheel's slots: entries fewer cycles ahead than this go to the wheel
+_MASK: Final = _SLOTS - 1
 
 
 class Engine:
@@ -61,9 +73,13 @@ class Engine:
         self.deadlock_cycles = deadlock_cycles
         self.stalled = stalled
         self.now = -1  # the last cycle run
-        # per cycle, its entries flat in posting order: handler, a, b, handler, a, b, ... (no
-        # tuple per entry: two entries per flit-hop would otherwise allocate two tuples)
-        self._calendar: dict[int, list[Any]] = {}
+        # entries flat, target, a, b, target, a, b, ... (no tuple per entry): per wheel slot its
+        # list (kept and overwritten, never shrunk) and how many of its items are live; beyond
+        # the wheel, per cycle its list, and the heap of those cycles
+        self._wheel: list[list[Any]] = [[] for _ in range(_SLOTS)]
+        self._fill = [0] * _SLOTS
+        self._wheel_entries = 0
+        self._later: dict[int, list[Any]] = {}
         self._times: list[int] = []
         self._awake_routers: list[Router] = []
         self._awake_interfaces: list[NetworkInterface] = []
@@ -86,23 +102,42 @@ class Engine:
         if self._sleeping:
             self._kick()
 
-    def post(self, cycle: int, handler: Handler, a: Any, b: Any) -> None:
+    def post(self, cycle: int, target: Any, a: Any, b: Any) -> None:
         """`schedule` without its checks, for the network's own components (always in the future,
-        never while the engine sleeps)."""
-        entries = self._calendar.get(cycle)
-        if entries is None:
-            self._calendar[cycle] = [handler, a, b]
+        never while the engine sleeps). ``target`` is a `Router` or a `NetworkInterface` (its
+        ``receive_flit(a, b)``, or ``receive_credit(a)`` when ``b`` is None) or a handler."""
+        if cycle - self.now < _SLOTS:
+            slot = cycle & _MASK
+            entries = self._wheel[slot]
+            n = self._fill[slot]
+            if n < len(entries):
+                entries[n] = target
+                entries[n + 1] = a
+                entries[n + 2] = b
+            else:
+                entries.append(target)
+                entries.append(a)
+                entries.append(b)
+            self._fill[slot] = n + 3
+            self._wheel_entries += 1
+            return
+        later = self._later.get(cycle)
+        if later is None:
+            self._later[cycle] = [target, a, b]
             heapq.heappush(self._times, cycle)
         else:
-            entries.append(handler)
-            entries.append(a)
-            entries.append(b)
+            later.append(target)
+            later.append(a)
+            later.append(b)
 
     def pending(self, owners: tuple[type, ...]) -> bool:
-        """Whether a calendar entry's handler is a method of an instance of one of ``owners``."""
-        for entries in self._calendar.values():
-            for handler in entries[::3]:
-                if isinstance(getattr(handler, "__self__", None), owners):
+        """Whether a calendar entry's target is an instance of one of ``owners``, or a method of
+        one."""
+        lists = [e[: self._fill[slot]] for slot, e in enumerate(self._wheel)]
+        for entries in [*lists, *self._later.values()]:
+            for target in entries[::3]:
+                owner = getattr(target, "__self__", target)
+                if isinstance(owner, owners):
                     return True
         return False
 
@@ -130,7 +165,15 @@ class Engine:
     def _next_cycle(self, now: int) -> int | None:
         if self._awake_routers or self._awake_interfaces:
             return max(self.now + 1, now)
-        return max(self._times[0], now) if self._times else None
+        first = self._times[0] if self._times else None
+        if self._wheel_entries:
+            fill = self._fill
+            for cycle in range(self.now + 1, self.now + _SLOTS):
+                if fill[cycle & _MASK]:
+                    if first is None or cycle < first:
+                        first = cycle
+                    break
+        return None if first is None else max(first, now)
 
     def _loop(self) -> Generator[simpy.Event, Any, None]:
         env = self.env
@@ -152,11 +195,18 @@ class Engine:
 
     def _run_cycle(self, cycle: int) -> None:
         self.now = cycle
-        entries = self._calendar.pop(cycle, None)
-        if entries is not None:
-            heapq.heappop(self._times)
-            for i in range(0, len(entries), 3):
-                entries[i](entries[i + 1], entries[i + 2])
+        while self._times and self._times[0] <= cycle:  # posted before the wheel reached it
+            entries = self._later.pop(heapq.heappop(self._times))
+            _dispatch(entries, len(entries))
+        slot = cycle & _MASK
+        n = self._fill[slot]
+        if n:
+            self._fill[slot] = 0
+            self._wheel_entries -= n // 3
+            entries = self._wheel[slot]
+            _dispatch(entries, n)
+            for i in range(n):  # let go of the flits and packets
+                entries[i] = None
         if self._awake_interfaces:
             interfaces, self._awake_interfaces = self._awake_interfaces, []
             for ni in interfaces:
@@ -174,3 +224,24 @@ class Engine:
         counters = self.counters
         if counters.flits_in_network and cycle - counters.last_move > self.deadlock_cycles:
             self.stalled(cycle)
+
+
+def _dispatch(entries: list[Any], n: int) -> None:
+    """Run the first ``n // 3`` entries of ``entries`` in order: a router's or an interface's
+    arrivals natively, any other handler by a call."""
+    for i in range(0, n, 3):
+        target = entries[i]
+        a = entries[i + 1]
+        b = entries[i + 2]
+        if isinstance(target, Router):
+            if b is None:
+                target.receive_credit(a)
+            else:
+                target.receive_flit(a, b)
+        elif isinstance(target, NetworkInterface):
+            if b is None:
+                target.receive_credit(a)
+            else:
+                target.receive_flit(a, b)
+        else:
+            target(a, b)

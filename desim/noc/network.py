@@ -196,7 +196,8 @@ class Network(Module):
                 self.ejection_port.append(net_ports + local)
 
     def _wire(self) -> None:
-        """Record, for every router port, the far end of its link and the link's latency."""
+        """Record, for every router port, the far end of its link (the router or interface there,
+        which the engine calls natively) and the link's latency."""
         p = self.params
         to_link = p.sw_alloc_delay_cycles + p.st_delay_cycles
         for router in self.routers:
@@ -205,20 +206,16 @@ class Network(Module):
                 latency = int(self.graph.edges[rid, other]["latency_cycles"])
                 far_port = self.ctx.port_to[other][rid]
                 far = self.routers[other]
-                router.downstream[port] = (far.receive_flit, far_port, to_link + latency)
+                router.downstream[port] = (far, far_port, to_link + latency)
                 router.upstream[port] = (
-                    far.receive_credit,
+                    far,
                     far_port * p.vcs,
                     p.credit_delay_cycles + latency,
                 )
         for ni in self.interfaces:
             router = self.routers[ni.router]
-            router.downstream[ni.port] = (
-                ni.receive_flit,
-                ni.port,
-                to_link + p.ejection_latency_cycles,
-            )
-            router.upstream[ni.port] = (ni.receive_credit, 0, p.credit_delay_cycles + 1)
+            router.downstream[ni.port] = (ni, ni.port, to_link + p.ejection_latency_cycles)
+            router.upstream[ni.port] = (ni, 0, p.credit_delay_cycles + 1)
 
     @property
     def flit_hops(self) -> int:
@@ -286,7 +283,7 @@ class Network(Module):
         counters.flits_in_network += 1
         counters.last_move = now  # entering the network is progress (the watchdog's clock)
         router = self.routers[ni.router]
-        self.engine.post(now + self.injection_latency, router.receive_flit, ni.port, flit)
+        self.engine.post(now + self.injection_latency, router, ni.port, flit)
 
     def deliver(self, ni: NetworkInterface, packet: Packet) -> None:
         """The tail of ``packet`` has reached its destination interface ``ni``."""

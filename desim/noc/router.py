@@ -22,7 +22,7 @@ ports come first (in increasing neighbour id, as `RoutingContext`), terminal por
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from mypy_extensions import mypyc_attr
 
@@ -42,12 +42,13 @@ if TYPE_CHECKING:
 
 __all__ = ["Router"]
 
-_UNLIMITED = 1 << 30  # credits of an ejection VC: the sink consumes at once
-_UNROUTED = 255  # a route table entry not filled yet (and the most distinct answers a table keeps)
+_UNLIMITED: Final = 1 << 30  # credits of an ejection VC: the sink consumes at once
+_UNROUTED: Final = 255  # a route table entry not filled yet (and the most answers a table keeps)
 
-# One end of a link as the sender sees it: (the receiver's handler, the receiver's port or VC
-# base, the delay in cycles)
-Link = tuple[Callable[[int, Any], None], int, int]
+# One end of a link as the sender sees it: (the receiver, the receiver's port or VC base, the delay
+# in cycles). The receiver is a Router or a NetworkInterface (the engine calls its receive_flit, or
+# its receive_credit for a credit) or a handler(port, item) (see `Engine.post`).
+Link = tuple[Any, int, int]
 
 
 def _unwired(port: int, item: Any) -> None:

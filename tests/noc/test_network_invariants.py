@@ -88,7 +88,8 @@ def test_interface_rejects_flits_out_of_order_twice_or_elsewhere(flaw: str) -> N
     ni = net.interfaces[1]
     packet = Packet(1000, 0, 1, 0, 1, 3 * 128, 3, 0)
     flits = [Flit(packet, i) for i in range(3)]
-    deliver, port, _ = net.routers[ni.router].downstream[ni.port]  # the ejection channel
+    receiver, port, _ = net.routers[ni.router].downstream[ni.port]  # the ejection channel
+    assert receiver is ni
     arrivals = {
         "reordered": [flits[1]],
         "duplicated": [flits[0], flits[0]],
@@ -96,7 +97,7 @@ def test_interface_rejects_flits_out_of_order_twice_or_elsewhere(flaw: str) -> N
     }[flaw]
     with pytest.raises(InvariantError, match="out of order or twice"):
         for flit in arrivals:
-            deliver(port, flit)
+            ni.receive_flit(port, flit)
 
 
 def test_same_seed_same_records_different_seed_different(fast_config) -> None:

@@ -35,11 +35,11 @@ def record_arrivals(net: Network) -> dict[int, list[tuple[int, int]]]:
     arrivals: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for ni in net.interfaces:
         router = net.routers[ni.router]
-        handler, port, delay = router.downstream[ni.port]
+        receiver, port, delay = router.downstream[ni.port]  # the interface (see Engine.post)
 
-        def record(p: int, flit: Flit, tid: int = ni.tid, handler=handler) -> None:  # type: ignore[no-untyped-def]
+        def record(p: int, flit: Flit, tid: int = ni.tid, receiver=receiver) -> None:  # type: ignore[no-untyped-def]
             arrivals[tid].append((flit.packet.pid, flit.index))
-            handler(p, flit)
+            receiver.receive_flit(p, flit)
 
         router.downstream[ni.port] = (record, port, delay)
     return arrivals
