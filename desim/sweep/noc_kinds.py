@@ -150,9 +150,11 @@ def resolve_latency_load(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_latency_load(config: dict[str, Any], seed: int) -> dict[str, Any]:
-    """A latency-load curve: saturation throughput, zero-load latency, cost, and the curve itself
-    as a JSON string ``curve_json`` (``[[offered, accepted, latency or null, saturated], ...]``
-    over the grid loads)."""
+    """A latency-load curve: saturation throughput, zero-load latency, cost, the curve itself as a
+    JSON string ``curve_json`` (``[[offered, accepted, latency or null, saturated], ...]`` over the
+    grid loads), and every run, grid then bisection in the order they ran, as ``runs_json``
+    (``[[offered, accepted, hops, cycles, flit_hops, saturated], ...]``: what another simulator
+    must run to repeat the sweep, and how long each run was)."""
     from desim.noc.sweep import sweep_injection
 
     loads = config["latency_load"]
@@ -182,6 +184,19 @@ def run_latency_load(config: dict[str, Any], seed: int) -> dict[str, Any]:
         "flit_hops": sum(p["flit_hops"] for p in every),
         "simulation_wall_seconds": sum(p["wall_seconds"] for p in every),
         "curve_json": json.dumps(points),
+        "runs_json": json.dumps(
+            [
+                [
+                    p["offered_rate"],
+                    p["accepted_rate"],
+                    p["avg_hops"],
+                    p["cycles"],
+                    p["flit_hops"],
+                    p["saturated"],
+                ]
+                for p in every
+            ]
+        ),
     }
 
 

@@ -95,3 +95,33 @@ def test_workers_import_no_torch_pandas_or_dask() -> None:
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_latency_load_record_lists_every_run_as_sweep_injection_ran_it(tmp_path: Path) -> None:
+    """``runs_json`` holds the grid runs then the bisection runs, as `sweep_injection` run
+    directly returns them (what a comparison with another simulator repeats)."""
+    from desim.noc import NocConfig
+    from desim.noc.sweep import sweep_injection
+
+    noc = {"topology_args": {"rows": 4, "cols": 4}, "sample_period_cycles": 100}
+    noc |= {"warmup_periods": 1, "max_samples": 4, "router": "booksim"}
+    spec = spec_from_mapping(
+        {
+            "sweep": {"kind": "latency_load"},
+            "noc": noc,
+            "latency_load": {"rates": [0.2, 0.8], "tolerance": 0.1},
+        }
+    )
+    record = run_sweep(spec, tmp_path / "out", workers=1).records[0]
+    config = NocConfig(seed=1, **{k: v for k, v in noc.items() if k != "router"}, router="booksim")
+    curve = sweep_injection(config, [0.2, 0.8], tolerance=0.1)
+    expected = [
+        [p.offered_rate, p.accepted_rate, p.avg_hops, p.cycles, p.flit_hops, p.saturated]
+        for p in (*curve.points, *curve.refinement)
+    ]
+    runs = json.loads(record["runs_json"])
+    assert curve.refinement and len(runs) == record["runs"] == len(expected)
+    for got, want in zip(runs, expected, strict=True):
+        assert got[0] == want[0] and got[3:] == want[3:]
+        assert got[1] == pytest.approx(want[1]) and got[2] in (None, pytest.approx(want[2]))
+    assert sum(run[4] for run in runs) == record["flit_hops"]
