@@ -555,13 +555,49 @@ def readme_markdown(record: dict) -> str:
         "(accepted rate x nodes x cycles x routers crossed, stable runs only: BookSim2 prints no "
         f"statistics for a saturated run); desim's exact counter over all its runs: "
         f"{d['flit_hops_exact']:,}.",
+        "",
+        "Start-up, timed interleaved in the same run (medians):",
+        "",
+        "| command | CPU (ms) | wall (ms) |",
+        "|---|---|---|",
     ]
+    for name, timing in record["start_up"].items():
+        lines.append(
+            f"| `{name}` | {1000 * timing['median_cpu_seconds']:.0f} "
+            f"| {1000 * timing['median_wall_seconds']:.0f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
+START_UP = {"--version": ["--version"], "--help": ["--help"], "list": ["list"]}
+START_UP["noc --help"] = ["noc", "--help"]
+"""desim's commands that simulate nothing, timed for start-up alone."""
+
+
+def time_start_up(repeats: int) -> dict:
+    """Median CPU and wall seconds of each `START_UP` command and of the bare interpreter
+    (``python -c pass``), interleaved, ``repeats`` runs each."""
+    commands = {"python -c pass": [sys.executable, "-c", "pass"]}
+    commands |= {f"desim {name}": desim_command() + argv for name, argv in START_UP.items()}
+    runs: dict[str, list[booksim.ProcessRun]] = {name: [] for name in commands}
+    for _ in range(repeats):
+        for name, command in commands.items():
+            runs[name].append(booksim.run_process(command, desim_env(False)))
+    return {
+        name: {
+            "median_cpu_seconds": round(statistics.median(r.cpu_seconds for r in done), 4),
+            "median_wall_seconds": round(statistics.median(r.wall_seconds for r in done), 4),
+            "runs": repeats,
+        }
+        for name, done in runs.items()
+    }
+
+
 def readme_sweep(binary: Path, repeats: int, output: Path, spec: Path = README_SPEC) -> int:
-    """Measure the README's NoC command against BookSim2 on the same points; record it."""
+    """Measure the README's NoC command against BookSim2 on the same points, and start-up;
+    record them."""
     workers = len(os.sched_getaffinity(0))  # the sweep's default (desim.sweep.executors)
+    start_up = time_start_up(9)
     resolved = resolved_points(spec)
     keys = {digest: sweep_booksim_keys(noc) for digest, noc in resolved.items()}
     desim_runs: list[booksim.ProcessRun] = []
@@ -589,6 +625,7 @@ def readme_sweep(binary: Path, repeats: int, output: Path, spec: Path = README_S
         "repeats": repeats,
         "workers": workers,
         "command": f"desim sweep {os.path.relpath(spec, README_SPEC.parents[1])} --out DIR --plot",
+        "start_up": start_up,
         **summarise_readme_sweep(points, keys, desim_runs, booksim_runs),
     }
     output.parent.mkdir(parents=True, exist_ok=True)
