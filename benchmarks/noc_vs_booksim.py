@@ -34,6 +34,19 @@ Results: ``benchmarks/results/noc_vs_booksim.json`` and ``.md``. Run (a few minu
 Without ``--booksim`` or ``BOOKSIM`` the benchmark prints why and exits 0 (nothing to compare).
 ``--startup-only`` times ``desim --version`` again in the recorded run (after a change to start-up
 alone), keeping its cases.
+
+``--readme-sweep`` measures instead the README's NoC command as a whole, ``desim sweep
+examples/noc.toml --out DIR --plot`` (latency-load curves with bisected saturation of 4x4 and 8x8
+meshes and tori), against BookSim2 running the same points: the configurations and loads that
+desim's sweep ran, read back from its results store (``runs_json``: grid and bisection runs),
+one BookSim2 process per run with the spec's measurement (sample period, warm-up periods, maximum
+samples), on as many concurrent processes as the sweep has workers, as a BookSim2 user would run
+a curve. desim's CPU time is the whole process tree's (the command, its worker processes, the
+export and the figures: ``wait4``'s rusage covers the descendants the command waited for).
+Repetitions alternate which side goes first. Results: ``benchmarks/results/
+noc_vs_booksim_readme.json`` and ``.md``::
+
+    OMP_NUM_THREADS=1 python benchmarks/noc_vs_booksim.py --readme-sweep --booksim PATH
 """
 
 from __future__ import annotations
@@ -42,8 +55,12 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +70,7 @@ import booksim  # noqa: E402  (the sibling module, not an installed package)
 from machine import machine  # noqa: E402  (the sibling module: nothing heavy, see its docstring)
 
 RESULTS = Path(__file__).with_name("results")
+README_SPEC = Path(__file__).resolve().parents[1] / "examples" / "noc.toml"
 
 
 @dataclass(frozen=True)
@@ -304,6 +322,320 @@ def retime_startup(output: Path) -> int:
     return 0
 
 
+# --- the README's NoC command, whole, against BookSim2 on the same points ---------------------
+
+_RESOLVE = """
+import dataclasses, json, sys
+from desim.noc.presets import router_params
+from desim.sweep import load_spec
+preset = dataclasses.asdict(router_params("booksim"))
+spec = load_spec(sys.argv[1])
+noc = {p.config_hash: p.config["noc"] for p in spec.points}
+print(json.dumps({h: {**c, "r0": c["router_params"] == preset} for h, c in noc.items()}))
+"""
+"""Run in a child process (this one imports nothing heavy): the spec's points, resolved."""
+
+BOOKSIM_ROUTING = {"mesh": "dor", "torus": "dim_order"}
+"""BookSim2's dimension-order routing function per topology (``dim_order`` has the torus's
+dateline VC classes)."""
+
+
+def sweep_booksim_keys(noc: dict) -> dict:
+    """BookSim2's configuration keys (beside R0's) for a resolved ``noc`` section of the sweep;
+    exits naming the first setting BookSim2's R0 configuration cannot repeat."""
+    args = noc["topology_args"]
+    wanted = {
+        "routing": "xy",
+        "traffic": "uniform",
+        "traffic_args": {},
+        "injection": "bernoulli",
+        "injection_args": {},
+        "packet_size": 1,
+        "latency_threshold_cycles": 500.0,
+        "convergence_threshold": 0.05,
+        "r0": True,
+    }
+    for key, value in wanted.items():
+        if noc[key] != value:
+            sys.exit(f"noc.{key} = {noc[key]!r}: the BookSim2 comparison needs {value!r}")
+    if noc["topology"] not in BOOKSIM_ROUTING or args["rows"] != args["cols"]:
+        sys.exit("the BookSim2 comparison needs square meshes or tori")
+    if args.get("terminals", 1) != 1 or args.get("link_latency_cycles", 2) != 2:
+        sys.exit("the BookSim2 comparison needs one terminal per router and BookSim's link latency")
+    return {
+        "topology": noc["topology"],
+        "k": args["rows"],
+        "n": 2,
+        "routing_function": BOOKSIM_ROUTING[noc["topology"]],
+        "sample_period": noc["sample_period_cycles"],
+        "warmup_periods": noc["warmup_periods"],
+        "max_samples": noc["max_samples"],
+    }
+
+
+def resolved_points(spec: Path) -> dict[str, dict]:
+    """``config_hash -> resolved noc section`` of the spec's points (in a child process)."""
+    process = booksim.run_process([sys.executable, "-c", _RESOLVE, str(spec)], desim_env(False))
+    if process.returncode != 0:
+        sys.exit(f"cannot resolve {spec}: {process.stdout.strip()[-300:]}")
+    return json.loads(process.stdout)
+
+
+def stored_runs(directory: Path) -> list[dict]:
+    """The sweep's points as stored: their name, config hash and runs (``runs_json``)."""
+    connection = sqlite3.connect(f"file:{directory / 'results.sqlite'}?mode=ro", uri=True)
+    try:
+        rows = connection.execute("SELECT record FROM points ORDER BY position, seed").fetchall()
+    finally:
+        connection.close()
+    points = []
+    for (text,) in rows:
+        record = json.loads(text)
+        if record["status"] != "ok":
+            sys.exit(f"desim's sweep point failed: {record['error']}")
+        name = "{} {}x{}".format(
+            record["noc.topology"],
+            record["noc.topology_args.rows"],
+            record["noc.topology_args.cols"],
+        )
+        runs = [dict(zip(RUN_FIELDS, run, strict=True)) for run in json.loads(record["runs_json"])]
+        points.append(
+            {
+                "point": name,
+                "config_hash": record["config_hash"],
+                "seed": record["seed"],
+                "runs": runs,
+            }
+        )
+    return points
+
+
+RUN_FIELDS = ("offered", "accepted", "hops", "cycles", "flit_hops", "saturated")
+"""The columns of a latency-load record's ``runs_json``."""
+
+
+def run_desim_sweep(spec: Path, directory: Path) -> booksim.ProcessRun:
+    """The README's NoC command, timed from outside (its workers included)."""
+    command = desim_command() + ["sweep", str(spec), "--out", str(directory), "--plot"]
+    process = booksim.run_process(command, {**desim_env(False), "MPLBACKEND": "Agg"})
+    if process.returncode != 0:
+        raise RuntimeError(f"desim sweep failed: {process.stdout.strip()[-300:]}")
+    return process
+
+
+def run_booksim_sweep(
+    binary: Path, points: list[dict], keys: dict, workers: int
+) -> tuple[list[dict], float]:
+    """BookSim2 on every run of ``points``, one process per run, ``workers`` at a time; its runs
+    (in the points' order) and the wall seconds of the whole."""
+    jobs = [(p, run) for p in points for run in p["runs"]]
+
+    def one(job: tuple[dict, dict]) -> dict:
+        point, run = job
+        k = dict(keys[point["config_hash"]])
+        config = booksim.config_text(k.pop("topology"), k.pop("k"), k.pop("n"), run["offered"], **k)
+        result = booksim.run_booksim(binary, config, point["seed"])
+        nodes = keys[point["config_hash"]]["k"] ** 2
+        return {
+            "point": point["point"],
+            "offered": run["offered"],
+            "stable": result.stable,
+            "packet_latency": result.packet_latency,
+            "cycles": result.cycles,
+            "flit_hops": result.flit_hops(nodes),
+            "cpu_seconds": result.process.cpu_seconds,
+            "wall_seconds": result.process.wall_seconds,
+            "maxrss_kb": result.process.maxrss_kb,
+        }
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        runs = list(pool.map(one, jobs))
+    return runs, time.perf_counter() - start
+
+
+def summarise_readme_sweep(
+    points: list[dict],
+    keys: dict,
+    desim_runs: list[booksim.ProcessRun],
+    booksim_runs: list[tuple[list[dict], float]],
+) -> dict:
+    """Medians over the repetitions, ratios, and the two sides' agreement run by run."""
+    flat = [(p, run) for p in points for run in p["runs"]]
+    stable_hops = sum(
+        booksim.estimate_flit_hops(
+            run["accepted"], keys[p["config_hash"]]["k"] ** 2, run["cycles"], run["hops"]
+        )
+        for p, run in flat
+        if not run["saturated"]
+    )
+    desim = {
+        "cpu_seconds": statistics.median(r.cpu_seconds for r in desim_runs),
+        "wall_seconds": statistics.median(r.wall_seconds for r in desim_runs),
+        "maxrss_mb": statistics.median(r.maxrss_kb for r in desim_runs) / 1024,
+        "runs": len(flat),
+        "saturated_runs": sum(run["saturated"] for _, run in flat),
+        "cycles": sum(run["cycles"] for _, run in flat),
+        "flit_hops_exact": sum(run["flit_hops"] for _, run in flat),
+        "stable_flit_hops": stable_hops,
+    }
+    totals = [
+        {
+            "cpu": sum(r["cpu_seconds"] for r in runs),
+            "cpu_saturated": sum(r["cpu_seconds"] for r in runs if not r["stable"]),
+            "wall": wall,
+        }
+        for runs, wall in booksim_runs
+    ]
+    last = booksim_runs[-1][0]
+    reference = {
+        "cpu_seconds": statistics.median(t["cpu"] for t in totals),
+        "cpu_seconds_saturated_runs": statistics.median(t["cpu_saturated"] for t in totals),
+        "wall_seconds": statistics.median(t["wall"] for t in totals),
+        "maxrss_mb": max(r["maxrss_kb"] for r in last) / 1024,
+        "runs": len(last),
+        "saturated_runs": sum(not r["stable"] for r in last),
+        "cycles_stable_runs": sum(r["cycles"] for r in last if r["stable"]),
+        "stable_flit_hops": sum(r["flit_hops"] for r in last if r["stable"]),
+    }
+    both = [(run, r) for (_, run), r in zip(flat, last, strict=True)]
+    agree = [(run, r) for run, r in both if r["stable"] and not run["saturated"]]
+    for side in (desim, reference):
+        side["stable_flit_hops_per_cpu_second"] = side["stable_flit_hops"] / side["cpu_seconds"]
+    return {
+        "cpu_ratio": round(reference["cpu_seconds"] / desim["cpu_seconds"], 3),
+        "wall_ratio": round(reference["wall_seconds"] / desim["wall_seconds"], 3),
+        "desim": desim,
+        "booksim": reference,
+        "saturation_disagreements": sum(run["saturated"] == r["stable"] for run, r in both),
+        "stable_cycles_ratio": round(
+            sum(run["cycles"] for run, _ in agree) / sum(r["cycles"] for _, r in agree), 4
+        ),
+        "points": [
+            {**run, "point": p["point"], "booksim": r}
+            for (p, run), r in zip(flat, last, strict=True)
+        ],
+    }
+
+
+def readme_markdown(record: dict) -> str:
+    """The README sweep's recorded run as a short Markdown report."""
+    d, b = record["desim"], record["booksim"]
+    lines = [
+        "# The README's NoC command against BookSim2 on the same points",
+        "",
+        f"`python benchmarks/noc_vs_booksim.py --readme-sweep` ({record['repeats']} interleaved "
+        f"repetitions; BookSim2 at commit {record['booksim_commit']}, built with its default "
+        f"`make`; {record['workers']} processes at a time on both sides).",
+        "",
+        f"Machine: {json.dumps(record['machine'])}",
+        "",
+        f"desim: `{record['command']}`, CPU time of the whole process tree (workers included). "
+        f"BookSim2: the same {b['runs']} runs (configurations and offered loads read back from "
+        "desim's results store: grid and bisection), one process per run, the spec's sample "
+        "period, warm-up periods and maximum samples.",
+        "",
+        "| | desim | BookSim2 | BookSim2 / desim |",
+        "|---|---|---|---|",
+        f"| CPU seconds (median) | {d['cpu_seconds']:.1f} | {b['cpu_seconds']:.1f} "
+        f"| {record['cpu_ratio']:.2f}x |",
+        f"| wall seconds (median) | {d['wall_seconds']:.1f} | {b['wall_seconds']:.1f} "
+        f"| {record['wall_ratio']:.2f}x |",
+        f"| runs (saturated) | {d['runs']} ({d['saturated_runs']}) | {b['runs']} "
+        f"({b['saturated_runs']}) | |",
+        f"| flit-hops of the stable runs per CPU second | "
+        f"{d['stable_flit_hops_per_cpu_second']:,.0f} "
+        f"| {b['stable_flit_hops_per_cpu_second']:,.0f} | |",
+        f"| peak memory of one process (MB) | {d['maxrss_mb']:.1f} | {b['maxrss_mb']:.1f} | |",
+        "",
+        f"BookSim2 spent {b['cpu_seconds_saturated_runs']:.1f} CPU seconds of its "
+        f"{b['cpu_seconds']:.1f} on its saturated runs. Runs stable on both sides: desim's cycles "
+        f"/ BookSim2's {record['stable_cycles_ratio']:.3f}; runs saturated on one side only: "
+        f"{record['saturation_disagreements']}. Flit-hops counted the same way on both sides "
+        "(accepted rate x nodes x cycles x routers crossed, stable runs only: BookSim2 prints no "
+        f"statistics for a saturated run); desim's exact counter over all its runs: "
+        f"{d['flit_hops_exact']:,}.",
+        "",
+        "Start-up, timed interleaved in the same run (medians):",
+        "",
+        "| command | CPU (ms) | wall (ms) |",
+        "|---|---|---|",
+    ]
+    for name, timing in record["start_up"].items():
+        lines.append(
+            f"| `{name}` | {1000 * timing['median_cpu_seconds']:.0f} "
+            f"| {1000 * timing['median_wall_seconds']:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+START_UP = {"--version": ["--version"], "--help": ["--help"], "list": ["list"]}
+START_UP["noc --help"] = ["noc", "--help"]
+"""desim's commands that simulate nothing, timed for start-up alone."""
+
+
+def time_start_up(repeats: int) -> dict:
+    """Median CPU and wall seconds of each `START_UP` command and of the bare interpreter
+    (``python -c pass``), interleaved, ``repeats`` runs each."""
+    commands = {"python -c pass": [sys.executable, "-c", "pass"]}
+    commands |= {f"desim {name}": desim_command() + argv for name, argv in START_UP.items()}
+    runs: dict[str, list[booksim.ProcessRun]] = {name: [] for name in commands}
+    for _ in range(repeats):
+        for name, command in commands.items():
+            runs[name].append(booksim.run_process(command, desim_env(False)))
+    return {
+        name: {
+            "median_cpu_seconds": round(statistics.median(r.cpu_seconds for r in done), 4),
+            "median_wall_seconds": round(statistics.median(r.wall_seconds for r in done), 4),
+            "runs": repeats,
+        }
+        for name, done in runs.items()
+    }
+
+
+def readme_sweep(binary: Path, repeats: int, output: Path, spec: Path = README_SPEC) -> int:
+    """Measure the README's NoC command against BookSim2 on the same points, and start-up;
+    record them."""
+    workers = len(os.sched_getaffinity(0))  # the sweep's default (desim.sweep.executors)
+    start_up = time_start_up(9)
+    resolved = resolved_points(spec)
+    keys = {digest: sweep_booksim_keys(noc) for digest, noc in resolved.items()}
+    desim_runs: list[booksim.ProcessRun] = []
+    booksim_runs: list[tuple[list[dict], float]] = []
+    points: list[dict] = []
+    for repeat in range(repeats):
+        for side in (0, 1) if repeat % 2 == 0 else (1, 0):
+            if side == 0:
+                with tempfile.TemporaryDirectory(prefix="desim-readme-sweep-") as folder:
+                    desim_runs.append(run_desim_sweep(spec, Path(folder) / "noc"))
+                    stored = stored_runs(Path(folder) / "noc")
+                if points and stored != points:
+                    sys.exit("desim's sweep ran other points in another repetition")
+                points = stored
+            else:
+                if not points:  # BookSim2 goes first: the points come from a sweep run first
+                    with tempfile.TemporaryDirectory(prefix="desim-readme-sweep-") as folder:
+                        run_desim_sweep(spec, Path(folder) / "noc")
+                        points = stored_runs(Path(folder) / "noc")
+                booksim_runs.append(run_booksim_sweep(binary, points, keys, workers))
+        print(f"[{repeat + 1}/{repeats}] README sweep", flush=True)
+    record = {
+        "machine": machine(),
+        "booksim_commit": booksim_commit(binary),
+        "repeats": repeats,
+        "workers": workers,
+        "command": f"desim sweep {os.path.relpath(spec, README_SPEC.parents[1])} --out DIR --plot",
+        "start_up": start_up,
+        **summarise_readme_sweep(points, keys, desim_runs, booksim_runs),
+    }
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(record, indent=1) + "\n")
+    report = readme_markdown(record)
+    output.with_suffix(".md").write_text(report)
+    print(report)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--booksim", help="the BookSim2 binary (default: $BOOKSIM)")
@@ -316,9 +648,21 @@ def main(argv: list[str] | None = None) -> int:
         help="time desim --version beside the bare interpreter again, keeping the recorded cases",
     )
     parser.add_argument(
-        "--output", type=Path, default=RESULTS / "noc_vs_booksim.json", help="JSON result file"
+        "--readme-sweep",
+        action="store_true",
+        help="the README's NoC command (desim sweep examples/noc.toml) against BookSim2 on the "
+        "same points, whole processes",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="JSON result file (default: results/noc_vs_booksim.json, with --readme-sweep "
+        "results/noc_vs_booksim_readme.json)",
     )
     args = parser.parse_args(argv)
+    if args.output is None:
+        name = "noc_vs_booksim_readme.json" if args.readme_sweep else "noc_vs_booksim.json"
+        args.output = RESULTS / name
     if args.startup_only:
         return retime_startup(args.output)
     if args.repeats < 1:
@@ -330,6 +674,8 @@ def main(argv: list[str] | None = None) -> int:
     if binary is None:
         print("skipped: no BookSim2 binary (give --booksim PATH or set BOOKSIM)")
         return 0
+    if args.readme_sweep:
+        return readme_sweep(binary, args.repeats, args.output)
     cases = QUICK if args.quick else CASES
     runs: dict[Case, tuple[list[dict], list[dict]]] = {case: ([], []) for case in cases}
     version = time_version(7)

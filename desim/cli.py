@@ -4,7 +4,8 @@ Subcommands live beside what they drive and are attached here by module name (de
 entry point (group ``desim.commands``: ``name = package.module:add_parser``, how the
 ``workloads`` package adds ``workload`` and ``predictor``). `main` imports only the module of the
 subcommand it runs: ``desim --version``, ``desim --help`` and ``desim list`` import none of them
-(and so neither numpy nor networkx nor torch; ``list`` imports the plug-in modules it lists). Every
+(and so neither numpy nor networkx nor torch: ``list`` reads desim's own plug-in names from
+`desim.plugin_index`, and imports only other packages' plug-in modules). Every
 `DesimError` becomes one line on stderr and exit code 2; output cut short by its reader
 (``desim ... | head -1``) ends quietly.
 """
@@ -55,7 +56,7 @@ def _list(args: argparse.Namespace) -> int:
     for kind in chosen:
         reg = registry(kind)
         try:
-            names = reg.names()
+            names = reg.listed_names()
         except ImportError as exc:  # an optional provider that is not installed
             names = [f"(unavailable: {exc})"]
         print(f"{kind}: {', '.join(names) or '(none)'}")

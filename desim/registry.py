@@ -155,6 +155,22 @@ class Registry(Generic[T]):
         self._load_providers()
         return sorted(self._entries)
 
+    def listed_names(self) -> list[str]:
+        """Registered names, sorted, for listing: those of desim's own providers read from
+        `desim.plugin_index` (their modules not imported), the others' by importing them."""
+        if self._loaded:
+            return self.names()
+        from desim.plugin_index import BUILTIN
+
+        modules, names = BUILTIN.get(self.kind, ((), ()))
+        for module in self._providers:
+            if module not in modules:
+                importlib.import_module(module)
+        for point in plugin_entry_points(PLUGIN_GROUP, self.kind):
+            if point.module not in modules:
+                point.load()
+        return sorted({*names, *self._entries})
+
     def __contains__(self, name: object) -> bool:
         self._load_providers()
         return name in self._entries
@@ -189,10 +205,11 @@ PLUGIN_GROUP = "desim.plugins"
 
 
 def plugin_entry_points(group: str, name: str | None = None) -> list[Any]:
-    """The installed entry points of ``group`` (named ``name``, if given), in a stable order."""
-    from importlib.metadata import entry_points
+    """The installed entry points of ``group`` (named ``name``, if given), in a stable order
+    (`desim.entrypoints`: read without importing `importlib.metadata`)."""
+    from desim.entrypoints import entry_points
 
-    points = entry_points(group=group)
+    points = entry_points(group)
     return sorted((p for p in points if name in (None, p.name)), key=lambda p: p.value)
 
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
+from desim.plugin_index import BUILTIN
 from desim.registry import (
     DuplicatePluginError,
     Registry,
     RegistryError,
     UnknownPluginError,
     kinds,
+    plugin_entry_points,
     registry,
 )
 
@@ -72,3 +78,38 @@ def test_decorator_form_and_builtin_kinds() -> None:
     assert "xy" in registry("routing").names()
     with pytest.raises(UnknownPluginError, match="valid kinds: .*routing"):
         registry("nonsense")
+
+
+def test_the_plugin_index_lists_what_importing_its_modules_registers() -> None:
+    """`desim.plugin_index` names exactly the plug-ins that importing its modules registers, kind
+    by kind, and covers every kind's providers (desim's own and the installed entry points); the
+    listing ``desim list`` prints from it, importing none of them, is the same."""
+    code = (
+        "import importlib, json, sys\n"
+        "from desim.plugin_index import BUILTIN\n"
+        "from desim.registry import PLUGIN_GROUP, kinds, plugin_entry_points, registry\n"
+        "listed = {k: registry(k).listed_names() for k in kinds()}\n"
+        "modules = [m for ms, _ in BUILTIN.values() for m in ms]\n"
+        "early = [m for m in modules if m in sys.modules]\n"
+        "for module in modules:\n"
+        "    importlib.import_module(module)\n"
+        "print(json.dumps([listed, early, {k: [sorted(registry(k)._entries), "
+        "[*registry(k)._providers, *(p.module for p in plugin_entry_points(PLUGIN_GROUP, k))]] "
+        "for k in kinds()}]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    listed, imported_to_list, registered = json.loads(done.stdout)
+    assert imported_to_list == []
+    assert set(BUILTIN) == set(registered)
+    for kind, (names, providers) in registered.items():
+        assert list(BUILTIN[kind][1]) == names == listed[kind], kind
+        assert set(providers) <= set(BUILTIN[kind][0]), kind
+
+
+@pytest.mark.parametrize("group", ["desim.plugins", "desim.commands", "console_scripts"])
+def test_entry_points_are_read_as_importlib_metadata_reads_them(group: str) -> None:
+    from importlib.metadata import entry_points as reference
+
+    mine = sorted((p.name, p.value) for p in plugin_entry_points(group))
+    assert mine == sorted((p.name, p.value) for p in reference(group=group))
+    assert mine or group == "desim.commands"

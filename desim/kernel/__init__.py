@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from desim.lazy import lazy_exports
 
 # name -> submodule: imported on first use (PEP 562), so that `desim.kernel.errors`, which the
 # command line and the registries need, does not pull in simpy and numpy
@@ -46,17 +47,7 @@ if TYPE_CHECKING:
     from desim.kernel.vcd import VcdWriter, Watchable
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'desim.kernel' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"desim.kernel.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
-
+__getattr__, __dir__ = lazy_exports(__name__, globals(), _EXPORTS)
 
 __all__ = [
     "Channel",

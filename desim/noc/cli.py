@@ -19,9 +19,6 @@ Every bad input (an unknown name, a policy on a topology it does not support, a 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import importlib.util
-import inspect
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -85,6 +82,8 @@ def parse_assignments(items: Sequence[str] | None, option: str) -> dict[str, Any
 
 def _check_parameters(func: Any, kwargs: dict[str, Any], what: str) -> None:
     """Raise `ConfigError` unless ``func`` accepts exactly these keyword arguments."""
+    import inspect  # here, not at the top: ``desim noc --help`` needs none of this
+
     try:
         inspect.signature(func).bind(**kwargs)
     except TypeError as exc:
@@ -93,6 +92,8 @@ def _check_parameters(func: Any, kwargs: dict[str, Any], what: str) -> None:
 
 
 def _topology(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    import inspect
+
     from desim.registry import TOPOLOGY
 
     topology_args = parse_assignments(args.topology_arg, "--topology-arg")
@@ -112,6 +113,8 @@ def _topology(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
 
 
 def _router_args(args: argparse.Namespace) -> dict[str, Any]:
+    import dataclasses
+
     from desim.noc.params import RouterParams
 
     router_args = parse_assignments(args.router_arg, "--router-arg")
@@ -189,6 +192,8 @@ def _check_output_options(args: argparse.Namespace) -> None:
     if args.progress:
         if args.sweep_rates is None:
             raise ConfigError("--progress shows a sweep's progress; add --sweep-rates")
+        import importlib.util
+
         if importlib.util.find_spec("tqdm") is None:
             raise ConfigError(
                 "--progress needs tqdm, which is not installed (pip install tqdm, or the "

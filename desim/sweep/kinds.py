@@ -16,6 +16,10 @@ Each kind is registered with
     The config sections it reads (``("noc",)``); a spec giving another section is malformed.
 ``summary``
     The record columns shown in the summary table.
+``cost(config) -> float`` (optional)
+    A point's estimated CPU seconds, from its resolved config: the sweep hands the most costly
+    points to its workers first (the longest-processing-time rule), so that a long point started
+    last does not keep one worker busy after the others are done. Records do not depend on it.
 
 Another package adds a kind with one call; the accelerator package, for example::
 
@@ -31,10 +35,11 @@ from typing import Any
 
 from desim.registry import Registry
 
-__all__ = ["KINDS", "PointKind", "Resolver", "register_kind"]
+__all__ = ["KINDS", "Cost", "PointKind", "Resolver", "register_kind"]
 
 PointKind = Callable[[dict[str, Any], int], dict[str, Any]]
 Resolver = Callable[[dict[str, Any]], dict[str, Any]]
+Cost = Callable[[dict[str, Any]], float]
 
 KINDS: Registry[PointKind] = Registry(
     "sweep kind",
@@ -50,6 +55,7 @@ def register_kind(
     resolve: Resolver,
     sections: Sequence[str],
     summary: Sequence[str] = (),
+    cost: Cost | None = None,
 ) -> PointKind:
     """Register the point kind ``name``.
 
@@ -66,11 +72,16 @@ def register_kind(
         The top-level config sections the kind reads.
     summary : sequence of str
         Record columns for the summary table.
+    cost : callable, optional
+        ``cost(config) -> float``, a point's estimated CPU seconds (workers take the costliest
+        points first); without it, points go to the workers in spec order.
 
     Returns
     -------
     callable
         ``run``, so that the call can be used as a decorator's body.
     """
-    KINDS.register(name, run, resolve=resolve, sections=tuple(sections), summary=tuple(summary))
+    KINDS.register(
+        name, run, resolve=resolve, sections=tuple(sections), summary=tuple(summary), cost=cost
+    )
     return run

@@ -149,10 +149,29 @@ def resolve_latency_load(config: dict[str, Any]) -> dict[str, Any]:
     return {"noc": noc, "latency_load": {**loads, "tolerance": section.tolerance}}
 
 
+def noc_cost(config: dict[str, Any]) -> float:
+    """A ``noc`` point's estimated CPU seconds (`desim.noc.validation.run_work`)."""
+    from desim.noc.validation import run_work
+
+    return run_work(_noc_config(config["noc"], 0)).cpu_seconds
+
+
+def latency_load_cost(config: dict[str, Any]) -> float:
+    """A ``latency_load`` point's estimated CPU seconds: its grid's runs (`run_work`), a lower
+    bound that ranks curves of different networks as their runs do."""
+    from desim.noc.validation import network_shape, run_work
+
+    noc = _noc_config(config["noc"], 0, injection_rate=0.0)
+    shape = network_shape(noc.topology, noc.topology_args)
+    return sum(run_work(noc, shape, rate).cpu_seconds for rate in config["latency_load"]["rates"])
+
+
 def run_latency_load(config: dict[str, Any], seed: int) -> dict[str, Any]:
-    """A latency-load curve: saturation throughput, zero-load latency, cost, and the curve itself
-    as a JSON string ``curve_json`` (``[[offered, accepted, latency or null, saturated], ...]``
-    over the grid loads)."""
+    """A latency-load curve: saturation throughput, zero-load latency, cost, the curve itself as a
+    JSON string ``curve_json`` (``[[offered, accepted, latency or null, saturated], ...]`` over the
+    grid loads), and every run, grid then bisection in the order they ran, as ``runs_json``
+    (``[[offered, accepted, hops, cycles, flit_hops, saturated], ...]``: what another simulator
+    must run to repeat the sweep, and how long each run was)."""
     from desim.noc.sweep import sweep_injection
 
     loads = config["latency_load"]
@@ -182,14 +201,30 @@ def run_latency_load(config: dict[str, Any], seed: int) -> dict[str, Any]:
         "flit_hops": sum(p["flit_hops"] for p in every),
         "simulation_wall_seconds": sum(p["wall_seconds"] for p in every),
         "curve_json": json.dumps(points),
+        "runs_json": json.dumps(
+            [
+                [
+                    p["offered_rate"],
+                    p["accepted_rate"],
+                    p["avg_hops"],
+                    p["cycles"],
+                    p["flit_hops"],
+                    p["saturated"],
+                ]
+                for p in every
+            ]
+        ),
     }
 
 
-register_kind("noc", run_noc, resolve=resolve_noc, sections=("noc",), summary=_SUMMARY)
+register_kind(
+    "noc", run_noc, resolve=resolve_noc, sections=("noc",), summary=_SUMMARY, cost=noc_cost
+)
 register_kind(
     "latency_load",
     run_latency_load,
     resolve=resolve_latency_load,
     sections=("noc", "latency_load"),
     summary=("zero_load_latency", "saturation_rate", "runs"),
+    cost=latency_load_cost,
 )

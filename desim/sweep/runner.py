@@ -20,11 +20,11 @@ from typing import Any
 from desim import __version__
 from desim.kernel.errors import ConfigError
 from desim.sweep.executors import open_executor
-from desim.sweep.kinds import PointKind
+from desim.sweep.kinds import KINDS, PointKind
 from desim.sweep.spec import Point, SweepSpec
 from desim.sweep.store import Store, export
 
-__all__ = ["SweepReport", "run_sweep", "execute_point"]
+__all__ = ["SweepReport", "run_sweep", "execute_point", "submission_order"]
 
 
 @dataclass
@@ -101,6 +101,17 @@ def _pending(spec: SweepSpec, store: Store, resume: bool, retry_failed: bool) ->
     return [i for i, p in enumerate(spec.points) if done.get((p.config_hash, p.seed)) not in keep]
 
 
+def submission_order(spec: SweepSpec, positions: list[int]) -> list[int]:
+    """``positions`` in the order the workers take them: the costliest points first when the
+    kind estimates a point's cost (the longest-processing-time rule: the last point started is a
+    short one), else spec order. Records are stored at their spec position either way."""
+    cost = KINDS.metadata(spec.kind).get("cost")
+    if cost is None:
+        return positions
+    estimates = {i: cost(spec.points[i].config) for i in positions}
+    return sorted(positions, key=lambda i: -estimates[i])  # stable: ties keep spec order
+
+
 def _collect(
     futures: dict[Future[dict[str, Any]], tuple[int, Point]], store: Store, run: int, bar: Any
 ) -> list[str]:
@@ -173,7 +184,7 @@ def run_sweep(
                         p.seed,
                         p.config_hash,
                     ): (i, p)
-                    for i, p in ((i, spec.points[i]) for i in todo)
+                    for i, p in ((i, spec.points[i]) for i in submission_order(spec, todo))
                 }
                 lost = _collect(futures, store, run, bar)
         if bar is not None:

@@ -95,3 +95,58 @@ def test_workers_import_no_torch_pandas_or_dask() -> None:
         "assert not heavy, heavy"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_latency_load_record_lists_every_run_as_sweep_injection_ran_it(tmp_path: Path) -> None:
+    """``runs_json`` holds the grid runs then the bisection runs, as `sweep_injection` run
+    directly returns them (what a comparison with another simulator repeats)."""
+    from desim.noc import NocConfig
+    from desim.noc.sweep import sweep_injection
+
+    noc = {"topology_args": {"rows": 4, "cols": 4}, "sample_period_cycles": 100}
+    noc |= {"warmup_periods": 1, "max_samples": 4, "router": "booksim"}
+    spec = spec_from_mapping(
+        {
+            "sweep": {"kind": "latency_load"},
+            "noc": noc,
+            "latency_load": {"rates": [0.2, 0.8], "tolerance": 0.1},
+        }
+    )
+    record = run_sweep(spec, tmp_path / "out", workers=1).records[0]
+    config = NocConfig(seed=1, **{k: v for k, v in noc.items() if k != "router"}, router="booksim")
+    curve = sweep_injection(config, [0.2, 0.8], tolerance=0.1)
+    expected = [
+        [p.offered_rate, p.accepted_rate, p.avg_hops, p.cycles, p.flit_hops, p.saturated]
+        for p in (*curve.points, *curve.refinement)
+    ]
+    runs = json.loads(record["runs_json"])
+    assert curve.refinement and len(runs) == record["runs"] == len(expected)
+    for got, want in zip(runs, expected, strict=True):
+        assert got[0] == want[0] and got[3:] == want[3:]
+        assert got[1] == pytest.approx(want[1]) and got[2] in (None, pytest.approx(want[2]))
+    assert sum(run[4] for run in runs) == record["flit_hops"]
+
+
+def test_workers_take_the_costliest_points_first_and_records_keep_spec_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NoC points go to the workers largest network first (the same loads cost more on more
+    routers); points of a kind without a cost estimate go in spec order; the records are in spec
+    order either way."""
+    from desim.sweep.kinds import KINDS
+    from desim.sweep.runner import submission_order
+
+    sizes = [2, 4, 3]
+    spec = spec_from_mapping(
+        {
+            "sweep": {"kind": "noc"},
+            "noc": {"sample_period_cycles": 100, "warmup_periods": 1, "max_samples": 3},
+            "zip": {"noc": {"topology_args": {"rows": sizes, "cols": sizes}}},
+        }
+    )
+    assert submission_order(spec, [0, 1, 2]) == [1, 2, 0]
+    assert submission_order(spec, [0, 2]) == [2, 0]
+    report = run_sweep(spec, tmp_path / "out", workers=1)
+    assert [r["noc.topology_args.rows"] for r in report.records] == sizes
+    monkeypatch.setitem(KINDS.metadata("noc"), "cost", None)
+    assert submission_order(spec, [2, 0, 1]) == [2, 0, 1]

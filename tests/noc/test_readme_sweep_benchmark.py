@@ -1,0 +1,108 @@
+"""The README's NoC command against BookSim2 (``benchmarks/noc_vs_booksim.py --readme-sweep``):
+the points it hands BookSim2 are the ones desim's sweep ran, in BookSim2's terms, and the README
+and docs/noc.md quote its recorded run."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desim.sweep import load_spec, run_sweep
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCHMARK = ROOT / "benchmarks" / "noc_vs_booksim.py"
+RECORD = ROOT / "benchmarks" / "results" / "noc_vs_booksim_readme.json"
+
+
+@pytest.fixture(scope="module")
+def bench() -> Any:
+    """The benchmark module, imported with its sibling modules as when it runs."""
+    sys.path.insert(0, str(BENCHMARK.parent))
+    try:
+        return importlib.import_module("noc_vs_booksim")
+    finally:
+        sys.path.remove(str(BENCHMARK.parent))
+
+
+def test_the_readme_spec_maps_to_booksims_r0_keys(bench: Any) -> None:
+    """Each point of examples/noc.toml becomes BookSim2's mesh (``dor``) or torus
+    (``dim_order``) of the same radix, with the spec's sample period, warm-up and samples."""
+    spec = load_spec(bench.README_SPEC)
+    resolved = bench.resolved_points(bench.README_SPEC)
+    assert set(resolved) == {p.config_hash for p in spec.points}
+    for point in spec.points:
+        keys = bench.sweep_booksim_keys(resolved[point.config_hash])
+        topology, rows = point.values["noc.topology"], point.values["noc.topology_args.rows"]
+        assert keys == {
+            "topology": topology,
+            "k": rows,
+            "n": 2,
+            "routing_function": {"mesh": "dor", "torus": "dim_order"}[topology],
+            "sample_period": spec.base["noc"]["sample_period_cycles"],
+            "warmup_periods": spec.base["noc"]["warmup_periods"],
+            "max_samples": spec.base["noc"]["max_samples"],
+        }
+    other = {**resolved[spec.points[0].config_hash], "routing": "west_first"}
+    with pytest.raises(SystemExit, match="noc.routing = 'west_first'"):
+        bench.sweep_booksim_keys(other)
+
+
+def test_the_runs_handed_to_booksim_are_the_runs_the_sweep_stored(
+    bench: Any, tmp_path: Path
+) -> None:
+    spec_file = tmp_path / "ll.toml"
+    spec_file.write_text(
+        '[sweep]\nkind = "latency_load"\n[noc]\nrouter = "booksim"\nsample_period_cycles = 100\n'
+        "warmup_periods = 1\nmax_samples = 4\n[latency_load]\nrates = [0.2, 0.8]\n"
+        'tolerance = 0.1\n[grid]\nnoc.topology = ["mesh", "torus"]\n'
+        "[zip]\nnoc.topology_args.rows = [3]\nnoc.topology_args.cols = [3]\n"
+    )
+    report = run_sweep(load_spec(spec_file), tmp_path / "out", workers=1)
+    points = bench.stored_runs(tmp_path / "out")
+    assert [p["point"] for p in points] == ["mesh 3x3", "torus 3x3"]
+    for point, record in zip(points, report.records, strict=True):
+        assert point["config_hash"] == record["config_hash"] and point["seed"] == 1
+        assert len(point["runs"]) == record["runs"]
+        assert [run["offered"] for run in point["runs"]][:2] == [0.2, 0.8]
+        assert sum(run["flit_hops"] for run in point["runs"]) == record["flit_hops"]
+
+
+@pytest.mark.skipif(not RECORD.exists(), reason="no recorded README-sweep run")
+def test_the_recorded_run_compared_the_same_runs() -> None:
+    record = json.loads(RECORD.read_text())
+    desim, booksim = record["desim"], record["booksim"]
+    assert record["repeats"] >= 2 and desim["runs"] == booksim["runs"] == len(record["points"])
+    # the same measurement on both sides: stable runs last as many cycles (within 10 %)
+    assert 0.9 < record["stable_cycles_ratio"] < 1.1
+    assert record["cpu_ratio"] == pytest.approx(booksim["cpu_seconds"] / desim["cpu_seconds"], 1e-3)
+
+
+@pytest.mark.skipif(not RECORD.exists(), reason="no recorded README-sweep run")
+@pytest.mark.parametrize("document", ["README.md", "docs/noc.md"])
+def test_documents_quote_the_recorded_readme_sweep(document: str) -> None:
+    record = json.loads(RECORD.read_text())
+    text = " ".join((ROOT / document).read_text().split())
+    assert (
+        f"{record['cpu_ratio']:.2f}x BookSim2's speed ({record['booksim']['cpu_seconds']:.0f} "
+        f"CPU seconds against desim's {record['desim']['cpu_seconds']:.0f})"
+    ) in text
+    if document == "docs/noc.md":
+        assert f"{record['desim']['runs']} runs, grid and bisection" in text
+        assert f"(desim's / BookSim2's: {record['stable_cycles_ratio']:.2f})" in text
+
+
+@pytest.mark.skipif(not RECORD.exists(), reason="no recorded README-sweep run")
+@pytest.mark.parametrize("document", ["README.md", "docs/noc.md"])
+def test_documents_quote_the_recorded_start_up(document: str) -> None:
+    start = json.loads(RECORD.read_text())["start_up"]
+    text = " ".join((ROOT / document).read_text().split())
+    names = ["desim --help", "desim list", "desim noc --help", "python -c pass"]
+    for name in names + (["desim --version"] if document == "README.md" else []):
+        assert f"`{name}` {1000 * start[name]['median_cpu_seconds']:.0f} ms" in text, name
+    # the goal: under 100 ms for --version
+    assert start["desim --version"]["median_cpu_seconds"] < 0.1
