@@ -15,9 +15,13 @@ Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_breakdown.py googlenet inception5b inception4e
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_breakdown.py alexnet conv
+    OMP_NUM_THREADS=1 python benchmarks/accel_scnn_breakdown.py googlenet inception4c --density 1
 
-Each pattern selects the convolutions whose name contains it. Writes
-``benchmarks/results/accel_scnn_breakdown_<network>.json`` (merged with earlier runs, by layer).
+Each pattern selects the convolutions whose name contains it. ``--density D``: the synthetic
+workload of the same shapes with weight and activation density ``D`` (seed 0, as
+``benchmarks/accel_scnn_density.py`` runs it; no DCNN record). Writes
+``benchmarks/results/accel_scnn_breakdown_<network>[_d<D>].json`` (merged with earlier runs, by
+layer).
 """
 
 from __future__ import annotations
@@ -44,13 +48,22 @@ def recorded_dcnn(network: str) -> dict[str, int]:
     }
 
 
-def breakdown(network: str, patterns: list[str]) -> list[dict[str, Any]]:
+def breakdown(
+    network: str, patterns: list[str], density: float | None = None
+) -> list[dict[str, Any]]:
     """Run the chosen layers with and without the PPU's cycles; one record per layer."""
     from workloads.workload import WorkloadSpec, build_workload
 
-    workload = build_workload(WorkloadSpec(model=network, batch=1))
+    if density is None:
+        spec = WorkloadSpec(model=network, batch=1)
+    else:
+        spec = WorkloadSpec(
+            network, None, "synthetic", batch=1, weight_density=density,
+            activation_density=density, seed=0,
+        )  # fmt: skip
+    workload = build_workload(spec)
     convs = [layer for layer in workload.layers if layer.kind == "conv"]
-    dcnn = recorded_dcnn(network)
+    dcnn = recorded_dcnn(network) if density is None else {}
     rows = []
     for index, layer in enumerate(convs):
         if not any(p in layer.name for p in patterns):
@@ -76,6 +89,7 @@ def breakdown(network: str, patterns: list[str]) -> list[dict[str, Any]]:
             "busiest_buffer_wait": extra["busiest_pe_waits_cycles"]["buffer"],
             "drain_max": extra["drain_cycles_max"],
             "last_drain": extra["last_drain_cycles"],
+            "input_passes": extra["input_passes"],
             "cycles_no_ppu": off.cycles,
             "cycles": on.cycles,
             "dcnn_cycles": dcnn.get(layer.name),
@@ -113,9 +127,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("network")
     parser.add_argument("patterns", nargs="+", help="layer-name substrings")
+    parser.add_argument("--density", type=float, help="synthetic weight = activation density")
     args = parser.parse_args()
-    rows = breakdown(args.network, args.patterns)
-    path = RESULTS / f"accel_scnn_breakdown_{args.network}.json"
+    if args.density is not None and not 0 < args.density <= 1:
+        parser.error(f"--density must be in (0, 1], got {args.density}")
+    rows = breakdown(args.network, args.patterns, args.density)
+    suffix = "" if args.density is None else f"_d{args.density:g}"
+    path = RESULTS / f"accel_scnn_breakdown_{args.network}{suffix}.json"
     old = json.loads(path.read_text()) if path.exists() else []
     merged = {r["layer"]: r for r in old} | {r["layer"]: r for r in rows}
     path.write_text(json.dumps(list(merged.values()), indent=1) + "\n")

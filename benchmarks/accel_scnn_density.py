@@ -7,7 +7,9 @@ with SCNN-SparseA and SCNN-SparseW (Fig. 12), and run the same 1,024 multipliers
 (``inception4c``, six convolutions on 14 x 14 planes), synthetic weights and activations at
 each density (`workloads.workload`, seed 0), every design on the same layers. The module sits in
 the middle of the network, so no design reads its input from DRAM (each layer is run as SCNN
-runs a layer after the first).
+runs a layer after the first). The paper sweeps the whole network, whose planes are 28 x 28
+(``inception3a/b``), 14 x 14 and 7 x 7: the same figures on ``inception3b`` (28 x 28) at full
+density and at 0.4 show how much of each depends on the plane size (``planes`` in the record).
 
 Writes ``benchmarks/results/accel_scnn_density.{json,md,png}``.
 
@@ -34,6 +36,8 @@ MODULE = "inception4c"
 DENSITIES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1)
 VARIANT_DENSITIES = (1.0, 0.8, 0.6, 0.4, 0.2)
 GRANULARITY_DENSITY = 0.4
+PLANE_MODULE = "inception3b"
+PLANE_DENSITIES = (1.0, GRANULARITY_DENSITY)
 #: Parashar et al. 2017 (Section 6 and Figs. 6, 12), as summarised in public reviews of the paper
 #: (the figures' exact values are read off plots): density sweep on GoogLeNet; SCNN vs its
 #: variants at 0.4 / 0.4; 64 PEs of 16 multipliers against 4 of 256.
@@ -53,7 +57,7 @@ PAPER = {
 }
 
 
-def module_layers(density: float) -> list[Any]:
+def module_layers(density: float, module: str = MODULE) -> list[Any]:
     """The module's convolutions at ``density`` (weights and activations alike)."""
     from workloads.workload import WorkloadSpec, build_workload
 
@@ -61,7 +65,7 @@ def module_layers(density: float) -> list[Any]:
         "googlenet", None, "synthetic", batch=1, weight_density=density,
         activation_density=density, seed=0,
     )  # fmt: skip
-    return [x for x in build_workload(spec).layers if x.kind == "conv" and MODULE in x.name]
+    return [x for x in build_workload(spec).layers if x.kind == "conv" and module in x.name]
 
 
 def run(design: Any, layers: list[Any]) -> dict[str, float]:
@@ -80,10 +84,11 @@ def run(design: Any, layers: list[Any]) -> dict[str, float]:
     }
 
 
-def coarse_pes() -> ScnnConfig:
+def coarse_pes(ppu_scale: int = 16) -> ScnnConfig:
     """The same 1,024 multipliers as 4 PEs (2 x 2 mesh) of 16 x 16, each with 16 times the
-    accumulator banks (A = 2 F I = 512, address-mod hash: DNNsim's xor hash is for 32 banks) and
-    16 times the activation RAMs."""
+    accumulator banks (A = 2 F I = 512, address-mod hash: DNNsim's xor hash is for 32 banks),
+    16 times the activation RAMs and, by default, a post-processing unit 16 times as fast (the
+    same hardware regrouped; ``ppu_scale=1`` keeps one partial sum per cycle per PE)."""
     base = ScnnConfig()
     return replace(
         base,
@@ -94,29 +99,37 @@ def coarse_pes() -> ScnnConfig:
         bank_hash="linear",
         iaram_bytes=16 * base.iaram_bytes,
         oaram_bytes=16 * base.oaram_bytes,
+        ppu_reads_per_cycle=ppu_scale * base.ppu_reads_per_cycle,
+        ppu_adds_per_cycle=ppu_scale * base.ppu_adds_per_cycle,
     )
 
 
-def point(density: float) -> dict[str, Any]:
-    """Every design of the sweep on the module at ``density``."""
-    layers = module_layers(density)
+def point(density: float, module: str = MODULE) -> dict[str, Any]:
+    """Every design of the sweep on ``module`` at ``density`` (on the plane module: SCNN and
+    DCNN, and at 0.4 SCNN-SparseW and the 4-PE designs)."""
+    layers = module_layers(density, module)
     out: dict[str, Any] = {"density": density}
-    designs = {"scnn": Scnn(), "dcnn": Dcnn(), "dcnn-opt": DcnnOpt()}
-    if density in VARIANT_DENSITIES:
+    designs = {"scnn": Scnn(), "dcnn": Dcnn()}
+    if module == MODULE:
+        designs["dcnn-opt"] = DcnnOpt()
+    if module == MODULE and density in VARIANT_DENSITIES:
         designs.update({"scnn-sparsea": ScnnSparseA(), "scnn-sparsew": ScnnSparseW()})
     if density == GRANULARITY_DENSITY:
+        designs["scnn-sparsew"] = ScnnSparseW()
         designs["scnn-4pe"] = Scnn(coarse_pes())
+        designs["scnn-4pe-ppu1"] = Scnn(coarse_pes(ppu_scale=1))
     for name, design in designs.items():
         out[name] = run(design, layers)
-        print(density, name, out[name], flush=True)
+        print(module, density, name, out[name], flush=True)
     return out
 
 
 def main() -> None:
-    sweep = []
+    sweep: list[dict[str, Any]] = []
+    planes = [point(density, PLANE_MODULE) for density in PLANE_DENSITIES]
     for density in DENSITIES:  # written after each density: a long run keeps what finished
         sweep.append(point(density))
-        write(sweep)
+        write(sweep, planes)
 
 
 def crossover(sweep: list[dict[str, Any]], ratio: Any) -> float | None:
@@ -159,17 +172,37 @@ def summary(sweep: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def write(sweep: list[dict[str, Any]]) -> None:
+def plane_summary(planes: list[dict[str, Any]]) -> dict[str, float]:
+    """On the plane module: SCNN's speedup over DCNN at full density, over SCNN-SparseW at 0.4,
+    and 64 PEs over 4 (the PPU scaled, and not)."""
+    full, mid = planes
+    return {
+        "speedup_at_full_density": full["dcnn"]["cycles"] / full["scnn"]["cycles"],
+        "speedup_over_sparsew_at_0.4": mid["scnn-sparsew"]["cycles"] / mid["scnn"]["cycles"],
+        "64_pes_over_4_pes": mid["scnn-4pe"]["cycles"] / mid["scnn"]["cycles"],
+        "64_pes_over_4_pes_ppu1": mid["scnn-4pe-ppu1"]["cycles"] / mid["scnn"]["cycles"],
+    }
+
+
+def write(sweep: list[dict[str, Any]], planes: list[dict[str, Any]]) -> None:
     RESULTS.mkdir(exist_ok=True)
-    document = {"module": MODULE, "paper": PAPER, "summary": summary(sweep), "sweep": sweep}
+    document = {
+        "module": MODULE,
+        "paper": PAPER,
+        "summary": summary(sweep),
+        "sweep": sweep,
+        "plane_module": PLANE_MODULE,
+        "plane_summary": plane_summary(planes),
+        "planes": planes,
+    }
     (RESULTS / "accel_scnn_density.json").write_text(json.dumps(document, indent=1) + "\n")
-    (RESULTS / "accel_scnn_density.md").write_text(tables(sweep) + "\n")
+    (RESULTS / "accel_scnn_density.md").write_text(tables(sweep, planes) + "\n")
     plot(sweep)
 
 
-def tables(sweep: list[dict[str, Any]]) -> str:
-    """The sweep, and the figures against the paper's, as markdown tables (docs/scnn.md quotes
-    them)."""
+def tables(sweep: list[dict[str, Any]], planes: list[dict[str, Any]]) -> str:
+    """The sweep, the figures against the paper's, and the figures on both modules, as markdown
+    tables (docs/scnn.md quotes them)."""
     lines = [
         "| density | SCNN cycles | DCNN / SCNN cycles | DCNN / SCNN energy | "
         "DCNN-opt / SCNN energy | SparseA / SCNN cycles | SparseW / SCNN cycles |",
@@ -191,6 +224,17 @@ def tables(sweep: list[dict[str, Any]]) -> str:
     for key, value in summary(sweep).items():
         ours = "none in the range" if value is None else f"{value:.3g}"
         lines.append(f"| {key} | {ours} | {PAPER[key]:.3g} |")
+    mid = next((p for p in sweep if p["density"] == GRANULARITY_DENSITY), None)
+    if mid is None:  # a partial run
+        return "\n".join(lines)
+    lines += ["", f"| figure | {MODULE} (14 x 14) | {PLANE_MODULE} (28 x 28) | paper |"]
+    lines.append("|---|---|---|---|")
+    ours = summary(sweep) | {
+        "64_pes_over_4_pes_ppu1": mid["scnn-4pe-ppu1"]["cycles"] / mid["scnn"]["cycles"]
+    }
+    for key, value in plane_summary(planes).items():
+        paper = PAPER[key.removesuffix("_ppu1")]
+        lines.append(f"| {key} | {ours[key]:.3g} | {value:.3g} | {paper:.3g} |")
     return "\n".join(lines)
 
 

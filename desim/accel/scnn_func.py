@@ -19,15 +19,41 @@ from numpy.lib.stride_tricks import sliding_window_view
 from desim.accel.layer import LayerRecord
 from desim.accel.scnn_plan import ConvPlan, split
 
-__all__ = ["tile_partial_sums", "conv_outputs", "fc_outputs", "rlc_entries"]
+__all__ = ["tile_partial_sums", "conv_outputs", "fc_outputs", "coded_mask", "rlc_entries"]
+
+
+def coded_mask(mask: np.ndarray, max_run: int = 15) -> np.ndarray:
+    """Which positions of each row of ``mask`` (True = non-zero) SCNN's zero-run-length code
+    stores: the non-zeros and the zero-valued placeholders.
+
+    Each stored value carries the count of zeros before it in ``log2(max_run + 1)`` bits; a run
+    of more than ``max_run`` zeros stores a zero-valued placeholder at every ``max_run + 1``-th
+    zero (Parashar et al., ISCA 2017, the compressed-sparse format). A placeholder is an entry
+    of the stream like any other, so it takes a slot of the F or I vector. Trailing zeros cost
+    nothing (the block's count ends it).
+
+    Examples
+    --------
+    >>> mask = np.zeros((2, 40), bool)
+    >>> mask[0, [3, 37]] = True    # 33 zeros between: placeholders at 19 and 35
+    >>> np.flatnonzero(coded_mask(mask)[0]).tolist(), coded_mask(mask)[1].any()
+    ([3, 19, 35, 37], np.False_)
+    """
+    out = mask.astype(bool, copy=True)
+    rows, cols = np.nonzero(mask)
+    previous = np.concatenate(([-1], cols[:-1]))
+    starts = np.concatenate(([True], rows[1:] != rows[:-1])) if len(rows) else rows.astype(bool)
+    previous[starts] = -1
+    held = (cols - previous - 1) // (max_run + 1)  # placeholders before each non-zero
+    which = np.repeat(np.arange(len(cols)), held)
+    nth = np.arange(len(which)) - np.repeat(np.cumsum(held) - held, held) + 1
+    out[rows[which], previous[which] + nth * (max_run + 1)] = True
+    return out
 
 
 def rlc_entries(mask: np.ndarray, max_run: int = 15) -> np.ndarray:
-    """Entries of SCNN's zero-run-length code for each row of ``mask`` (True = non-zero).
-
-    A row of values is coded as its non-zeros, each with the count of zeros before it in
-    ``log2(max_run + 1)`` bits; a run longer than ``max_run`` inserts a zero-valued placeholder
-    per ``max_run + 1`` zeros. Trailing zeros cost nothing (the block's count ends it).
+    """Entries of SCNN's zero-run-length code for each row of ``mask`` (True = non-zero): its
+    non-zeros and placeholders (`coded_mask`).
 
     Examples
     --------
@@ -37,12 +63,7 @@ def rlc_entries(mask: np.ndarray, max_run: int = 15) -> np.ndarray:
     >>> rlc_entries(mask).tolist()
     [2, 2, 0]
     """
-    rows, cols = np.nonzero(mask)
-    previous = np.concatenate(([-1], cols[:-1]))
-    starts = np.concatenate(([True], rows[1:] != rows[:-1])) if len(rows) else rows.astype(bool)
-    previous[starts] = -1
-    gaps = cols - previous - 1
-    return np.bincount(rows, 1 + gaps // (max_run + 1), minlength=mask.shape[0]).astype(np.int64)
+    return coded_mask(mask, max_run).sum(axis=1).astype(np.int64)
 
 
 def tile_partial_sums(layer: LayerRecord, plan: ConvPlan, pe: int) -> np.ndarray:

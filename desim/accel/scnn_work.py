@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from desim.accel.layer import LayerRecord
-from desim.accel.scnn_func import rlc_entries
+from desim.accel.scnn_func import coded_mask, rlc_entries
 from desim.accel.scnn_pe import Geometry, Operands, PeArray, step_cycles
 from desim.accel.scnn_plan import ConvPlan, split
 
@@ -124,10 +124,19 @@ def nonzero_macs(layer: LayerRecord) -> int:
     return total
 
 
-def _channel_activations(layer: LayerRecord, plan: ConvPlan, sparse: bool):  # type: ignore[no-untyped-def]
-    """Per input channel: (row, column, tile) of its streamed activations, grouped by tile."""
+def _channel_activations(layer: LayerRecord, plan: ConvPlan, streams: Streams):  # type: ignore[no-untyped-def]
+    """Per input channel: (row, column, tile) of its streamed activations, grouped by tile
+    (compressed: each tile's non-zeros and placeholders, row-major, `coded_mask`)."""
     x = layer.input[0]
-    chan, row, col = np.nonzero(x != 0 if sparse else np.ones(x.shape, bool))
+    if not streams.sparse_activations:
+        chan, row, col = np.nonzero(np.ones(x.shape, bool))
+    else:
+        stored = x != 0
+        for r0, r1, c0, c1 in plan.input_tiles:
+            tile = stored[:, r0:r1, c0:c1]
+            flat = coded_mask(tile.reshape(len(tile), -1), streams.max_run)
+            stored[:, r0:r1, c0:c1] = flat.reshape(tile.shape)
+        chan, row, col = np.nonzero(stored)
     rows, cols = plan.grid
     band_r = np.searchsorted(split(x.shape[1], rows), row, side="right") - 1
     band_c = np.searchsorted(split(x.shape[2], cols), col, side="right") - 1
@@ -156,7 +165,7 @@ def _add(work: LayerWork, key: str, bits: int) -> None:
 
 def conv_work(layer: LayerRecord, plan: ConvPlan, pe: PeArray, streams: Streams) -> LayerWork:
     """Every PE's cycles per Kc group, and the layer's products and buffer traffic."""
-    acts = _channel_activations(layer, plan, streams.sparse_activations)
+    acts = _channel_activations(layer, plan, streams)
     geo = _geometry(layer, plan)
     (sr, ss), (pr, ps) = layer.stride, layer.padding
     c_per = layer.weight.shape[1]
@@ -171,6 +180,8 @@ def conv_work(layer: LayerRecord, plan: ConvPlan, pe: PeArray, streams: Streams)
         work.channel_weight_bits.append(
             streams.block_bits(mask.reshape(c_per, -1), streams.sparse_weights)
         )
+        if streams.sparse_weights:  # placeholders take weight slots like non-zeros
+            mask = coded_mask(mask.reshape(c_per, -1), streams.max_run).reshape(mask.shape)
         for cl in range(c_per):
             coords = np.nonzero(mask[cl])
             wk, wr, ws = (coords[order.index(axis)] for axis in (0, 1, 2))
@@ -211,6 +222,8 @@ def fc_work(layer: LayerRecord, pes: int, pe: PeArray, streams: Streams) -> Laye
     for p in range(pes):
         band = layer.weight[bounds[p] : bounds[p + 1], active]
         mask = band != 0 if streams.sparse_weights else np.ones(band.shape, bool)
+        if streams.sparse_weights:  # each input's column of the band, placeholders included
+            mask = coded_mask(mask.T, streams.max_run).T
         col, row = np.nonzero(mask.T)
         if len(col) == 0:
             continue

@@ -11,7 +11,7 @@ from desim.accel.layer import LayerRecord
 from desim.accel.scnn import Scnn, ScnnConfig, ScnnSparseA, ScnnSparseW
 from desim.accel.scnn_pe import Geometry, Operands, PeArray, step_cycles
 from desim.accel.scnn_plan import plan_conv
-from desim.accel.scnn_work import Streams, conv_work, nonzero_macs
+from desim.accel.scnn_work import Streams, conv_work, fc_work, nonzero_macs
 from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
 
@@ -174,3 +174,44 @@ def test_layers_too_big_for_the_activation_rams_are_tiled_through_dram():
     assert roomy.dram_bytes > 0 and not roomy.extra["output_to_dram"]  # weights only
     assert tight.extra["input_passes"] > 1 and tight.extra["output_to_dram"]
     assert tight.dram_bytes > roomy.dram_bytes + layer.input.size  # inputs in, outputs out
+
+
+def _one_by_one(w, x):
+    """A 1 x 1 convolution layer (weights ``(K, C)``, input ``(C, H, W)``), no padding."""
+    w4 = w[:, :, None, None].astype(np.float32)
+    x4 = x[None].astype(np.float32)
+    out = np.einsum("kc,nchw->nkhw", w4[:, :, 0, 0], x4)
+    return LayerRecord("c", "conv", w4, None, x4, out, (1, 1), (0, 0))
+
+
+@pytest.mark.parametrize("operand", ["weights", "activations"])
+def test_placeholders_take_vector_slots(operand):
+    """Hand count: a stream 0, 17, 18, 19 (16 zeros between the first two) is coded as 5
+    entries, a zero-valued placeholder at position 16 (4-bit zero runs, Parashar et al.,
+    ISCA 2017), so 4 non-zeros fill two 4-wide vectors, not one: 2 steps against the other
+    operand's single vector. Dense streams (the variants) store every position: 20 entries,
+    5 vectors."""
+    nonzero = np.zeros(20)
+    nonzero[[0, 17, 18, 19]] = 1.0
+    if operand == "weights":  # 20 output channels of one input channel, at one pixel
+        layer = _one_by_one(nonzero[:, None], np.ones((1, 1, 1)))
+    else:  # one filter weight, a 1 x 20 input plane
+        layer = _one_by_one(np.ones((1, 1)), nonzero[None, None, :])
+    plan = plan_conv(layer, (1, 1), 1024)
+    pe = PeArray(conflict_model="none")
+    work = conv_work(layer, plan, pe, Streams())
+    assert (work.steps, work.accumulated) == (2, 5)
+    assert nonzero_macs(layer) == 4
+    dense = conv_work(layer, plan, pe, Streams(sparse_weights=False, sparse_activations=False))
+    assert dense.steps == 5
+
+
+def test_placeholders_take_weight_slots_in_fully_connected_layers():
+    """Hand count: one input neuron whose column of 20 weights is non-zero at 0, 17, 18, 19
+    streams 5 entries (a placeholder at 16): 2 steps of F = 4 weights on one PE, not 1."""
+    w = np.zeros((20, 1), np.float32)
+    w[[0, 17, 18, 19], 0] = 1.0
+    x = np.ones((1, 1), np.float32)
+    layer = LayerRecord("fc", "linear", w, None, x, x @ w.T)
+    work = fc_work(layer, 1, PeArray(conflict_model="none"), Streams())
+    assert (work.steps, work.accumulated) == (2, 5)
