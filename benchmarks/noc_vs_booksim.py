@@ -378,7 +378,7 @@ def resolved_points(spec: Path) -> dict[str, dict]:
     process = booksim.run_process([sys.executable, "-c", _RESOLVE, str(spec)], desim_env(False))
     if process.returncode != 0:
         sys.exit(f"cannot resolve {spec}: {process.stdout.strip()[-300:]}")
-    return json.loads(process.stdout)
+    return json.loads(process.stdout.strip().splitlines()[-1])  # after any warning lines
 
 
 def stored_runs(directory: Path) -> list[dict]:

@@ -29,12 +29,12 @@ class EntryPoint(NamedTuple):
 
     @property
     def module(self) -> str:
-        return self.value.partition(":")[0].strip()
+        return self.value.partition("[")[0].partition(":")[0].strip()
 
     def load(self) -> Any:
         """The module, or its attribute, that the entry point names."""
-        module, _, attr = self.value.partition("[")[0].partition(":")
-        found: Any = importlib.import_module(module.strip())
+        attr = self.value.partition("[")[0].partition(":")[2]
+        found: Any = importlib.import_module(self.module)
         for part in filter(None, attr.strip().split(".")):
             found = getattr(found, part)
         return found

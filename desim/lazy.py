@@ -11,6 +11,7 @@ In a package's ``__init__.py``::
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable
 from typing import Any
 
@@ -29,12 +30,15 @@ def lazy_exports(
     namespace : dict
         The package's ``globals()``: an attribute, once imported, is kept there.
     exports : dict
-        Attribute name -> the submodule (relative to ``package``) that defines it.
+        Attribute name -> the submodule (relative to ``package``) that defines it. Any other
+        name that is a submodule of ``package`` is that submodule, imported on first use.
     """
 
     def __getattr__(name: str) -> Any:
-        if name not in exports:
-            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        if name not in exports:  # a submodule, as an eager package would have had it
+            if importlib.util.find_spec(f"{package}.{name}") is None:
+                raise AttributeError(f"module {package!r} has no attribute {name!r}")
+            return importlib.import_module(f"{package}.{name}")
         value = getattr(importlib.import_module(f"{package}.{exports[name]}"), name)
         namespace[name] = value
         return value

@@ -160,6 +160,18 @@ class DcnnConfig:
             f"dcnn.dataflow='nfu' is a square Tn x Tn array: multipliers must be a square "
             f"(4, 9, 16, ...), got {self.multipliers}",
         )
+        outputs, width = self.lanes
+        require(
+            self.input_buffer_bytes == 0 or self.input_buffer_bytes * 8 >= width * self.value_bits,
+            f"dcnn.input_buffer_bytes must be 0 (no NBin) or hold one NFU read of {width} "
+            f"{self.value_bits}-bit values ({width * self.value_bits // 8} bytes or more), "
+            f"got {self.input_buffer_bytes}",
+        )
+        require(
+            self.output_buffer_bytes * 8 >= outputs * 24,
+            f"dcnn.output_buffer_bytes must hold the {outputs} 24-bit partial sums of one NFU "
+            f"cycle ({outputs * 3} bytes or more), got {self.output_buffer_bytes}",
+        )
         for name in ("weight_zero_flags", "activation_zero_flags"):
             require(
                 not getattr(self, name) or self.zero_gating,

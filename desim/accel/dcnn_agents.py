@@ -429,7 +429,7 @@ class _Tile(Module):
             L.counts.add(
                 "act_sram", "sram_read", fetched * bits, size_bytes=self.bank.capacity_bytes
             )
-        else:  # the NFU reads NBin (the staging into it is counted by `_stage`)
+        else:  # the NFU reads NBin (the staging into it is counted by `stage`)
             L.counts.add("nbin", "sram_read", fetched * bits, size_bytes=cfg.input_buffer_bytes)
         L.counts.add("weight_buf", "sram_read", read * bits, size_bytes=L.weight_bank)
 

@@ -98,6 +98,10 @@ class Engine:
         cycle = operator.index(when)
         if cycle <= self.now:
             raise ValueError(f"cannot schedule at cycle {cycle}: cycle {self.now} has already run")
+        if cycle < self.env.now:
+            raise ValueError(
+                f"cannot schedule at cycle {cycle}: the simulation is at {self.env.now}"
+            )
         self.post(cycle, handler, a, b)
         if self._sleeping:
             self._kick()

@@ -41,9 +41,11 @@ class SyntheticSource:
 
     def start(self) -> None:
         """Schedule the first packet: a gap counted from the cycle before the next one, so that
-        Bernoulli sources may generate in the very next cycle."""
+        Bernoulli sources may generate in the very next cycle (the engine's last cycle, or the
+        one before the present if the engine has been idle since)."""
         self.running = True
-        self._schedule_next(self.net.engine.now)
+        engine = self.net.engine
+        self._schedule_next(max(engine.now, int(engine.env.now) - 1))
 
     def stop(self) -> None:
         """Generate no more packets."""

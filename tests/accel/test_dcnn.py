@@ -273,6 +273,11 @@ def test_bad_staging_buffers_are_named():
         DcnnConfig(input_buffer_bytes=-1)
     with pytest.raises(ConfigError, match="output_buffer_bytes must be an integer >= 1, got 0"):
         DcnnConfig(output_buffer_bytes=0)
+    with pytest.raises(ConfigError, match="hold one NFU read of 4 16-bit values .8 bytes"):
+        DcnnConfig(input_buffer_bytes=1)
+    with pytest.raises(ConfigError, match="the 4 24-bit partial sums of one NFU cycle .12 bytes"):
+        DcnnConfig(output_buffer_bytes=11)
+    DcnnConfig(input_buffer_bytes=8, output_buffer_bytes=12)
 
 
 def test_nfu_needs_a_square_array():

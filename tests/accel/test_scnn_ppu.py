@@ -145,9 +145,14 @@ def test_docs_network_totals_are_the_records():
         r" the `dot` DCNN's\s+([\d,]+) cycles \(([\d.]+)x over the NFU DCNN's ([\d,]+)",
         page,
     )
-    # SCNN alone with the PPU has the whole comparison's cycles, to the cycle
+    # SCNN alone with the PPU (before the code's placeholders took vector slots); the comparison,
+    # re-run since with them, is 0.14 % slower, as the page says
     after = layers["cycles"]
-    assert compare["cycles"] == after
+    placeholders = re.search(r"with the code's placeholders: ([\d,]+) cycles, \+([\d.]+) %", page)
+    assert float(placeholders.group(1).replace(",", "")) == compare["cycles"]
+    assert float(placeholders.group(2)) == pytest.approx(
+        100 * (compare["cycles"] / after - 1), abs=0.005
+    )
     numbers = [float(g.replace(",", "")) for g in claim.groups()]
     before, dot_dcnn = numbers[0], numbers[5]  # the previous record (no PPU cycles, `dot` DCNN)
     assert numbers[1] == after

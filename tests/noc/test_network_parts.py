@@ -14,6 +14,8 @@ from desim.kernel.simulator import Simulator
 from desim.noc import Engine, Network, NetworkInterface, NocConfig, Router, router_params, simulate
 from desim.noc.network import NetworkCounters
 from desim.noc.routing import Candidate, Route, RoutingContext, resolve_routing
+from desim.noc.synthetic import attach_sources
+from desim.noc.traffic import bernoulli, uniform
 
 
 class CountingRouter(Router):
@@ -132,6 +134,25 @@ def test_the_engine_runs_entries_at_their_cycles_in_order_and_refuses_the_past()
     assert engine.now == 9
     with pytest.raises(ValueError, match="cycle 9 has already run"):
         engine.schedule(9, note, "d", None)
+    sim.run(cycles=1000)  # the engine idle: the simulation moves on without it
+    with pytest.raises(ValueError, match="cycle 500: the simulation is at 1009"):
+        engine.schedule(500, note, "e", None)
+    engine.schedule(1012, note, "f", None)
+    sim.run()
+    assert ran[-1] == (1012, "f")
+
+
+def test_sources_attached_after_an_idle_spell_start_at_once() -> None:
+    """Bernoulli sources at 0.5 started at cycle 1,000 on an idle network inject from the next
+    cycle: 4 terminals x 20 cycles at 0.5 is 40 packets on average (binomial sd ~4.5)."""
+    sim = Simulator(seed=3)
+    net = Network(sim, topologies.mesh(2, 2), "xy")
+    sim.run(cycles=1000)
+    sources = attach_sources(net, uniform(net.terminals), lambda: bernoulli(0.5), lambda rng: 1)
+    sim.run(cycles=20)
+    assert 25 <= net.counters.packets_created <= 55
+    for source in sources:
+        source.stop()
 
 
 # --------------------------------------------------------------------------- the route protocol
