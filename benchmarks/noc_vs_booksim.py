@@ -660,6 +660,10 @@ def main(argv: list[str] | None = None) -> int:
         "results/noc_vs_booksim_readme.json)",
     )
     args = parser.parse_args(argv)
+    if args.readme_sweep and (args.quick or args.startup_only):
+        parser.error(
+            "--readme-sweep runs the README's sweep: it takes neither --quick nor --startup-only"
+        )
     if args.output is None:
         name = "noc_vs_booksim_readme.json" if args.readme_sweep else "noc_vs_booksim.json"
         args.output = RESULTS / name

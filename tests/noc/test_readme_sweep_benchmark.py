@@ -104,3 +104,11 @@ def test_documents_quote_the_recorded_start_up(document: str) -> None:
         assert f"`{name}` {1000 * start[name]['median_cpu_seconds']:.0f} ms" in text, name
     # the goal: under 100 ms for --version
     assert start["desim --version"]["median_cpu_seconds"] < 0.1
+
+
+@pytest.mark.parametrize("other", ["--quick", "--startup-only"])
+def test_the_readme_sweep_refuses_the_other_modes(bench: Any, other: str, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(["--readme-sweep", other])
+    assert exit_info.value.code == 2
+    assert "takes neither --quick nor --startup-only" in capsys.readouterr().err
