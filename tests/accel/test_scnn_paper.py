@@ -395,3 +395,15 @@ def test_speed_records_meet_the_targets_the_docs_quote() -> None:
         assert run["network"] == network and run["cpu_seconds"] < limit
         assert run["cycles"] == _compare_record(network)["cycles"]
         assert int(cpu) == round(run["cpu_seconds"])
+
+
+def test_the_compare_json_fields_the_page_lists_are_the_records() -> None:
+    text = " ".join(PAGE.read_text().split())
+    listed = re.search(r"`compare --json` gives (.*?); `--csv FILE`", text).group(1)
+    top, layer = listed.split("`per_layer`, each layer with")
+    top_fields = set(re.findall(r"`(\w+)`", top)) | {"per_layer"}
+    layer_fields = set(re.findall(r"`(\w+)`", layer))
+    record = json.loads(RECORD.read_text())
+    for design in (record, record["dcnn"], record["dcnn-opt"]):
+        assert top_fields <= set(design)
+        assert all(set(row) == layer_fields for row in design["per_layer"])
