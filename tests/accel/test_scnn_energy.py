@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from test_scnn import conv_layer
+from tests.accel.test_scnn import conv_layer
 
 from desim.accel.fabric import FabricConfig
 from desim.accel.scnn import Scnn, ScnnConfig
