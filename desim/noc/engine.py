@@ -12,9 +12,10 @@ ahead (every flit on a link and every credit: link and pipeline delays are a few
 slot ``cycle % _SLOTS`` (no hashing of the cycle), whose list is emptied once its cycle has run: the
 wheel holds the entries in flight, not ``_SLOTS`` lists each as long as its busiest cycle (7 MB on
 a 32x32 mesh at 0.1 when they were kept for reuse); entries further ahead (a source's next packet
-at a light load) wait in a dictionary keyed by cycle with a heap of its cycles. An entry's target is a `Router` or a `NetworkInterface` (a flit
-arrives, or a credit when the item is None: called natively, without Python-level dispatch) or
-any callable ``handler(a, b)``. Entries of one cycle run in posting order.
+at a light load) wait in a dictionary keyed by cycle with a heap of its cycles. An entry's target
+is a `Router` or a `NetworkInterface` (a flit arrives, or a credit when the item is None: called
+natively, without Python-level dispatch) or any callable ``handler(a, b)``. Entries of one cycle
+run in posting order.
 
 The engine also keeps the watchdog's clock: when flits are in the network and none has moved for
 ``deadlock_cycles``, or when nothing is left to run while flits remain, it calls ``stalled(cycle)``

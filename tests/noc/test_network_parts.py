@@ -145,7 +145,6 @@ def test_the_engine_runs_entries_at_their_cycles_in_order_and_refuses_the_past()
     assert ran[-1] == (1012, "f")
 
 
-
 def test_the_engine_lets_go_of_a_cycles_entries_and_their_storage_once_it_has_run() -> None:
     """10,000 entries in one cycle: once it has run the wheel keeps neither them nor the 240 kB
     of pointers that held them (its slot lists were kept for reuse: 64 slots x the busiest
