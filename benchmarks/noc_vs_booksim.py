@@ -373,6 +373,17 @@ def sweep_booksim_keys(noc: dict) -> dict:
     }
 
 
+def sweep_workers() -> int:
+    """The worker processes a sweep starts by default (`desim.sweep.executors.default_workers`:
+    the cores this process may use, on any system), asked of a child process (this one imports
+    nothing of desim's)."""
+    code = "from desim.sweep.executors import default_workers; print(default_workers())"
+    process = booksim.run_process([sys.executable, "-c", code], desim_env(False))
+    if process.returncode != 0:
+        sys.exit(f"cannot read the sweep's worker count: {process.stdout.strip()[-300:]}")
+    return int(process.stdout.strip().splitlines()[-1])
+
+
 def resolved_points(spec: Path) -> dict[str, dict]:
     """``config_hash -> resolved noc section`` of the spec's points (in a child process)."""
     process = booksim.run_process([sys.executable, "-c", _RESOLVE, str(spec)], desim_env(False))
@@ -508,8 +519,10 @@ def summarise_readme_sweep(
         "desim": desim,
         "booksim": reference,
         "saturation_disagreements": sum(run["saturated"] == r["stable"] for run, r in both),
-        "stable_cycles_ratio": round(
-            sum(run["cycles"] for run, _ in agree) / sum(r["cycles"] for _, r in agree), 4
+        "stable_cycles_ratio": (  # None: no run stable on both sides
+            round(sum(run["cycles"] for run, _ in agree) / sum(r["cycles"] for _, r in agree), 4)
+            if agree
+            else None
         ),
         "points": [
             {**run, "point": p["point"], "booksim": r}
@@ -521,6 +534,12 @@ def summarise_readme_sweep(
 def readme_markdown(record: dict) -> str:
     """The README sweep's recorded run as a short Markdown report."""
     d, b = record["desim"], record["booksim"]
+    ratio = record["stable_cycles_ratio"]
+    cycles = (
+        "No run was stable on both sides"
+        if ratio is None
+        else f"Runs stable on both sides: desim's cycles / BookSim2's {ratio:.3f}"
+    )
     lines = [
         "# The README's NoC command against BookSim2 on the same points",
         "",
@@ -549,8 +568,8 @@ def readme_markdown(record: dict) -> str:
         f"| peak memory of one process (MB) | {d['maxrss_mb']:.1f} | {b['maxrss_mb']:.1f} | |",
         "",
         f"BookSim2 spent {b['cpu_seconds_saturated_runs']:.1f} CPU seconds of its "
-        f"{b['cpu_seconds']:.1f} on its saturated runs. Runs stable on both sides: desim's cycles "
-        f"/ BookSim2's {record['stable_cycles_ratio']:.3f}; runs saturated on one side only: "
+        f"{b['cpu_seconds']:.1f} on its saturated runs. {cycles}; runs "
+        "saturated on one side only: "
         f"{record['saturation_disagreements']}. Flit-hops counted the same way on both sides "
         "(accepted rate x nodes x cycles x routers crossed, stable runs only: BookSim2 prints no "
         f"statistics for a saturated run); desim's exact counter over all its runs: "
@@ -596,7 +615,7 @@ def time_start_up(repeats: int) -> dict:
 def readme_sweep(binary: Path, repeats: int, output: Path, spec: Path = README_SPEC) -> int:
     """Measure the README's NoC command against BookSim2 on the same points, and start-up;
     record them."""
-    workers = len(os.sched_getaffinity(0))  # the sweep's default (desim.sweep.executors)
+    workers = sweep_workers()
     start_up = time_start_up(9)
     resolved = resolved_points(spec)
     keys = {digest: sweep_booksim_keys(noc) for digest, noc in resolved.items()}

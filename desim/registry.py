@@ -156,17 +156,23 @@ class Registry(Generic[T]):
         return sorted(self._entries)
 
     def listed_names(self) -> list[str]:
-        """Registered names, sorted, for listing: those of desim's own providers read from
-        `desim.plugin_index` (their modules not imported), the others' by importing them."""
+        """Registered names, sorted, for listing: the names `names` would give, without importing
+        desim's own providers where it can. Their names are read from `desim.plugin_index` when
+        every module the index gives for this kind is one that loading imports (a declared
+        provider, or an installed entry point: a source checkout without its ``dist-info`` has
+        none, and its ``topologies`` names could not be loaded); other providers are imported."""
         if self._loaded:
             return self.names()
         from desim.plugin_index import BUILTIN
 
         modules, names = BUILTIN.get(self.kind, ((), ()))
+        points = plugin_entry_points(PLUGIN_GROUP, self.kind)
+        if not set(modules) <= {*self._providers, *(p.module for p in points)}:
+            modules, names = (), ()
         for module in self._providers:
             if module not in modules:
                 importlib.import_module(module)
-        for point in plugin_entry_points(PLUGIN_GROUP, self.kind):
+        for point in points:
             if point.module not in modules:
                 point.load()
         return sorted({*names, *self._entries})

@@ -106,6 +106,24 @@ def test_the_plugin_index_lists_what_importing_its_modules_registers() -> None:
         assert set(providers) <= set(BUILTIN[kind][0]), kind
 
 
+def test_the_listing_without_desims_entry_points_names_only_what_loads() -> None:
+    """A source checkout without its ``dist-info`` has no entry points: ``desim list`` then names
+    what loading registers (desim's declared providers' plug-ins, e.g. the routing functions; no
+    topologies, models, datasets nor formats, which only the entry points bring), not the whole
+    static index."""
+    code = (
+        "import json, desim.registry as r\n"
+        "r.plugin_entry_points = lambda group, name=None: []  # no dist-info\n"
+        "listed = {k: r.registry(k).listed_names() for k in r.kinds()}\n"
+        "print(json.dumps([listed, {k: r.registry(k).names() for k in r.kinds()}]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    listed, loaded = json.loads(done.stdout)
+    assert listed == loaded
+    assert not any(loaded[k] for k in ("topology", "model", "dataset", "format"))
+    assert "xy" in loaded["routing"]
+
+
 @pytest.mark.parametrize("group", ["desim.plugins", "desim.commands", "console_scripts"])
 def test_entry_points_are_read_as_importlib_metadata_reads_them(group: str) -> None:
     from importlib.metadata import entry_points as reference

@@ -9,11 +9,13 @@ stays awake while its ``step`` returns True.
 
 The calendar is a timing wheel (Varghese & Lauck, SOSP 1987): an entry less than ``_SLOTS`` cycles
 ahead (every flit on a link and every credit: link and pipeline delays are a few cycles) goes to the
-slot ``cycle % _SLOTS``, whose list is reused cycle after cycle (no allocation, no hashing of the
-cycle); entries further ahead (a source's next packet at a light load) wait in a dictionary keyed
-by cycle with a heap of its cycles. An entry's target is a `Router` or a `NetworkInterface` (a flit
-arrives, or a credit when the item is None: called natively, without Python-level dispatch) or
-any callable ``handler(a, b)``. Entries of one cycle run in posting order.
+slot ``cycle % _SLOTS`` (no hashing of the cycle), whose list is emptied once its cycle has run: the
+wheel holds the entries in flight, not ``_SLOTS`` lists each as long as its busiest cycle (7 MB on
+a 32x32 mesh at 0.1 when they were kept for reuse); entries further ahead (a source's next packet
+at a light load) wait in a dictionary keyed by cycle with a heap of its cycles. An entry's target
+is a `Router` or a `NetworkInterface` (a flit arrives, or a credit when the item is None: called
+natively, without Python-level dispatch) or any callable ``handler(a, b)``. Entries of one cycle
+run in posting order.
 
 The engine also keeps the watchdog's clock: when flits are in the network and none has moved for
 ``deadlock_cycles``, or when nothing is left to run while flits remain, it calls ``stalled(cycle)``
@@ -74,8 +76,8 @@ class Engine:
         self.stalled = stalled
         self.now = -1  # the last cycle run
         # entries flat, target, a, b, target, a, b, ... (no tuple per entry): per wheel slot its
-        # list (kept and overwritten, never shrunk) and how many of its items are live; beyond
-        # the wheel, per cycle its list, and the heap of those cycles
+        # list (emptied once its cycle has run) and its length; beyond the wheel, per cycle its
+        # list, and the heap of those cycles
         self._wheel: list[list[Any]] = [[] for _ in range(_SLOTS)]
         self._fill = [0] * _SLOTS
         self._wheel_entries = 0
@@ -113,16 +115,10 @@ class Engine:
         if cycle - self.now < _SLOTS:
             slot = cycle & _MASK
             entries = self._wheel[slot]
-            n = self._fill[slot]
-            if n < len(entries):
-                entries[n] = target
-                entries[n + 1] = a
-                entries[n + 2] = b
-            else:
-                entries.append(target)
-                entries.append(a)
-                entries.append(b)
-            self._fill[slot] = n + 3
+            entries.append(target)
+            entries.append(a)
+            entries.append(b)
+            self._fill[slot] += 3
             self._wheel_entries += 1
             return
         later = self._later.get(cycle)
@@ -209,8 +205,7 @@ class Engine:
             self._wheel_entries -= n // 3
             entries = self._wheel[slot]
             _dispatch(entries, n)
-            for i in range(n):  # let go of the flits and packets
-                entries[i] = None
+            entries.clear()  # let go of the flits and packets, and of the list's storage
         if self._awake_interfaces:
             interfaces, self._awake_interfaces = self._awake_interfaces, []
             for ni in interfaces:

@@ -9,6 +9,8 @@ packets. It measures unicast traffic (what synthetic sources send).
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 
 from desim.noc.flit import Packet
@@ -28,11 +30,12 @@ class Sampler:
 
     def __init__(self, net: Network) -> None:
         self.net = net
-        self.packet_latency: list[int] = []
-        self.network_latency: list[int] = []
+        # per measured packet, 8 bytes a value (a list holds a pointer and a boxed int above 256)
+        self.packet_latency = array("q")
+        self.network_latency = array("q")
         self.flit_latency_sum = 0
         self.flits = 0
-        self.hops: list[int] = []
+        self.hops = array("q")
         self.accepted_flits = [0] * net.terminals  # a list: a numpy element costs more per add
         self.window_latency_sum = 0
         self.window_packets = 0

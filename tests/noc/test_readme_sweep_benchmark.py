@@ -112,3 +112,44 @@ def test_the_readme_sweep_refuses_the_other_modes(bench: Any, other: str, capsys
         bench.main(["--readme-sweep", other])
     assert exit_info.value.code == 2
     assert "takes neither --quick nor --startup-only" in capsys.readouterr().err
+
+
+def test_a_sweep_with_no_run_stable_on_both_sides_is_summarised(bench: Any) -> None:
+    """Every run saturated on one side at least: there is no cycle ratio to take (it divided by
+    zero), and the report says so."""
+    keys = {"h": {"k": 4}}
+    runs = [
+        {"offered": rate, "accepted": 0.4, "hops": 3.0, "cycles": 5000, "flit_hops": 100,
+         "saturated": saturated}
+        for rate, saturated in ((0.5, True), (0.9, False))
+    ]  # fmt: skip
+    points = [{"point": "mesh 4x4", "config_hash": "h", "seed": 1, "runs": runs}]
+    theirs = [
+        {"point": "mesh 4x4", "offered": 0.5, "stable": True, "packet_latency": 30.0,
+         "cycles": 4000, "flit_hops": 90, "cpu_seconds": 1.0, "wall_seconds": 1.0,
+         "maxrss_kb": 20_000},
+        {"point": "mesh 4x4", "offered": 0.9, "stable": False, "packet_latency": None,
+         "cycles": None, "flit_hops": None, "cpu_seconds": 2.0, "wall_seconds": 2.0,
+         "maxrss_kb": 20_000},
+    ]  # fmt: skip
+    mine = [bench.booksim.ProcessRun("", 10.0, 8.0, 60_000, 0)]
+    summary = bench.summarise_readme_sweep(points, keys, mine, [(theirs, 3.0)])
+    assert summary["stable_cycles_ratio"] is None
+    assert summary["saturation_disagreements"] == 2
+    record = {
+        **summary, "repeats": 1, "booksim_commit": "x", "workers": 2, "machine": {},
+        "command": "desim sweep", "start_up": {},
+    }  # fmt: skip
+    assert "No run was stable on both sides; runs saturated on one side only: 2." in " ".join(
+        bench.readme_markdown(record).split()
+    )
+
+
+def test_the_sweeps_worker_count_is_read_on_any_system(bench: Any, monkeypatch) -> None:
+    """The benchmark runs BookSim2 on as many processes as the sweep starts by default
+    (`default_workers`), read without `os.sched_getaffinity` here (Linux only)."""
+    from desim.sweep.executors import default_workers
+
+    expected = default_workers()
+    monkeypatch.delattr("os.sched_getaffinity", raising=False)
+    assert bench.sweep_workers() == expected

@@ -1,0 +1,147 @@
+"""Peak memory of ``desim noc`` on a 32x32 mesh at 0.1 beside BookSim2's, and where desim's goes.
+
+The case and the method are `noc_vs_booksim.py`'s (its ``32x32 @0.1`` case: BookSim's R0 router,
+XY, uniform, 1-flit packets, 100-cycle sample periods; each run a separate process, its peak
+resident memory the ``ru_maxrss`` of the child), run alone: ``repeats`` interleaved repetitions
+of desim and, when a BookSim2 binary is given, BookSim2. Beside them, the peak memory of processes
+that only import what ``desim noc`` imports, step by step (the bare interpreter; numpy; its random
+module; networkx; SimPy; desim's NoC command with its configuration checked), which is the floor
+under any desim run before a network is built.
+
+Results: ``benchmarks/results/noc_memory.json`` and ``.md``. Run (about a minute)::
+
+    OMP_NUM_THREADS=1 python benchmarks/noc_memory.py --booksim /path/to/booksim2/src/booksim
+
+This process imports nothing heavy (see ``machine.py``): a child's ``ru_maxrss`` starts at its
+parent's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import booksim  # noqa: E402  (the sibling modules, not installed packages)
+import noc_vs_booksim as side_by_side  # noqa: E402
+from machine import machine  # noqa: E402
+
+RESULTS = Path(__file__).with_name("results")
+CASE = next(c for c in side_by_side.CASES if (c.k, c.rate) == (32, 0.1))
+
+IMPORTS = {
+    "python -c pass": "pass",
+    "+ numpy": "import numpy",
+    "+ numpy.random": "import numpy.random",
+    "+ networkx": "import numpy.random, networkx",
+    "+ SimPy": "import numpy.random, networkx, simpy",
+    "+ desim noc (configuration checked)": (
+        "import desim.noc.cli, desim.noc.measurement as m; "
+        "m.NocConfig(topology='mesh', topology_args={'rows': 32, 'cols': 32})"
+    ),
+}
+"""Processes that import one more of what ``desim noc`` imports than the row before."""
+
+
+_HIGH_WATER = """
+import os
+if os.path.exists("/proc/self/status"):
+    print([l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM")][0])
+"""
+"""Appended to each `IMPORTS` process: its own peak (Linux's ``VmHWM``, in kB). Its ``ru_maxrss``
+would not do below this process's own resident memory, where a child's starts."""
+
+
+def import_floor(repeats: int) -> dict[str, float]:
+    """Median peak memory (MB) of each `IMPORTS` process."""
+    env = side_by_side.desim_env(False)
+    peaks: dict[str, list[float]] = {name: [] for name in IMPORTS}
+    for _ in range(repeats):
+        for name, code in IMPORTS.items():
+            run = booksim.run_process([sys.executable, "-c", code + _HIGH_WATER], env)
+            if run.returncode != 0:
+                sys.exit(f"{name!r} failed: {run.stdout.strip()[-300:]}")
+            lines = run.stdout.split()
+            peaks[name].append((int(lines[-1]) if lines else run.maxrss_kb) / 1024)
+    return {name: round(statistics.median(values), 1) for name, values in peaks.items()}
+
+
+def markdown(record: dict) -> str:
+    desim, reference = record["desim_mb"], record["booksim_mb"]
+    lines = [
+        "# Peak memory of desim noc on 32x32 @0.1, beside BookSim2's",
+        "",
+        f"`python benchmarks/noc_memory.py` ({record['repeats']} interleaved repetitions; "
+        f"BookSim2 at commit {record['booksim_commit']}).",
+        "",
+        f"Machine: {json.dumps(record['machine'])}",
+        "",
+        f"The case of `noc_vs_booksim.py`, {record['case']} (sample period "
+        f"{record['sample_period']} cycles, {record['warmup_periods']} warm-up period, at most "
+        f"{record['max_samples']} samples), run alone; peak resident memory of each process "
+        "(`ru_maxrss`), median:",
+        "",
+        "| | desim | BookSim2 |",
+        "|---|---|---|",
+        f"| peak memory (MB) | {statistics.median(desim):.1f} | "
+        + (f"{statistics.median(reference):.1f} |" if reference else "- |"),
+        "",
+        "The floor under any desim run, before a network is built (processes that only import, "
+        "each one more than the row before; median peak MB):",
+        "",
+        "| imports | peak memory (MB) |",
+        "|---|---|",
+    ]
+    lines += [f"| {name} | {mb:.1f} |" for name, mb in record["import_floor_mb"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--booksim", help="the BookSim2 binary (default: $BOOKSIM; without one, desim alone)"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved repetitions (3)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--output", type=Path, default=RESULTS / "noc_memory.json")
+    args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {args.repeats}")
+    try:
+        binary = booksim.find_binary(args.booksim)
+    except booksim.BookSimError as exc:
+        parser.error(str(exc))
+    desim: list[float] = []
+    reference: list[float] = []
+    for repeat in range(args.repeats):
+        desim.append(side_by_side.run_desim(CASE, args.seed)["maxrss_kb"] / 1024)
+        if binary is not None:
+            run = side_by_side.run_reference(binary, CASE, args.seed)
+            reference.append(run["maxrss_kb"] / 1024)
+        print(f"[{repeat + 1}/{args.repeats}] {CASE.name}", flush=True)
+    record = {
+        "machine": machine(),
+        "booksim_commit": side_by_side.booksim_commit(binary) if binary else None,
+        "repeats": args.repeats,
+        "case": CASE.name,
+        "sample_period": CASE.sample_period,
+        "warmup_periods": CASE.warmup_periods,
+        "max_samples": CASE.max_samples,
+        "desim_mb": [round(mb, 1) for mb in desim],
+        "booksim_mb": [round(mb, 1) for mb in reference],
+        "import_floor_mb": import_floor(args.repeats),
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(record, indent=1) + "\n")
+    report = markdown(record)
+    args.output.with_suffix(".md").write_text(report)
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""benchmarks/noc_memory.py: docs/noc.md quotes its recorded run."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORD = ROOT / "benchmarks" / "results" / "noc_memory.json"
+
+
+def test_docs_quote_the_recorded_peak_memory_and_import_floor() -> None:
+    record = json.loads(RECORD.read_text())
+    text = " ".join((ROOT / "docs" / "noc.md").read_text().split())
+    desim, booksim = statistics.median(record["desim_mb"]), statistics.median(record["booksim_mb"])
+    assert f"peaks at {desim:.1f} MB against BookSim2's {booksim:.1f} MB" in text
+    assert desim > booksim and "the goal of no more than BookSim2 is not met" in text
+    floor = list(record["import_floor_mb"].values())
+    assert f"peak at {floor[-1]:.1f} MB" in text
+    quoted = ["the interpreter", "numpy", "its random module", "networkx", "SimPy", "NoC command"]
+    for words, mb in zip(quoted, floor, strict=True):
+        assert f"{words} {mb:.1f}" in text, words
+    assert floor == sorted(floor)  # each process imports one more thing than the one before
+
+
+def test_the_memory_benchmark_imports_nothing_heavy() -> None:
+    """A parent holding numpy or desim would raise every child's ``ru_maxrss`` to its own."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); import noc_memory; "
+        "print(sorted(m for m in ('numpy', 'networkx', 'simpy', 'desim') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
