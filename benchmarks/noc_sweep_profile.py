@@ -31,13 +31,16 @@ from machine import machine  # noqa: E402  (the sibling module)
 
 import desim.noc.measurement as measurement  # noqa: E402
 import desim.noc.sweep as noc_sweep  # noqa: E402
+from desim.config import ConfigError  # noqa: E402
 from desim.sweep import load_spec  # noqa: E402
 from desim.sweep.noc_kinds import run_latency_load  # noqa: E402
 
 RESULTS = Path(__file__).with_name("results")
 SPEC = Path(__file__).resolve().parents[1] / "examples" / "noc.toml"
 PHASES = ("build_network", "_start_traffic", "_sample", "_drain_measured", "_drain_all", "_result")
-"""The functions of `desim.noc.measurement` timed; warm-up is what `simulate` spends besides."""
+"""The functions of `desim.noc.measurement` timed; the ``warm_up`` phase is what `simulate`
+spends besides: the warm-up periods, plus the simulator's construction, the link statistics and
+the conservation check (small beside them)."""
 
 
 class Profiler:
@@ -48,18 +51,18 @@ class Profiler:
         self._phase: dict[str, float] = {}
         self._verdict: dict[str, Any] = {}
         self._saved: dict[str, Callable[..., Any]] = {}
+        self._simulate_saved: Callable[..., Any] = noc_sweep.simulate
 
     def install(self) -> None:
-        for name in (*PHASES, "simulate"):
-            self._saved[name] = getattr(measurement, name)
+        self._saved = {name: getattr(measurement, name) for name in PHASES}
         for name in PHASES:
-            setattr(measurement, name, self._timed(name, self._saved[name]))
-        measurement._sample = self._timed("_sample", self._sample)
-        self._saved["sweep.simulate"] = noc_sweep.simulate
+            inner = self._sample if name == "_sample" else self._saved[name]
+            setattr(measurement, name, self._timed(name, inner))
+        self._simulate_saved = noc_sweep.simulate
         noc_sweep.simulate = self._simulate
 
     def remove(self) -> None:
-        noc_sweep.simulate = self._saved.pop("sweep.simulate")
+        noc_sweep.simulate = self._simulate_saved
         for name, function in self._saved.items():
             setattr(measurement, name, function)
 
@@ -76,20 +79,18 @@ class Profiler:
     def _sample(self, config: Any, sim: Any, net: Any, sampler: Any) -> tuple[bool, bool, int]:
         backlog, created = sampler.outstanding(sim.now)[0], net.counters.packets_created
         converged, stable, periods = self._saved["_sample"](config, sim, net, sampler)
-        count, ages = sampler.outstanding(sim.now)
         offered = net.counters.packets_created - created
         self._verdict = {
-            "latency_with_ages": (sampler.window_latency_sum + ages)
-            / max(sampler.window_packets + count, 1),
+            "latency_with_ages": measurement.latency_with_ages(sampler, sim.now),
             "backlog_growth": sampler.outstanding(0)[0] - backlog,
-            "backlog_allowed": config.backlog_growth_threshold * offered + 3.0 * offered**0.5,
+            "backlog_allowed": measurement.backlog_allowance(config, offered),
         }
         return converged, stable, periods
 
     def _simulate(self, config: Any, **kwargs: Any) -> Any:
         self._phase, self._verdict = {}, {}
         start = time.process_time()
-        result = self._saved["simulate"](config, **kwargs)
+        result = self._simulate_saved(config, **kwargs)
         total = time.process_time() - start
         phases = {name.strip("_"): round(self._phase.get(name, 0.0), 4) for name in PHASES}
         phases["warm_up"] = round(total - sum(self._phase.values()), 4)
@@ -97,8 +98,7 @@ class Profiler:
         verdict = self._verdict
         self.runs.append(
             {
-                "topology": f"{config.topology} {config.topology_args['rows']}x"
-                f"{config.topology_args['cols']}",
+                "topology": _label(config),
                 "offered": config.injection_rate,
                 "saturated": result.saturated,
                 "converged": result.converged,
@@ -113,6 +113,14 @@ class Profiler:
             }
         )
         return result
+
+
+def _label(config: Any) -> str:
+    """``mesh 8x8`` for a grid, else the topology and its arguments (``ring n=16``)."""
+    args = config.topology_args
+    if "rows" in args and "cols" in args:
+        return f"{config.topology} {args['rows']}x{args['cols']}"
+    return " ".join([str(config.topology), *(f"{k}={v}" for k, v in sorted(args.items()))])
 
 
 def markdown(record: dict) -> str:
@@ -151,7 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", type=Path, default=SPEC, help="a latency_load sweep spec")
     parser.add_argument("--output", type=Path, default=RESULTS / "noc_sweep_profile.json")
     args = parser.parse_args(argv)
-    spec = load_spec(args.spec)
+    try:
+        spec = load_spec(args.spec)
+    except ConfigError as exc:
+        parser.error(str(exc))
     if spec.kind != "latency_load":
         parser.error(f"{args.spec}: a latency_load spec is needed, not {spec.kind!r}")
     profiler = Profiler()

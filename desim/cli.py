@@ -52,7 +52,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _list(args: argparse.Namespace) -> int:
-    chosen = [args.kind] if args.kind else kinds()
+    chosen = [args.kind] if args.kind is not None else kinds()
     for kind in chosen:
         reg = registry(kind)
         try:

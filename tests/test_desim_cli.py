@@ -28,11 +28,15 @@ def test_list_prints_every_kind_with_names(capsys: pytest.CaptureFixture[str]) -
     assert capsys.readouterr().out.startswith("arbiter: ")
 
 
-def test_unknown_kind_exits_2_naming_the_valid_kinds(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["list", "nonsense"]) == 2
+@pytest.mark.parametrize("kind", ["nonsense", ""])
+def test_unknown_kind_exits_2_naming_the_valid_kinds(
+    kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty kind is an unknown one (it used to list every kind)."""
+    assert main(["list", kind]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
-    assert "unknown plug-in kind 'nonsense'" in err and "routing" in err and "topology" in err
+    assert f"unknown plug-in kind '{kind}'" in err and "routing" in err and "topology" in err
 
 
 def test_bad_arguments_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -217,11 +217,7 @@ def _sample(
     streak = 0
     for periods in range(1, config.max_samples + 1):
         sim.run(cycles=config.sample_period_cycles)
-        count, ages = sampler.outstanding(sim.now)
-        latency_with_ages = (sampler.window_latency_sum + ages) / max(
-            sampler.window_packets + count, 1
-        )
-        if latency_with_ages > config.latency_threshold_cycles:
+        if latency_with_ages(sampler, sim.now) > config.latency_threshold_cycles:
             return False, False, periods
         latency = sampler.window_latency_sum / max(sampler.window_packets, 1)
         accepted = sampler.accepted.sum() / (periods * config.sample_period_cycles * net.terminals)
@@ -244,7 +240,20 @@ def _sustained(config: NocConfig, sampler: Sampler, backlog: int, created: int) 
     the arrival noise."""
     growth = sampler.outstanding(0)[0] - backlog
     offered = sampler.net.counters.packets_created - created
-    return growth <= config.backlog_growth_threshold * offered + 3.0 * offered**0.5
+    return growth <= backlog_allowance(config, offered)
+
+
+def backlog_allowance(config: NocConfig, offered: int) -> float:
+    """The backlog growth a run that sustains its load may show after ``offered`` packets:
+    ``backlog_growth_threshold`` of them plus three standard deviations of the arrival noise."""
+    return config.backlog_growth_threshold * offered + 3.0 * offered**0.5
+
+
+def latency_with_ages(sampler: Sampler, now: int) -> float:
+    """The measurement window's average packet latency with the packets still in flight counted
+    at their age at cycle ``now`` (the quantity held against ``latency_threshold_cycles``)."""
+    count, ages = sampler.outstanding(now)
+    return (sampler.window_latency_sum + ages) / max(sampler.window_packets + count, 1)
 
 
 def _noise_bound(config: NocConfig, sampler: Sampler) -> bool:
@@ -360,8 +369,8 @@ def _result(
         avg_packet_latency=_mean(lat),
         avg_network_latency=float("nan") if saturated else _mean(sampler.network_latency),
         avg_flit_latency=float("nan")
-        if saturated
-        else sampler.flit_latency_sum / max(sampler.flits, 1),
+        if saturated or not sampler.flits
+        else sampler.flit_latency_sum / sampler.flits,
         p50_packet_latency=_percentile(lat, 50),
         p95_packet_latency=_percentile(lat, 95),
         p99_packet_latency=_percentile(lat, 99),

@@ -36,6 +36,13 @@ def test_a_load_below_saturation_converges(fast_config) -> None:
     assert result.avg_packet_latency < 3 * 16  # near zero-load (6 + 4 * 2.5 = 16 on 4x4)
 
 
+def test_a_run_without_traffic_reports_no_latencies(fast_config) -> None:
+    """No packet measured: every latency is NaN (the flit latency was 0.0), nothing saturated."""
+    result = simulate(fast_config(injection_rate=0.0))
+    assert result.packets_measured == 0 and not result.saturated
+    assert math.isnan(result.avg_packet_latency) and math.isnan(result.avg_flit_latency)
+
+
 # --------------------------------------------------------------------------- sweep logic, mocked
 SATURATION = 0.37
 
