@@ -32,6 +32,7 @@ from desim.registry import ARBITER
 __all__ = [
     "bits",
     "lowest_bit",
+    "round_robin_choice",
     "Arbiter",
     "RoundRobinArbiter",
     "MatrixArbiter",
@@ -65,6 +66,19 @@ def bits(mask: int) -> list[int]:
         out.append(low.bit_length() - 1)
         mask ^= low
     return out
+
+
+def round_robin_choice(requesters: int, pointer: int) -> int:
+    """The round-robin choice among the requesters set in the bit mask ``requesters`` (non-zero):
+    the lowest at or after ``pointer`` (>= 0), else the lowest (Dally & Towles 2004, 18.4.2).
+
+    Examples
+    --------
+    >>> round_robin_choice(0b1001, 1), round_robin_choice(0b1001, 4)
+    (3, 0)
+    """
+    ahead = requesters >> pointer
+    return pointer + lowest_bit(ahead) if ahead else lowest_bit(requesters)
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)  # compiled (desim._compiled); users subclass it
@@ -129,9 +143,7 @@ class RoundRobinArbiter(Arbiter):
 
     def grant_mask(self, requesters: int, age: int) -> int:
         """The lowest requester at or after the pointer, else the lowest one (as `grant`)."""
-        pointer = self.pointer
-        ahead = requesters >> pointer
-        return pointer + lowest_bit(ahead) if ahead else lowest_bit(requesters)
+        return round_robin_choice(requesters, self.pointer)
 
 
 class MatrixArbiter(Arbiter):

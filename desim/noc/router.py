@@ -28,8 +28,8 @@ from mypy_extensions import mypyc_attr
 
 from desim.kernel.errors import InvariantError
 from desim.kernel.module import Module
-from desim.noc.allocators import Allocator, islip
-from desim.noc.arbiters import Arbiter, bits, lowest_bit
+from desim.noc.allocators import Allocator, islip, islip_round_robin
+from desim.noc.arbiters import Arbiter, RoundRobinArbiter, bits, round_robin_choice
 from desim.noc.flit import Flit
 from desim.noc.params import RouterParams
 from desim.noc.replication import Fork, allocate_forks, replicate, route_fork
@@ -127,13 +127,24 @@ class Router(Module):
         self.eject = {p: [Candidate(p, 0, vcs - 1)] for p in range(net_ports, ports)}
         self.vc_allocator = vc_allocator
         self.sw_allocator = sw_allocator
-        # contention-free shortcuts reproduce iSLIP exactly; other allocators always run
-        self.fast_islip = vc_allocator is islip and sw_allocator is islip
-        self.va_out_arb = [arbiter(n) for _ in range(n)]
-        self.va_in_arb = [arbiter(n) for _ in range(n)]
-        self.sa_out_arb = [arbiter(ports) for _ in range(ports)]
-        self.sa_in_arb = [arbiter(ports) for _ in range(ports)]
-        self.ages_matter = self.sa_in_arb[0].uses_ages  # skip computing ages if not
+        # iSLIP over round-robin arbiters (BookSim's router) keeps its arbiters as a bank: one
+        # pointer (an int) per arbiter, per output and input VC and per output and input port,
+        # and runs natively on bit masks (`islip_round_robin`, with contention-free shortcuts
+        # giving the same outcome); any other arbiter or allocator gets arbiter objects and is
+        # called through the plug-in interface
+        self.banked = banked = (
+            vc_allocator is islip and sw_allocator is islip and arbiter is RoundRobinArbiter
+        )
+        self.va_out_ptr = [0] * n if banked else []
+        self.va_in_ptr = [0] * n if banked else []
+        self.sa_out_ptr = [0] * ports if banked else []
+        self.sa_in_ptr = [0] * ports if banked else []
+        self.va_out_arb = [] if banked else [arbiter(n) for _ in range(n)]
+        self.va_in_arb = [] if banked else [arbiter(n) for _ in range(n)]
+        self.sa_out_arb = [] if banked else [arbiter(ports) for _ in range(ports)]
+        self.sa_in_arb = [] if banked else [arbiter(ports) for _ in range(ports)]
+        # skip computing ages unless the arbiters read them
+        self.ages_matter = not banked and self.sa_in_arb[0].uses_ages
         self.vc_rr = [0] * ports  # per input port: VC round-robin offset for switch requests
         self.sent = [0] * ports  # flits sent per output port
         self.active = False
@@ -261,7 +272,7 @@ class Router(Module):
         wanted: list[int] = []  # per bidder, the output VCs it bids for (a bit mask)
         pending = False
         taken = 0  # bit mask of the output VCs bid for, while no two heads bid for the same one
-        disjoint = self.fast_islip
+        disjoint = self.banked
         buf = self.buf
         for iv, candidates in self.va_wait.items():
             if buf[iv][0].ready > now:
@@ -280,6 +291,16 @@ class Router(Module):
             for i in range(len(bidders)):
                 self._accept_vc(bidders[i], wanted[i], now)
             return True
+        if self.banked:
+            masks: dict[int, int] = {}  # output VC -> the heads bidding for it (a bit mask)
+            for i in range(len(bidders)):
+                bit = 1 << bidders[i]
+                for ov in bits(wanted[i]):
+                    masks[ov] = masks.get(ov, 0) | bit
+            matches = islip_round_robin(masks, self.va_out_ptr, self.va_in_ptr)
+            for i in range(0, len(matches), 2):
+                self._take_vc(matches[i], matches[i + 1], now)
+            return True
         requests: dict[int, list[int]] = {}
         for i in range(len(bidders)):
             iv = bidders[i]
@@ -296,16 +317,11 @@ class Router(Module):
 
     def _accept_vc(self, iv: int, ovs: int, now: int) -> None:
         """iSLIP's outcome for a head granted every output VC in the bit mask ``ovs``: it accepts
-        one by its arbiter, and both arbiters move (the same outcome as the allocator's, without
-        its request tables)."""
-        in_arb = self.va_in_arb[iv]
-        if ovs & (ovs - 1) == 0:  # a single output VC
-            ov = lowest_bit(ovs)
-        else:
-            age = now - self.buf[iv][0].packet.created if self.ages_matter else 0
-            ov = in_arb.grant_mask(ovs, age)
-        self.va_out_arb[ov].update(iv)
-        in_arb.update(ov)
+        one by its round-robin pointer, and both pointers move (the same outcome as
+        `islip_round_robin`'s, without its request tables)."""
+        ov = round_robin_choice(ovs, self.va_in_ptr[iv])
+        self.va_out_ptr[ov] = iv + 1
+        self.va_in_ptr[iv] = ov + 1
         self._take_vc(iv, ov, now)
 
     def _take_vc(self, iv: int, ov: int, now: int) -> None:
@@ -343,12 +359,13 @@ class Router(Module):
             return pending
         V, P = self.V, self.ports
         vc_rr, in_ov = self.vc_rr, self.in_ov
-        if len(bids) == 1 and self.fast_islip:  # iSLIP with one bid: it is granted
+        banked = self.banked
+        if len(bids) == 1 and banked:  # iSLIP with one bid: it is granted
             iv = bids[0]
             in_port = iv // V
             out_port = in_ov[iv] // V
-            self.sa_out_arb[out_port].update(in_port)
-            self.sa_in_arb[in_port].update(out_port)
+            self.sa_out_ptr[out_port] = in_port + 1
+            self.sa_in_ptr[in_port] = out_port + 1
             return self._traverse(iv, now) or pending
         chosen: dict[int, int] = {}  # in port * P + out port -> the bidding input VC
         for iv in bids:
@@ -359,14 +376,26 @@ class Router(Module):
             if held is None or (iv - offset) % V < (held - offset) % V:
                 chosen[key] = iv
         awake = pending or len(chosen) < len(bids)  # a bid not chosen retries next cycle
-        if self.fast_islip and self._conflict_free(chosen):
-            # iSLIP when no two bids share an input or an output port: every bid is granted
-            for key, iv in chosen.items():
+        if banked:
+            if self._conflict_free(chosen):
+                # iSLIP when no two bids share an input or an output port: every bid is granted
+                out_ptr, in_ptr = self.sa_out_ptr, self.sa_in_ptr
+                for key, iv in chosen.items():
+                    in_port = key // P
+                    out_port = key - in_port * P
+                    out_ptr[out_port] = in_port + 1
+                    in_ptr[in_port] = out_port + 1
+                    awake = self._traverse(iv, now) or awake
+                return awake
+            masks: dict[int, int] = {}  # output port -> the input ports bidding for it
+            for key in chosen:
                 in_port = key // P
                 out_port = key - in_port * P
-                self.sa_out_arb[out_port].update(in_port)
-                self.sa_in_arb[in_port].update(out_port)
-                awake = self._traverse(iv, now) or awake
+                masks[out_port] = masks.get(out_port, 0) | (1 << in_port)
+            matches = islip_round_robin(masks, self.sa_out_ptr, self.sa_in_ptr)
+            awake = awake or len(matches) < 2 * len(chosen)  # a bid lost: it retries next cycle
+            for i in range(0, len(matches), 2):
+                awake = self._traverse(chosen[matches[i] * P + matches[i + 1]], now) or awake
             return awake
         requests: dict[int, list[int]] = {}
         for key in chosen:
