@@ -72,8 +72,7 @@ class RouteAnswer:
     def __init__(self, candidates: list[Candidate], vcs: int) -> None:
         self.candidates = candidates
         self.spans = [
-            ((2 << (c.vc_last - c.vc_first)) - 1) << (c.port * vcs + c.vc_first)
-            for c in candidates
+            ((2 << (c.vc_last - c.vc_first)) - 1) << (c.port * vcs + c.vc_first) for c in candidates
         ]
 
 
@@ -143,7 +142,9 @@ class Router(Module):
         self.credits = [depth] * (net_ports * vcs) + [_UNLIMITED] * (terminals * vcs)
         self.busy = 0  # bit mask of the output VCs held by a packet
         self.ov_tail_sent = [False] * n
-        self.eject = {p: RouteAnswer([Candidate(p, 0, vcs - 1)], vcs) for p in range(net_ports, ports)}
+        self.eject = {
+            p: RouteAnswer([Candidate(p, 0, vcs - 1)], vcs) for p in range(net_ports, ports)
+        }
         self.vc_allocator = vc_allocator
         self.sw_allocator = sw_allocator
         # iSLIP over round-robin arbiters (BookSim's router) keeps its arbiters as a bank: one
