@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from desim.noc import NocConfig, simulate
 from desim.noc.allocators import input_first, islip, islip2, islip_round_robin
-from desim.noc.arbiters import RoundRobinArbiter
+from desim.noc.arbiters import Arbiter, RoundRobinArbiter
 from desim.registry import ALLOCATOR, ARBITER
 
 
@@ -82,9 +83,22 @@ def test_islip_on_an_arbiter_bank_is_islip_on_round_robin_arbiters(n: int, slots
         assert [p % n for p in in_pointers] == [a.pointer for a in ins]
 
 
-class ObjectRoundRobin(RoundRobinArbiter):
-    """Round-robin as a user's arbiter: a subclass takes the router's plug-in path (arbiter
-    objects, the allocator called through its interface), not the arbiter bank."""
+class ObjectRoundRobin(Arbiter):
+    """Round-robin written as a user's arbiter (the requester nearest at or after the pointer
+    wins; the pointer moves past the winner): it takes the router's plug-in path (arbiter objects,
+    the allocator called through its interface), not the arbiter bank."""
+
+    uses_ages = False
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.pointer = 0
+
+    def grant(self, requesters: Sequence[int], ages: Sequence[int]) -> int:
+        return min(requesters, key=lambda r: (r - self.pointer) % self.size)
+
+    def update(self, winner: int) -> None:
+        self.pointer = (winner + 1) % self.size
 
 
 def test_the_arbiter_bank_gives_the_plug_in_paths_results() -> None:
