@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
-from desim.noc.arbiters import Arbiter
+from desim.noc.arbiters import Arbiter, round_robin_choice
 from desim.registry import ALLOCATOR
 
-__all__ = ["Allocator", "islip", "islip2", "input_first"]
+__all__ = ["Allocator", "islip", "islip2", "input_first", "islip_round_robin"]
 
 
 class Allocator(Protocol):
@@ -119,6 +119,37 @@ def islip2(
     [(0, 0), (1, 1)]
     """
     return _islip(requests, out_arbiters, in_arbiters, age, iterations=2)
+
+
+def islip_round_robin(
+    requests: dict[int, int], out_pointers: list[int], in_pointers: list[int]
+) -> list[int]:
+    """`islip` with round-robin arbiters held as an arbiter bank: one pointer per arbiter in
+    ``out_pointers`` / ``in_pointers`` (the requester at or after it wins, as
+    `RoundRobinArbiter`; after a grant it is used, the pointer is the winner + 1, not wrapped:
+    a pointer past the last requester finds none ahead and wraps to the lowest), and requests
+    as bit masks (``requests[output]``: the requesting inputs).
+
+    Returns the matches flat, ``[input, output, input, output, ...]``, in `islip`'s order: the
+    inputs in the order of the first output (in ``requests`` order) granting each.
+
+    Examples
+    --------
+    >>> islip_round_robin({0: 0b11, 1: 0b01}, [0, 0], [0, 0])
+    [0, 0]
+    """
+    grants: dict[int, int] = {}  # input -> the outputs granting it (a bit mask)
+    for output, inputs in requests.items():
+        winner = round_robin_choice(inputs, out_pointers[output])
+        grants[winner] = grants.get(winner, 0) | (1 << output)
+    matches: list[int] = []
+    for winner, outputs in grants.items():
+        output = round_robin_choice(outputs, in_pointers[winner])
+        out_pointers[output] = winner + 1
+        in_pointers[winner] = output + 1
+        matches.append(winner)
+        matches.append(output)
+    return matches
 
 
 def input_first(

@@ -4,10 +4,10 @@ An arbiter factory ``make(size) -> Arbiter`` builds one arbiter over requesters 
 arbiters subclass `Arbiter` (the router calls them natively, see `desim._compiled`).
 ``grant(requesters, ages)`` returns the chosen requester among the (non-empty) requesting ones;
 ``ages`` gives each requester's age in cycles (used by age-based policies). ``update(winner)`` is
-called only when the grant is used (iSLIP moves its pointers only on acceptance).
-``grant_mask(requesters, age)`` is the same choice with the requesters given as a bit mask, all of
-one age (the router's VC allocation asks it so, without building lists); it defers to `grant`
-unless an arbiter answers it directly on the mask (round-robin does).
+called only when the grant is used (iSLIP moves its pointers only on acceptance). With the
+built-in ``islip`` allocators, round-robin arbiters are not built at all: the router keeps their
+pointers as an arbiter bank and chooses by `round_robin_choice` on bit masks
+(`desim.noc.allocators.islip_round_robin`).
 
 Built-ins (Dally & Towles [1]_, ch. 18): ``round_robin``, ``matrix`` (least recently served),
 ``oldest_first`` (largest age; ties round-robin) and ``fixed_priority`` (lowest index).
@@ -32,6 +32,7 @@ from desim.registry import ARBITER
 __all__ = [
     "bits",
     "lowest_bit",
+    "round_robin_choice",
     "Arbiter",
     "RoundRobinArbiter",
     "MatrixArbiter",
@@ -67,6 +68,19 @@ def bits(mask: int) -> list[int]:
     return out
 
 
+def round_robin_choice(requesters: int, pointer: int) -> int:
+    """The round-robin choice among the requesters set in the bit mask ``requesters`` (non-zero):
+    the lowest at or after ``pointer`` (>= 0), else the lowest (Dally & Towles 2004, 18.4.2).
+
+    Examples
+    --------
+    >>> round_robin_choice(0b1001, 1), round_robin_choice(0b1001, 4)
+    (3, 0)
+    """
+    ahead = requesters >> pointer
+    return pointer + lowest_bit(ahead) if ahead else lowest_bit(requesters)
+
+
 @mypyc_attr(allow_interpreted_subclasses=True)  # compiled (desim._compiled); users subclass it
 class Arbiter:
     """Base of all arbiters: subclass it and define `grant` and `update` (the network refuses a
@@ -86,12 +100,6 @@ class Arbiter:
     def update(self, winner: int) -> None:
         """``winner``'s grant was used."""
         raise NotImplementedError
-
-    def grant_mask(self, requesters: int, age: int) -> int:
-        """`grant` over the requesters set in the bit mask ``requesters`` (non-zero), all of age
-        ``age``."""
-        listed = bits(requesters)
-        return self.grant(listed, [age] * len(listed) if self.uses_ages else listed)
 
 
 class RoundRobinArbiter(Arbiter):
@@ -126,12 +134,6 @@ class RoundRobinArbiter(Arbiter):
 
     def update(self, winner: int) -> None:
         self.pointer = (winner + 1) % self.size
-
-    def grant_mask(self, requesters: int, age: int) -> int:
-        """The lowest requester at or after the pointer, else the lowest one (as `grant`)."""
-        pointer = self.pointer
-        ahead = requesters >> pointer
-        return pointer + lowest_bit(ahead) if ahead else lowest_bit(requesters)
 
 
 class MatrixArbiter(Arbiter):

@@ -182,7 +182,8 @@ class NetworkInterface(Module):
         flit.vc = vc
         if flit.head:
             flit.targets = packet.dests
-        self.credits[vc] -= 1
+        credits = self.credits
+        credits[vc] = credits[vc] - 1  # (not -=: mypyc would subtract generically)
         if flit.head:
             packet.injected = now
         self.next_flit += 1
@@ -207,8 +208,9 @@ class NetworkInterface(Module):
 
     def receive_credit(self, vc: int, _unused: Any = None) -> None:
         """A credit returns from the router's injection port."""
-        self.credits[vc] += 1
-        if self.tail_pending[vc] and self.credits[vc] == self.depth:
+        credits = self.credits
+        credits[vc] = credits[vc] + 1  # (not +=: mypyc would add generically)
+        if self.tail_pending[vc] and credits[vc] == self.depth:
             self.tail_pending[vc] = False
             self.vc_busy[vc] = False
         if self.packet is not None or self.queue:

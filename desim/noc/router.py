@@ -28,8 +28,8 @@ from mypy_extensions import mypyc_attr
 
 from desim.kernel.errors import InvariantError
 from desim.kernel.module import Module
-from desim.noc.allocators import Allocator, islip
-from desim.noc.arbiters import Arbiter, bits, lowest_bit
+from desim.noc.allocators import Allocator, islip, islip_round_robin
+from desim.noc.arbiters import Arbiter, RoundRobinArbiter, bits, round_robin_choice
 from desim.noc.flit import Flit
 from desim.noc.params import RouterParams
 from desim.noc.replication import Fork, allocate_forks, replicate, route_fork
@@ -56,6 +56,24 @@ def _unwired(port: int, item: Any) -> None:
 
 
 _UNWIRED: Link = (_unwired, -1, 0)
+
+
+class RouteAnswer:
+    """A route answer as the router's VC allocation reads it: the candidates, and per candidate
+    its allowed output VCs as a bit mask over output VCs (``ov = port * V + vc``), computed once
+    per answer rather than per bid.
+
+    Examples
+    --------
+    >>> RouteAnswer([Candidate(1, 0, 1), Candidate(2, 1, 1)], 4).spans == [0b11 << 4, 0b10 << 8]
+    True
+    """
+
+    def __init__(self, candidates: list[Candidate], vcs: int) -> None:
+        self.candidates = candidates
+        self.spans = [
+            ((2 << (c.vc_last - c.vc_first)) - 1) << (c.port * vcs + c.vc_first) for c in candidates
+        ]
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)  # compiled (desim._compiled); may be subclassed
@@ -107,7 +125,7 @@ class Router(Module):
         # distinct answer kept once (a few per router), or _UNROUTED until first asked (a byte,
         # not a list slot, per destination: 1 MB rather than 8 MB of tables on a 32 x 32 mesh)
         self.route_table = bytearray([_UNROUTED]) * len(network.ctx.neighbors)
-        self.route_answers: list[list[Candidate]] = []
+        self.route_answers: list[RouteAnswer] = []
         self.route_slots: dict[tuple[Candidate, ...], int] = {}  # answer -> its index
         self.select = select
         self.net_ports = net_ports
@@ -118,22 +136,35 @@ class Router(Module):
         # a deque's memory, which matters for cache footprint on large meshes)
         self.buf: list[list[Flit]] = [[] for _ in range(n)]
         self.in_ov = [-1] * n  # output VC held by each input VC's packet, -1 if none
-        self.va_wait: dict[int, list[Candidate]] = {}  # iv -> its head's route candidates
+        self.va_wait: dict[int, RouteAnswer] = {}  # iv -> its head's route answer
         self.sa_vcs: set[int] = set()  # input VCs holding an output VC
         self.depth = depth = params.vc_buffer_flits
         self.credits = [depth] * (net_ports * vcs) + [_UNLIMITED] * (terminals * vcs)
         self.busy = 0  # bit mask of the output VCs held by a packet
         self.ov_tail_sent = [False] * n
-        self.eject = {p: [Candidate(p, 0, vcs - 1)] for p in range(net_ports, ports)}
+        self.eject = {
+            p: RouteAnswer([Candidate(p, 0, vcs - 1)], vcs) for p in range(net_ports, ports)
+        }
         self.vc_allocator = vc_allocator
         self.sw_allocator = sw_allocator
-        # contention-free shortcuts reproduce iSLIP exactly; other allocators always run
-        self.fast_islip = vc_allocator is islip and sw_allocator is islip
-        self.va_out_arb = [arbiter(n) for _ in range(n)]
-        self.va_in_arb = [arbiter(n) for _ in range(n)]
-        self.sa_out_arb = [arbiter(ports) for _ in range(ports)]
-        self.sa_in_arb = [arbiter(ports) for _ in range(ports)]
-        self.ages_matter = self.sa_in_arb[0].uses_ages  # skip computing ages if not
+        # iSLIP over round-robin arbiters (BookSim's router) keeps its arbiters as a bank: one
+        # pointer (an int) per arbiter, per output and input VC and per output and input port,
+        # and runs natively on bit masks (`islip_round_robin`, with contention-free shortcuts
+        # giving the same outcome); any other arbiter or allocator gets arbiter objects and is
+        # called through the plug-in interface
+        self.banked = banked = (
+            vc_allocator is islip and sw_allocator is islip and arbiter is RoundRobinArbiter
+        )
+        self.va_out_ptr = [0] * n if banked else []
+        self.va_in_ptr = [0] * n if banked else []
+        self.sa_out_ptr = [0] * ports if banked else []
+        self.sa_in_ptr = [0] * ports if banked else []
+        self.va_out_arb = [] if banked else [arbiter(n) for _ in range(n)]
+        self.va_in_arb = [] if banked else [arbiter(n) for _ in range(n)]
+        self.sa_out_arb = [] if banked else [arbiter(ports) for _ in range(ports)]
+        self.sa_in_arb = [] if banked else [arbiter(ports) for _ in range(ports)]
+        # skip computing ages unless the arbiters read them
+        self.ages_matter = not banked and self.sa_in_arb[0].uses_ages
         self.vc_rr = [0] * ports  # per input port: VC round-robin offset for switch requests
         self.sent = [0] * ports  # flits sent per output port
         self.active = False
@@ -172,8 +203,9 @@ class Router(Module):
 
     def receive_credit(self, ov: int, _unused: None = None) -> None:
         """A credit for output VC ``ov`` returns from downstream."""
-        self.credits[ov] += 1
-        if self.ov_tail_sent[ov] and self.credits[ov] == self.depth:
+        credits = self.credits
+        credits[ov] = credits[ov] + 1  # (not +=: mypyc would add generically)
+        if self.ov_tail_sent[ov] and credits[ov] == self.depth:
             self.ov_tail_sent[ov] = False
             self.busy &= ~(1 << ov)
         if self.sa_vcs or self.va_wait or self.fork_wait:
@@ -186,19 +218,19 @@ class Router(Module):
             return
         dest = packet.dest_router
         if dest == self.rid:
-            candidates = self.eject[self.net.ejection_port[packet.dest]]
+            routed = self.eject[self.net.ejection_port[packet.dest]]
         elif self.route_pairs is not None:
             slot = self.route_table[dest]
             if slot == _UNROUTED:
-                candidates = self._learn_route(dest)
+                routed = self._learn_route(dest)
             else:
-                candidates = self.route_answers[slot]
+                routed = self.route_answers[slot]
         else:
-            candidates = self.route(self.rid, iv // self.V, packet)
+            routed = RouteAnswer(self.route(self.rid, iv // self.V, packet), self.V)
         flit.ready = now + self.route_delay
-        self.va_wait[iv] = candidates
+        self.va_wait[iv] = routed
 
-    def _learn_route(self, dest: int) -> list[Candidate]:
+    def _learn_route(self, dest: int) -> RouteAnswer:
         """Ask the policy for ``dest`` once and keep its answer in the table (unless the table
         already holds _UNROUTED distinct answers: then it is asked every time)."""
         assert self.route_pairs is not None
@@ -208,9 +240,9 @@ class Router(Module):
         if slot is None:
             slot = len(self.route_answers)
             if slot == _UNROUTED:
-                return answer
+                return RouteAnswer(answer, self.V)
             self.route_slots[key] = slot
-            self.route_answers.append(answer)
+            self.route_answers.append(RouteAnswer(answer, self.V))
         self.route_table[dest] = slot
         return self.route_answers[slot]
 
@@ -235,55 +267,66 @@ class Router(Module):
         buf = self.buf
         return lambda iv: now - buf[iv][0].packet.created
 
-    def _free_vcs(self, candidate: Candidate) -> int:
-        """The free output VCs of ``candidate``, as a bit mask over output VCs."""
-        first = candidate.port * self.V + candidate.vc_first
-        span = ((2 << (candidate.vc_last - candidate.vc_first)) - 1) << first
-        return span & ~self.busy
-
-    def _wanted_vcs(self, candidates: list[Candidate]) -> int:
+    def _wanted_vcs(self, routed: RouteAnswer) -> int:
         """The free output VCs a head bids for (a bit mask): those of its only candidate or, for
         adaptive routing, of the candidate the selection function picks among those with a free
         VC."""
-        if len(candidates) == 1:
-            return self._free_vcs(candidates[0])
-        options = [(c, free) for c in candidates if (free := self._free_vcs(c))]
-        if len(options) <= 1:
-            return options[0][1] if options else 0
-        credits = [sum(self.credits[ov] for ov in bits(free)) for _, free in options]
-        chosen = self.select([c for c, _ in options], credits, self.net.rng)
-        return options[chosen][1]
+        spans = routed.spans
+        free_of = ~self.busy
+        if len(spans) == 1:
+            return spans[0] & free_of
+        options: list[Candidate] = []
+        frees: list[int] = []
+        for i in range(len(spans)):
+            free = spans[i] & free_of
+            if free:
+                options.append(routed.candidates[i])
+                frees.append(free)
+        if len(frees) <= 1:
+            return frees[0] if frees else 0
+        credits = [sum(self.credits[ov] for ov in bits(free)) for free in frees]
+        return frees[self.select(options, credits, self.net.rng)]
 
     def _allocate_vcs(self, now: int) -> bool:
         """VC allocation by the injected allocator: the heads ready this cycle bid for the free
         output VCs of their (selected) candidate; each matched head takes its output VC."""
-        bidders: list[int] = []  # the heads' input VCs
-        wanted: list[int] = []  # per bidder, the output VCs it bids for (a bit mask)
+        # flat, per bidding head: its input VC, the output VCs it bids for (a bit mask)
+        bids: list[int] = []
         pending = False
         taken = 0  # bit mask of the output VCs bid for, while no two heads bid for the same one
-        disjoint = self.fast_islip
+        disjoint = self.banked
         buf = self.buf
-        for iv, candidates in self.va_wait.items():
+        for iv, routed in self.va_wait.items():
             if buf[iv][0].ready > now:
                 pending = True
                 continue
-            ovs = self._wanted_vcs(candidates)
+            ovs = self._wanted_vcs(routed)
             if ovs:
-                bidders.append(iv)
-                wanted.append(ovs)
+                bids.append(iv)
+                bids.append(ovs)
                 if taken & ovs:
                     disjoint = False
                 taken |= ovs
-        if not bidders:
+        if not bids:
             return pending
         if disjoint:  # iSLIP without contention: every head is granted all it asks for
-            for i in range(len(bidders)):
-                self._accept_vc(bidders[i], wanted[i], now)
+            for i in range(0, len(bids), 2):
+                self._accept_vc(bids[i], bids[i + 1], now)
+            return True
+        if self.banked:
+            masks: dict[int, int] = {}  # output VC -> the heads bidding for it (a bit mask)
+            for i in range(0, len(bids), 2):
+                bit = 1 << bids[i]
+                for ov in bits(bids[i + 1]):
+                    masks[ov] = masks.get(ov, 0) | bit
+            matches = islip_round_robin(masks, self.va_out_ptr, self.va_in_ptr)
+            for i in range(0, len(matches), 2):
+                self._take_vc(matches[i], matches[i + 1], now)
             return True
         requests: dict[int, list[int]] = {}
-        for i in range(len(bidders)):
-            iv = bidders[i]
-            for ov in bits(wanted[i]):
+        for i in range(0, len(bids), 2):
+            iv = bids[i]
+            for ov in bits(bids[i + 1]):
                 requesting = requests.get(ov)
                 if requesting is None:
                     requests[ov] = [iv]
@@ -296,16 +339,11 @@ class Router(Module):
 
     def _accept_vc(self, iv: int, ovs: int, now: int) -> None:
         """iSLIP's outcome for a head granted every output VC in the bit mask ``ovs``: it accepts
-        one by its arbiter, and both arbiters move (the same outcome as the allocator's, without
-        its request tables)."""
-        in_arb = self.va_in_arb[iv]
-        if ovs & (ovs - 1) == 0:  # a single output VC
-            ov = lowest_bit(ovs)
-        else:
-            age = now - self.buf[iv][0].packet.created if self.ages_matter else 0
-            ov = in_arb.grant_mask(ovs, age)
-        self.va_out_arb[ov].update(iv)
-        in_arb.update(ov)
+        one by its round-robin pointer, and both pointers move (the same outcome as
+        `islip_round_robin`'s, without its request tables)."""
+        ov = round_robin_choice(ovs, self.va_in_ptr[iv])
+        self.va_out_ptr[ov] = iv + 1
+        self.va_in_ptr[iv] = ov + 1
         self._take_vc(iv, ov, now)
 
     def _take_vc(self, iv: int, ov: int, now: int) -> None:
@@ -316,9 +354,11 @@ class Router(Module):
         self.buf[iv][0].ready = now + self.va_delay  # the head bids for the switch from then
         self.sa_vcs.add(iv)
 
-    def _sa_bids(self, now: int) -> tuple[list[int], bool]:
-        """The input VCs whose head flit may cross the switch now (ready, with a credit)."""
-        bids = []
+    def _allocate_switch(self, now: int) -> bool:
+        """Switch allocation by the injected allocator over input and output ports: the input
+        VCs whose head flit may cross now (ready, with a credit) bid; an input port bids, per
+        output, with its first VC in round-robin order from the port's offset."""
+        bids: list[int] = []
         pending = False
         credits, in_ov, buf = self.credits, self.in_ov, self.buf
         for iv in self.sa_vcs:
@@ -329,12 +369,6 @@ class Router(Module):
                 pending = True
             elif credits[in_ov[iv]] > 0:
                 bids.append(iv)
-        return bids, pending
-
-    def _allocate_switch(self, now: int) -> bool:
-        """Switch allocation by the injected allocator over input and output ports; an input port
-        bids, per output, with its first VC in round-robin order from the port's offset."""
-        bids, pending = self._sa_bids(now)
         if self.claimed_in and bids:  # multicast flits took some ports: those bids retry
             free = self._unclaimed(bids)
             pending = pending or len(free) < len(bids)
@@ -343,12 +377,13 @@ class Router(Module):
             return pending
         V, P = self.V, self.ports
         vc_rr, in_ov = self.vc_rr, self.in_ov
-        if len(bids) == 1 and self.fast_islip:  # iSLIP with one bid: it is granted
+        banked = self.banked
+        if len(bids) == 1 and banked:  # iSLIP with one bid: it is granted
             iv = bids[0]
             in_port = iv // V
             out_port = in_ov[iv] // V
-            self.sa_out_arb[out_port].update(in_port)
-            self.sa_in_arb[in_port].update(out_port)
+            self.sa_out_ptr[out_port] = in_port + 1
+            self.sa_in_ptr[in_port] = out_port + 1
             return self._traverse(iv, now) or pending
         chosen: dict[int, int] = {}  # in port * P + out port -> the bidding input VC
         for iv in bids:
@@ -359,15 +394,34 @@ class Router(Module):
             if held is None or (iv - offset) % V < (held - offset) % V:
                 chosen[key] = iv
         awake = pending or len(chosen) < len(bids)  # a bid not chosen retries next cycle
-        if self.fast_islip and self._conflict_free(chosen):
-            # iSLIP when no two bids share an input or an output port: every bid is granted
-            for key, iv in chosen.items():
+        if banked:
+            if self._conflict_free(chosen):
+                # iSLIP when no two bids share an input or an output port: every bid is granted
+                out_ptr, in_ptr = self.sa_out_ptr, self.sa_in_ptr
+                for key, iv in chosen.items():
+                    in_port = key // P
+                    out_port = key - in_port * P
+                    out_ptr[out_port] = in_port + 1
+                    in_ptr[in_port] = out_port + 1
+                    awake = self._traverse(iv, now) or awake
+                return awake
+            masks: dict[int, int] = {}  # output port -> the input ports bidding for it
+            for key in chosen:
                 in_port = key // P
                 out_port = key - in_port * P
-                self.sa_out_arb[out_port].update(in_port)
-                self.sa_in_arb[in_port].update(out_port)
-                awake = self._traverse(iv, now) or awake
+                masks[out_port] = masks.get(out_port, 0) | (1 << in_port)
+            matches = islip_round_robin(masks, self.sa_out_ptr, self.sa_in_ptr)
+            awake = awake or len(matches) < 2 * len(chosen)  # a bid lost: it retries next cycle
+            for i in range(0, len(matches), 2):
+                awake = self._traverse(chosen[matches[i] * P + matches[i + 1]], now) or awake
             return awake
+        return self._allocate_ports(chosen, now) or awake
+
+    def _allocate_ports(self, chosen: dict[int, int], now: int) -> bool:
+        """Switch allocation through the plug-in interface (any allocator and arbiters): the
+        chosen bids (in port * ports + out port -> input VC) are matched and cross; returns
+        whether a bid lost (it retries next cycle) or a traversal asks to run next cycle."""
+        P = self.ports
         requests: dict[int, list[int]] = {}
         for key in chosen:
             in_port = key // P
@@ -386,7 +440,7 @@ class Router(Module):
         pairs = self.sw_allocator(
             requests, self.sa_out_arb, self.sa_in_arb, lambda port: oldest.get(port, 0)
         )
-        awake = awake or len(pairs) < len(chosen)  # a bid lost: it retries next cycle
+        awake = len(pairs) < len(chosen)  # a bid lost: it retries next cycle
         for in_port, out_port in pairs:
             awake = self._traverse(chosen[in_port * P + out_port], now) or awake
         return awake
@@ -426,8 +480,10 @@ class Router(Module):
         out_port = ov // V
         self.vc_rr[in_port] = (vc + 1) % V
         if out_port < self.net_ports:  # (an ejection VC's credits are unlimited)
-            self.credits[ov] -= 1
-        self.sent[out_port] += 1
+            credits = self.credits
+            credits[ov] = credits[ov] - 1  # (not -=: mypyc would subtract generically)
+        sent = self.sent
+        sent[out_port] = sent[out_port] + 1
         flit.vc = ov - out_port * V
         engine = self.engine
         handler, far_port, delay = self.downstream[out_port]
@@ -478,7 +534,7 @@ class Router(Module):
         of a multicast head), or [] if it holds its output VC(s)."""
         waiting = self.va_wait.get(iv)
         if waiting is not None:
-            return waiting
+            return waiting.candidates
         return [Candidate(port, first, last) for port, first, last, _ in self.fork_wait.get(iv, [])]
 
     def trace(self) -> str:

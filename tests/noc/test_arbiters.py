@@ -97,25 +97,24 @@ def test_oldest_first_ties_go_round_robin() -> None:
     assert served == [0, 3, 0, 3, 0, 3]
 
 
-@pytest.mark.parametrize("name", ["round_robin", "matrix", "oldest_first", "fixed_priority"])
 @settings(max_examples=100, deadline=None)
 @given(
     size=st.integers(1, 24),
-    rounds=st.lists(st.tuples(st.integers(1, (1 << 24) - 1), st.integers(0, 50)), max_size=30),
+    rounds=st.lists(st.tuples(st.integers(1, (1 << 24) - 1), st.integers(0, 30)), max_size=30),
 )
-def test_grant_on_a_bit_mask_is_grant_on_its_list(name: str, size: int, rounds) -> None:
-    """`grant_mask` (the router's VC allocation) chooses as `grant` on the mask's bits, listed in
-    increasing order with one age for all, through a sequence of grants and updates."""
-    by_mask, by_list = ARBITER.get(name)(size), ARBITER.get(name)(size)
-    for mask, age in rounds:
+def test_round_robin_choice_on_a_pointer_is_the_round_robin_arbiter(size: int, rounds) -> None:
+    """`round_robin_choice` on a pointer kept unwrapped (winner + 1, as the router's arbiter bank
+    keeps it) chooses as `RoundRobinArbiter.grant` on the mask's bits, through grants and
+    updates."""
+    arbiter, pointer = arbiters.RoundRobinArbiter(size), 0
+    for mask, _ in rounds:
         mask &= (1 << size) - 1
         if not mask:
             continue
-        listed = [i for i in range(size) if (mask >> i) & 1]
-        winner = by_list.grant(listed, [age] * len(listed))
-        assert by_mask.grant_mask(mask, age) == winner
-        by_mask.update(winner)
-        by_list.update(winner)
+        winner = arbiter.grant([i for i in range(size) if (mask >> i) & 1], [0] * size)
+        assert arbiters.round_robin_choice(mask, pointer) == winner
+        arbiter.update(winner)
+        pointer = winner + 1
 
 
 def test_bit_helpers() -> None:
