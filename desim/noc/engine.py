@@ -76,10 +76,9 @@ class Engine:
         self.stalled = stalled
         self.now = -1  # the last cycle run
         # entries flat, target, a, b, target, a, b, ... (no tuple per entry): per wheel slot its
-        # list (emptied once its cycle has run) and its length; beyond the wheel, per cycle its
+        # list (emptied once its cycle has run); beyond the wheel, per cycle its
         # list, and the heap of those cycles
         self._wheel: list[list[Any]] = [[] for _ in range(_SLOTS)]
-        self._fill = [0] * _SLOTS
         self._wheel_entries = 0
         self._later: dict[int, list[Any]] = {}
         self._times: list[int] = []
@@ -118,7 +117,6 @@ class Engine:
             entries.append(target)
             entries.append(a)
             entries.append(b)
-            self._fill[slot] += 3
             self._wheel_entries += 1
             return
         later = self._later.get(cycle)
@@ -133,8 +131,7 @@ class Engine:
     def pending(self, owners: tuple[type, ...]) -> bool:
         """Whether a calendar entry's target is an instance of one of ``owners``, or a method of
         one."""
-        lists = [e[: self._fill[slot]] for slot, e in enumerate(self._wheel)]
-        for entries in [*lists, *self._later.values()]:
+        for entries in [*self._wheel, *self._later.values()]:
             for target in entries[::3]:
                 owner = getattr(target, "__self__", target)
                 if isinstance(owner, owners):
@@ -167,9 +164,9 @@ class Engine:
             return max(self.now + 1, now)
         first = self._times[0] if self._times else None
         if self._wheel_entries:
-            fill = self._fill
+            wheel = self._wheel
             for cycle in range(self.now + 1, self.now + _SLOTS):
-                if fill[cycle & _MASK]:
+                if wheel[cycle & _MASK]:
                     if first is None or cycle < first:
                         first = cycle
                     break
@@ -198,14 +195,14 @@ class Engine:
         while self._times and self._times[0] <= cycle:  # posted before the wheel reached it
             entries = self._later.pop(heapq.heappop(self._times))
             _dispatch(entries, len(entries))
-        slot = cycle & _MASK
-        n = self._fill[slot]
+        entries = self._wheel[cycle & _MASK]
+        n = len(entries)
         if n:
-            self._fill[slot] = 0
             self._wheel_entries -= n // 3
-            entries = self._wheel[slot]
-            _dispatch(entries, n)
-            entries.clear()  # let go of the flits and packets, and of the list's storage
+            try:
+                _dispatch(entries, n)
+            finally:
+                entries.clear()  # let go of the flits and packets, and of the list's storage
         if self._awake_interfaces:
             interfaces, self._awake_interfaces = self._awake_interfaces, []
             for ni in interfaces:
