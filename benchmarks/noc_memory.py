@@ -6,7 +6,7 @@ resident memory the ``ru_maxrss`` of the child), run alone: ``repeats`` interlea
 of desim and, when a BookSim2 binary is given, BookSim2. Beside them, the peak memory of processes
 that only import what ``desim noc`` imports, step by step (the bare interpreter; numpy; its random
 module; networkx; SimPy; desim's NoC command with its configuration checked), which is the floor
-under any desim run before a network is built.
+under any desim run before a network is built, and then the 32x32 network built but not run.
 
 Results: ``benchmarks/results/noc_memory.json`` and ``.md``. Run (about a minute)::
 
@@ -42,6 +42,12 @@ IMPORTS = {
     "+ desim noc (configuration checked)": (
         "import desim.noc.cli, desim.noc.measurement as m; "
         "m.NocConfig(topology='mesh', topology_args={'rows': 32, 'cols': 32})"
+    ),
+    "+ the 32x32 network built, not run": (
+        "import desim.noc.cli, desim.noc.measurement as m; "
+        "from desim.kernel.simulator import Simulator; "
+        "c = m.NocConfig(topology='mesh', topology_args={'rows': 32, 'cols': 32}); "
+        "net = m.build_network(c, Simulator(seed=1))"
     ),
 }
 """Processes that import one more of what ``desim noc`` imports than the row before."""
@@ -91,7 +97,8 @@ def markdown(record: dict) -> str:
         + (f"{statistics.median(reference):.1f} |" if reference else "- |"),
         "",
         "The floor under any desim run, before a network is built (processes that only import, "
-        "each one more than the row before; median peak MB):",
+        "each one more than the row before), and the 32x32 network built but not run; median "
+        "peak MB:",
         "",
         "| imports | peak memory (MB) |",
         "|---|---|",
