@@ -8,9 +8,11 @@ its parent's at the ``exec``, so a parent holding numpy and networkx would set a
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import time
+from pathlib import Path
 
 
 def machine() -> dict:
@@ -22,3 +24,19 @@ def machine() -> dict:
         "system": platform.platform(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
+
+
+def write_record(output: Path, record: dict, report: str, show: bool = True) -> None:
+    """Write ``record`` as JSON to ``output`` and ``report`` (Markdown) beside it (``.md``), each
+    through a temporary file renamed into place, so an interrupted run leaves the previous record
+    whole; print the report if ``show``."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    for path, text in (
+        (output, json.dumps(record, indent=1) + "\n"),
+        (output.with_suffix(".md"), report),
+    ):
+        partial = path.with_name(path.name + ".partial")
+        partial.write_text(text)
+        os.replace(partial, path)
+    if show:
+        print(report)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import booksim  # noqa: E402  (the sibling modules, not installed packages)
 import noc_vs_booksim as side_by_side  # noqa: E402
-from machine import machine  # noqa: E402
+from machine import machine, write_record  # noqa: E402
 
 RESULTS = Path(__file__).with_name("results")
 CASE = next(c for c in side_by_side.CASES if (c.k, c.rate) == (32, 0.1))
@@ -142,11 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         "booksim_mb": [round(mb, 1) for mb in reference],
         "import_floor_mb": import_floor(args.repeats),
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(record, indent=1) + "\n")
-    report = markdown(record)
-    args.output.with_suffix(".md").write_text(report)
-    print(report)
+    write_record(args.output, record, markdown(record))
     return 0
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from machine import machine  # noqa: E402  (the sibling module)
+from machine import machine, write_record  # noqa: E402  (the sibling module)
 
 import desim.noc.measurement as measurement  # noqa: E402
 import desim.noc.sweep as noc_sweep  # noqa: E402
@@ -177,11 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         shown = args.spec
     record = {"machine": machine(), "spec": str(shown), "runs": profiler.runs}
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(record, indent=1) + "\n")
-    report = markdown(record)
-    args.output.with_suffix(".md").write_text(report)
-    print(report)
+    write_record(args.output, record, markdown(record))
     return 0
 
 

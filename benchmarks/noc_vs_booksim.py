@@ -67,7 +67,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import booksim  # noqa: E402  (the sibling module, not an installed package)
-from machine import machine  # noqa: E402  (the sibling module: nothing heavy, see its docstring)
+from machine import machine, write_record  # noqa: E402  (the sibling module: nothing heavy, see its docstring)
 
 RESULTS = Path(__file__).with_name("results")
 README_SPEC = Path(__file__).resolve().parents[1] / "examples" / "noc.toml"
@@ -315,10 +315,7 @@ def retime_startup(output: Path) -> int:
         sys.exit(f"{output} does not exist: run the whole benchmark first")
     record = json.loads(output.read_text())
     record["desim_version_start"] = {**time_version(9), "date": machine()["date"]}
-    output.write_text(json.dumps(record, indent=1) + "\n")
-    report = markdown(record)
-    output.with_suffix(".md").write_text(report)
-    print(report)
+    write_record(output, record, markdown(record))
     return 0
 
 
@@ -647,11 +644,7 @@ def readme_sweep(binary: Path, repeats: int, output: Path, spec: Path = README_S
         "start_up": start_up,
         **summarise_readme_sweep(points, keys, desim_runs, booksim_runs),
     }
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(record, indent=1) + "\n")
-    report = readme_markdown(record)
-    output.with_suffix(".md").write_text(report)
-    print(report)
+    write_record(output, record, readme_markdown(record))
     return 0
 
 
@@ -720,10 +713,8 @@ def main(argv: list[str] | None = None) -> int:
             "desim_version_start": version,
             "cases": [summarise(case, *runs[case]) for case in cases],
         }
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(json.dumps(record, indent=1) + "\n")
         report = markdown(record)
-        args.output.with_suffix(".md").write_text(report)
+        write_record(args.output, record, report, show=False)
     print(report)
     return 0
 

@@ -153,3 +153,19 @@ def test_the_sweeps_worker_count_is_read_on_any_system(bench: Any, monkeypatch) 
     expected = default_workers()
     monkeypatch.delattr("os.sched_getaffinity", raising=False)
     assert bench.sweep_workers() == expected
+
+
+def test_a_record_is_replaced_whole_or_not_at_all(bench: Any, tmp_path: Path, capsys) -> None:
+    """The benchmarks' records are written through a temporary file: a record that cannot be
+    written (here, not JSON-serialisable) leaves the previous one and its report as they were."""
+    write_record = sys.modules["machine"].write_record
+    output = tmp_path / "record.json"
+    write_record(output, {"ratio": 0.58}, "# report\n")
+    assert json.loads(output.read_text()) == {"ratio": 0.58}
+    assert output.with_suffix(".md").read_text() == "# report\n"
+    assert capsys.readouterr().out.strip() == "# report"
+    with pytest.raises(TypeError):
+        write_record(output, {"ratio": object()}, "# another\n", show=False)
+    assert json.loads(output.read_text()) == {"ratio": 0.58}
+    assert output.with_suffix(".md").read_text() == "# report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["record.json", "record.md"]
