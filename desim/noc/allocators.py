@@ -128,7 +128,8 @@ def islip_round_robin(
     ``out_pointers`` / ``in_pointers`` (the requester at or after it wins, as
     `RoundRobinArbiter`; after a grant it is used, the pointer is the winner + 1, not wrapped:
     a pointer past the last requester finds none ahead and wraps to the lowest), and requests
-    as bit masks (``requests[output]``: the requesting inputs).
+    as non-zero bit masks (``requests[output]``: the requesting inputs; an output without
+    requesters is left out, as the router does).
 
     Returns the matches flat, ``[input, output, input, output, ...]``, in `islip`'s order: the
     inputs in the order of the first output (in ``requests`` order) granting each.

@@ -4,9 +4,10 @@ An arbiter factory ``make(size) -> Arbiter`` builds one arbiter over requesters 
 arbiters subclass `Arbiter` (the router calls them natively, see `desim._compiled`).
 ``grant(requesters, ages)`` returns the chosen requester among the (non-empty) requesting ones;
 ``ages`` gives each requester's age in cycles (used by age-based policies). ``update(winner)`` is
-called only when the grant is used (iSLIP moves its pointers only on acceptance). With the
-built-in ``islip`` allocators, round-robin arbiters are not built at all: the router keeps their
-pointers as an arbiter bank and chooses by `round_robin_choice` on bit masks
+called only when the grant is used (iSLIP moves its pointers only on acceptance). With
+``round_robin`` arbiters and the built-in ``islip`` allocator for both VC and switch allocation
+(not ``islip2`` or ``input_first``), no arbiter objects are built: the router keeps their pointers
+as an arbiter bank and chooses by `round_robin_choice` on bit masks
 (`desim.noc.allocators.islip_round_robin`).
 
 Built-ins (Dally & Towles [1]_, ch. 18): ``round_robin``, ``matrix`` (least recently served),
