@@ -137,6 +137,9 @@ class Router(Module):
         self.buf: list[list[Flit]] = [[] for _ in range(n)]
         self.in_ov = [-1] * n  # output VC held by each input VC's packet, -1 if none
         self.va_wait: dict[int, RouteAnswer] = {}  # iv -> its head's route answer
+        # VC allocation's bids, written afresh each call: per bidding head its input VC and the
+        # output VCs it bids for (2 slots per input VC; a list kept, not one allocated per call)
+        self.va_bids = [0] * (2 * n)
         self.sa_vcs: set[int] = set()  # input VCs holding an output VC
         self.depth = depth = params.vc_buffer_flits
         self.credits = [depth] * (net_ports * vcs) + [_UNLIMITED] * (terminals * vcs)
@@ -290,8 +293,9 @@ class Router(Module):
     def _allocate_vcs(self, now: int) -> bool:
         """VC allocation by the injected allocator: the heads ready this cycle bid for the free
         output VCs of their (selected) candidate; each matched head takes its output VC."""
-        # flat, per bidding head: its input VC, the output VCs it bids for (a bit mask)
-        bids: list[int] = []
+        # in the first ``nb`` slots, per bidding head: its input VC, the output VCs it bids for
+        bids = self.va_bids
+        nb = 0
         pending = False
         taken = 0  # bit mask of the output VCs bid for, while no two heads bid for the same one
         disjoint = self.banked
@@ -302,20 +306,21 @@ class Router(Module):
                 continue
             ovs = self._wanted_vcs(routed)
             if ovs:
-                bids.append(iv)
-                bids.append(ovs)
+                bids[nb] = iv
+                bids[nb + 1] = ovs
+                nb += 2
                 if taken & ovs:
                     disjoint = False
                 taken |= ovs
-        if not bids:
+        if not nb:
             return pending
         if disjoint:  # iSLIP without contention: every head is granted all it asks for
-            for i in range(0, len(bids), 2):
+            for i in range(0, nb, 2):
                 self._accept_vc(bids[i], bids[i + 1], now)
             return True
         if self.banked:
             masks: dict[int, int] = {}  # output VC -> the heads bidding for it (a bit mask)
-            for i in range(0, len(bids), 2):
+            for i in range(0, nb, 2):
                 bit = 1 << bids[i]
                 for ov in bits(bids[i + 1]):
                     masks[ov] = masks.get(ov, 0) | bit
@@ -324,7 +329,7 @@ class Router(Module):
                 self._take_vc(matches[i], matches[i + 1], now)
             return True
         requests: dict[int, list[int]] = {}
-        for i in range(0, len(bids), 2):
+        for i in range(0, nb, 2):
             iv = bids[i]
             for ov in bits(bids[i + 1]):
                 requesting = requests.get(ov)
