@@ -98,6 +98,13 @@ class Router(Module):
 
     A subclass (``Network(router_cls=...)``) takes the same arguments; it may override the
     public methods (`receive_flit`, `receive_credit`, `step`) and call the base ones.
+
+    With ``round_robin`` arbiters and ``islip`` for both allocators the router is *banked*: its
+    arbiter lists (``va_out_arb``, ``va_in_arb``, ``sa_out_arb``, ``sa_in_arb``) are empty and the
+    arbiters' round-robin pointers are in ``va_out_ptr``, ``va_in_ptr``, ``sa_out_ptr`` and
+    ``sa_in_ptr`` (a pointer is the last winner + 1, not wrapped; see
+    `desim.noc.allocators.islip_round_robin`); otherwise the arbiter lists hold the arbiters and
+    the pointer lists are empty.
     """
 
     def __init__(
