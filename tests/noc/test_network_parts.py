@@ -178,6 +178,23 @@ def test_the_engine_lets_go_of_a_cycles_entries_and_their_storage_once_it_has_ru
     assert kept < 20_000
 
 
+def test_a_cycle_whose_arrival_raises_leaves_no_entries_behind() -> None:
+    """An entry that raises ends the run; the cycle's other entries are dropped with it, not
+    left in the wheel's slot (where a later lap would find them)."""
+    sim = Simulator()
+    engine = Engine(sim.env, NetworkCounters(), 100, lambda cycle: None)
+    engine.start()
+
+    def boom(a, b) -> None:
+        raise RuntimeError("boom")
+
+    engine.schedule(5, boom, None, None)
+    engine.schedule(5, lambda a, b: None, None, None)
+    with pytest.raises(RuntimeError, match="boom"):
+        sim.run()
+    assert not engine.pending((object,))
+
+
 def test_sources_attached_after_an_idle_spell_start_at_once() -> None:
     """Bernoulli sources at 0.5 started at cycle 1,000 on an idle network inject from the next
     cycle: 4 terminals x 20 cycles at 0.5 is 40 packets on average (binomial sd ~4.5)."""
