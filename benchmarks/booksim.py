@@ -26,6 +26,7 @@ output so that both sides of a comparison are counted identically.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import shutil
@@ -110,6 +111,14 @@ class BookSimRun:
         if not self.stable or self.accepted_flit_rate is None or self.hops is None:
             return None
         return estimate_flit_hops(self.accepted_flit_rate, nodes, self.cycles or 0, self.hops)
+
+
+def binary_argument(parser: argparse.ArgumentParser, path: str | None) -> Path | None:
+    """`find_binary`, a wrong path reported by ``parser`` (one line, exit code 2)."""
+    try:
+        return find_binary(path)
+    except BookSimError as exc:
+        parser.error(str(exc))
 
 
 def find_binary(path: str | None) -> Path | None:

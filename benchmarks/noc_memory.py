@@ -118,10 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error(f"--repeats must be at least 1, got {args.repeats}")
-    try:
-        binary = booksim.find_binary(args.booksim)
-    except booksim.BookSimError as exc:
-        parser.error(str(exc))
+    binary = booksim.binary_argument(parser, args.booksim)
     desim: list[float] = []
     reference: list[float] = []
     for repeat in range(args.repeats):

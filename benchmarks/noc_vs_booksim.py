@@ -683,10 +683,7 @@ def main(argv: list[str] | None = None) -> int:
         return retime_startup(args.output)
     if args.repeats < 1:
         parser.error(f"--repeats must be at least 1, got {args.repeats}")
-    try:
-        binary = booksim.find_binary(args.booksim)
-    except booksim.BookSimError as exc:
-        parser.error(str(exc))
+    binary = booksim.binary_argument(parser, args.booksim)
     if binary is None:
         print("skipped: no BookSim2 binary (give --booksim PATH or set BOOKSIM)")
         return 0

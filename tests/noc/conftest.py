@@ -6,7 +6,11 @@ which a head flit was routed: the path a packet took, which the zero-load oracle
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import networkx as nx
@@ -15,6 +19,19 @@ import pytest
 from desim.kernel.simulator import Simulator
 from desim.noc import Network, NocConfig, RouterParams, router_params
 from desim.registry import ROUTING
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def import_benchmark(name: str) -> ModuleType:
+    """The benchmark script ``benchmarks/<name>.py``, imported with its sibling modules as when
+    it runs."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
 
 FAST = dict(sample_period_cycles=200, warmup_periods=1, max_samples=5)
 """Measurement settings for quick functional runs (not for comparing numbers)."""

@@ -4,7 +4,6 @@ and docs/noc.md quote its recorded run."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 
 from desim.sweep import load_spec, run_sweep
+from tests.noc.conftest import import_benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCHMARK = ROOT / "benchmarks" / "noc_vs_booksim.py"
@@ -21,12 +21,7 @@ RECORD = ROOT / "benchmarks" / "results" / "noc_vs_booksim_readme.json"
 
 @pytest.fixture(scope="module")
 def bench() -> Any:
-    """The benchmark module, imported with its sibling modules as when it runs."""
-    sys.path.insert(0, str(BENCHMARK.parent))
-    try:
-        return importlib.import_module("noc_vs_booksim")
-    finally:
-        sys.path.remove(str(BENCHMARK.parent))
+    return import_benchmark("noc_vs_booksim")
 
 
 def test_the_readme_spec_maps_to_booksims_r0_keys(bench: Any) -> None:

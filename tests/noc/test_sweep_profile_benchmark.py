@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import desim.noc.measurement as measurement
 import desim.noc.sweep as noc_sweep
 from desim.sweep import load_spec
 from desim.sweep.noc_kinds import run_latency_load
+from tests.noc.conftest import import_benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCHMARK = ROOT / "benchmarks" / "noc_sweep_profile.py"
@@ -21,11 +20,7 @@ BENCHMARK = ROOT / "benchmarks" / "noc_sweep_profile.py"
 
 @pytest.fixture(scope="module")
 def bench() -> Any:
-    sys.path.insert(0, str(BENCHMARK.parent))
-    try:
-        return importlib.import_module("noc_sweep_profile")
-    finally:
-        sys.path.remove(str(BENCHMARK.parent))
+    return import_benchmark("noc_sweep_profile")
 
 
 def test_the_profile_covers_the_sweeps_runs_and_explains_each_saturated_one(
