@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from mypy_extensions import mypyc_attr
 
-from desim.kernel.errors import InvariantError
+from desim.kernel.errors import ConfigError, InvariantError
 from desim.kernel.module import Module
 from desim.noc.allocators import Allocator, islip, islip_round_robin
 from desim.noc.arbiters import Arbiter, RoundRobinArbiter, bits, round_robin_choice
-from desim.noc.flit import Flit
+from desim.noc.flit import Flit, Packet
 from desim.noc.params import RouterParams
 from desim.noc.replication import Fork, allocate_forks, replicate, route_fork
-from desim.noc.routing.base import Candidate, PairRoute, Route, RouteFunction
+from desim.noc.routing.base import Candidate, PairRoute, Route, RouteFunction, StateRoute
 
 if TYPE_CHECKING:
     from desim.noc.engine import Engine
@@ -134,6 +134,11 @@ class Router(Module):
         self.route_table = bytearray([_UNROUTED]) * len(network.ctx.neighbors)
         self.route_answers: list[RouteAnswer] = []
         self.route_slots: dict[tuple[Candidate, ...], int] = {}  # answer -> its index
+        # a policy planning each packet at its first hop: its answers per (plan, destination)
+        # read from a table of the same kind, indexed ``state * routers + dest``
+        self.route_states: StateRoute | None = route.by_state
+        self.plans = route.route_states
+        self.state_table = bytearray([_UNROUTED]) * (len(network.ctx.neighbors) * self.plans)
         self.select = select
         self.net_ports = net_ports
         self.ports = ports = net_ports + terminals
@@ -235,26 +240,64 @@ class Router(Module):
                 routed = self._learn_route(dest)
             else:
                 routed = self.route_answers[slot]
+        elif self.route_states is not None:
+            state = packet.route_state
+            if state is None:  # the first hop: the policy plans the packet
+                self.route(self.rid, iv // self.V, packet)
+                state = self._checked_plan(packet)
+            index = state * len(self.route_table) + dest
+            slot = self.state_table[index]
+            if slot == _UNROUTED:
+                routed = self._learn_planned_route(index, dest, state)
+            else:
+                routed = self.route_answers[slot]
         else:
             routed = RouteAnswer(self.route(self.rid, iv // self.V, packet), self.V)
         flit.ready = now + self.route_delay
         self.va_wait[iv] = routed
 
     def _learn_route(self, dest: int) -> RouteAnswer:
-        """Ask the policy for ``dest`` once and keep its answer in the table (unless the table
+        """Ask the policy for ``dest`` once and keep its answer in the table (unless the router
         already holds _UNROUTED distinct answers: then it is asked every time)."""
         assert self.route_pairs is not None
         answer = self.route_pairs(self.rid, dest)
+        slot = self._answer_slot(answer)
+        if slot == _UNROUTED:
+            return RouteAnswer(answer, self.V)
+        self.route_table[dest] = slot
+        return self.route_answers[slot]
+
+    def _learn_planned_route(self, index: int, dest: int, state: int) -> RouteAnswer:
+        """`_learn_route` for a planning policy: its answer for (``dest``, plan ``state``)."""
+        assert self.route_states is not None
+        answer = self.route_states(self.rid, dest, state)
+        slot = self._answer_slot(answer)
+        if slot == _UNROUTED:
+            return RouteAnswer(answer, self.V)
+        self.state_table[index] = slot
+        return self.route_answers[slot]
+
+    def _answer_slot(self, answer: list[Candidate]) -> int:
+        """The index of ``answer`` in ``route_answers``, added if new (_UNROUTED when full)."""
         key = tuple(answer)
         slot = self.route_slots.get(key)
         if slot is None:
             slot = len(self.route_answers)
             if slot == _UNROUTED:
-                return RouteAnswer(answer, self.V)
+                return slot
             self.route_slots[key] = slot
             self.route_answers.append(RouteAnswer(answer, self.V))
-        self.route_table[dest] = slot
-        return self.route_answers[slot]
+        return slot
+
+    def _checked_plan(self, packet: Packet) -> int:
+        """The plan a policy set at a packet's first hop, checked against its declaration."""
+        state = packet.route_state
+        if not isinstance(state, int) or not 0 <= state < self.plans:
+            raise ConfigError(
+                f"routing policy set route_state={state!r} at {packet!r}'s first hop; its route "
+                f"declares by_state, so route_state must be an int below {self.plans}"
+            )
+        return state
 
     # ------------------------------------------------------------------ one cycle
     def step(self, now: int) -> bool:

@@ -263,6 +263,78 @@ def test_routers_read_by_destination_answers_from_their_table_not_the_call() -> 
     assert net.counters.packets_received == 1
 
 
+def _torus_xy(ctx, *, planned: bool):
+    """BookSim2's dateline routing on a torus: as declared (``by_state``), or its bare call."""
+    route = resolve_routing("xy", ctx)
+    return route if planned else Route(route.call)
+
+
+_torus_xy.desim = {"topologies": ("torus",), "min_vcs": 2}  # type: ignore[attr-defined]
+
+
+def test_torus_dateline_routing_declares_its_answers_per_plan() -> None:
+    ctx = _ctx(topologies.torus(4, 4))
+    route = resolve_routing("xy", ctx)
+    assert route.by_destination is None and route.by_state is not None
+    for source in range(16):
+        for dest in range(16):
+            if source == dest:
+                continue
+            packet = _packet_to(dest)
+            answer = route(source, 4, packet)  # the first hop plans the packet
+            assert 0 <= packet.route_state < route.route_states
+            assert route.by_state(source, dest, packet.route_state) == answer
+    net = Network(Simulator(seed=1), topologies.torus(8, 8), "xy", router_params("booksim"))
+    assert {len(router.state_table) for router in net.routers} == {1024}  # docs/routing.md: 1 KB
+
+
+def test_planned_answers_read_from_router_tables_give_the_same_run_as_calling_the_policy() -> None:
+    """The oracle is the route function itself: a torus run (ties included, k even) whose
+    routers read the plan's answers from their tables equals, packet for packet, the run whose
+    routers call the route function at every hop."""
+    runs = []
+    for planned in (True, False):
+        sim = Simulator(seed=3)
+
+        def factory(ctx, planned=planned):
+            return _torus_xy(ctx, planned=planned)
+
+        factory.desim = _torus_xy.desim  # type: ignore[attr-defined]
+        net = Network(sim, topologies.torus(4, 4), factory, router_params("booksim"))
+        log: list[tuple[int, ...]] = []
+        net.delivered_hooks.append(lambda p, log=log: log.append((p.pid, p.received, p.hops)))
+        attach_sources(net, uniform(net.terminals), lambda: bernoulli(0.4), lambda rng: 2)
+        sim.run(cycles=400)
+        runs.append(log)
+        answers = sum(len(router.route_answers) for router in net.routers)
+        assert (answers > 0) == planned  # the tables were used, or not
+    assert len(runs[0]) > 1000 and runs[0] == runs[1]
+
+
+def test_a_route_declares_by_state_with_its_number_of_states_and_plans_within_it() -> None:
+    def route(router, in_port, packet):
+        packet.route_state = 4
+        return [Candidate(0, 0, 0)]
+
+    def answer(router, dest, state):
+        return [Candidate(0, 0, 0)]
+
+    with pytest.raises(ConfigError, match="by_state and route_states together"):
+        Route(route, by_state=answer)
+    with pytest.raises(ConfigError, match="by_state and route_states together"):
+        Route(route, route_states=4)
+
+    def factory(ctx):
+        return Route(route, by_state=answer, route_states=4)
+
+    factory.desim = {"topologies": ("mesh",), "min_vcs": 1}  # type: ignore[attr-defined]
+    sim = Simulator(seed=1)
+    net = Network(sim, topologies.mesh(4, 4), factory, router_params("booksim"))
+    net.interfaces[0].send(15, size_bits=128)
+    with pytest.raises(ConfigError, match=r"route_state=4 .* an int below 4"):
+        sim.run()
+
+
 def test_a_router_keeps_answers_only_for_the_destinations_it_has_routed_to() -> None:
     """The table is filled on first use: after one packet from router 0 to router 15 of a 4x4
     mesh, the routers that routed it on XY's path (x first: 0, 1, 2, 3, then 7, 11; 15 ejects it)

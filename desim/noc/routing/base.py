@@ -7,8 +7,8 @@ every router that is not the packet's destination (ejection is the router's job)
 precompute tables and raises `UnsupportedTopologyError` for a graph it cannot route.
 
 A route function may declare what else it knows, as the optional attributes of `DeclaredRoute`
-(``by_destination``, ``escape_vcs``); `resolve_routing` returns it as a `Route`, with the defaults
-of the attributes it does not set.
+(``by_destination``, ``by_state`` and ``route_states``, ``escape_vcs``); `resolve_routing` returns
+it as a `Route`, with the defaults of the attributes it does not set.
 
 Policies keep per-packet state in ``packet.route_state`` (``None`` at injection): e.g. Valiant's
 intermediate router, a torus dateline class, an up*/down* phase.
@@ -35,6 +35,7 @@ __all__ = [
     "DeclaredRoute",
     "PairRoute",
     "Route",
+    "StateRoute",
     "RouteFunction",
     "RoutingFactory",
     "UnsupportedTopologyError",
@@ -66,6 +67,11 @@ class RouteFunction(Protocol):
 PairRoute = Callable[[int, int], list[Candidate]]
 """``candidates(router, dest_router)``: a policy's answer when it depends on these two only."""
 
+StateRoute = Callable[[int, int, int], list[Candidate]]
+"""``candidates(router, dest_router, state)``: a policy's answer when it depends on these three
+only, ``state`` being the packet's ``route_state``: an int below the route's ``route_states`` that
+the route function sets at the packet's first hop and never changes afterwards."""
+
 
 class DeclaredRoute(RouteFunction, Protocol):
     """A route function with its optional attributes, each None when not declared.
@@ -76,6 +82,14 @@ class DeclaredRoute(RouteFunction, Protocol):
         The same answers as a function of ``(router, dest_router)`` alone: routers then read them
         from their own tables instead of calling the route function, and ``tree`` multicast
         builds its branches from them (set by `by_destination`).
+    by_state : StateRoute or None
+        The same answers as a function of ``(router, dest_router, packet.route_state)``, for a
+        policy that plans a packet at its first hop (the route function sets ``route_state``
+        there, to an int below ``route_states``) and follows the plan unchanged: routers call the
+        route function at a packet's first hop only and read the later answers from their own
+        tables (e.g. `desim.noc.routing.dor`'s dateline classes on a torus).
+    route_states : int
+        The number of distinct ``route_state`` values ``by_state`` takes (0 when not declared).
     escape_vcs : frozenset of int or None
         The VCs of a deadlock-free escape sub-network (Duato 1993): the deadlock check of
         `desim.noc.routing.analysis` then applies Duato's criterion to them (None: every VC
@@ -83,6 +97,8 @@ class DeclaredRoute(RouteFunction, Protocol):
     """
 
     by_destination: PairRoute | None
+    by_state: StateRoute | None
+    route_states: int
     escape_vcs: frozenset[int] | None
 
 
@@ -95,13 +111,23 @@ class Route:
     ----------
     call : RouteFunction
         The route function itself (what routers call: the `Route` only carries it).
-    by_destination, escape_vcs
+    by_destination, by_state, route_states, escape_vcs
         As in `DeclaredRoute`.
     """
 
     call: RouteFunction
     by_destination: PairRoute | None = None
+    by_state: StateRoute | None = None
+    route_states: int = 0
     escape_vcs: frozenset[int] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.by_state is None) != (self.route_states == 0) or self.route_states < 0:
+            raise ConfigError(
+                "a route declares by_state and route_states together (route_states > 0: the "
+                f"number of route_state values), got route_states={self.route_states!r} with "
+                f"by_state={self.by_state!r}"
+            )
 
     def __call__(self, router: int, in_port: int, packet: Packet) -> list[Candidate]:
         return self.call(router, in_port, packet)

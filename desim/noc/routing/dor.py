@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 from desim.noc.routing.base import (
     Candidate,
+    Route,
     RouteFunction,
     RoutingContext,
     by_destination,
@@ -61,7 +62,11 @@ def _static_dateline(ctx: RoutingContext, order: tuple[int, int], name: str) -> 
 
 
 def _entry_dateline(ctx: RoutingContext, order: tuple[int, int], name: str) -> RouteFunction:
-    """BookSim2's dateline classes (module docstring); on a mesh the static policy (all VCs)."""
+    """BookSim2's dateline classes (module docstring); on a mesh the static policy (all VCs).
+
+    The route plans a packet at its first hop (its classes and tie draws, ``ROUTE_STATES``
+    values) and declares its answers per (router, destination, plan) as ``by_state``: routers
+    call it at a packet's first hop only."""
     grid = Grid(ctx)
     if not grid.wrap:
         return _static_dateline(ctx, order, name)
@@ -71,24 +76,29 @@ def _entry_dateline(ctx: RoutingContext, order: tuple[int, int], name: str) -> R
     rng = ctx.rng
     table: dict[int, list[Candidate]] = {}
 
+    # per (source, destination) router pair, its plan's classes (bits 2 d) and its ties (bits
+    # 2 d + 1, set where dimension d is a tie), or _UNPLANNED: one byte a pair
+    plans = bytearray([_UNPLANNED]) * (routers * routers)
+
     def plan(source: int, dest: int) -> int:
         """The route state: per dimension ``d``, bit ``2 d`` its class, bit ``2 d + 1`` set when
-        a tie goes the negative way."""
-        state = 0
+        a tie goes the negative way (drawn per tie, in dimension order)."""
+        code = plans[source * routers + dest]
+        if code == _UNPLANNED:
+            code = 0
+            for dim in order:
+                if grid.direction(source, dest, dim) >= 0:
+                    code |= grid.entry_class(source, dest, dim) << (2 * dim)
+                    code |= grid.is_tie(source, dest, dim) << (2 * dim + 1)
+            plans[source * routers + dest] = code
+        state = code & _CLASS_BITS
         for dim in order:
-            if grid.direction(source, dest, dim) < 0:
-                continue
-            state |= grid.entry_class(source, dest, dim) << (2 * dim)
-            if grid.is_tie(source, dest, dim) and rng.random() < 0.5:
+            if code >> (2 * dim + 1) & 1 and rng.random() < 0.5:
                 state |= 2 << (2 * dim)
         return state
 
-    def route(router: int, in_port: int, packet: Packet) -> list[Candidate]:
-        dest = packet.dest_router
-        state = packet.route_state
-        if state is None:
-            state = packet.route_state = plan(router, dest)
-        key = (router * routers + dest) * 16 + state
+    def answer(router: int, dest: int, state: int) -> list[Candidate]:
+        key = (router * routers + dest) * ROUTE_STATES + state
         hit = table.get(key)
         if hit is None:
             dim = next(d for d in order if grid.direction(router, dest, d) >= 0)
@@ -99,7 +109,21 @@ def _entry_dateline(ctx: RoutingContext, order: tuple[int, int], name: str) -> R
             hit = table[key] = [Candidate(grid.ports[router][direction], *classes[cls])]
         return hit
 
-    return route
+    def route(router: int, in_port: int, packet: Packet) -> list[Candidate]:
+        dest = packet.dest_router
+        state = packet.route_state
+        if state is None:
+            state = packet.route_state = plan(router, dest)
+        return answer(router, dest, state)
+
+    return Route(route, by_state=answer, route_states=ROUTE_STATES)
+
+
+ROUTE_STATES = 16
+_CLASS_BITS = 0b0101
+_UNPLANNED = 0xFF
+"""The route states of `_entry_dateline`'s plans: two bits (class, tie) per dimension, two
+dimensions."""
 
 
 @routing_policy("xy", topologies=GRIDS, minimal=True, deadlock_free=True)
