@@ -140,6 +140,18 @@ def config_text(topology: str, k: int, n: int, rate: float, **extra: object) -> 
     return "".join(f"{key} = {value};\n" for key, value in keys.items())
 
 
+def measurement_keys(sample_period: int, warmup_periods: int, max_samples: int) -> dict:
+    """BookSim's measurement keys for desim's: the same sample period and warm-up, and as many
+    periods in all. desim's ``max_samples`` counts the sample periods after the warm-up; BookSim's
+    counts the warm-up periods too (``_SingleSim``'s ``total_phases``), so BookSim is given
+    ``warmup_periods + max_samples``."""
+    return {
+        "sample_period": sample_period,
+        "warmup_periods": warmup_periods,
+        "max_samples": warmup_periods + max_samples,
+    }
+
+
 def run_process(command: list[str], env: dict[str, str] | None = None) -> ProcessRun:
     """Run ``command`` to completion; wall time from start to reaping, and its own peak RSS."""
     start = time.perf_counter()

@@ -23,9 +23,10 @@ rate x nodes x cycles x routers crossed, `booksim.estimate_flit_hops`); desim's 
 recorded beside its estimate to show the estimate's error. Ratios are desim / BookSim of the
 medians over the repetitions. Each case sets the same measurement on both sides: BookSim's
 method with shorter sampling on the larger meshes (``sample_period``, ``warmup_periods``,
-``max_samples``), to keep the benchmark short (the recorded run took about 20 minutes a
-repetition, the shared machine being heavily loaded). ``desim --version`` is timed too
-(start-up alone), beside the bare interpreter.
+``max_samples``; BookSim's ``max_samples`` counts the warm-up periods too, desim's does not, so
+BookSim gets the sum: `booksim.measurement_keys`), to keep the benchmark short (the recorded run
+took about 20 minutes a repetition, the shared machine being heavily loaded). ``desim --version``
+is timed too (start-up alone), beside the bare interpreter.
 
 Results: ``benchmarks/results/noc_vs_booksim.json`` and ``.md``. Run (a few minutes)::
 
@@ -39,10 +40,11 @@ alone), keeping its cases.
 examples/noc.toml --out DIR --plot`` (latency-load curves with bisected saturation of 4x4 and 8x8
 meshes and tori), against BookSim2 running the same points: the configurations and loads that
 desim's sweep ran, read back from its results store (``runs_json``: grid and bisection runs),
-one BookSim2 process per run with the spec's measurement (sample period, warm-up periods, maximum
-samples), on as many concurrent processes as the sweep has workers, as a BookSim2 user would run
-a curve. desim's CPU time is the whole process tree's (the command, its worker processes, the
-export and the figures: ``wait4``'s rusage covers the descendants the command waited for).
+one BookSim2 process per run with the spec's measurement (sample period, warm-up periods, as many
+periods in all: `booksim.measurement_keys`), on as many concurrent processes as the sweep has
+workers, as a BookSim2 user would run a curve. desim's CPU time is the whole process tree's (the
+command, its worker processes, the export and the figures: ``wait4``'s rusage covers the
+descendants the command waited for).
 Repetitions alternate which side goes first. Results: ``benchmarks/results/
 noc_vs_booksim_readme.json`` and ``.md``::
 
@@ -169,11 +171,9 @@ def _times(loop_wall: float, process: booksim.ProcessRun) -> dict:
 
 def run_reference(binary: Path, case: Case, seed: int) -> dict:
     """One BookSim process on ``case``."""
-    measurement = {
-        "sample_period": case.sample_period,
-        "warmup_periods": case.warmup_periods,
-        "max_samples": case.max_samples,
-    }
+    measurement = booksim.measurement_keys(
+        case.sample_period, case.warmup_periods, case.max_samples
+    )
     config = booksim.config_text("mesh", case.k, 2, case.rate, **measurement)
     run = booksim.run_booksim(binary, config, seed)
     return {
@@ -364,9 +364,9 @@ def sweep_booksim_keys(noc: dict) -> dict:
         "k": args["rows"],
         "n": 2,
         "routing_function": BOOKSIM_ROUTING[noc["topology"]],
-        "sample_period": noc["sample_period_cycles"],
-        "warmup_periods": noc["warmup_periods"],
-        "max_samples": noc["max_samples"],
+        **booksim.measurement_keys(
+            noc["sample_period_cycles"], noc["warmup_periods"], noc["max_samples"]
+        ),
     }
 
 

@@ -26,7 +26,9 @@ def bench() -> Any:
 
 def test_the_readme_spec_maps_to_booksims_r0_keys(bench: Any) -> None:
     """Each point of examples/noc.toml becomes BookSim2's mesh (``dor``) or torus
-    (``dim_order``) of the same radix, with the spec's sample period, warm-up and samples."""
+    (``dim_order``) of the same radix, with the spec's sample period and warm-up, and as many
+    periods in all: BookSim's ``max_samples`` counts the warm-up periods (``_SingleSim``), desim's
+    the sample periods after them."""
     spec = load_spec(bench.README_SPEC)
     resolved = bench.resolved_points(bench.README_SPEC)
     assert set(resolved) == {p.config_hash for p in spec.points}
@@ -40,7 +42,7 @@ def test_the_readme_spec_maps_to_booksims_r0_keys(bench: Any) -> None:
             "routing_function": {"mesh": "dor", "torus": "dim_order"}[topology],
             "sample_period": spec.base["noc"]["sample_period_cycles"],
             "warmup_periods": spec.base["noc"]["warmup_periods"],
-            "max_samples": spec.base["noc"]["max_samples"],
+            "max_samples": spec.base["noc"]["warmup_periods"] + spec.base["noc"]["max_samples"],
         }
     other = {**resolved[spec.points[0].config_hash], "routing": "west_first"}
     with pytest.raises(SystemExit, match="noc.routing = 'west_first'"):
