@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gc
 import tracemalloc
-from types import SimpleNamespace
 
 import numpy as np
 
 import topologies
 from desim.kernel.simulator import Simulator
 from desim.noc import Network
+from desim.noc.flit import Packet
 from desim.noc.sampling import Sampler
 
 
@@ -21,13 +21,10 @@ def test_the_sampler_keeps_three_eight_byte_values_per_measured_packet() -> None
     net = Network(Simulator(seed=1), topologies.mesh(2, 2), "xy")
     sampler = Sampler(net)
     sampler.open()
-    packets = [
-        SimpleNamespace(
-            pid=i, created=i, injected=i + 3, received=i + 1000 + i % 7, dest=i % 4, flits=1,
-            hops=3,
-        )
-        for i in range(20_000)
-    ]  # fmt: skip
+    packets = [Packet(i, 0, i % 4, 0, i % 4, 128, 1, i) for i in range(20_000)]
+    for packet in packets:
+        packet.injected, packet.hops = packet.created + 3, 3
+        packet.received = packet.created + 1000 + packet.pid % 7
     sampler.first_measured, sampler.measured_created = 0, len(packets)
     tracemalloc.start()
     try:
