@@ -170,13 +170,15 @@ def test_an_age_based_arbiter_in_an_allocator_grants_the_oldest_requester(alloca
 def test_wait_for_tail_credit_frees_a_vc_once_per_tail():
     """With ``wait_for_tail_credit`` an output VC is freed when its tail's credit comes back, once:
     16-flit packets through 4-flit buffers, where a packet's credits return to full while its
-    tail is still upstream, are delivered whole (conservation) and at the offered rate."""
+    tail is still upstream, are delivered whole (conservation) and at the offered rate (over at
+    least 9,000 cycles, some 4,000 packets: a standard error of 1.6 %, a third of the tolerance)."""
     config = NocConfig(
         topology_args={"rows": 4, "cols": 4},
         router_args={"wait_for_tail_credit": True, "vc_buffer_flits": 4},
         packet_size=16,
         injection_rate=0.45,
-        sample_period_cycles=300,
+        sample_period_cycles=3000,
+        warmup_periods=1,
     )
     result = simulate(config)  # checks conservation; a VC freed mid-packet corrupts the run
     assert not result.saturated
