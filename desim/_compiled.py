@@ -1,7 +1,8 @@
 """The modules compiled to C by mypyc at install time, and running their Python sources instead.
 
 The NoC's hot path (flits, arbiters, allocators, the router, the interfaces, the engine, the
-network, the synthetic traffic sources and the measurement's sampler, called for every packet) and the `Module` base class they derive from are
+network, the synthetic traffic sources and their random draws, and the measurement's sampler,
+called for every packet) and the `Module` base class they derive from are
 compiled by mypyc when desim is installed (``setup.py``; mypyc compiles type-annotated Python
 as written, so the sources stay the reference).
 Compiled and pure-Python runs give identical results.
@@ -41,6 +42,7 @@ MODULES = (
     "desim.noc.network",
     "desim.noc.synthetic",
     "desim.noc.sampling",
+    "desim.noc.draws",
 )
 HASHES = "_compiled_sources.json"  # written beside this file by setup.py: source digests
 _ROOT = Path(__file__).resolve().parent.parent  # the directory holding the ``desim`` package

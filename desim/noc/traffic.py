@@ -50,6 +50,7 @@ from typing import Any, Protocol, TypeVar
 import numpy as np
 
 from desim.kernel.errors import ConfigError
+from desim.noc.draws import Batched, Bernoulli, UniformDestination
 from desim.registry import INJECTION, TRAFFIC, Registry
 
 __all__ = [
@@ -65,40 +66,6 @@ __all__ = [
 
 Pattern = Callable[[int, np.random.Generator], int]
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Batched:
-    """Integers of one distribution drawn ``BATCH`` at a time and handed out one by one.
-
-    One numpy call per packet costs about 11,000 machine instructions, most of them the call
-    rather than the draw; drawing a batch at once and handing out its values costs a few hundred
-    per value. The values are those of ``draw(rng, BATCH)``, in order; a batch is drawn from the
-    generator asked with, and one asked with another generator starts afresh from it (so two
-    runs sharing a pattern never share draws).
-
-    >>> draws = Batched(lambda rng, size: rng.integers(10, size=size))
-    >>> rng = np.random.default_rng(1)
-    >>> [draws.next(rng) for _ in range(5)] == np.random.default_rng(1).integers(10, size=5).tolist()
-    True
-    """
-
-    __slots__ = ("draw", "values", "rng")
-
-    def __init__(self, draw: Callable[[np.random.Generator, int], np.ndarray]) -> None:
-        self.draw = draw
-        self.values: list[int] = []
-        self.rng: np.random.Generator | None = None
-
-    def next(self, rng: np.random.Generator) -> int:
-        """The next value drawn from ``rng``."""
-        if not self.values or rng is not self.rng:
-            self.rng = rng
-            self.values = self.draw(rng, BATCH).tolist()[::-1]
-        return int(self.values.pop())
-
-
-BATCH = 256
-"""Values a `Batched` draw takes from the generator at once."""
 
 
 def _plugin(registry: Registry[Any], name: str, reference: str) -> Callable[[F], F]:
@@ -219,12 +186,7 @@ def _pattern(name: str, reference: str) -> Callable[[F], F]:
 def uniform(nodes: int, dims: tuple[int, ...] | None) -> Pattern:
     """Uniform random: every terminal, the source included, with probability ``1 / nodes``."""
 
-    draws = Batched(lambda rng, size: rng.integers(nodes, size=size))
-
-    def destination(source: int, rng: np.random.Generator) -> int:
-        return draws.next(rng)
-
-    return destination
+    return UniformDestination(nodes)
 
 
 @_pattern("bitcomp", "Dally & Towles 2004, sec. 3.2")
@@ -321,20 +283,6 @@ class Injector(Protocol):
     def next_gap(self, rng: np.random.Generator) -> int | None:
         """Cycles until the next packet generation (>= 1); None if there will be none."""
         ...
-
-
-@dataclass
-class Bernoulli:
-    """Per-cycle Bernoulli trials with probability ``rate``: geometric gaps of mean ``1 / rate``."""
-
-    rate: float
-    gaps: Batched = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self.gaps = Batched(lambda rng, size: rng.geometric(self.rate, size=size))
-
-    def next_gap(self, rng: np.random.Generator) -> int | None:
-        return self.gaps.next(rng) if self.rate > 0 else None
 
 
 @dataclass
