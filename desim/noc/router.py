@@ -485,7 +485,14 @@ class Router(Module):
         """
         V = self.V
         queue = self.buf[iv]
-        flit = queue.pop(0)
+        flit = queue[0]
+        if len(queue) == 1:
+            # (not pop: a list emptied by pop keeps a zero-byte block from the system allocator
+            # and grows back there; cleared, it lets go of its block and the next flit takes a
+            # new one from Python's small-object allocator, at a fraction of the cost)
+            queue.clear()
+        else:
+            queue.pop(0)
         ov = self.in_ov[iv]
         in_port = iv // V
         vc = iv - in_port * V
