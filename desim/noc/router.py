@@ -76,6 +76,10 @@ class RouteAnswer:
         ]
 
 
+# an input VC's entry in ``Router.routed`` until its first head is routed
+_NOT_ROUTED: Final = RouteAnswer([], 1)
+
+
 @mypyc_attr(allow_interpreted_subclasses=True)  # compiled (desim._compiled); may be subclassed
 class Router(Module):
     """One router of the network.
@@ -143,7 +147,10 @@ class Router(Module):
         # a deque's memory, which matters for cache footprint on large meshes)
         self.buf: list[list[Flit]] = [[] for _ in range(n)]
         self.in_ov = [-1] * n  # output VC held by each input VC's packet, -1 if none
-        self.va_wait: dict[int, RouteAnswer] = {}  # iv -> its head's route answer
+        # the input VCs whose head awaits an output VC, in arrival order, and per input VC its
+        # head's route answer (a list, not a dictionary: mypyc reads and iterates lists natively)
+        self.va_wait: list[int] = []
+        self.routed: list[RouteAnswer] = [_NOT_ROUTED] * n
         # VC allocation's bids, written afresh each call: per bidding head its input VC and the
         # output VCs it bids for (2 slots per input VC; a list kept, not one allocated per call)
         self.va_bids = [0] * (2 * n)
@@ -238,7 +245,8 @@ class Router(Module):
         else:
             routed = RouteAnswer(self.route(self.rid, iv // self.V, packet), self.V)
         flit.ready = now + self.route_delay
-        self.va_wait[iv] = routed
+        self.routed[iv] = routed
+        self.va_wait.append(iv)
 
     def _learn_route(self, dest: int) -> RouteAnswer:
         """Ask the policy for ``dest`` once and keep its answer in the table (unless the table
@@ -306,12 +314,12 @@ class Router(Module):
         pending = False
         taken = 0  # bit mask of the output VCs bid for, while no two heads bid for the same one
         disjoint = self.banked
-        buf = self.buf
-        for iv, routed in self.va_wait.items():
+        buf, routed = self.buf, self.routed
+        for iv in self.va_wait:
             if buf[iv][0].ready > now:
                 pending = True
                 continue
-            ovs = self._wanted_vcs(routed)
+            ovs = self._wanted_vcs(routed[iv])
             if ovs:
                 bids[nb] = iv
                 bids[nb + 1] = ovs
@@ -360,7 +368,11 @@ class Router(Module):
 
     def _take_vc(self, iv: int, ov: int, now: int) -> None:
         """Input VC ``iv``'s packet now holds output VC ``ov``; it bids for the switch next."""
-        del self.va_wait[iv]
+        waiting = self.va_wait
+        if len(waiting) == 1:
+            waiting.clear()  # (not remove: see `_traverse`)
+        else:
+            waiting.remove(iv)
         self.busy |= 1 << ov
         self.in_ov[iv] = ov
         self.buf[iv][0].ready = now + self.va_delay  # the head bids for the switch from then
@@ -551,9 +563,8 @@ class Router(Module):
     def requested(self, iv: int) -> list[Candidate]:
         """The outputs the head at the front of input VC ``iv`` waits for a VC on (every branch
         of a multicast head), or [] if it holds its output VC(s)."""
-        waiting = self.va_wait.get(iv)
-        if waiting is not None:
-            return waiting.candidates
+        if iv in self.va_wait:
+            return self.routed[iv].candidates
         return [Candidate(port, first, last) for port, first, last, _ in self.fork_wait.get(iv, [])]
 
     def trace(self) -> str:
