@@ -176,6 +176,10 @@ class Router(Module):
         self.va_in_ptr = [0] * n if banked else []
         self.sa_out_ptr = [0] * ports if banked else []
         self.sa_in_ptr = [0] * ports if banked else []
+        # the bank's requests, per output VC and per output port: the heads or input ports
+        # bidding for it (bit masks, 0 between allocations; kept, not allocated per call)
+        self.va_requests = [0] * n if banked else []
+        self.sa_requests = [0] * ports if banked else []
         self.va_out_arb = [] if banked else [arbiter(n) for _ in range(n)]
         self.va_in_arb = [] if banked else [arbiter(n) for _ in range(n)]
         self.sa_out_arb = [] if banked else [arbiter(ports) for _ in range(ports)]
@@ -334,12 +338,15 @@ class Router(Module):
                 self._accept_vc(bids[i], bids[i + 1], now)
             return True
         if self.banked:
-            masks: dict[int, int] = {}  # output VC -> the heads bidding for it (a bit mask)
+            bidders = self.va_requests
+            outputs: list[int] = []  # the output VCs bid for, in the order first bid for
             for i in range(0, nb, 2):
                 bit = 1 << bids[i]
                 for ov in bits(bids[i + 1]):
-                    masks[ov] = masks.get(ov, 0) | bit
-            matches = islip_round_robin(masks, self.va_out_ptr, self.va_in_ptr)
+                    if not bidders[ov]:
+                        outputs.append(ov)
+                    bidders[ov] = bidders[ov] | bit
+            matches = islip_round_robin(outputs, bidders, self.va_out_ptr, self.va_in_ptr)
             for i in range(0, len(matches), 2):
                 self._take_vc(matches[i], matches[i + 1], now)
             return True
@@ -429,12 +436,15 @@ class Router(Module):
                     in_ptr[in_port] = out_port + 1
                     awake = self._traverse(iv, now) or awake
                 return awake
-            masks: dict[int, int] = {}  # output port -> the input ports bidding for it
+            requests = self.sa_requests
+            outputs: list[int] = []  # the output ports bid for, in the order first bid for
             for key in chosen:
                 in_port = key // P
                 out_port = key - in_port * P
-                masks[out_port] = masks.get(out_port, 0) | (1 << in_port)
-            matches = islip_round_robin(masks, self.sa_out_ptr, self.sa_in_ptr)
+                if not requests[out_port]:
+                    outputs.append(out_port)
+                requests[out_port] = requests[out_port] | (1 << in_port)
+            matches = islip_round_robin(outputs, requests, self.sa_out_ptr, self.sa_in_ptr)
             awake = awake or len(matches) < 2 * len(chosen)  # a bid lost: it retries next cycle
             for i in range(0, len(matches), 2):
                 awake = self._traverse(chosen[matches[i] * P + matches[i + 1]], now) or awake
