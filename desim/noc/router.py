@@ -155,6 +155,11 @@ class Router(Module):
         # output VCs it bids for (2 slots per input VC; a list kept, not one allocated per call)
         self.va_bids = [0] * (2 * n)
         self.sa_vcs: set[int] = set()  # input VCs holding an output VC
+        # switch allocation's bids and its choice per (in port, out port) pair, written afresh
+        # each call (lists kept, not allocated per call; see `_allocate_switch`)
+        self.sa_bids = [0] * n
+        self.sa_chosen = [-1] * (ports * ports)
+        self.sa_keys = [0] * (ports * ports)
         self.depth = depth = params.vc_buffer_flits
         self.credits = [depth] * (net_ports * vcs) + [_UNLIMITED] * (terminals * vcs)
         self.busy = 0  # bit mask of the output VCs held by a packet
@@ -389,7 +394,8 @@ class Router(Module):
         """Switch allocation by the injected allocator over input and output ports: the input
         VCs whose head flit may cross now (ready, with a credit) bid; an input port bids, per
         output, with its first VC in round-robin order from the port's offset."""
-        bids: list[int] = []
+        bids = self.sa_bids  # in the first ``nb`` slots: the bidding input VCs
+        nb = 0
         pending = False
         credits, in_ov, buf = self.credits, self.in_ov, self.buf
         for iv in self.sa_vcs:
@@ -399,57 +405,74 @@ class Router(Module):
             if queue[0].ready > now:
                 pending = True
             elif credits[in_ov[iv]] > 0:
-                bids.append(iv)
-        if self.claimed_in and bids:  # multicast flits took some ports: those bids retry
-            free = self._unclaimed(bids)
-            pending = pending or len(free) < len(bids)
-            bids = free
-        if not bids:
+                bids[nb] = iv
+                nb += 1
+        if self.claimed_in and nb:  # multicast flits took some ports: those bids retry
+            free = self._unclaimed(nb)
+            pending = pending or free < nb
+            nb = free
+        if not nb:
             return pending
         V, P = self.V, self.ports
-        vc_rr, in_ov = self.vc_rr, self.in_ov
+        vc_rr = self.vc_rr
         banked = self.banked
-        if len(bids) == 1 and banked:  # iSLIP with one bid: it is granted
+        if nb == 1 and banked:  # iSLIP with one bid: it is granted
             iv = bids[0]
             in_port = iv // V
             out_port = in_ov[iv] // V
             self.sa_out_ptr[out_port] = in_port + 1
             self.sa_in_ptr[in_port] = out_port + 1
             return self._traverse(iv, now) or pending
-        chosen: dict[int, int] = {}  # in port * P + out port -> the bidding input VC
-        for iv in bids:
+        # per (in port, out port) pair bid for, ``key = in port * P + out port``: the input VC
+        # bidding for it (-1 outside this call), and in the first ``nk`` slots of ``keys`` the
+        # pairs in the order first bid for
+        chosen, keys = self.sa_chosen, self.sa_keys
+        nk = 0
+        for i in range(nb):
+            iv = bids[i]
             in_port = iv // V
             key = in_port * P + in_ov[iv] // V
-            held = chosen.get(key)
-            offset = vc_rr[in_port]
-            if held is None or (iv - offset) % V < (held - offset) % V:
+            held = chosen[key]
+            if held < 0:
+                keys[nk] = key
+                nk += 1
                 chosen[key] = iv
-        awake = pending or len(chosen) < len(bids)  # a bid not chosen retries next cycle
-        if banked:
-            if self._conflict_free(chosen):
-                # iSLIP when no two bids share an input or an output port: every bid is granted
-                out_ptr, in_ptr = self.sa_out_ptr, self.sa_in_ptr
-                for key, iv in chosen.items():
-                    in_port = key // P
-                    out_port = key - in_port * P
-                    out_ptr[out_port] = in_port + 1
-                    in_ptr[in_port] = out_port + 1
-                    awake = self._traverse(iv, now) or awake
-                return awake
+            else:
+                offset = vc_rr[in_port]
+                if (iv - offset) % V < (held - offset) % V:
+                    chosen[key] = iv
+        awake = pending or nk < nb  # a bid not chosen retries next cycle
+        if not banked:
+            awake = (
+                self._allocate_ports({keys[i]: chosen[keys[i]] for i in range(nk)}, now) or awake
+            )
+        elif self._conflict_free(nk):
+            # iSLIP when no two bids share an input or an output port: every bid is granted
+            out_ptr, in_ptr = self.sa_out_ptr, self.sa_in_ptr
+            for i in range(nk):
+                key = keys[i]
+                in_port = key // P
+                out_port = key - in_port * P
+                out_ptr[out_port] = in_port + 1
+                in_ptr[in_port] = out_port + 1
+                awake = self._traverse(chosen[key], now) or awake
+        else:
             requests = self.sa_requests
             outputs: list[int] = []  # the output ports bid for, in the order first bid for
-            for key in chosen:
+            for i in range(nk):
+                key = keys[i]
                 in_port = key // P
                 out_port = key - in_port * P
                 if not requests[out_port]:
                     outputs.append(out_port)
                 requests[out_port] = requests[out_port] | (1 << in_port)
             matches = islip_round_robin(outputs, requests, self.sa_out_ptr, self.sa_in_ptr)
-            awake = awake or len(matches) < 2 * len(chosen)  # a bid lost: it retries next cycle
+            awake = awake or len(matches) < 2 * nk  # a bid lost: it retries next cycle
             for i in range(0, len(matches), 2):
                 awake = self._traverse(chosen[matches[i] * P + matches[i + 1]], now) or awake
-            return awake
-        return self._allocate_ports(chosen, now) or awake
+        for i in range(nk):
+            chosen[keys[i]] = -1
+        return awake
 
     def _allocate_ports(self, chosen: dict[int, int], now: int) -> bool:
         """Switch allocation through the plug-in interface (any allocator and arbiters): the
@@ -479,18 +502,30 @@ class Router(Module):
             awake = self._traverse(chosen[in_port * P + out_port], now) or awake
         return awake
 
-    def _unclaimed(self, bids: list[int]) -> list[int]:
-        """The switch bids whose input and output ports no multicast flit used this cycle."""
-        V, ins, outs, in_ov = self.V, self.claimed_in, self.claimed_out, self.in_ov
-        return [
-            iv for iv in bids if not (ins >> (iv // V)) & 1 and not (outs >> (in_ov[iv] // V)) & 1
-        ]
+    def _unclaimed(self, nb: int) -> int:
+        """Keep, in order at the front of the first ``nb`` switch bids, those whose input and
+        output ports no multicast flit used this cycle; return how many."""
+        V, ins, outs, in_ov, bids = (
+            self.V,
+            self.claimed_in,
+            self.claimed_out,
+            self.in_ov,
+            self.sa_bids,
+        )
+        kept = 0
+        for i in range(nb):
+            iv = bids[i]
+            if not (ins >> (iv // V)) & 1 and not (outs >> (in_ov[iv] // V)) & 1:
+                bids[kept] = iv
+                kept += 1
+        return kept
 
-    def _conflict_free(self, chosen: dict[int, int]) -> bool:
-        """Whether no two of the chosen (in port, out port) bids share a port."""
-        P = self.ports
+    def _conflict_free(self, nk: int) -> bool:
+        """Whether no two of the first ``nk`` chosen (in port, out port) bids share a port."""
+        P, keys = self.ports, self.sa_keys
         ins = outs = 0  # bit masks of the ports seen
-        for key in chosen:
+        for i in range(nk):
+            key = keys[i]
             in_port = key // P
             out_port = key - in_port * P
             if (ins >> in_port) & 1 or (outs >> out_port) & 1:
