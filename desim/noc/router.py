@@ -29,7 +29,7 @@ from mypy_extensions import mypyc_attr
 from desim.kernel.errors import InvariantError
 from desim.kernel.module import Module
 from desim.noc.allocators import Allocator, islip, islip_round_robin
-from desim.noc.arbiters import Arbiter, RoundRobinArbiter, bits, round_robin_choice
+from desim.noc.arbiters import Arbiter, RoundRobinArbiter, bits, lowest_bit, round_robin_choice
 from desim.noc.flit import Flit
 from desim.noc.params import RouterParams
 from desim.noc.replication import Fork, allocate_forks, replicate, route_fork
@@ -347,7 +347,10 @@ class Router(Module):
             outputs: list[int] = []  # the output VCs bid for, in the order first bid for
             for i in range(0, nb, 2):
                 bit = 1 << bids[i]
-                for ov in bits(bids[i + 1]):
+                ovs = bids[i + 1]
+                while ovs:  # each output VC bid for, lowest first (as `bits`, without its list)
+                    ov = lowest_bit(ovs)
+                    ovs ^= 1 << ov
                     if not bidders[ov]:
                         outputs.append(ov)
                     bidders[ov] = bidders[ov] | bit
