@@ -508,13 +508,8 @@ class Router(Module):
     def _unclaimed(self, nb: int) -> int:
         """Keep, in order at the front of the first ``nb`` switch bids, those whose input and
         output ports no multicast flit used this cycle; return how many."""
-        V, ins, outs, in_ov, bids = (
-            self.V,
-            self.claimed_in,
-            self.claimed_out,
-            self.in_ov,
-            self.sa_bids,
-        )
+        V, in_ov, bids = self.V, self.in_ov, self.sa_bids
+        ins, outs = self.claimed_in, self.claimed_out
         kept = 0
         for i in range(nb):
             iv = bids[i]
