@@ -122,30 +122,37 @@ def islip2(
 
 
 def islip_round_robin(
-    requests: dict[int, int], out_pointers: list[int], in_pointers: list[int]
+    outputs: list[int], requests: list[int], out_pointers: list[int], in_pointers: list[int]
 ) -> list[int]:
     """`islip` with round-robin arbiters held as an arbiter bank: one pointer per arbiter in
     ``out_pointers`` / ``in_pointers`` (the requester at or after it wins, as
     `RoundRobinArbiter`; after a grant it is used, the pointer is the winner + 1, not wrapped:
     a pointer past the last requester finds none ahead and wraps to the lowest), and requests
-    as non-zero bit masks (``requests[output]``: the requesting inputs; an output without
-    requesters is left out, as the router does).
+    as bit masks in a list indexed by output (``requests[output]``: the requesting inputs, non-zero
+    for each of ``outputs``, the outputs requested, each once; lists rather than a dictionary
+    because mypyc reads them natively, and the caller keeps ``requests`` from call to call: this
+    call consumes the requests, leaving ``requests[output]`` 0 for each of ``outputs``).
 
     Returns the matches flat, ``[input, output, input, output, ...]``, in `islip`'s order: the
-    inputs in the order of the first output (in ``requests`` order) granting each.
+    inputs in the order of the first output (in ``outputs`` order) granting each.
 
     Examples
     --------
-    >>> islip_round_robin({0: 0b11, 1: 0b01}, [0, 0], [0, 0])
-    [0, 0]
+    >>> requests = [0b11, 0b01]
+    >>> islip_round_robin([0, 1], requests, [0, 0], [0, 0]), requests
+    ([0, 0], [0, 0])
     """
-    grants: dict[int, int] = {}  # input -> the outputs granting it (a bit mask)
-    for output, inputs in requests.items():
-        winner = round_robin_choice(inputs, out_pointers[output])
-        grants[winner] = grants.get(winner, 0) | (1 << output)
+    grants = [0] * len(in_pointers)  # per input: the outputs granting it (a bit mask)
+    granted: list[int] = []  # the inputs granted, in the order first granted
+    for output in outputs:
+        winner = round_robin_choice(requests[output], out_pointers[output])
+        requests[output] = 0
+        if not grants[winner]:
+            granted.append(winner)
+        grants[winner] = grants[winner] | (1 << output)  # (not |=: mypyc would or generically)
     matches: list[int] = []
-    for winner, outputs in grants.items():
-        output = round_robin_choice(outputs, in_pointers[winner])
+    for winner in granted:
+        output = round_robin_choice(grants[winner], in_pointers[winner])
         out_pointers[output] = winner + 1
         in_pointers[winner] = output + 1
         matches.append(winner)

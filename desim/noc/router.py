@@ -29,7 +29,7 @@ from mypy_extensions import mypyc_attr
 from desim.kernel.errors import ConfigError, InvariantError
 from desim.kernel.module import Module
 from desim.noc.allocators import Allocator, islip, islip_round_robin
-from desim.noc.arbiters import Arbiter, RoundRobinArbiter, bits, round_robin_choice
+from desim.noc.arbiters import Arbiter, RoundRobinArbiter, bits, lowest_bit, round_robin_choice
 from desim.noc.flit import Flit, Packet
 from desim.noc.params import RouterParams
 from desim.noc.replication import Fork, allocate_forks, replicate, route_fork
@@ -74,6 +74,10 @@ class RouteAnswer:
         self.spans = [
             ((2 << (c.vc_last - c.vc_first)) - 1) << (c.port * vcs + c.vc_first) for c in candidates
         ]
+
+
+# an input VC's entry in ``Router.routed`` until its first head is routed
+_NOT_ROUTED: Final = RouteAnswer([], 1)
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)  # compiled (desim._compiled); may be subclassed
@@ -148,11 +152,19 @@ class Router(Module):
         # a deque's memory, which matters for cache footprint on large meshes)
         self.buf: list[list[Flit]] = [[] for _ in range(n)]
         self.in_ov = [-1] * n  # output VC held by each input VC's packet, -1 if none
-        self.va_wait: dict[int, RouteAnswer] = {}  # iv -> its head's route answer
+        # the input VCs whose head awaits an output VC, in arrival order, and per input VC its
+        # head's route answer (a list, not a dictionary: mypyc reads and iterates lists natively)
+        self.va_wait: list[int] = []
+        self.routed: list[RouteAnswer] = [_NOT_ROUTED] * n
         # VC allocation's bids, written afresh each call: per bidding head its input VC and the
         # output VCs it bids for (2 slots per input VC; a list kept, not one allocated per call)
         self.va_bids = [0] * (2 * n)
         self.sa_vcs: set[int] = set()  # input VCs holding an output VC
+        # switch allocation's bids and its choice per (in port, out port) pair, written afresh
+        # each call (lists kept, not allocated per call; see `_allocate_switch`)
+        self.sa_bids = [0] * n
+        self.sa_chosen = [-1] * (ports * ports)
+        self.sa_keys = [0] * (ports * ports)
         self.depth = depth = params.vc_buffer_flits
         self.credits = [depth] * (net_ports * vcs) + [_UNLIMITED] * (terminals * vcs)
         self.busy = 0  # bit mask of the output VCs held by a packet
@@ -174,6 +186,10 @@ class Router(Module):
         self.va_in_ptr = [0] * n if banked else []
         self.sa_out_ptr = [0] * ports if banked else []
         self.sa_in_ptr = [0] * ports if banked else []
+        # the bank's requests, per output VC and per output port: the heads or input ports
+        # bidding for it (bit masks, 0 between allocations; kept, not allocated per call)
+        self.va_requests = [0] * n if banked else []
+        self.sa_requests = [0] * ports if banked else []
         self.va_out_arb = [] if banked else [arbiter(n) for _ in range(n)]
         self.va_in_arb = [] if banked else [arbiter(n) for _ in range(n)]
         self.sa_out_arb = [] if banked else [arbiter(ports) for _ in range(ports)]
@@ -254,7 +270,8 @@ class Router(Module):
         else:
             routed = RouteAnswer(self.route(self.rid, iv // self.V, packet), self.V)
         flit.ready = now + self.route_delay
-        self.va_wait[iv] = routed
+        self.routed[iv] = routed
+        self.va_wait.append(iv)
 
     def _learn_route(self, dest: int) -> RouteAnswer:
         """Ask the policy for ``dest`` once and keep its answer in the table (unless the router
@@ -349,12 +366,12 @@ class Router(Module):
         pending = False
         taken = 0  # bit mask of the output VCs bid for, while no two heads bid for the same one
         disjoint = self.banked
-        buf = self.buf
-        for iv, routed in self.va_wait.items():
+        buf, routed = self.buf, self.routed
+        for iv in self.va_wait:
             if buf[iv][0].ready > now:
                 pending = True
                 continue
-            ovs = self._wanted_vcs(routed)
+            ovs = self._wanted_vcs(routed[iv])
             if ovs:
                 bids[nb] = iv
                 bids[nb + 1] = ovs
@@ -369,12 +386,18 @@ class Router(Module):
                 self._accept_vc(bids[i], bids[i + 1], now)
             return True
         if self.banked:
-            masks: dict[int, int] = {}  # output VC -> the heads bidding for it (a bit mask)
+            bidders = self.va_requests
+            outputs: list[int] = []  # the output VCs bid for, in the order first bid for
             for i in range(0, nb, 2):
                 bit = 1 << bids[i]
-                for ov in bits(bids[i + 1]):
-                    masks[ov] = masks.get(ov, 0) | bit
-            matches = islip_round_robin(masks, self.va_out_ptr, self.va_in_ptr)
+                ovs = bids[i + 1]
+                while ovs:  # each output VC bid for, lowest first (as `bits`, without its list)
+                    ov = lowest_bit(ovs)
+                    ovs ^= 1 << ov
+                    if not bidders[ov]:
+                        outputs.append(ov)
+                    bidders[ov] = bidders[ov] | bit
+            matches = islip_round_robin(outputs, bidders, self.va_out_ptr, self.va_in_ptr)
             for i in range(0, len(matches), 2):
                 self._take_vc(matches[i], matches[i + 1], now)
             return True
@@ -403,7 +426,11 @@ class Router(Module):
 
     def _take_vc(self, iv: int, ov: int, now: int) -> None:
         """Input VC ``iv``'s packet now holds output VC ``ov``; it bids for the switch next."""
-        del self.va_wait[iv]
+        waiting = self.va_wait
+        if len(waiting) == 1:
+            waiting.clear()  # (not remove: see `_traverse`)
+        else:
+            waiting.remove(iv)
         self.busy |= 1 << ov
         self.in_ov[iv] = ov
         self.buf[iv][0].ready = now + self.va_delay  # the head bids for the switch from then
@@ -413,7 +440,8 @@ class Router(Module):
         """Switch allocation by the injected allocator over input and output ports: the input
         VCs whose head flit may cross now (ready, with a credit) bid; an input port bids, per
         output, with its first VC in round-robin order from the port's offset."""
-        bids: list[int] = []
+        bids = self.sa_bids  # in the first ``nb`` slots: the bidding input VCs
+        nb = 0
         pending = False
         credits, in_ov, buf = self.credits, self.in_ov, self.buf
         for iv in self.sa_vcs:
@@ -423,54 +451,74 @@ class Router(Module):
             if queue[0].ready > now:
                 pending = True
             elif credits[in_ov[iv]] > 0:
-                bids.append(iv)
-        if self.claimed_in and bids:  # multicast flits took some ports: those bids retry
-            free = self._unclaimed(bids)
-            pending = pending or len(free) < len(bids)
-            bids = free
-        if not bids:
+                bids[nb] = iv
+                nb += 1
+        if self.claimed_in and nb:  # multicast flits took some ports: those bids retry
+            free = self._unclaimed(nb)
+            pending = pending or free < nb
+            nb = free
+        if not nb:
             return pending
         V, P = self.V, self.ports
-        vc_rr, in_ov = self.vc_rr, self.in_ov
+        vc_rr = self.vc_rr
         banked = self.banked
-        if len(bids) == 1 and banked:  # iSLIP with one bid: it is granted
+        if nb == 1 and banked:  # iSLIP with one bid: it is granted
             iv = bids[0]
             in_port = iv // V
             out_port = in_ov[iv] // V
             self.sa_out_ptr[out_port] = in_port + 1
             self.sa_in_ptr[in_port] = out_port + 1
             return self._traverse(iv, now) or pending
-        chosen: dict[int, int] = {}  # in port * P + out port -> the bidding input VC
-        for iv in bids:
+        # per (in port, out port) pair bid for, ``key = in port * P + out port``: the input VC
+        # bidding for it (-1 outside this call), and in the first ``nk`` slots of ``keys`` the
+        # pairs in the order first bid for
+        chosen, keys = self.sa_chosen, self.sa_keys
+        nk = 0
+        for i in range(nb):
+            iv = bids[i]
             in_port = iv // V
             key = in_port * P + in_ov[iv] // V
-            held = chosen.get(key)
-            offset = vc_rr[in_port]
-            if held is None or (iv - offset) % V < (held - offset) % V:
+            held = chosen[key]
+            if held < 0:
+                keys[nk] = key
+                nk += 1
                 chosen[key] = iv
-        awake = pending or len(chosen) < len(bids)  # a bid not chosen retries next cycle
-        if banked:
-            if self._conflict_free(chosen):
-                # iSLIP when no two bids share an input or an output port: every bid is granted
-                out_ptr, in_ptr = self.sa_out_ptr, self.sa_in_ptr
-                for key, iv in chosen.items():
-                    in_port = key // P
-                    out_port = key - in_port * P
-                    out_ptr[out_port] = in_port + 1
-                    in_ptr[in_port] = out_port + 1
-                    awake = self._traverse(iv, now) or awake
-                return awake
-            masks: dict[int, int] = {}  # output port -> the input ports bidding for it
-            for key in chosen:
+            else:
+                offset = vc_rr[in_port]
+                if (iv - offset) % V < (held - offset) % V:
+                    chosen[key] = iv
+        awake = pending or nk < nb  # a bid not chosen retries next cycle
+        if not banked:
+            awake = (
+                self._allocate_ports({keys[i]: chosen[keys[i]] for i in range(nk)}, now) or awake
+            )
+        elif self._conflict_free(nk):
+            # iSLIP when no two bids share an input or an output port: every bid is granted
+            out_ptr, in_ptr = self.sa_out_ptr, self.sa_in_ptr
+            for i in range(nk):
+                key = keys[i]
                 in_port = key // P
                 out_port = key - in_port * P
-                masks[out_port] = masks.get(out_port, 0) | (1 << in_port)
-            matches = islip_round_robin(masks, self.sa_out_ptr, self.sa_in_ptr)
-            awake = awake or len(matches) < 2 * len(chosen)  # a bid lost: it retries next cycle
+                out_ptr[out_port] = in_port + 1
+                in_ptr[in_port] = out_port + 1
+                awake = self._traverse(chosen[key], now) or awake
+        else:
+            requests = self.sa_requests
+            outputs: list[int] = []  # the output ports bid for, in the order first bid for
+            for i in range(nk):
+                key = keys[i]
+                in_port = key // P
+                out_port = key - in_port * P
+                if not requests[out_port]:
+                    outputs.append(out_port)
+                requests[out_port] = requests[out_port] | (1 << in_port)
+            matches = islip_round_robin(outputs, requests, self.sa_out_ptr, self.sa_in_ptr)
+            awake = awake or len(matches) < 2 * nk  # a bid lost: it retries next cycle
             for i in range(0, len(matches), 2):
                 awake = self._traverse(chosen[matches[i] * P + matches[i + 1]], now) or awake
-            return awake
-        return self._allocate_ports(chosen, now) or awake
+        for i in range(nk):
+            chosen[keys[i]] = -1
+        return awake
 
     def _allocate_ports(self, chosen: dict[int, int], now: int) -> bool:
         """Switch allocation through the plug-in interface (any allocator and arbiters): the
@@ -500,18 +548,25 @@ class Router(Module):
             awake = self._traverse(chosen[in_port * P + out_port], now) or awake
         return awake
 
-    def _unclaimed(self, bids: list[int]) -> list[int]:
-        """The switch bids whose input and output ports no multicast flit used this cycle."""
-        V, ins, outs, in_ov = self.V, self.claimed_in, self.claimed_out, self.in_ov
-        return [
-            iv for iv in bids if not (ins >> (iv // V)) & 1 and not (outs >> (in_ov[iv] // V)) & 1
-        ]
+    def _unclaimed(self, nb: int) -> int:
+        """Keep, in order at the front of the first ``nb`` switch bids, those whose input and
+        output ports no multicast flit used this cycle; return how many."""
+        V, in_ov, bids = self.V, self.in_ov, self.sa_bids
+        ins, outs = self.claimed_in, self.claimed_out
+        kept = 0
+        for i in range(nb):
+            iv = bids[i]
+            if not (ins >> (iv // V)) & 1 and not (outs >> (in_ov[iv] // V)) & 1:
+                bids[kept] = iv
+                kept += 1
+        return kept
 
-    def _conflict_free(self, chosen: dict[int, int]) -> bool:
-        """Whether no two of the chosen (in port, out port) bids share a port."""
-        P = self.ports
+    def _conflict_free(self, nk: int) -> bool:
+        """Whether no two of the first ``nk`` chosen (in port, out port) bids share a port."""
+        P, keys = self.ports, self.sa_keys
         ins = outs = 0  # bit masks of the ports seen
-        for key in chosen:
+        for i in range(nk):
+            key = keys[i]
             in_port = key // P
             out_port = key - in_port * P
             if (ins >> in_port) & 1 or (outs >> out_port) & 1:
@@ -528,7 +583,14 @@ class Router(Module):
         """
         V = self.V
         queue = self.buf[iv]
-        flit = queue.pop(0)
+        flit = queue[0]
+        if len(queue) == 1:
+            # (not pop: a list emptied by pop keeps a zero-byte block from the system allocator
+            # and grows back there; cleared, it lets go of its block and the next flit takes a
+            # new one from Python's small-object allocator, at a fraction of the cost)
+            queue.clear()
+        else:
+            queue.pop(0)
         ov = self.in_ov[iv]
         in_port = iv // V
         vc = iv - in_port * V
@@ -587,9 +649,8 @@ class Router(Module):
     def requested(self, iv: int) -> list[Candidate]:
         """The outputs the head at the front of input VC ``iv`` waits for a VC on (every branch
         of a multicast head), or [] if it holds its output VC(s)."""
-        waiting = self.va_wait.get(iv)
-        if waiting is not None:
-            return waiting.candidates
+        if iv in self.va_wait:
+            return self.routed[iv].candidates
         return [Candidate(port, first, last) for port, first, last, _ in self.fork_wait.get(iv, [])]
 
     def trace(self) -> str:

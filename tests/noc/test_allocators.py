@@ -77,7 +77,9 @@ def test_islip_on_an_arbiter_bank_is_islip_on_round_robin_arbiters(n: int, slots
     for slot in slots:
         masks = {o: m & ((1 << n) - 1) for o, m in slot.items() if o < n and m & ((1 << n) - 1)}
         lists = {o: [i for i in range(n) if (m >> i) & 1] for o, m in masks.items()}
-        flat = islip_round_robin(masks, out_pointers, in_pointers)
+        requests = [masks.get(o, 0) for o in range(n)]
+        flat = islip_round_robin(list(masks), requests, out_pointers, in_pointers)
+        assert requests == [0] * n  # consumed
         assert list(zip(flat[::2], flat[1::2], strict=True)) == islip(lists, outs, ins, no_age)
         assert [p % n for p in out_pointers] == [a.pointer for a in outs]
         assert [p % n for p in in_pointers] == [a.pointer for a in ins]
