@@ -58,18 +58,3 @@ def test_docs_quote_the_recorded_start_up() -> None:
     text = " ".join((ROOT / "docs" / "noc.md").read_text().split())
     assert f"a median {1000 * start['median_cpu_seconds']:.0f} ms of CPU" in text
     assert f"{1000 * start['python_median_cpu_seconds']:.0f} ms for the bare interpreter" in text
-
-
-def test_docs_quote_the_quick_rerun() -> None:
-    """docs/noc.md's sentence on the later 8x8-only run quotes its record."""
-    quick = json.loads((ROOT / "benchmarks" / "results" / "noc_vs_booksim_quick.json").read_text())
-    ratios = {case["case"]: case for case in quick["cases"]}
-    text = " ".join((ROOT / "docs" / "noc.md").read_text().split())
-    low, high = ratios["8x8 @0.1"], ratios["8x8 @0.3"]
-    assert (
-        f"loop-only {low['loop_ratio']:.2f}x on 8x8 @0.1 and {high['loop_ratio']:.2f}x on 8x8 @0.3"
-        f" (whole process {low['process_ratio']:.2f}x and {high['process_ratio']:.2f}x)" in text
-    )
-    assert quick["repeats"] == 2
-    for name, case in ratios.items():  # "latencies unchanged": the same as the full record's
-        assert case["desim"]["packet_latency"] == CASES[name]["desim"]["packet_latency"]

