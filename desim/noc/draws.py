@@ -26,7 +26,8 @@ class Batched:
 
     The values are those of ``draw(rng, BATCH)``, in order; a batch is drawn from the generator
     asked with, and one asked with another generator starts afresh from it (two runs sharing a
-    pattern never share draws).
+    pattern never share draws, but each switch drops the rest of a batch: a pattern or injector
+    belongs to one run, as `desim.noc.measurement` builds them).
 
     Examples
     --------
@@ -65,6 +66,9 @@ class UniformDestination:
     def __call__(self, source: int, rng: np.random.Generator) -> int:
         return self.draws.next(rng)
 
+    def __reduce__(self) -> tuple[Any, tuple[int]]:
+        return UniformDestination, (self.nodes,)  # a copy starts with no batch
+
 
 class Bernoulli:
     """Per-cycle Bernoulli trials with probability ``rate``: geometric gaps of mean ``1 / rate``
@@ -89,3 +93,6 @@ class Bernoulli:
 
     def __hash__(self) -> int:
         return hash(("Bernoulli", self.rate))
+
+    def __reduce__(self) -> tuple[Any, tuple[float]]:
+        return Bernoulli, (self.rate,)  # a copy starts with no batch

@@ -135,14 +135,15 @@ class Router(Module):
         # per destination router, one byte: the index of its answer in ``route_answers``, each
         # distinct answer kept once (a few per router), or _UNROUTED until first asked (a byte,
         # not a list slot, per destination: 1 MB rather than 8 MB of tables on a 32 x 32 mesh)
-        self.route_table = bytearray([_UNROUTED]) * len(network.ctx.neighbors)
+        self.routers = routers = len(network.ctx.neighbors)
+        self.route_table = bytearray([_UNROUTED]) * (routers if route.by_destination else 0)
         self.route_answers: list[RouteAnswer] = []
         self.route_slots: dict[tuple[Candidate, ...], int] = {}  # answer -> its index
-        # a policy planning each packet at its first hop: its answers per (plan, destination)
-        # read from a table of the same kind, indexed ``state * routers + dest``
-        self.route_states: StateRoute | None = route.by_state
-        self.plans = route.route_states
-        self.state_table = bytearray([_UNROUTED]) * (len(network.ctx.neighbors) * self.plans)
+        # a policy planning each packet at its first hop: per plan, a table of the same kind,
+        # made when a packet with that plan first passes (most routers see a few plans)
+        self.route_by_state: StateRoute | None = route.by_state
+        self.route_plans = route.route_states
+        self.plan_tables: list[bytearray] = [bytearray()] * self.route_plans
         self.select = select
         self.net_ports = net_ports
         self.ports = ports = net_ports + terminals
@@ -253,18 +254,22 @@ class Router(Module):
         elif self.route_pairs is not None:
             slot = self.route_table[dest]
             if slot == _UNROUTED:
-                routed = self._learn_route(dest)
+                routed = self._learn(self.route_table, dest, self.route_pairs(self.rid, dest))
             else:
                 routed = self.route_answers[slot]
-        elif self.route_states is not None:
+        elif self.route_by_state is not None:
             state = packet.route_state
             if state is None:  # the first hop: the policy plans the packet
                 self.route(self.rid, iv // self.V, packet)
-                state = self._checked_plan(packet)
-            index = state * len(self.route_table) + dest
-            slot = self.state_table[index]
+                state = packet.route_state
+            if not isinstance(state, int) or not 0 <= state < self.route_plans:
+                raise self._bad_plan(packet)
+            table = self.plan_tables[state]
+            if not table:
+                table = self.plan_tables[state] = bytearray([_UNROUTED]) * self.routers
+            slot = table[dest]
             if slot == _UNROUTED:
-                routed = self._learn_planned_route(index, dest, state)
+                routed = self._learn(table, dest, self.route_by_state(self.rid, dest, state))
             else:
                 routed = self.route_answers[slot]
         else:
@@ -273,48 +278,26 @@ class Router(Module):
         self.routed[iv] = routed
         self.va_wait.append(iv)
 
-    def _learn_route(self, dest: int) -> RouteAnswer:
-        """Ask the policy for ``dest`` once and keep its answer in the table (unless the router
-        already holds _UNROUTED distinct answers: then it is asked every time)."""
-        assert self.route_pairs is not None
-        answer = self.route_pairs(self.rid, dest)
-        slot = self._answer_slot(answer)
-        if slot == _UNROUTED:
-            return RouteAnswer(answer, self.V)
-        self.route_table[dest] = slot
-        return self.route_answers[slot]
-
-    def _learn_planned_route(self, index: int, dest: int, state: int) -> RouteAnswer:
-        """`_learn_route` for a planning policy: its answer for (``dest``, plan ``state``)."""
-        assert self.route_states is not None
-        answer = self.route_states(self.rid, dest, state)
-        slot = self._answer_slot(answer)
-        if slot == _UNROUTED:
-            return RouteAnswer(answer, self.V)
-        self.state_table[index] = slot
-        return self.route_answers[slot]
-
-    def _answer_slot(self, answer: list[Candidate]) -> int:
-        """The index of ``answer`` in ``route_answers``, added if new (_UNROUTED when full)."""
+    def _learn(self, table: bytearray, dest: int, answer: list[Candidate]) -> RouteAnswer:
+        """Keep the policy's ``answer`` for ``dest`` in ``table`` (each distinct answer once, in
+        ``route_answers``; once the router holds _UNROUTED of them, new ones are not kept and the
+        policy is asked every time)."""
         key = tuple(answer)
         slot = self.route_slots.get(key)
         if slot is None:
             slot = len(self.route_answers)
             if slot == _UNROUTED:
-                return slot
+                return RouteAnswer(answer, self.V)
             self.route_slots[key] = slot
             self.route_answers.append(RouteAnswer(answer, self.V))
-        return slot
+        table[dest] = slot
+        return self.route_answers[slot]
 
-    def _checked_plan(self, packet: Packet) -> int:
-        """The plan a policy set at a packet's first hop, checked against its declaration."""
-        state = packet.route_state
-        if not isinstance(state, int) or not 0 <= state < self.plans:
-            raise ConfigError(
-                f"routing policy set route_state={state!r} at {packet!r}'s first hop; its route "
-                f"declares by_state, so route_state must be an int below {self.plans}"
-            )
-        return state
+    def _bad_plan(self, packet: Packet) -> ConfigError:
+        return ConfigError(
+            f"routing policy set route_state={packet.route_state!r} for {packet!r}; its route "
+            f"declares by_state, so route_state must be an int below {self.route_plans}"
+        )
 
     # ------------------------------------------------------------------ one cycle
     def step(self, now: int) -> bool:

@@ -284,8 +284,14 @@ def test_torus_dateline_routing_declares_its_answers_per_plan() -> None:
             answer = route(source, 4, packet)  # the first hop plans the packet
             assert 0 <= packet.route_state < route.route_states
             assert route.by_state(source, dest, packet.route_state) == answer
-    net = Network(Simulator(seed=1), topologies.torus(8, 8), "xy", router_params("booksim"))
-    assert {len(router.state_table) for router in net.routers} == {1024}  # docs/routing.md: 1 KB
+    sim = Simulator(seed=1)
+    net = Network(sim, topologies.torus(8, 8), "xy", router_params("booksim"))
+    assert all(not any(router.plan_tables) for router in net.routers)  # made on first use
+    attach_sources(net, uniform(net.terminals), lambda: bernoulli(0.3), lambda rng: 1)
+    sim.run(cycles=300)
+    held = [sum(map(len, router.plan_tables)) for router in net.routers]
+    assert max(held) <= 16 * 64 and len(net.routers[0].route_table) == 0  # docs/routing.md: 1 KB
+    assert min(held) > 0
 
 
 def test_planned_answers_read_from_router_tables_give_the_same_run_as_calling_the_policy() -> None:
@@ -323,6 +329,11 @@ def test_a_route_declares_by_state_with_its_number_of_states_and_plans_within_it
         Route(route, by_state=answer)
     with pytest.raises(ConfigError, match="by_state and route_states together"):
         Route(route, route_states=4)
+    for states in (0, 2.5, True, "4", 257):
+        with pytest.raises(ConfigError, match="by_state and route_states together"):
+            Route(route, by_state=answer, route_states=states)
+    with pytest.raises(ConfigError, match="by_destination or by_state, not both"):
+        Route(route, by_destination=lambda r, d: [], by_state=answer, route_states=4)
 
     def factory(ctx):
         return Route(route, by_state=answer, route_states=4)
@@ -333,6 +344,13 @@ def test_a_route_declares_by_state_with_its_number_of_states_and_plans_within_it
     net.interfaces[0].send(15, size_bits=128)
     with pytest.raises(ConfigError, match=r"route_state=4 .* an int below 4"):
         sim.run()
+    for preset in (-1, 7, "0"):  # a plan already set, out of range: refused, not wrapped around
+        sim = Simulator(seed=1)
+        net = Network(sim, topologies.mesh(4, 4), factory, router_params("booksim"))
+        net.interfaces[0].send(15, size_bits=128)
+        net.interfaces[0].queue[0].route_state = preset
+        with pytest.raises(ConfigError, match=r"an int below 4"):
+            sim.run()
 
 
 def test_a_router_keeps_answers_only_for_the_destinations_it_has_routed_to() -> None:

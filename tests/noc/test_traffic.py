@@ -219,3 +219,19 @@ def test_errors_name_the_parameter_and_what_is_allowed(call, message: str) -> No
 def test_docstring_examples() -> None:
     result = doctest.testmod(traffic)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_batched_patterns_and_injectors_copy_and_pickle_without_their_batch() -> None:
+    """Compiled or not, `uniform` and `bernoulli` round-trip through pickle and deepcopy (a copy
+    draws afresh: the same values as the original from the same generator state)."""
+    import copy
+    import pickle
+
+    def drawer(made):
+        return made.next_gap if hasattr(made, "next_gap") else lambda rng: made(0, rng)
+
+    for made in (TRAFFIC.get("uniform")(64), INJECTION.get("bernoulli")(0.2)):
+        for twin in (pickle.loads(pickle.dumps(made)), copy.deepcopy(made)):
+            a, b = np.random.default_rng(5), np.random.default_rng(5)
+            first, second = drawer(made), drawer(twin)
+            assert [first(a) for _ in range(300)] == [second(b) for _ in range(300)]

@@ -122,11 +122,18 @@ class Route:
     escape_vcs: frozenset[int] | None = None
 
     def __post_init__(self) -> None:
-        if (self.by_state is None) != (self.route_states == 0) or self.route_states < 0:
+        states = self.route_states
+        counted = type(states) is int and 0 < states <= MAX_ROUTE_STATES
+        if (self.by_state is None) != (states == 0) or (self.by_state is not None and not counted):
             raise ConfigError(
-                "a route declares by_state and route_states together (route_states > 0: the "
-                f"number of route_state values), got route_states={self.route_states!r} with "
-                f"by_state={self.by_state!r}"
+                "a route declares by_state and route_states together (route_states: the number "
+                f"of route_state values, an int from 1 to {MAX_ROUTE_STATES}), got "
+                f"route_states={states!r} with by_state={self.by_state!r}"
+            )
+        if self.by_state is not None and self.by_destination is not None:
+            raise ConfigError(
+                "a route declares by_destination or by_state, not both (by_destination: answers "
+                "per destination; by_state: per destination and the packet's plan)"
             )
 
     def __call__(self, router: int, in_port: int, packet: Packet) -> list[Candidate]:
@@ -148,6 +155,10 @@ class Route:
         }
         return cls(route, **declared)
 
+
+MAX_ROUTE_STATES = 256
+"""The most plans a `Route` may declare (``route_states``): a router keeps a byte per destination
+for each plan it sees."""
 
 RoutingFactory = Callable[["RoutingContext"], RouteFunction]
 

@@ -8,8 +8,8 @@ half (class 0) and upper half (class 1), which break the cyclic channel dependen
   the end of that dimension: class 1 when its destination's coordinate there is below the
   coordinate it enters at, class 0 otherwise (`Grid.entry_class`). A tie (destination exactly
   ``k / 2`` away, both ways round minimal) goes either way with probability 1/2, drawn once per
-  dimension. Both draws and classes are made at injection (they depend only on the source and the
-  destination) and carried in ``packet.route_state``.
+  dimension. Both draws and classes are made at the packet's first hop (they depend only on the
+  source and the destination) and carried in ``packet.route_state``.
 * ``xy_static``, ``yx_static``: class 0 while the packet still has to cross the current
   dimension's wrap-around edge, class 1 once it need not (`Grid.dor_hop`); a tie goes the way
   without the wrap-around edge. The class is a function of (router, destination), so the answer
@@ -59,6 +59,12 @@ def _static_dateline(ctx: RoutingContext, order: tuple[int, int], name: str) -> 
         return [Candidate(port, *classes[cls])]
 
     return by_destination(ctx, candidates)
+
+
+ROUTE_STATES = 16
+"""The plans of `_entry_dateline`: two bits (class, tie) for each of two dimensions."""
+_CLASS_BITS = 0b0101  # a plan's class bits
+_UNPLANNED = 0xFF  # a (source, destination) pair whose classes and ties are not known yet
 
 
 def _entry_dateline(ctx: RoutingContext, order: tuple[int, int], name: str) -> RouteFunction:
@@ -117,13 +123,6 @@ def _entry_dateline(ctx: RoutingContext, order: tuple[int, int], name: str) -> R
         return answer(router, dest, state)
 
     return Route(route, by_state=answer, route_states=ROUTE_STATES)
-
-
-ROUTE_STATES = 16
-_CLASS_BITS = 0b0101
-_UNPLANNED = 0xFF
-"""The route states of `_entry_dateline`'s plans: two bits (class, tie) per dimension, two
-dimensions."""
 
 
 @routing_policy("xy", topologies=GRIDS, minimal=True, deadlock_free=True)
