@@ -63,8 +63,7 @@ def _static_dateline(ctx: RoutingContext, order: tuple[int, int], name: str) -> 
 
 ROUTE_STATES = 16
 """The plans of `_entry_dateline`: two bits (class, tie) for each of two dimensions."""
-_CLASS_BITS = 0b0101  # a plan's class bits
-_UNPLANNED = 0xFF  # a (source, destination) pair whose classes and ties are not known yet
+_UNPLANNED = 0xFF  # a coordinate pair whose class and tie are not known yet
 
 
 def _entry_dateline(ctx: RoutingContext, order: tuple[int, int], name: str) -> RouteFunction:
@@ -82,24 +81,28 @@ def _entry_dateline(ctx: RoutingContext, order: tuple[int, int], name: str) -> R
     rng = ctx.rng
     table: dict[int, list[Candidate]] = {}
 
-    # per (source, destination) router pair, its plan's classes (bits 2 d) and its ties (bits
-    # 2 d + 1, set where dimension d is a tie), or _UNPLANNED: one byte a pair
-    plans = bytearray([_UNPLANNED]) * (routers * routers)
+    # per dimension, per (entry coordinate, destination coordinate) pair there: bit 0 the class,
+    # bit 1 set on a tie, or _UNPLANNED until first asked (both depend on those two coordinates
+    # only: a k x k byte table per dimension)
+    coords = (grid.x, grid.y)
+    codes = [bytearray([_UNPLANNED]) * (k * k) for k in grid.radix]
 
     def plan(source: int, dest: int) -> int:
         """The route state: per dimension ``d``, bit ``2 d`` its class, bit ``2 d + 1`` set when
         a tie goes the negative way (drawn per tie, in dimension order)."""
-        code = plans[source * routers + dest]
-        if code == _UNPLANNED:
-            code = 0
-            for dim in order:
-                if grid.direction(source, dest, dim) >= 0:
-                    code |= grid.entry_class(source, dest, dim) << (2 * dim)
-                    code |= grid.is_tie(source, dest, dim) << (2 * dim + 1)
-            plans[source * routers + dest] = code
-        state = code & _CLASS_BITS
+        state = 0
         for dim in order:
-            if code >> (2 * dim + 1) & 1 and rng.random() < 0.5:
+            at, k = coords[dim], grid.radix[dim]
+            pair = at[source] * k + at[dest]
+            code = codes[dim][pair]
+            if code == _UNPLANNED:
+                code = 0
+                if grid.direction(source, dest, dim) >= 0:
+                    code = grid.entry_class(source, dest, dim)
+                    code |= grid.is_tie(source, dest, dim) << 1
+                codes[dim][pair] = code
+            state |= (code & 1) << (2 * dim)
+            if code & 2 and rng.random() < 0.5:
                 state |= 2 << (2 * dim)
         return state
 
