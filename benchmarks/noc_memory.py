@@ -7,6 +7,9 @@ of desim and, when a BookSim2 binary is given, BookSim2. Beside them, the peak m
 that only import what ``desim noc`` imports, step by step (the bare interpreter; numpy; its random
 module; networkx; SimPy; desim's NoC command with its configuration checked), which is the floor
 under any desim run before a network is built, and then the 32x32 network built but not run.
+And how both grow with the network: the same case on `SIZES` meshes at a load all of them sustain
+(`SCALING_RATE`), from which each simulator's memory per router (the least-squares slope against
+the router count) and its fixed part (the intercept).
 
 Results: ``benchmarks/results/noc_memory.json`` and ``.md``. Run (about a minute)::
 
@@ -32,6 +35,11 @@ from machine import machine, write_record  # noqa: E402
 
 RESULTS = Path(__file__).with_name("results")
 CASE = next(c for c in side_by_side.CASES if (c.k, c.rate) == (32, 0.1))
+SIZES = (16, 32, 48, 64)
+"""Mesh radices of the scaling series."""
+SCALING_RATE = 0.04
+"""Its load (flits per node per cycle): below uniform traffic's saturation on a 64x64 mesh (XY's
+bisection bound, 4 / k = 0.0625), so that no source queue grows without bound."""
 
 IMPORTS = {
     "python -c pass": "pass",
@@ -76,6 +84,34 @@ def import_floor(repeats: int) -> dict[str, float]:
     return {name: round(statistics.median(values), 1) for name, values in peaks.items()}
 
 
+def scaling_cases() -> list[side_by_side.Case]:
+    """`CASE`'s method on each of `SIZES` at `SCALING_RATE`."""
+    return [
+        side_by_side.Case(
+            k,
+            SCALING_RATE,
+            sample_period=CASE.sample_period,
+            warmup_periods=CASE.warmup_periods,
+            max_samples=CASE.max_samples,
+        )
+        for k in SIZES
+    ]
+
+
+def per_router(routers: list[int], peaks_mb: list[float]) -> tuple[float, float]:
+    """(kB per router, fixed MB): the least-squares line through (routers, peak MB).
+
+    Examples
+    --------
+    >>> per_router([100, 200, 300], [11.0, 12.0, 13.0])
+    (10.0, 10.0)
+    """
+    mean_r, mean_m = statistics.fmean(routers), statistics.fmean(peaks_mb)
+    slope = sum((r - mean_r) * (m - mean_m) for r, m in zip(routers, peaks_mb, strict=True))
+    slope /= sum((r - mean_r) ** 2 for r in routers)
+    return round(slope * 1000, 1), round(mean_m - slope * mean_r, 1)
+
+
 def markdown(record: dict) -> str:
     desim, reference = record["desim_mb"], record["booksim_mb"]
     lines = [
@@ -104,7 +140,60 @@ def markdown(record: dict) -> str:
         "|---|---|",
     ]
     lines += [f"| {name} | {mb:.1f} |" for name, mb in record["import_floor_mb"].items()]
+    scaling = record.get("scaling")
+    if scaling:
+        lines += [
+            "",
+            f"How both grow: the same method on k x k meshes at {scaling['rate']}, median peak MB, "
+            "and below the table each simulator's least-squares line through them (memory per "
+            "router, fixed part):",
+            "",
+            "| mesh | routers | desim | BookSim2 |",
+            "|---|---|---|---|",
+        ]
+        for row in scaling["rows"]:
+            reference = f"{row['booksim_mb']:.1f}" if row["booksim_mb"] is not None else "-"
+            lines.append(
+                f"| {row['k']}x{row['k']} | {row['k'] ** 2} | {row['desim_mb']:.1f} | {reference} |"
+            )
+        fits = [("desim", scaling["desim_fit"]), ("BookSim2", scaling["booksim_fit"])]
+        lines += [
+            "",
+            "; ".join(f"{n}: {f[0]:.1f} kB a router, {f[1]:.1f} MB fixed" for n, f in fits if f),
+        ]
     return "\n".join(lines) + "\n"
+
+
+def scaling(binary: Path | None, repeats: int, seed: int) -> dict:
+    """Median peak MB of desim and BookSim2 (when given) on each of `scaling_cases`, interleaved,
+    and each one's `per_router` fit."""
+    cases = scaling_cases()
+    desim: dict[int, list[float]] = {case.k: [] for case in cases}
+    reference: dict[int, list[float]] = {case.k: [] for case in cases}
+    for repeat in range(repeats):
+        for case in cases:
+            desim[case.k].append(side_by_side.run_desim(case, seed)["maxrss_kb"] / 1024)
+            if binary is not None:
+                run = side_by_side.run_reference(binary, case, seed)
+                reference[case.k].append(run["maxrss_kb"] / 1024)
+            print(f"[{repeat + 1}/{repeats}] {case.name}", flush=True)
+    rows = [
+        {
+            "k": k,
+            "desim_mb": round(statistics.median(desim[k]), 1),
+            "booksim_mb": round(statistics.median(reference[k]), 1) if reference[k] else None,
+        }
+        for k in desim
+    ]
+    routers = [row["k"] ** 2 for row in rows]
+    return {
+        "rate": SCALING_RATE,
+        "rows": rows,
+        "desim_fit": per_router(routers, [row["desim_mb"] for row in rows]),
+        "booksim_fit": (
+            per_router(routers, [row["booksim_mb"] for row in rows]) if binary else None
+        ),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{repeat + 1}/{args.repeats}] {CASE.name}", flush=True)
     record = {
         "machine": machine(),
+        "scaling": scaling(binary, args.repeats, args.seed),
         "booksim_commit": side_by_side.booksim_commit(binary) if binary else None,
         "repeats": args.repeats,
         "case": CASE.name,

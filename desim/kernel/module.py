@@ -52,7 +52,9 @@ class Module:
         self.name = name = check_local_name(name, "module")
         self.children: list[Module] = []
         self._module_ports: list[Port[Any]] = []
-        self._local_names: set[str] = set()
+        # each local name and the child or port it names (a dictionary: empty, a quarter of an
+        # empty set's memory, and thousands of routers and interfaces hold none)
+        self._local_names: dict[str, object] = {}
         if isinstance(parent, Simulator):
             if any(module.name == name for module in parent.top):
                 raise ElaborationError(f"simulator already has a top-level module named {name!r}")
@@ -60,20 +62,20 @@ class Module:
             self.parent: Module | None = None
             parent.top.append(self)
         else:
-            parent._claim(name)
+            parent._claim(name, self)
             self.sim = parent.sim
             self.parent = parent
             parent.children.append(self)
         self.env: simpy.Environment = self.sim.env
 
-    def _claim(self, name: str) -> None:
+    def _claim(self, name: str, owner: object) -> None:
         if name in self._local_names:
             raise ElaborationError(f"{self.path!r} already has a child or port named {name!r}")
-        self._local_names.add(name)
+        self._local_names[name] = owner
 
     def add_port(self, port: Port[Any]) -> None:
         """Register ``port`` (done by the port's constructor) so that `elaborate` checks it."""
-        self._claim(port.name)
+        self._claim(port.name, port)
         self._module_ports.append(port)
 
     def iter_ports(self) -> Iterator[Port[Any]]:

@@ -79,6 +79,20 @@ class RouteAnswer:
 # an input VC's entry in ``Router.routed`` until its first head is routed
 _NOT_ROUTED: Final = RouteAnswer([], 1)
 
+# per (network ports, ports, VCs): per port the answer that ejects there (any VC), _NOT_ROUTED for
+# a network port; routers of one shape share one list (read only)
+_EJECTIONS: dict[tuple[int, int, int], list[RouteAnswer]] = {}
+
+
+def _ejection_answers(net_ports: int, ports: int, vcs: int) -> list[RouteAnswer]:
+    key = (net_ports, ports, vcs)
+    answers = _EJECTIONS.get(key)
+    if answers is None:
+        answers = _EJECTIONS[key] = [_NOT_ROUTED] * net_ports + [
+            RouteAnswer([Candidate(p, 0, vcs - 1)], vcs) for p in range(net_ports, ports)
+        ]
+    return answers
+
 
 @mypyc_attr(allow_interpreted_subclasses=True)  # compiled (desim._compiled); may be subclassed
 class Router(Module):
@@ -170,9 +184,7 @@ class Router(Module):
         self.credits = [depth] * (net_ports * vcs) + [_UNLIMITED] * (terminals * vcs)
         self.busy = 0  # bit mask of the output VCs held by a packet
         self.ov_tail_sent = [False] * n
-        self.eject = {
-            p: RouteAnswer([Candidate(p, 0, vcs - 1)], vcs) for p in range(net_ports, ports)
-        }
+        self.eject = _ejection_answers(net_ports, ports, vcs)
         self.vc_allocator = vc_allocator
         self.sw_allocator = sw_allocator
         # iSLIP over round-robin arbiters (BookSim's router) keeps its arbiters as a bank: one

@@ -7,13 +7,13 @@ import math
 
 import numpy as np
 import pytest
-from tests.accel.test_scnn import conv_layer
 
 from desim.accel.fabric import FabricConfig
 from desim.accel.scnn import Scnn, ScnnConfig
 from desim.accel.scnn_work import nonzero_macs
 from desim.cli import main
 from desim.energy import EnergyReport, horowitz45
+from tests.accel.test_scnn import conv_layer
 
 MUL16 = 0.2 * 4  # Horowitz: 8-bit multiply 0.2 pJ, quadratic in width
 ADD24 = 0.03 + (0.1 - 0.03) * 16 / 24  # Horowitz: 8-bit 0.03, 32-bit 0.1 pJ, linear

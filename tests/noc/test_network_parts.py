@@ -294,6 +294,34 @@ def test_torus_dateline_routing_declares_its_answers_per_plan() -> None:
     assert min(held) > 0
 
 
+def test_torus_dateline_answers_are_a_few_per_router_and_follow_the_plan() -> None:
+    """Every (destination, plan) a router is asked about gets one of at most 8 answers (4
+    directions x 2 classes: the policy's memory grows with routers, not routers squared), each
+    the port of the plan's direction in the first unaligned dimension (the tie bit picks the way
+    on a tie) with the plan's class of that dimension as its VCs (lower or upper half)."""
+    from desim.noc.routing.grid import Grid
+
+    ctx = _ctx(topologies.torus(6, 6))
+    grid, route = Grid(ctx), resolve_routing("xy", ctx)
+    half = ctx.vcs // 2
+    for router in range(36):
+        answers = set()
+        for dest in set(range(36)) - {router}:
+            for state in range(route.route_states):
+                answer = route.by_state(router, dest, state)
+                answers.add(id(answer))
+                dim = 0 if grid.x[router] != grid.x[dest] else 1
+                way = grid.direction(router, dest, dim) % 2
+                if grid.is_tie(router, dest, dim):
+                    way = (state >> (2 * dim + 1)) & 1
+                cls = (state >> (2 * dim)) & 1
+                port = grid.ports[router][2 * dim + way]
+                assert [(c.port, c.vc_first, c.vc_last) for c in answer] == [
+                    (port, cls * half, cls * half + half - 1)
+                ], (router, dest, state)
+        assert len(answers) <= 8
+
+
 def test_planned_answers_read_from_router_tables_give_the_same_run_as_calling_the_policy() -> None:
     """The oracle is the route function itself: a torus run (ties included, k even) whose
     routers read the plan's answers from their tables equals, packet for packet, the run whose

@@ -63,7 +63,12 @@ def _static_dateline(ctx: RoutingContext, order: tuple[int, int], name: str) -> 
 
 ROUTE_STATES = 16
 """The plans of `_entry_dateline`: two bits (class, tie) for each of two dimensions."""
-_UNPLANNED = 0xFF  # a coordinate pair whose class and tie are not known yet
+
+# a coordinate pair's code in `_entry_dateline`'s per-dimension tables
+_ENTRY_CLASS = 1  # BookSim2's class for a packet entering the dimension at the first coordinate
+_TIE = 2  # both ways round are minimal
+_NEGATIVE = 4  # the minimal way decreases the coordinate
+_ALIGNED = 8  # the coordinates are equal: nothing to do in this dimension
 
 
 def _entry_dateline(ctx: RoutingContext, order: tuple[int, int], name: str) -> RouteFunction:
@@ -77,45 +82,57 @@ def _entry_dateline(ctx: RoutingContext, order: tuple[int, int], name: str) -> R
         return _static_dateline(ctx, order, name)
     require_vcs(ctx, 2, name, "two dateline classes")
     classes = split_vcs(ctx.vcs, 2)
-    routers = len(ctx.neighbors)
     rng = ctx.rng
-    table: dict[int, list[Candidate]] = {}
+    coords, radix = (grid.x, grid.y), grid.radix
 
-    # per dimension, per (entry coordinate, destination coordinate) pair there: bit 0 the class,
-    # bit 1 set on a tie, or _UNPLANNED until first asked (both depend on those two coordinates
-    # only: a k x k byte table per dimension)
-    coords = (grid.x, grid.y)
-    codes = [bytearray([_UNPLANNED]) * (k * k) for k in grid.radix]
+    # per dimension, per (coordinate, destination coordinate) pair there, its code (the bits
+    # above): everything the plan and the answers depend on is a pair of coordinates in one
+    # dimension, so a k x k byte table per dimension holds it
+    def code(at: int, to: int, dim: int) -> int:
+        delta, k = grid.coordinate_offset(at, to, dim), radix[dim]
+        if delta == 0:
+            return _ALIGNED
+        tie = k > 2 and 2 * abs(delta) == k
+        return _ENTRY_CLASS * (to < at) | _TIE * tie | _NEGATIVE * (delta < 0)
+
+    codes = [
+        bytearray(code(at, to, dim) for at in range(k) for to in range(k))
+        for dim, k in enumerate(radix)
+    ]
+    # per router, direction (4) and class (2): its answer, made when first asked (at most 8 a
+    # router, where a table per (router, destination, plan) would grow with routers squared)
+    hops: list[list[Candidate] | None] = [None] * (len(ctx.neighbors) * 8)
+
+    first, second = order
+    first_at, second_at = coords[first], coords[second]
+    first_codes, second_codes = codes[first], codes[second]
+    first_k, second_k = radix[first], radix[second]
 
     def plan(source: int, dest: int) -> int:
         """The route state: per dimension ``d``, bit ``2 d`` its class, bit ``2 d + 1`` set when
         a tie goes the negative way (drawn per tie, in dimension order)."""
-        state = 0
-        for dim in order:
-            at, k = coords[dim], grid.radix[dim]
-            pair = at[source] * k + at[dest]
-            code = codes[dim][pair]
-            if code == _UNPLANNED:
-                code = 0
-                if grid.direction(source, dest, dim) >= 0:
-                    code = grid.entry_class(source, dest, dim)
-                    code |= grid.is_tie(source, dest, dim) << 1
-                codes[dim][pair] = code
-            state |= (code & 1) << (2 * dim)
-            if code & 2 and rng.random() < 0.5:
-                state |= 2 << (2 * dim)
+        one = first_codes[first_at[source] * first_k + first_at[dest]]
+        two = second_codes[second_at[source] * second_k + second_at[dest]]
+        state = (one & _ENTRY_CLASS) << (2 * first) | (two & _ENTRY_CLASS) << (2 * second)
+        if one & _TIE and rng.random() < 0.5:
+            state |= 2 << (2 * first)
+        if two & _TIE and rng.random() < 0.5:
+            state |= 2 << (2 * second)
         return state
 
     def answer(router: int, dest: int, state: int) -> list[Candidate]:
-        key = (router * routers + dest) * ROUTE_STATES + state
-        hit = table.get(key)
+        # the first dimension in which router and dest differ (they differ in one)
+        if first_at[router] != first_at[dest]:
+            dim, pair = first, first_codes[first_at[router] * first_k + first_at[dest]]
+        else:
+            dim, pair = second, second_codes[second_at[router] * second_k + second_at[dest]]
+        shift = 2 * dim
+        negative = (state >> (shift + 1)) & 1 if pair & _TIE else (pair >> 2) & 1
+        cls = (state >> shift) & 1
+        slot = (router * 4 + shift + negative) * 2 + cls
+        hit = hops[slot]
         if hit is None:
-            dim = next(d for d in order if grid.direction(router, dest, d) >= 0)
-            direction = grid.direction(router, dest, dim)
-            if grid.is_tie(router, dest, dim):
-                direction = 2 * dim + ((state >> (2 * dim + 1)) & 1)
-            cls = (state >> (2 * dim)) & 1
-            hit = table[key] = [Candidate(grid.ports[router][direction], *classes[cls])]
+            hit = hops[slot] = [Candidate(grid.ports[router][shift + negative], *classes[cls])]
         return hit
 
     def route(router: int, in_port: int, packet: Packet) -> list[Candidate]:

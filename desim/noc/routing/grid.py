@@ -109,7 +109,11 @@ class Grid:
     def offset(self, router: int, dest: int, dim: int) -> int:
         """Signed hop count of the minimal way from ``router`` to ``dest`` in dimension ``dim``."""
         coords = self.x if dim == 0 else self.y
-        delta = coords[dest] - coords[router]
+        return self.coordinate_offset(coords[router], coords[dest], dim)
+
+    def coordinate_offset(self, at: int, to: int, dim: int) -> int:
+        """Signed hop count of the minimal way from coordinate ``at`` to ``to`` in ``dim``."""
+        delta = to - at
         k = self.radix[dim]
         if self.wrap and 2 * abs(delta) > k:
             delta -= k if delta > 0 else -k
