@@ -22,11 +22,19 @@ Two optional measurements (simulated, one layer at a time):
     SCNN on GoogLeNet's 1 x 1 convolutions with Kc forced to ``K`` (the accumulators would hold
     all output channels of a 1 x 1 layer's small regions; two summaries of the paper's text say
     its late 1 x 1 layers ran with Kc = 8, the paper's reason unknown here).
+``--placement``
+    On small-plane layers of the three networks, SCNN's multiplier-array steps counted from the
+    operands (`vector_steps`: per Kc group, input channel and PE, ceil(non-zero activations of
+    the tile / I) x ceil(non-zero weights of the block / F); no bank conflicts, no code
+    placeholders) with the workload's activations and with each channel's activations shuffled
+    over its plane (same density per channel, no spatial structure): whether the calibrated
+    activations' spatial structure makes SCNN faster or slower than unstructured ones would.
 
 Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py            # records only, seconds
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --probe --kc 8   # ~6 min of CPU
+    OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --placement      # ~1 min
 
 Writes ``benchmarks/results/accel_scnn_excess.json`` (the optional parts kept from the previous
 record when not re-measured) and prints the tables.
@@ -213,6 +221,72 @@ def forced_kc(kc: int) -> list[dict[str, Any]]:
     return rows
 
 
+#: small-plane layers compared by `--placement`
+PLACEMENT_LAYERS = {
+    "alexnet": ("features.conv3", "features.conv4", "features.conv5"),
+    "googlenet": (
+        "inceptions.inception4c.b2",
+        "inceptions.inception4e.b1",
+        "inceptions.inception4e.b2",
+        "inceptions.inception5b.b2",
+    ),
+    "vgg16": ("features.conv5_1", "features.conv5_3"),
+}
+
+
+def vector_steps(
+    active: np.ndarray, weights: np.ndarray, plan: Any, f: int = 4, i: int = 4
+) -> tuple[np.ndarray, int]:
+    """SCNN's F x I steps from the operands: ``(steps per Kc group and PE, non-zero products)``.
+
+    ``active``: which inputs ``(C, H, W)`` are non-zero; ``weights``: which weights
+    ``(K, C / groups, R, S)`` are; ``plan``: the layer's `ConvPlan`. A PE's steps for a group
+    and an input channel are ceil(its tile's non-zero activations / ``i``) x ceil(the block's
+    non-zero weights / ``f``).
+    """
+    per_group = weights.shape[1]
+    steps = np.zeros((len(plan.groups), plan.pes), dtype=np.int64)
+    products = 0
+    for g, (conv_group, k0, k1) in enumerate(plan.groups):
+        nw = weights[k0:k1].sum(axis=(0, 2, 3))  # per input channel of the block
+        channels = active[conv_group * per_group : (conv_group + 1) * per_group]
+        for pe, (r0, r1, c0, c1) in enumerate(plan.input_tiles):
+            na = channels[:, r0:r1, c0:c1].sum(axis=(1, 2))
+            steps[g, pe] = int((-(-na // i) * -(-nw // f)).sum())
+            products += int((na * nw).sum())
+    return steps, products
+
+
+def placement() -> list[dict[str, Any]]:
+    """`vector_steps` with the workload's activations and with them shuffled per channel."""
+    from desim.accel.scnn_plan import plan_conv
+    from workloads.workload import WorkloadSpec, build_workload
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for network, names in PLACEMENT_LAYERS.items():
+        workload = build_workload(WorkloadSpec(model=network, batch=1))
+        for layer in workload.layers:
+            if layer.name not in names:
+                continue
+            plan = plan_conv(layer, (8, 8), 1024)
+            active, weights = layer.input[0] != 0, layer.weight != 0
+            flat = active.reshape(active.shape[0], -1).copy()
+            for channel in flat:
+                rng.shuffle(channel)
+            row: dict[str, Any] = {"network": network, "layer": layer.name}
+            for name, acts in (("real", active), ("shuffled", flat.reshape(active.shape))):
+                steps, products = vector_steps(acts, weights, plan)
+                ideal = products / MULTIPLIERS
+                row[name] = {
+                    "fragmentation": round(float(steps.sum(axis=0).mean()) / ideal, 3),
+                    "busiest_per_group": round(float(steps.max(axis=1).sum()) / ideal, 3),
+                }
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return rows
+
+
 def print_tables(record: dict[str, Any]) -> None:
     for network, data in record["networks"].items():
         print(f"\n{network} (paper {data['paper_speedup']}x)")
@@ -235,6 +309,9 @@ def main() -> None:
         "--probe", action="store_true", help="simulate DCNN's layers (GoogLeNet, AlexNet)"
     )
     parser.add_argument("--kc", type=int, help="simulate SCNN on GoogLeNet's 1x1 layers at this Kc")
+    parser.add_argument(
+        "--placement", action="store_true", help="count SCNN's steps, real and shuffled inputs"
+    )
     args = parser.parse_args()
     previous = json.loads(RECORD.read_text()) if RECORD.exists() else {}
     record: dict[str, Any] = {"networks": {}}
@@ -254,6 +331,10 @@ def main() -> None:
         record["forced_kc"] = {"kc": args.kc, "layers": forced_kc(args.kc)}
     elif "forced_kc" in previous:
         record["forced_kc"] = previous["forced_kc"]
+    if args.placement:
+        record["placement"] = placement()
+    elif "placement" in previous:
+        record["placement"] = previous["placement"]
     RESULTS.mkdir(exist_ok=True)
     RECORD.write_text(json.dumps(record, indent=1) + "\n")
     print_tables(record)

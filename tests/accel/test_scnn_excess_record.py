@@ -215,3 +215,51 @@ def test_dcnn_at_its_compute_bound_moves_alexnet_out():
     extra = sum(r["cycles"] - layers[r["layer"]]["scnn_cycles"] for r in forced)
     at8 = total["dcnn_cycles"] / (total["scnn_cycles"] + extra)
     assert f"band's edge by {100 * (1 - at8 / (2.19 * 1.15)):.1f} %" in text
+
+
+def test_vector_steps_is_the_hand_count():
+    # 2 input channels of 1 x 10 on 1 x 2 PEs (tiles of 5 columns), 5 output channels, 1 x 1:
+    # channel 0: PE 0 holds 5 non-zeros (2 vectors of 4), PE 1 one (1), 5 non-zero weights (2);
+    # channel 1: PE 0 none, PE 1 four (1), 3 non-zero weights (1).
+    # Steps: PE 0 2 x 2 = 4; PE 1 1 x 2 + 1 x 1 = 3. Products (5 + 1) x 5 + 4 x 3 = 42.
+    from desim.accel.scnn_plan import plan_conv
+
+    x = np.zeros((1, 2, 1, 10))
+    x[0, 0, 0, [0, 1, 2, 3, 4, 7]] = 1
+    x[0, 1, 0, [5, 6, 8, 9]] = 1
+    w = np.zeros((5, 2, 1, 1))
+    w[:, 0] = 1
+    w[:3, 1] = 1
+    y = np.einsum("kc,nchw->nkhw", w[:, :, 0, 0], x)
+    layer = LayerRecord("hand", "conv", w, None, x, y, (1, 1), (0, 0))
+    steps, products = _benchmark().vector_steps(x[0] != 0, w != 0, plan_conv(layer, (1, 2), 1024))
+    assert steps.tolist() == [[4, 3]]
+    assert products == 42
+
+
+def test_placement_claims_are_the_record():
+    text = " ".join(SECTION.split())
+    rows = {r["layer"]: r for r in RECORD["placement"]}
+
+    def span(names, which):
+        v = sorted(rows[n][which]["busiest_per_group"] for n in names)
+        return f"{v[0]:.2f}" if f"{v[0]:.2f}" == f"{v[-1]:.2f}" else f"{v[0]:.2f}-{v[-1]:.2f}"
+
+    g14 = [f"inceptions.inception4{m}" for m in ("c.b2", "e.b1", "e.b2")]
+    a13 = [f"features.conv{n}" for n in (3, 4, 5)]
+    v14 = ["features.conv5_1", "features.conv5_3"]
+    assert f"14 x 14 layers {span(g14, 'real')} (shuffled {span(g14, 'shuffled')}:" in text
+    assert f"13 x 13 layers {span(a13, 'real')} ({span(a13, 'shuffled')})" in text
+    assert f"VGG-16's 14 x 14 layers {span(v14, 'real')} ({span(v14, 'shuffled')})" in text
+    b2 = rows["inceptions.inception5b.b2"]
+    assert (
+        f"inception5b.b2 {b2['real']['busiest_per_group']:.2f} (shuffled "
+        f"{b2['shuffled']['busiest_per_group']:.2f}: slower)"
+    ) in text
+    gain = [
+        1 - rows[n]["real"]["busiest_per_group"] / rows[n]["shuffled"]["busiest_per_group"]
+        for n in g14
+    ]
+    assert f"{100 * min(gain):.1f}-{100 * max(gain):.1f} % faster" in text
+    worst_alexnet = min(rows[n]["shuffled"]["busiest_per_group"] for n in a13)
+    assert worst_alexnet > max(rows[n]["shuffled"]["busiest_per_group"] for n in g14 + v14)
