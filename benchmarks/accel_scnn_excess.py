@@ -1,0 +1,344 @@
+"""Where SCNN's speedup over DCNN departs from the paper's, layer by layer and by kind of layer.
+
+Issue 9: SCNN's speedup over DCNN should be within 15 % of Parashar et al. (ISCA 2017): AlexNet
+2.37x, GoogLeNet 2.19x, VGG-16 3.52x. From the recorded comparisons
+(``benchmarks/results/accel_scnn_compare_<network>.json``, no simulation) and each layer's
+shapes and densities (the calibrated workload), per layer: SCNN's and DCNN's cycles, the
+non-zero work's reduction ``1 / (weight density x input density)``, SCNN's share of its ideal
+(non-zero MACs / 1,024 over its cycles), DCNN's compute bound (`dense_plan.compute_bound`: the
+busiest PE's NFU cycles with every operand in place) and DCNN's dense-weight DRAM time (the
+layer's 16-bit weights at 50 bytes per cycle). Per kind of layer (plane x kernel) the same
+summed, and the *excess*: the SCNN cycles by which a kind is short of the paper's speedup,
+``DCNN / paper - SCNN`` (positive: faster than the paper's ratio).
+
+Two optional measurements (simulated, one layer at a time):
+
+``--probe``
+    DCNN on every convolution of GoogLeNet and AlexNet, watching every PE's state signal: when
+    the last PE's input window is in, when the last PE starts multiplying (its input window
+    and its first weight round delivered), and the cycles after that: what DCNN's cycles
+    above its compute bound are.
+``--kc K``
+    SCNN on GoogLeNet's 1 x 1 convolutions with Kc forced to ``K`` (the accumulators would hold
+    all output channels of a 1 x 1 layer's small regions; two summaries of the paper's text say
+    its late 1 x 1 layers ran with Kc = 8, the paper's reason unknown here).
+``--placement``
+    On small-plane layers of the three networks, SCNN's multiplier-array steps counted from the
+    operands (`vector_steps`: per Kc group, input channel and PE, ceil(non-zero activations of
+    the tile / I) x ceil(non-zero weights of the block / F); no bank conflicts, no code
+    placeholders) with the workload's activations and with each channel's activations shuffled
+    over its plane (same density per channel, no spatial structure): whether the calibrated
+    activations' spatial structure makes SCNN faster or slower than unstructured ones would.
+
+Usage::
+
+    OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py            # records only, seconds
+    OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --probe --kc 8   # ~6 min of CPU
+    OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --placement      # ~1 min
+
+Writes ``benchmarks/results/accel_scnn_excess.json`` (the optional parts kept from the previous
+record when not re-measured) and prints the tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from desim.accel.base import PeState
+from desim.accel.dense_plan import ConvGeometry, WeightRounds, compute_bound, partition
+
+RESULTS = Path(__file__).parent / "results"
+RECORD = RESULTS / "accel_scnn_excess.json"
+#: SCNN's speedup over DCNN in Parashar et al. 2017 (SCNN.md, "Headline results")
+PAPER = {"alexnet": 2.37, "googlenet": 2.19, "vgg16": 3.52}
+MULTIPLIERS = 1024
+DRAM_BYTES_PER_CYCLE = 50
+WEIGHT_HALF_BITS = 16 * 1024 * 8  # DCNN's round: half of its 32 KB double-buffered buffer
+NFU = 4  # DCNN's 4 x 4 NFU: 4 output channels, 4 dot-product elements each per cycle
+
+
+def kind(network: str, name: str, g: ConvGeometry) -> str:
+    """``"PxQ RxS"``, GoogLeNet's stem marked."""
+    label = f"{g.P}x{g.Q} {g.R}x{g.S}"
+    return f"stem {label}" if network == "googlenet" and name.startswith("stem.") else label
+
+
+def dcnn_compute_bound(g: ConvGeometry, pes: int = 64) -> int:
+    """The busiest PE's NFU cycles with every operand in place (DCNN's defaults)."""
+    rounds = WeightRounds.plan(g.filter_size, 16, WEIGHT_HALF_BITS, lanes=NFU, width=NFU)
+    return compute_bound(partition(g, pes, lanes=NFU), rounds, NFU, NFU)
+
+
+def layer_rows(network: str) -> list[dict[str, Any]]:
+    """One row per recorded convolution of ``network``."""
+    from workloads.workload import WorkloadSpec, build_workload
+
+    compare = json.loads((RESULTS / f"accel_scnn_compare_{network}.json").read_text())
+    recorded = {row["layer"]: row for row in compare["per_layer"]}
+    workload = build_workload(WorkloadSpec(model=network, batch=1))
+    rows = []
+    for layer in workload.layers:
+        if layer.kind != "conv":
+            continue
+        g = ConvGeometry.of(layer)
+        wd = np.count_nonzero(layer.weight) / layer.weight.size
+        ad = np.count_nonzero(layer.input[0]) / layer.input[0].size
+        dense = g.K * g.filter_size * g.P * g.Q
+        row = recorded[layer.name]
+        rows.append(
+            {
+                "layer": layer.name,
+                "kind": kind(network, layer.name, g),
+                "C": g.C,
+                "K": g.K,
+                "dense_macs": dense,
+                "weight_density": round(float(wd), 4),
+                "input_density": round(float(ad), 4),
+                "reduction": round(1 / (wd * ad), 3),
+                "scnn_cycles": row["cycles"],
+                "dcnn_cycles": row["baseline_cycles"],
+                "dcnn_compute_bound": dcnn_compute_bound(g),
+                "dcnn_dram_weight_cycles": round(2 * g.K * g.filter_size / DRAM_BYTES_PER_CYCLE),
+                "speedup": round(row["baseline_cycles"] / row["cycles"], 3),
+                "scnn_share_of_ideal": round(dense * wd * ad / MULTIPLIERS / row["cycles"], 3),
+            }
+        )
+    return rows
+
+
+def summary(rows: list[dict[str, Any]], target: float) -> dict[str, dict[str, float]]:
+    """Per kind of layer and in total: cycles, work, speedups and the excess over ``target``."""
+    sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for row in rows:
+        for key in (row["kind"], "total"):
+            s = sums[key]
+            s["layers"] += 1
+            s["scnn_cycles"] += row["scnn_cycles"]
+            s["dcnn_cycles"] += row["dcnn_cycles"]
+            s["dcnn_compute_bound"] += row["dcnn_compute_bound"]
+            s["dense_macs"] += row["dense_macs"]
+            s["nonzero_macs"] += row["dense_macs"] / row["reduction"]
+    out = {}
+    for key, s in sums.items():
+        out[key] = {
+            "layers": int(s["layers"]),
+            "scnn_cycles": int(s["scnn_cycles"]),
+            "dcnn_cycles": int(s["dcnn_cycles"]),
+            "dcnn_compute_bound": int(s["dcnn_compute_bound"]),
+            "reduction": round(s["dense_macs"] / s["nonzero_macs"], 3),
+            "speedup": round(s["dcnn_cycles"] / s["scnn_cycles"], 3),
+            "speedup_dcnn_at_compute_bound": round(s["dcnn_compute_bound"] / s["scnn_cycles"], 3),
+            "dcnn_share_of_dense_bound": round(s["dense_macs"] / MULTIPLIERS / s["dcnn_cycles"], 3),
+            "dcnn_above_compute_bound": round(1 - s["dcnn_compute_bound"] / s["dcnn_cycles"], 3),
+            "scnn_share_of_ideal": round(s["nonzero_macs"] / MULTIPLIERS / s["scnn_cycles"], 3),
+            "excess_scnn_cycles": round(s["dcnn_cycles"] / target - s["scnn_cycles"]),
+        }
+    return out
+
+
+def probe_layer(layer: Any, config: Any) -> dict[str, Any]:
+    """One DCNN layer simulated, every PE's state watched (see the module docstring)."""
+    from desim.accel.dcnn_agents import DcnnLayer
+    from desim.kernel.simulator import Simulator
+
+    sim = Simulator(seed=0)
+    plan = DcnnLayer(sim, layer, config)
+    first_busy: dict[int, int] = {}
+    windows_in = [0]
+
+    def started(pe: int, now: int, value: int) -> None:
+        if value == PeState.BUSY:
+            first_busy.setdefault(pe, now)
+
+    def window_in(event: Any) -> Any:
+        yield event
+        windows_in[0] = max(windows_in[0], int(plan.env.now))
+
+    for tile in plan.tiles:
+        tile.state.watch(functools.partial(started, tile.pe))
+        if tile.missing:
+            plan.env.process(window_in(tile.inputs_in))
+    sim.elaborate()
+    sim.run()
+    cycles = max(plan.last_write, int(sim.now))
+    start = max(first_busy.values())
+    bound = dcnn_compute_bound(plan.g, plan.fabric.pes)
+    return {
+        "layer": layer.name,
+        "cycles": cycles,
+        "compute_bound": bound,
+        "last_window_in": windows_in[0],
+        "last_pe_starts": start,
+        "after_start_above_bound": cycles - start - bound,
+    }
+
+
+def probe_dcnn(network: str) -> list[dict[str, Any]]:
+    """`probe_layer` on every convolution of ``network``."""
+    from desim.accel.dcnn import Dcnn
+    from workloads.workload import WorkloadSpec, build_workload
+
+    workload = build_workload(WorkloadSpec(model=network, batch=1))
+    rows = []
+    for layer in workload.layers:
+        if layer.kind == "conv":
+            rows.append(probe_layer(layer, Dcnn().config))
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def forced_kc(kc: int) -> list[dict[str, Any]]:
+    """SCNN on GoogLeNet's 1 x 1 convolutions with Kc forced to ``kc``."""
+    from desim.accel.scnn import Scnn, ScnnConfig
+    from desim.accel.scnn_plan import plan_conv
+    from workloads.workload import WorkloadSpec, build_workload
+
+    workload = build_workload(WorkloadSpec(model="googlenet", batch=1))
+    convs = [layer for layer in workload.layers if layer.kind == "conv"]
+    rows = []
+    for index, layer in enumerate(convs):
+        if layer.weight.shape[2:] != (1, 1):
+            continue
+        cpu = time.process_time()
+        result = Scnn(ScnnConfig(kc=kc)).run_layer(layer, first=index == 0)
+        rows.append(
+            {
+                "layer": layer.name,
+                "default_kc": plan_conv(layer, (8, 8), 1024).kc,
+                "cycles": result.cycles,
+                "cpu_s": round(time.process_time() - cpu, 1),
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+#: small-plane layers compared by `--placement`
+PLACEMENT_LAYERS = {
+    "alexnet": ("features.conv3", "features.conv4", "features.conv5"),
+    "googlenet": (
+        "inceptions.inception4c.b2",
+        "inceptions.inception4e.b1",
+        "inceptions.inception4e.b2",
+        "inceptions.inception5b.b2",
+    ),
+    "vgg16": ("features.conv5_1", "features.conv5_3"),
+}
+
+
+def vector_steps(
+    active: np.ndarray, weights: np.ndarray, plan: Any, f: int = 4, i: int = 4
+) -> tuple[np.ndarray, int]:
+    """SCNN's F x I steps from the operands: ``(steps per Kc group and PE, non-zero products)``.
+
+    ``active``: which inputs ``(C, H, W)`` are non-zero; ``weights``: which weights
+    ``(K, C / groups, R, S)`` are; ``plan``: the layer's `ConvPlan`. A PE's steps for a group
+    and an input channel are ceil(its tile's non-zero activations / ``i``) x ceil(the block's
+    non-zero weights / ``f``).
+    """
+    per_group = weights.shape[1]
+    steps = np.zeros((len(plan.groups), plan.pes), dtype=np.int64)
+    products = 0
+    for g, (conv_group, k0, k1) in enumerate(plan.groups):
+        nw = weights[k0:k1].sum(axis=(0, 2, 3))  # per input channel of the block
+        channels = active[conv_group * per_group : (conv_group + 1) * per_group]
+        for pe, (r0, r1, c0, c1) in enumerate(plan.input_tiles):
+            na = channels[:, r0:r1, c0:c1].sum(axis=(1, 2))
+            steps[g, pe] = int((-(-na // i) * -(-nw // f)).sum())
+            products += int((na * nw).sum())
+    return steps, products
+
+
+def placement() -> list[dict[str, Any]]:
+    """`vector_steps` with the workload's activations and with them shuffled per channel."""
+    from desim.accel.scnn_plan import plan_conv
+    from workloads.workload import WorkloadSpec, build_workload
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for network, names in PLACEMENT_LAYERS.items():
+        workload = build_workload(WorkloadSpec(model=network, batch=1))
+        for layer in workload.layers:
+            if layer.name not in names:
+                continue
+            plan = plan_conv(layer, (8, 8), 1024)
+            active, weights = layer.input[0] != 0, layer.weight != 0
+            flat = active.reshape(active.shape[0], -1).copy()
+            for channel in flat:
+                rng.shuffle(channel)
+            row: dict[str, Any] = {"network": network, "layer": layer.name}
+            for name, acts in (("real", active), ("shuffled", flat.reshape(active.shape))):
+                steps, products = vector_steps(acts, weights, plan)
+                ideal = products / MULTIPLIERS
+                row[name] = {
+                    "fragmentation": round(float(steps.sum(axis=0).mean()) / ideal, 3),
+                    "busiest_per_group": round(float(steps.max(axis=1).sum()) / ideal, 3),
+                }
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return rows
+
+
+def print_tables(record: dict[str, Any]) -> None:
+    for network, data in record["networks"].items():
+        print(f"\n{network} (paper {data['paper_speedup']}x)")
+        print(
+            f"{'kind':18s}{'n':>3s}{'DCNN':>10s}{'SCNN':>9s}{'spd':>6s}{'red':>6s}"
+            f"{'DCNN>cb':>8s}{'SCNN/id':>8s}{'spd@cb':>7s}{'excess':>8s}"
+        )
+        for key, s in data["kinds"].items():
+            print(
+                f"{key:18s}{s['layers']:3d}{s['dcnn_cycles']:10d}{s['scnn_cycles']:9d}"
+                f"{s['speedup']:6.2f}{s['reduction']:6.2f}{s['dcnn_above_compute_bound']:8.3f}"
+                f"{s['scnn_share_of_ideal']:8.3f}{s['speedup_dcnn_at_compute_bound']:7.2f}"
+                f"{s['excess_scnn_cycles']:8d}"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--probe", action="store_true", help="simulate DCNN's layers (GoogLeNet, AlexNet)"
+    )
+    parser.add_argument("--kc", type=int, help="simulate SCNN on GoogLeNet's 1x1 layers at this Kc")
+    parser.add_argument(
+        "--placement", action="store_true", help="count SCNN's steps, real and shuffled inputs"
+    )
+    args = parser.parse_args()
+    previous = json.loads(RECORD.read_text()) if RECORD.exists() else {}
+    record: dict[str, Any] = {"networks": {}}
+    for network, target in PAPER.items():
+        rows = layer_rows(network)
+        kinds = summary(rows, target)
+        record["networks"][network] = {
+            "paper_speedup": target,
+            "kinds": dict(sorted(kinds.items(), key=lambda kv: kv[0] == "total")),
+            "layers": rows,
+        }
+    if args.probe:
+        record["dcnn_probe"] = {n: probe_dcnn(n) for n in ("googlenet", "alexnet")}
+    elif "dcnn_probe" in previous:
+        record["dcnn_probe"] = previous["dcnn_probe"]
+    if args.kc:
+        record["forced_kc"] = {"kc": args.kc, "layers": forced_kc(args.kc)}
+    elif "forced_kc" in previous:
+        record["forced_kc"] = previous["forced_kc"]
+    if args.placement:
+        record["placement"] = placement()
+    elif "placement" in previous:
+        record["placement"] = previous["placement"]
+    RESULTS.mkdir(exist_ok=True)
+    RECORD.write_text(json.dumps(record, indent=1) + "\n")
+    print_tables(record)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,265 @@
+"""docs/scnn.md's "Where GoogLeNet's excess sits" is `benchmarks/accel_scnn_excess.py`'s record,
+and the record holds what the page claims: its totals are the comparison records', DCNN's
+compute bound is the hand count, DCNN's probe reproduces the recorded DCNN cycles and puts its
+cycles above the compute bound before the last PE starts, and the probe does not perturb a run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from desim.accel import FabricConfig
+from desim.accel.dcnn import Dcnn, DcnnConfig
+from desim.accel.dense_plan import ConvGeometry
+from desim.accel.layer import LayerRecord
+from desim.accel.scnn_plan import split
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "benchmarks" / "results"
+RECORD = json.loads((RESULTS / "accel_scnn_excess.json").read_text())
+PAGE = (ROOT / "docs" / "scnn.md").read_text()
+SECTION = PAGE[PAGE.index("### Where GoogLeNet's excess sits") : PAGE.index("### Speed")]
+
+
+def _benchmark():
+    spec = importlib.util.spec_from_file_location(
+        "accel_scnn_excess", ROOT / "benchmarks" / "accel_scnn_excess.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _row(label: str, text: str = SECTION) -> list[str]:
+    row = re.search(rf"^\| {re.escape(label)} \|(.*)\|$", text, re.M)
+    assert row, label
+    return [c.strip() for c in row.group(1).split("|")]
+
+
+def _num(cell: str) -> float:
+    return float(cell.split()[0].strip("*x%").replace(",", ""))
+
+
+@pytest.mark.parametrize("network", ["alexnet", "googlenet", "vgg16"])
+def test_totals_are_the_comparison_records(network):
+    compare = json.loads((RESULTS / f"accel_scnn_compare_{network}.json").read_text())
+    total = RECORD["networks"][network]["kinds"]["total"]
+    assert total["scnn_cycles"] == compare["cycles"]
+    assert total["dcnn_cycles"] == compare["dcnn"]["cycles"]
+    target = RECORD["networks"][network]["paper_speedup"]
+    assert total["excess_scnn_cycles"] == round(
+        compare["dcnn"]["cycles"] / target - compare["cycles"]
+    )
+    kinds = [s for k, s in RECORD["networks"][network]["kinds"].items() if k != "total"]
+    assert sum(s["scnn_cycles"] for s in kinds) == total["scnn_cycles"]
+    assert abs(sum(s["excess_scnn_cycles"] for s in kinds) - total["excess_scnn_cycles"]) <= len(
+        kinds
+    )
+
+
+def test_compute_bound_is_the_hand_count():
+    layers = {row["layer"]: row for row in RECORD["networks"]["googlenet"]["layers"]}
+    # inception5b.b1: 832 x 7 x 7 in, 384 1 x 1 filters. Positions x channel ranges: 2 x 32
+    # leaves a PE 25 positions x 12 channels (300; 4 x 16: 13 x 24 = 312; 1 x 64: 49 x 8 after
+    # rounding 6 up to 4s = 392); 12 channels are 3 NFU groups of 4; a filter of 832 weights is
+    # 13,312 bits, 9 fit a 16 KB half, so a round is 8 whole filters and a dot product
+    # 832 / 4 = 208 cycles: 25 x 3 x 208.
+    assert layers["inceptions.inception5b.b1"]["dcnn_compute_bound"] == 25 * 3 * 208
+    # AlexNet's conv3 (dense_plan.compute_bound's own example): 85 positions x 3 groups x 576
+    alexnet = {row["layer"]: row for row in RECORD["networks"]["alexnet"]["layers"]}
+    assert alexnet["features.conv3"]["dcnn_compute_bound"] == 146880
+
+
+def test_dcnn_probe_reproduces_the_records_and_its_start_is_the_excess():
+    for network in ("googlenet", "alexnet"):
+        compare = json.loads((RESULTS / f"accel_scnn_compare_{network}.json").read_text())
+        recorded = {row["layer"]: row["baseline_cycles"] for row in compare["per_layer"]}
+        rows = RECORD["dcnn_probe"][network]
+        assert len(rows) == len(recorded)
+        for row in rows:
+            assert row["cycles"] == recorded[row["layer"]], row["layer"]
+            assert row["last_window_in"] <= row["last_pe_starts"], row["layer"]
+            assert abs(row["after_start_above_bound"]) < 2600, row["layer"]  # "within 2.6 k"
+    google, alex = RECORD["dcnn_probe"]["googlenet"], RECORD["dcnn_probe"]["alexnet"]
+    above = sum(r["cycles"] - r["compute_bound"] for r in google)
+    start = sum(r["last_pe_starts"] for r in google)
+    assert (start, above) == (225827, 232547)
+    assert start / above == pytest.approx(0.971, abs=5e-4)
+    assert sum(r["last_window_in"] for r in google) == 60871
+    above = sum(r["cycles"] - r["compute_bound"] for r in alex)
+    start = sum(r["last_pe_starts"] for r in alex)
+    assert (start, above) == (34776, 34924)
+    assert start / above == pytest.approx(0.996, abs=5e-4)
+
+
+def test_probe_does_not_change_the_run():
+    # a 1 x 1 convolution, 8 -> 8 channels on a 4 x 4 plane, on 2 x 2 PEs: 16 positions x 8
+    # channels; 2 x 2 and 4 x 1 both leave a PE 32 (position, channel) pairs, 2 x 2 first:
+    # 8 positions x one NFU group of 4 channels x ceil(8 / 4) = 2 cycles each = 16
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((8, 8, 1, 1))
+    x = np.maximum(rng.standard_normal((1, 8, 4, 4)), 0)
+    y = np.einsum("kc,nchw->nkhw", w[:, :, 0, 0], x)
+    layer = LayerRecord("probe", "conv", w, None, x, y, (1, 1), (0, 0))
+    config = DcnnConfig(fabric=FabricConfig(topology_args={"rows": 2, "cols": 2}))
+    bench = _benchmark()
+    row = bench.probe_layer(layer, config)
+    assert row["compute_bound"] == 16 == bench.dcnn_compute_bound(ConvGeometry.of(layer), 4)
+    assert row["cycles"] == Dcnn(config).run_layer(layer).cycles
+    assert 0 < row["last_window_in"] <= row["last_pe_starts"] < row["cycles"]
+
+
+def test_googlenet_table_is_the_record():
+    kinds = RECORD["networks"]["googlenet"]["kinds"]
+    for key, s in kinds.items():
+        cells = _row("**total**" if key == "total" else key)
+        expected = [
+            s["layers"],
+            s["dcnn_cycles"],
+            s["scnn_cycles"],
+            s["speedup"],
+            s["reduction"],
+            100 * s["scnn_share_of_ideal"],
+            100 * s["dcnn_above_compute_bound"],
+            s["speedup_dcnn_at_compute_bound"],
+            s["excess_scnn_cycles"],
+        ]
+        assert [_num(c) for c in cells] == pytest.approx(expected, abs=0.051), key
+
+
+def test_alexnet_and_vgg16_table_is_the_record():
+    for network in ("alexnet", "vgg16"):
+        for key, s in RECORD["networks"][network]["kinds"].items():
+            cells = _row(f"{network}: " + ("**total**" if key == "total" else key))
+            expected = [
+                s["layers"],
+                s["speedup"],
+                s["reduction"],
+                100 * s["scnn_share_of_ideal"],
+                100 * s["dcnn_above_compute_bound"],
+                s["speedup_dcnn_at_compute_bound"],
+            ]
+            assert [_num(c) for c in cells] == pytest.approx(expected, abs=0.051), key
+
+
+def test_forced_kc_table_and_totals_are_the_record():
+    layers = {row["layer"]: row for row in RECORD["networks"]["googlenet"]["layers"]}
+    forced = RECORD["forced_kc"]
+    assert forced["kc"] == 8
+    assert len(forced["layers"]) == 37
+    assert all(layers[r["layer"]]["kind"].endswith("1x1") for r in forced["layers"])
+    by_kind: dict[str, list[int]] = {}
+    for r in forced["layers"]:
+        row = layers[r["layer"]]
+        acc = by_kind.setdefault(row["kind"], [0, 0, 0])
+        acc[0] += row["scnn_cycles"]
+        acc[1] += r["cycles"]
+        acc[2] += row["dcnn_cycles"]
+    for kind, (scnn, at8, dcnn) in by_kind.items():
+        cells = _row(kind, SECTION[SECTION.index("With Kc forced to 8") :])
+        assert _num(cells[2]) == scnn and _num(cells[3]) == at8, kind
+        assert [_num(cells[4]), _num(cells[5])] == pytest.approx(
+            [dcnn / scnn, dcnn / at8], abs=0.0051
+        ), kind
+    total = RECORD["networks"]["googlenet"]["kinds"]["total"]
+    extra = sum(r["cycles"] - layers[r["layer"]]["scnn_cycles"] for r in forced["layers"])
+    small = sum(
+        r["cycles"] - layers[r["layer"]]["scnn_cycles"]
+        for r in forced["layers"]
+        if layers[r["layer"]]["kind"].startswith("7x7")
+    )
+    all_at8 = total["dcnn_cycles"] / (total["scnn_cycles"] + extra)
+    assert f"at {all_at8:.2f}x" in " ".join(SECTION.split())
+    assert f"alone at {total['dcnn_cycles'] / (total['scnn_cycles'] + small):.2f}x" in " ".join(
+        SECTION.split()
+    )
+    assert all_at8 / 2.19 - 1 == pytest.approx(0.144, abs=5e-4)  # "14.4 % over"
+
+
+def test_claims_in_the_text():
+    text = " ".join(SECTION.split())
+    g = RECORD["networks"]["googlenet"]["kinds"]
+    short = [s["excess_scnn_cycles"] for s in g.values()]
+    positive = g["stem 56x56 3x3"], g["14x14 3x3"], g["14x14 1x1"], g["28x28 3x3"]
+    assert f"{sum(s['excess_scnn_cycles'] for s in positive):,} cycles short" in text
+    assert f"({-sum(x for x in short[:-1] if x < 0):,} cycles the other way)" in text
+    # AlexNet's 13-row planes give fewer PEs a 2 x 2 tile than 14-row ones
+    assert int((np.diff(split(13, 8)) == 2).sum()) ** 2 == 25
+    assert int((np.diff(split(14, 8)) == 2).sum()) ** 2 == 36
+    bounds = [
+        g[k]["dcnn_compute_bound"] for k in ("7x7 1x1", "7x7 3x3", "7x7 5x5")
+    ]  # "1.02-1.05" over the dense bound
+    rows = RECORD["networks"]["googlenet"]["layers"]
+    for kind, bound in zip(("7x7 1x1", "7x7 3x3", "7x7 5x5"), bounds, strict=True):
+        dense = sum(r["dense_macs"] for r in rows if r["kind"] == kind) / 1024
+        assert 1.02 <= round(bound / dense, 2) <= 1.05, kind
+
+
+def test_dcnn_at_its_compute_bound_moves_alexnet_out():
+    text = " ".join(SECTION.split())
+    a = RECORD["networks"]["alexnet"]["kinds"]["total"]
+    alexnet = a["dcnn_compute_bound"] / a["scnn_cycles"]
+    googlenet = RECORD["networks"]["googlenet"]["kinds"]["total"]["speedup_dcnn_at_compute_bound"]
+    assert abs(googlenet / 2.19 - 1) < 0.15  # "inside the band"
+    assert f"{100 * (1 - alexnet / 2.37):.1f} % under the paper" in text
+    assert f"to {100 * (1 - alexnet / (2.37 * 0.85)):.1f} % under its band's edge" in text
+    forced = RECORD["forced_kc"]["layers"]
+    layers = {row["layer"]: row for row in RECORD["networks"]["googlenet"]["layers"]}
+    total = RECORD["networks"]["googlenet"]["kinds"]["total"]
+    extra = sum(r["cycles"] - layers[r["layer"]]["scnn_cycles"] for r in forced)
+    at8 = total["dcnn_cycles"] / (total["scnn_cycles"] + extra)
+    assert f"band's edge by {100 * (1 - at8 / (2.19 * 1.15)):.1f} %" in text
+
+
+def test_vector_steps_is_the_hand_count():
+    # 2 input channels of 1 x 10 on 1 x 2 PEs (tiles of 5 columns), 5 output channels, 1 x 1:
+    # channel 0: PE 0 holds 5 non-zeros (2 vectors of 4), PE 1 one (1), 5 non-zero weights (2);
+    # channel 1: PE 0 none, PE 1 four (1), 3 non-zero weights (1).
+    # Steps: PE 0 2 x 2 = 4; PE 1 1 x 2 + 1 x 1 = 3. Products (5 + 1) x 5 + 4 x 3 = 42.
+    from desim.accel.scnn_plan import plan_conv
+
+    x = np.zeros((1, 2, 1, 10))
+    x[0, 0, 0, [0, 1, 2, 3, 4, 7]] = 1
+    x[0, 1, 0, [5, 6, 8, 9]] = 1
+    w = np.zeros((5, 2, 1, 1))
+    w[:, 0] = 1
+    w[:3, 1] = 1
+    y = np.einsum("kc,nchw->nkhw", w[:, :, 0, 0], x)
+    layer = LayerRecord("hand", "conv", w, None, x, y, (1, 1), (0, 0))
+    steps, products = _benchmark().vector_steps(x[0] != 0, w != 0, plan_conv(layer, (1, 2), 1024))
+    assert steps.tolist() == [[4, 3]]
+    assert products == 42
+
+
+def test_placement_claims_are_the_record():
+    text = " ".join(SECTION.split())
+    rows = {r["layer"]: r for r in RECORD["placement"]}
+
+    def span(names, which):
+        v = sorted(rows[n][which]["busiest_per_group"] for n in names)
+        return f"{v[0]:.2f}" if f"{v[0]:.2f}" == f"{v[-1]:.2f}" else f"{v[0]:.2f}-{v[-1]:.2f}"
+
+    g14 = [f"inceptions.inception4{m}" for m in ("c.b2", "e.b1", "e.b2")]
+    a13 = [f"features.conv{n}" for n in (3, 4, 5)]
+    v14 = ["features.conv5_1", "features.conv5_3"]
+    assert f"14 x 14 layers {span(g14, 'real')} (shuffled {span(g14, 'shuffled')}:" in text
+    assert f"13 x 13 layers {span(a13, 'real')} ({span(a13, 'shuffled')})" in text
+    assert f"VGG-16's 14 x 14 layers {span(v14, 'real')} ({span(v14, 'shuffled')})" in text
+    b2 = rows["inceptions.inception5b.b2"]
+    assert (
+        f"inception5b.b2 {b2['real']['busiest_per_group']:.2f} (shuffled "
+        f"{b2['shuffled']['busiest_per_group']:.2f}: slower)"
+    ) in text
+    gain = [
+        1 - rows[n]["real"]["busiest_per_group"] / rows[n]["shuffled"]["busiest_per_group"]
+        for n in g14
+    ]
+    assert f"{100 * min(gain):.1f}-{100 * max(gain):.1f} % faster" in text
+    worst_alexnet = min(rows[n]["shuffled"]["busiest_per_group"] for n in a13)
+    assert worst_alexnet > max(rows[n]["shuffled"]["busiest_per_group"] for n in g14 + v14)
