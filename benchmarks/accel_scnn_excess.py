@@ -20,8 +20,8 @@ Two optional measurements (simulated, one layer at a time):
     above its compute bound are.
 ``--kc K``
     SCNN on GoogLeNet's 1 x 1 convolutions with Kc forced to ``K`` (the accumulators would hold
-    all output channels of a 1 x 1 layer's small regions; two summaries of the paper's text say
-    its late 1 x 1 layers ran with Kc = 8, the paper's reason unknown here).
+    all output channels of a 1 x 1 layer's small regions): a what-if, Kc = 8 having no source
+    in what we have of the paper.
 ``--placement``
     On small-plane layers of the three networks, SCNN's multiplier-array steps counted from the
     operands (`vector_steps`: per Kc group, input channel and PE, ceil(non-zero activations of

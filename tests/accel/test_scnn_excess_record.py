@@ -162,7 +162,7 @@ def test_forced_kc_table_and_totals_are_the_record():
         acc[1] += r["cycles"]
         acc[2] += row["dcnn_cycles"]
     for kind, (scnn, at8, dcnn) in by_kind.items():
-        cells = _row(kind, SECTION[SECTION.index("With Kc forced to 8") :])
+        cells = _row(kind, SECTION[SECTION.index("Kc forced to 8 (`--kc 8`)") :])
         assert _num(cells[2]) == scnn and _num(cells[3]) == at8, kind
         assert [_num(cells[4]), _num(cells[5])] == pytest.approx(
             [dcnn / scnn, dcnn / at8], abs=0.0051
