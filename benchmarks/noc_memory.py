@@ -11,7 +11,8 @@ And how both grow with the network: the same case on `SIZES` meshes at a load al
 (`SCALING_RATE`), from which each simulator's memory per router (the least-squares slope against
 the router count) and its fixed part (the intercept).
 
-Results: ``benchmarks/results/noc_memory.json`` and ``.md``. Run (about a minute)::
+Results: ``benchmarks/results/noc_memory.json`` and ``.md``. Run (about 25 minutes, most of it
+the scaling series' 64x64 runs)::
 
     OMP_NUM_THREADS=1 python benchmarks/noc_memory.py --booksim /path/to/booksim2/src/booksim
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 RECORD = ROOT / "benchmarks" / "results" / "noc_memory.json"
 
@@ -27,6 +29,34 @@ def test_docs_quote_the_recorded_peak_memory_and_import_floor() -> None:
     for words, mb in zip(quoted, floor, strict=True):
         assert f"{words} {mb:.1f}" in text, words
     assert [*floor, built] == sorted([*floor, built])  # each process does more than the last
+
+
+def test_docs_quote_how_both_grow_and_where_desim_takes_less() -> None:
+    """The scaling table, the least-squares lines (recomputed here from the rows) and the
+    crossover they imply, as docs/noc.md quotes them."""
+    scaling = json.loads(RECORD.read_text())["scaling"]
+    text = " ".join((ROOT / "docs" / "noc.md").read_text().split())
+    rows = scaling["rows"]
+    for row in rows:
+        k = row["k"]
+        assert f"| {k}x{k} | {k * k:,} | {row['desim_mb']:.1f} | {row['booksim_mb']:.1f} |" in text
+    routers = [row["k"] ** 2 for row in rows]
+    lines = {}
+    for name in ("desim", "booksim"):
+        peaks = [row[f"{name}_mb"] for row in rows]
+        slope = statistics.linear_regression(routers, peaks).slope * 1000
+        fixed = statistics.linear_regression(routers, peaks).intercept
+        assert scaling[f"{name}_fit"] == pytest.approx([slope, fixed], abs=0.051)
+        lines[name] = scaling[f"{name}_fit"]
+    (ds, df), (bs, bf) = lines["desim"], lines["booksim"]
+    assert f"desim {ds:.1f} kB a router on a fixed {df:.1f} MB" in text
+    assert f"BookSim2 {bs:.1f} kB a router on {bf:.1f} MB" in text
+    crossover = (df - bf) * 1000 / (bs - ds)
+    assert f"desim takes less from about {round(crossover, -1):,.0f} routers" in text
+    side = round(crossover**0.5)
+    assert f"({side}x{side})" in text and f"up to about {side}x{side}" in text
+    # the crossover is in the measured rows, not only in the fitted lines
+    assert all((r["desim_mb"] < r["booksim_mb"]) == (r["k"] ** 2 > crossover) for r in rows)
 
 
 def test_the_memory_benchmark_imports_nothing_heavy() -> None:
