@@ -80,17 +80,17 @@ class RouteAnswer:
 _NOT_ROUTED: Final = RouteAnswer([], 1)
 
 # per (network ports, ports, VCs): per port the answer that ejects there (any VC), _NOT_ROUTED for
-# a network port; routers of one shape share one list (read only)
-_EJECTIONS: dict[tuple[int, int, int], list[RouteAnswer]] = {}
+# a network port; routers of one shape share one tuple
+_EJECTIONS: dict[tuple[int, int, int], tuple[RouteAnswer, ...]] = {}
 
 
-def _ejection_answers(net_ports: int, ports: int, vcs: int) -> list[RouteAnswer]:
+def _ejection_answers(net_ports: int, ports: int, vcs: int) -> tuple[RouteAnswer, ...]:
     key = (net_ports, ports, vcs)
     answers = _EJECTIONS.get(key)
     if answers is None:
-        answers = _EJECTIONS[key] = [_NOT_ROUTED] * net_ports + [
+        answers = _EJECTIONS[key] = (_NOT_ROUTED,) * net_ports + tuple(
             RouteAnswer([Candidate(p, 0, vcs - 1)], vcs) for p in range(net_ports, ports)
-        ]
+        )
     return answers
 
 

@@ -294,23 +294,35 @@ def test_torus_dateline_routing_declares_its_answers_per_plan() -> None:
     assert min(held) > 0
 
 
-def test_torus_dateline_answers_are_a_few_per_router_and_follow_the_plan() -> None:
+@pytest.mark.parametrize(
+    "graph, policy",
+    [
+        (lambda: topologies.torus(6, 6), "xy"),
+        (lambda: topologies.torus(5, 4), "yx"),
+        (lambda: topologies.ring(8), "xy"),
+        (lambda: topologies.ring(5), "yx"),
+    ],
+    ids=["torus 6x6 xy", "torus 5x4 yx", "ring 8 xy", "ring 5 yx"],
+)
+def test_torus_dateline_answers_are_a_few_per_router_and_follow_the_plan(graph, policy) -> None:
     """Every (destination, plan) a router is asked about gets one of at most 8 answers (4
     directions x 2 classes: the policy's memory grows with routers, not routers squared), each
-    the port of the plan's direction in the first unaligned dimension (the tie bit picks the way
-    on a tie) with the plan's class of that dimension as its VCs (lower or upper half)."""
+    the port of the plan's direction in the first unaligned dimension of the policy's order (the
+    tie bit picks the way on a tie) with the plan's class of that dimension as its VCs (lower or
+    upper half); asked to route a packet at its destination, it refuses."""
     from desim.noc.routing.grid import Grid
 
-    ctx = _ctx(topologies.torus(6, 6))
-    grid, route = Grid(ctx), resolve_routing("xy", ctx)
-    half = ctx.vcs // 2
-    for router in range(36):
-        answers = set()
-        for dest in set(range(36)) - {router}:
+    ctx = _ctx(graph())
+    grid, route = Grid(ctx), resolve_routing(policy, ctx)
+    order, coords, half = ((0, 1) if policy == "xy" else (1, 0)), (grid.x, grid.y), ctx.vcs // 2
+    routers = len(ctx.neighbors)
+    for router in range(routers):
+        answers = {}
+        for dest in set(range(routers)) - {router}:
+            dim = next(d for d in order if coords[d][router] != coords[d][dest])
             for state in range(route.route_states):
                 answer = route.by_state(router, dest, state)
-                answers.add(id(answer))
-                dim = 0 if grid.x[router] != grid.x[dest] else 1
+                answers[id(answer)] = answer  # held, so that no id is reused
                 way = grid.direction(router, dest, dim) % 2
                 if grid.is_tie(router, dest, dim):
                     way = (state >> (2 * dim + 1)) & 1
@@ -320,6 +332,8 @@ def test_torus_dateline_answers_are_a_few_per_router_and_follow_the_plan() -> No
                     (port, cls * half, cls * half + half - 1)
                 ], (router, dest, state)
         assert len(answers) <= 8
+        with pytest.raises(ValueError, match="is the destination"):
+            route.by_state(router, router, 0)
 
 
 def test_planned_answers_read_from_router_tables_give_the_same_run_as_calling_the_policy() -> None:

@@ -126,8 +126,12 @@ def _entry_dateline(ctx: RoutingContext, order: tuple[int, int], name: str) -> R
             dim, pair = first, first_codes[first_at[router] * first_k + first_at[dest]]
         else:
             dim, pair = second, second_codes[second_at[router] * second_k + second_at[dest]]
+            if pair & _ALIGNED:
+                raise ValueError(
+                    f"router {router} is the destination; the router ejects, not routes"
+                )
         shift = 2 * dim
-        negative = (state >> (shift + 1)) & 1 if pair & _TIE else (pair >> 2) & 1
+        negative = (state >> (shift + 1)) & 1 if pair & _TIE else int(pair & _NEGATIVE != 0)
         cls = (state >> shift) & 1
         slot = (router * 4 + shift + negative) * 2 + cls
         hit = hops[slot]
