@@ -39,8 +39,10 @@ CASE = next(c for c in side_by_side.CASES if (c.k, c.rate) == (32, 0.1))
 SIZES = (16, 32, 48, 64)
 """Mesh radices of the scaling series."""
 SCALING_RATE = 0.04
-"""Its load (flits per node per cycle): below uniform traffic's saturation on a 64x64 mesh (XY's
-bisection bound, 4 / k = 0.0625), so that no source queue grows without bound."""
+"""Its load (flits per node per cycle): below uniform traffic's bisection bound on a 64x64 mesh
+(4 / k = 0.0625). The runs are `CASE`'s, about 630 cycles: from 32x32 on not long enough for
+desim's stability test to find them converged (the record keeps what each run reported); the
+series compares the memory of runs of equal length."""
 
 IMPORTS = {
     "python -c pass": "pass",
@@ -107,14 +109,47 @@ def per_router(routers: list[int], peaks_mb: list[float]) -> tuple[float, float]
     >>> per_router([100, 200, 300], [11.0, 12.0, 13.0])
     (10.0, 10.0)
     """
-    mean_r, mean_m = statistics.fmean(routers), statistics.fmean(peaks_mb)
-    slope = sum((r - mean_r) * (m - mean_m) for r, m in zip(routers, peaks_mb, strict=True))
-    slope /= sum((r - mean_r) ** 2 for r in routers)
-    return round(slope * 1000, 1), round(mean_m - slope * mean_r, 1)
+    line = statistics.linear_regression(routers, peaks_mb)
+    return round(line.slope * 1000, 1), round(line.intercept, 1)
+
+
+def scaling_markdown(scaling: dict | None) -> list[str]:
+    """The scaling series' lines of the report (none when it was not run)."""
+    if not scaling:
+        return []
+    lines = [
+        "",
+        f"How both grow: the same method (runs of equal length, about "
+        f"{scaling['rows'][0]['desim_cycles']} cycles: not steady state on the larger meshes) on "
+        f"k x k meshes at {scaling['rate']}; median peak MB, and what each run reported; below "
+        "the table each simulator's least-squares line through the peaks (memory per router, "
+        "fixed part):",
+        "",
+        "| mesh | routers | desim | BookSim2 | desim: cycles, accepted, stable | "
+        "BookSim2: cycles, accepted, stable |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in scaling["rows"]:
+        k, theirs = row["k"], row["booksim_mb"]
+        lines.append(
+            f"| {k}x{k} | {k * k} | {row['desim_mb']:.1f} | "
+            + (f"{theirs:.1f}" if theirs is not None else "-")
+            + f" | {row['desim_cycles']}, {row['desim_accepted']:.4f}, {row['desim_stable']} | "
+            + (
+                f"{row['booksim_cycles']}, {row['booksim_accepted']:.4f}, {row['booksim_stable']} |"
+                if theirs is not None
+                else "- |"
+            )
+        )
+    fits = [("desim", scaling["desim_fit"]), ("BookSim2", scaling["booksim_fit"])]
+    return lines + [
+        "",
+        "; ".join(f"{n}: {f[0]:.1f} kB a router, {f[1]:.1f} MB fixed" for n, f in fits if f),
+    ]
 
 
 def markdown(record: dict) -> str:
-    desim, reference = record["desim_mb"], record["booksim_mb"]
+    desim, theirs = record["desim_mb"], record["booksim_mb"]
     lines = [
         "# Peak memory of desim noc on 32x32 @0.1, beside BookSim2's",
         "",
@@ -131,7 +166,7 @@ def markdown(record: dict) -> str:
         "| | desim | BookSim2 |",
         "|---|---|---|",
         f"| peak memory (MB) | {statistics.median(desim):.1f} | "
-        + (f"{statistics.median(reference):.1f} |" if reference else "- |"),
+        + (f"{statistics.median(theirs):.1f} |" if theirs else "- |"),
         "",
         "The floor under any desim run, before a network is built (processes that only import, "
         "each one more than the row before), and the 32x32 network built but not run; median "
@@ -141,58 +176,43 @@ def markdown(record: dict) -> str:
         "|---|---|",
     ]
     lines += [f"| {name} | {mb:.1f} |" for name, mb in record["import_floor_mb"].items()]
-    scaling = record.get("scaling")
-    if scaling:
-        lines += [
-            "",
-            f"How both grow: the same method on k x k meshes at {scaling['rate']}, median peak MB, "
-            "and below the table each simulator's least-squares line through them (memory per "
-            "router, fixed part):",
-            "",
-            "| mesh | routers | desim | BookSim2 |",
-            "|---|---|---|---|",
-        ]
-        for row in scaling["rows"]:
-            reference = f"{row['booksim_mb']:.1f}" if row["booksim_mb"] is not None else "-"
-            lines.append(
-                f"| {row['k']}x{row['k']} | {row['k'] ** 2} | {row['desim_mb']:.1f} | {reference} |"
-            )
-        fits = [("desim", scaling["desim_fit"]), ("BookSim2", scaling["booksim_fit"])]
-        lines += [
-            "",
-            "; ".join(f"{n}: {f[0]:.1f} kB a router, {f[1]:.1f} MB fixed" for n, f in fits if f),
-        ]
+    lines += scaling_markdown(record.get("scaling"))
     return "\n".join(lines) + "\n"
 
 
 def scaling(binary: Path | None, repeats: int, seed: int) -> dict:
     """Median peak MB of desim and BookSim2 (when given) on each of `scaling_cases`, interleaved,
-    and each one's `per_router` fit."""
-    cases = scaling_cases()
-    desim: dict[int, list[float]] = {case.k: [] for case in cases}
-    reference: dict[int, list[float]] = {case.k: [] for case in cases}
+    what each run reported (cycles, accepted flits per node per cycle, stable: the last
+    repetition's), and each simulator's `per_router` fit."""
+    rows = {case.k: {"k": case.k, "desim": [], "booksim": []} for case in scaling_cases()}
     for repeat in range(repeats):
-        for case in cases:
-            desim[case.k].append(side_by_side.run_desim(case, seed)["maxrss_kb"] / 1024)
-            if binary is not None:
-                run = side_by_side.run_reference(binary, case, seed)
-                reference[case.k].append(run["maxrss_kb"] / 1024)
+        for case in scaling_cases():
+            row = rows[case.k]
+            for name in ("desim", "booksim"):
+                if name == "booksim" and binary is None:
+                    continue
+                run = (
+                    side_by_side.run_desim(case, seed)
+                    if name == "desim"
+                    else side_by_side.run_reference(binary, case, seed)
+                )
+                row[name].append(run["maxrss_kb"] / 1024)
+                row[f"{name}_cycles"] = run["cycles"]
+                row[f"{name}_accepted"] = run["accepted_flit_rate"]
+                row[f"{name}_stable"] = run["stable"]
             print(f"[{repeat + 1}/{repeats}] {case.name}", flush=True)
-    rows = [
-        {
-            "k": k,
-            "desim_mb": round(statistics.median(desim[k]), 1),
-            "booksim_mb": round(statistics.median(reference[k]), 1) if reference[k] else None,
-        }
-        for k in desim
-    ]
-    routers = [row["k"] ** 2 for row in rows]
+    for row in rows.values():
+        for name in ("desim", "booksim"):
+            peaks = row.pop(name)
+            row[f"{name}_mb"] = round(statistics.median(peaks), 1) if peaks else None
+    table = list(rows.values())
+    routers = [row["k"] ** 2 for row in table]
     return {
         "rate": SCALING_RATE,
-        "rows": rows,
-        "desim_fit": per_router(routers, [row["desim_mb"] for row in rows]),
+        "rows": table,
+        "desim_fit": per_router(routers, [row["desim_mb"] for row in table]),
         "booksim_fit": (
-            per_router(routers, [row["booksim_mb"] for row in rows]) if binary else None
+            per_router(routers, [row["booksim_mb"] for row in table]) if binary else None
         ),
     }
 
@@ -204,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repetitions (3)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--no-scaling",
+        action="store_true",
+        help="skip the scaling series (16x16 to 64x64: most of the benchmark's 25 minutes)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "noc_memory.json")
     args = parser.parse_args(argv)
     if args.repeats < 1:
@@ -219,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{repeat + 1}/{args.repeats}] {CASE.name}", flush=True)
     record = {
         "machine": machine(),
-        "scaling": scaling(binary, args.repeats, args.seed),
+        "scaling": None if args.no_scaling else scaling(binary, args.repeats, args.seed),
         "booksim_commit": side_by_side.booksim_commit(binary) if binary else None,
         "repeats": args.repeats,
         "case": CASE.name,
