@@ -11,7 +11,7 @@ layer's 16-bit weights at 50 bytes per cycle). Per kind of layer (plane x kernel
 summed, and the *excess*: the SCNN cycles by which a kind is short of the paper's speedup,
 ``DCNN / paper - SCNN`` (positive: faster than the paper's ratio).
 
-Two optional measurements (simulated, one layer at a time):
+Three optional measurements (simulated or counted, one layer at a time):
 
 ``--probe``
     DCNN on every convolution of GoogLeNet and AlexNet, watching every PE's state signal: when
@@ -53,16 +53,19 @@ from typing import Any
 import numpy as np
 
 from desim.accel.base import PeState
+from desim.accel.dcnn import DcnnConfig
 from desim.accel.dense_plan import ConvGeometry, WeightRounds, compute_bound, partition
+from desim.accel.fabric import Fabric
+from desim.kernel.simulator import Simulator
 
 RESULTS = Path(__file__).parent / "results"
 RECORD = RESULTS / "accel_scnn_excess.json"
 #: SCNN's speedup over DCNN in Parashar et al. 2017 (SCNN.md, "Headline results")
 PAPER = {"alexnet": 2.37, "googlenet": 2.19, "vgg16": 3.52}
-MULTIPLIERS = 1024
-DRAM_BYTES_PER_CYCLE = 50
-WEIGHT_HALF_BITS = 16 * 1024 * 8  # DCNN's round: half of its 32 KB double-buffered buffer
-NFU = 4  # DCNN's 4 x 4 NFU: 4 output channels, 4 dot-product elements each per cycle
+DCNN = DcnnConfig()
+"""The design compared: DCNN's defaults (those of the comparison records)."""
+PES = Fabric(Simulator(), DCNN.fabric).pes
+MULTIPLIERS = PES * DCNN.multipliers  # SCNN's too: 64 PEs of F x I = 4 x 4
 
 
 def kind(network: str, name: str, g: ConvGeometry) -> str:
@@ -71,10 +74,15 @@ def kind(network: str, name: str, g: ConvGeometry) -> str:
     return f"stem {label}" if network == "googlenet" and name.startswith("stem.") else label
 
 
-def dcnn_compute_bound(g: ConvGeometry, pes: int = 64) -> int:
-    """The busiest PE's NFU cycles with every operand in place (DCNN's defaults)."""
-    rounds = WeightRounds.plan(g.filter_size, 16, WEIGHT_HALF_BITS, lanes=NFU, width=NFU)
-    return compute_bound(partition(g, pes, lanes=NFU), rounds, NFU, NFU)
+def dcnn_compute_bound(g: ConvGeometry, config: DcnnConfig = DCNN, pes: int = PES) -> int:
+    """The busiest PE's NFU cycles with every operand in place (a round: half of the
+    double-buffered weight buffer)."""
+    lanes, width = config.lanes
+    half_bits = config.weight_buffer_bytes * 8 // 2
+    rounds = WeightRounds.plan(
+        g.filter_size, config.value_bits, half_bits, lanes=lanes, width=width
+    )
+    return compute_bound(partition(g, pes, lanes=lanes), rounds, lanes, width)
 
 
 def layer_rows(network: str) -> list[dict[str, Any]]:
@@ -106,7 +114,9 @@ def layer_rows(network: str) -> list[dict[str, Any]]:
                 "scnn_cycles": row["cycles"],
                 "dcnn_cycles": row["baseline_cycles"],
                 "dcnn_compute_bound": dcnn_compute_bound(g),
-                "dcnn_dram_weight_cycles": round(2 * g.K * g.filter_size / DRAM_BYTES_PER_CYCLE),
+                "dcnn_dram_weight_cycles": round(
+                    g.K * g.filter_size * DCNN.value_bits / 8 / DCNN.dram_bandwidth_bytes_per_cycle
+                ),
                 "speedup": round(row["baseline_cycles"] / row["cycles"], 3),
                 "scnn_share_of_ideal": round(dense * wd * ad / MULTIPLIERS / row["cycles"], 3),
             }
@@ -144,10 +154,9 @@ def summary(rows: list[dict[str, Any]], target: float) -> dict[str, dict[str, fl
     return out
 
 
-def probe_layer(layer: Any, config: Any) -> dict[str, Any]:
+def probe_layer(layer: Any, config: DcnnConfig) -> dict[str, Any]:
     """One DCNN layer simulated, every PE's state watched (see the module docstring)."""
     from desim.accel.dcnn_agents import DcnnLayer
-    from desim.kernel.simulator import Simulator
 
     sim = Simulator(seed=0)
     plan = DcnnLayer(sim, layer, config)
@@ -170,7 +179,7 @@ def probe_layer(layer: Any, config: Any) -> dict[str, Any]:
     sim.run()
     cycles = max(plan.last_write, int(sim.now))
     start = max(first_busy.values())
-    bound = dcnn_compute_bound(plan.g, plan.fabric.pes)
+    bound = dcnn_compute_bound(plan.g, config, plan.fabric.pes)
     return {
         "layer": layer.name,
         "cycles": cycles,
@@ -183,14 +192,13 @@ def probe_layer(layer: Any, config: Any) -> dict[str, Any]:
 
 def probe_dcnn(network: str) -> list[dict[str, Any]]:
     """`probe_layer` on every convolution of ``network``."""
-    from desim.accel.dcnn import Dcnn
     from workloads.workload import WorkloadSpec, build_workload
 
     workload = build_workload(WorkloadSpec(model=network, batch=1))
     rows = []
     for layer in workload.layers:
         if layer.kind == "conv":
-            rows.append(probe_layer(layer, Dcnn().config))
+            rows.append(probe_layer(layer, DCNN))
             print(json.dumps(rows[-1]), flush=True)
     return rows
 
@@ -303,7 +311,7 @@ def print_tables(record: dict[str, Any]) -> None:
             )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--probe", action="store_true", help="simulate DCNN's layers (GoogLeNet, AlexNet)"
@@ -312,9 +320,11 @@ def main() -> None:
     parser.add_argument(
         "--placement", action="store_true", help="count SCNN's steps, real and shuffled inputs"
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.kc is not None and args.kc < 1:
+        parser.error(f"--kc must be at least 1 (output channels per group), got {args.kc}")
     previous = json.loads(RECORD.read_text()) if RECORD.exists() else {}
-    record: dict[str, Any] = {"networks": {}}
+    record: dict[str, Any] = {"workload": "calibrated", "networks": {}}
     for network, target in PAPER.items():
         rows = layer_rows(network)
         kinds = summary(rows, target)
@@ -327,7 +337,7 @@ def main() -> None:
         record["dcnn_probe"] = {n: probe_dcnn(n) for n in ("googlenet", "alexnet")}
     elif "dcnn_probe" in previous:
         record["dcnn_probe"] = previous["dcnn_probe"]
-    if args.kc:
+    if args.kc is not None:
         record["forced_kc"] = {"kc": args.kc, "layers": forced_kc(args.kc)}
     elif "forced_kc" in previous:
         record["forced_kc"] = previous["forced_kc"]

@@ -151,6 +151,8 @@ class ScnnConfig:
             "crossbar_wire_um",
         ):
             check_int("scnn", name, getattr(self, name), 1)
+        if self.kc is not None:
+            check_int("scnn", "kc", self.kc, 1)
         require(
             isinstance(self.index_bits, int) and 1 <= self.index_bits <= 8,
             f"index_bits must be an integer in [1, 8], got {self.index_bits!r}",

@@ -149,6 +149,9 @@ def test_bad_parameters_are_named():
         ScnnConfig(bank_hash="crc")
     with pytest.raises(ConfigError, match="xor.*32 banks"):
         ScnnConfig(accumulator_banks=16)
+    for kc in (0, -3, True, 2.5):
+        with pytest.raises(ConfigError, match=f"scnn: kc must be an integer >= 1, got {kc}"):
+            ScnnConfig(kc=kc)
     layer = conv_layer(np.random.default_rng(7), hw=(40, 40))
     with pytest.raises(ConfigError, match="accumulator region needs"):
         plan_conv(layer, (1, 1), 1024)

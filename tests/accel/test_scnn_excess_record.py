@@ -110,7 +110,7 @@ def test_probe_does_not_change_the_run():
     config = DcnnConfig(fabric=FabricConfig(topology_args={"rows": 2, "cols": 2}))
     bench = _benchmark()
     row = bench.probe_layer(layer, config)
-    assert row["compute_bound"] == 16 == bench.dcnn_compute_bound(ConvGeometry.of(layer), 4)
+    assert row["compute_bound"] == 16 == bench.dcnn_compute_bound(ConvGeometry.of(layer), pes=4)
     assert row["cycles"] == Dcnn(config).run_layer(layer).cycles
     assert 0 < row["last_window_in"] <= row["last_pe_starts"] < row["cycles"]
 
@@ -155,14 +155,18 @@ def test_forced_kc_table_and_totals_are_the_record():
     assert len(forced["layers"]) == 37
     assert all(layers[r["layer"]]["kind"].endswith("1x1") for r in forced["layers"])
     by_kind: dict[str, list[int]] = {}
+    kcs: dict[str, list[int]] = {}
     for r in forced["layers"]:
         row = layers[r["layer"]]
         acc = by_kind.setdefault(row["kind"], [0, 0, 0])
         acc[0] += row["scnn_cycles"]
         acc[1] += r["cycles"]
         acc[2] += row["dcnn_cycles"]
+        kcs.setdefault(row["kind"], []).append(r["default_kc"])
     for kind, (scnn, at8, dcnn) in by_kind.items():
         cells = _row(kind, SECTION[SECTION.index("Kc forced to 8 (`--kc 8`)") :])
+        low, high = min(kcs[kind]), max(kcs[kind])
+        assert cells[1] == (f"{low}" if low == high else f"{low}-{high}"), kind
         assert _num(cells[2]) == scnn and _num(cells[3]) == at8, kind
         assert [_num(cells[4]), _num(cells[5])] == pytest.approx(
             [dcnn / scnn, dcnn / at8], abs=0.0051
@@ -248,9 +252,9 @@ def test_placement_claims_are_the_record():
     g14 = [f"inceptions.inception4{m}" for m in ("c.b2", "e.b1", "e.b2")]
     a13 = [f"features.conv{n}" for n in (3, 4, 5)]
     v14 = ["features.conv5_1", "features.conv5_3"]
-    assert f"14 x 14 layers {span(g14, 'real')} (shuffled {span(g14, 'shuffled')}:" in text
-    assert f"13 x 13 layers {span(a13, 'real')} ({span(a13, 'shuffled')})" in text
-    assert f"VGG-16's 14 x 14 layers {span(v14, 'real')} ({span(v14, 'shuffled')})" in text
+    assert f"4e.b2 {span(g14, 'real')} (shuffled {span(g14, 'shuffled')}:" in text
+    assert f"(conv3-5) {span(a13, 'real')} ({span(a13, 'shuffled')})" in text
+    assert f"conv5_1 and conv5_3 {span(v14, 'real')} ({span(v14, 'shuffled')})" in text
     b2 = rows["inceptions.inception5b.b2"]
     assert (
         f"inception5b.b2 {b2['real']['busiest_per_group']:.2f} (shuffled "
