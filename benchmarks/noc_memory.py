@@ -40,9 +40,9 @@ SIZES = (16, 32, 48, 64)
 """Mesh radices of the scaling series."""
 SCALING_RATE = 0.04
 """Its load (flits per node per cycle): below uniform traffic's bisection bound on a 64x64 mesh
-(4 / k = 0.0625). The runs are `CASE`'s, about 630 cycles: from 32x32 on not long enough for
-desim's stability test to find them converged (the record keeps what each run reported); the
-series compares the memory of runs of equal length."""
+(4 / k = 0.0625). The runs are `CASE`'s (100-cycle sample periods, at most 3): from 32x32 on not
+long enough for desim's stability test to find them converged (the record keeps what each run
+reported); the series compares the memory of runs made the same way."""
 
 IMPORTS = {
     "python -c pass": "pass",
@@ -119,11 +119,10 @@ def scaling_markdown(scaling: dict | None) -> list[str]:
         return []
     lines = [
         "",
-        f"How both grow: the same method (runs of equal length, about "
-        f"{scaling['rows'][0]['desim_cycles']} cycles: not steady state on the larger meshes) on "
-        f"k x k meshes at {scaling['rate']}; median peak MB, and what each run reported; below "
-        "the table each simulator's least-squares line through the peaks (memory per router, "
-        "fixed part):",
+        f"How both grow: the same method on k x k meshes at {scaling['rate']}; median peak MB, "
+        "and what each run reported (runs this short are not steady state on the larger "
+        "meshes); below the table each simulator's least-squares line through the peaks "
+        "(memory per router, fixed part):",
         "",
         "| mesh | routers | desim | BookSim2 | desim: cycles, accepted, stable | "
         "BookSim2: cycles, accepted, stable |",

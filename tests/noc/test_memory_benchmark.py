@@ -55,6 +55,15 @@ def test_docs_quote_how_both_grow_and_where_desim_takes_less() -> None:
     assert f"desim takes less from about {round(crossover, -1):,.0f} routers" in text
     side = round(crossover**0.5)
     assert f"({side}x{side})" in text and f"up to about {side}x{side}" in text
+    # what the runs reported: their length, and which desim found unconverged, as quoted
+    cycles = [row["desim_cycles"] for row in rows]
+    theirs = [row["booksim_cycles"] for row in rows]
+    assert f"desim's {min(cycles)}-{max(cycles)} cycles long, BookSim2's" in text
+    assert f"BookSim2's {min(theirs)}-{max(theirs):,}:" in text
+    accepted = [row[f"{n}_accepted"] for row in rows for n in ("desim", "booksim")]
+    assert f"both accepted {min(accepted):.3f}-{max(accepted):.3f} flits" in text
+    unstable = ", ".join(f"{row['k']}x{row['k']}" for row in rows if not row["desim_stable"])
+    assert f"does not find the {unstable} runs converged" in text
     # the crossover is in the measured rows, not only in the fitted lines
     assert all((r["desim_mb"] < r["booksim_mb"]) == (r["k"] ** 2 > crossover) for r in rows)
 
