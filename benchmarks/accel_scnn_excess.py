@@ -27,14 +27,15 @@ Three optional measurements (simulated or counted, one layer at a time):
     operands (`vector_steps`: per Kc group, input channel and PE, ceil(non-zero activations of
     the tile / I) x ceil(non-zero weights of the block / F); no bank conflicts, no code
     placeholders) with the workload's activations and with each channel's activations shuffled
-    over its plane (same density per channel, no spatial structure): whether the calibrated
+    over its plane, `SHUFFLES` times (same density per channel, no spatial structure; the mean
+    and the range over the shuffles): whether the calibrated
     activations' spatial structure makes SCNN faster or slower than unstructured ones would.
 
 Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py            # records only, seconds
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --probe --kc 8   # ~6 min of CPU
-    OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --placement      # ~1 min
+    OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --placement      # ~20 s
 
 Writes ``benchmarks/results/accel_scnn_excess.json`` (the optional parts kept from the previous
 record when not re-measured) and prints the tables.
@@ -265,12 +266,29 @@ def vector_steps(
     return steps, products
 
 
+SHUFFLES = 10
+"""Shuffles of each layer's activations in `placement` (seeds 0 to 9): a shuffle is one random
+placement, and the counts move by a few per cent from one to the next."""
+
+
+def _measures(active: np.ndarray, weights: np.ndarray, plan: Any) -> dict[str, float]:
+    """Steps over the ideal: the mean PE's (fragmentation) and the busiest PE's per Kc group,
+    summed (`vector_steps`)."""
+    steps, products = vector_steps(active, weights, plan)
+    ideal = products / MULTIPLIERS
+    return {
+        "fragmentation": float(steps.sum(axis=0).mean()) / ideal,
+        "busiest_per_group": float(steps.max(axis=1).sum()) / ideal,
+    }
+
+
 def placement() -> list[dict[str, Any]]:
-    """`vector_steps` with the workload's activations and with them shuffled per channel."""
+    """`vector_steps` with the workload's activations and with them shuffled per channel, over
+    `SHUFFLES` shuffles: each measure's value on the real activations, and its mean, lowest and
+    highest over the shuffles."""
     from desim.accel.scnn_plan import plan_conv
     from workloads.workload import WorkloadSpec, build_workload
 
-    rng = np.random.default_rng(0)
     rows = []
     for network, names in PLACEMENT_LAYERS.items():
         workload = build_workload(WorkloadSpec(model=network, batch=1))
@@ -279,17 +297,30 @@ def placement() -> list[dict[str, Any]]:
                 continue
             plan = plan_conv(layer, (8, 8), 1024)
             active, weights = layer.input[0] != 0, layer.weight != 0
-            flat = active.reshape(active.shape[0], -1).copy()
-            for channel in flat:
-                rng.shuffle(channel)
-            row: dict[str, Any] = {"network": network, "layer": layer.name}
-            for name, acts in (("real", active), ("shuffled", flat.reshape(active.shape))):
-                steps, products = vector_steps(acts, weights, plan)
-                ideal = products / MULTIPLIERS
-                row[name] = {
-                    "fragmentation": round(float(steps.sum(axis=0).mean()) / ideal, 3),
-                    "busiest_per_group": round(float(steps.max(axis=1).sum()) / ideal, 3),
-                }
+
+            shuffles = []
+            for seed in range(SHUFFLES):
+                rng = np.random.default_rng(seed)
+                flat = active.reshape(active.shape[0], -1).copy()
+                for channel in flat:
+                    rng.shuffle(channel)
+                shuffles.append(_measures(flat.reshape(active.shape), weights, plan))
+            row: dict[str, Any] = {
+                "network": network,
+                "layer": layer.name,
+                "real": {k: round(v, 3) for k, v in _measures(active, weights, plan).items()},
+                "shuffled": {
+                    k: round(float(np.mean([m[k] for m in shuffles])), 3) for k in shuffles[0]
+                },
+                "shuffled_range": {
+                    k: [
+                        round(min(m[k] for m in shuffles), 3),
+                        round(max(m[k] for m in shuffles), 3),
+                    ]
+                    for k in shuffles[0]
+                },
+                "shuffles": SHUFFLES,
+            }
             rows.append(row)
             print(json.dumps(row), flush=True)
     return rows

@@ -265,5 +265,11 @@ def test_placement_claims_are_the_record():
         for n in g14
     ]
     assert f"{100 * min(gain):.1f}-{100 * max(gain):.1f} % faster" in text
+    assert all(rows[n]["shuffles"] == 10 for n in rows) and "ten times (seeds 0-9" in text
+    # "every shuffle was slower than the real placement"
+    assert all(
+        rows[n]["shuffled_range"]["busiest_per_group"][0] > rows[n]["real"]["busiest_per_group"]
+        for n in g14
+    )
     worst_alexnet = min(rows[n]["shuffled"]["busiest_per_group"] for n in a13)
     assert worst_alexnet > max(rows[n]["shuffled"]["busiest_per_group"] for n in g14 + v14)
