@@ -271,8 +271,9 @@ class Router(Module):
                 routed = self.route_answers[slot]
         elif self.route_by_state is not None:
             state = packet.route_state
-            if state is None:  # the first hop: the policy plans the packet
-                self.route(self.rid, iv // self.V, packet)
+            first: list[Candidate] | None = None
+            if state is None:  # the first hop: the policy plans the packet (and answers)
+                first = self.route(self.rid, iv // self.V, packet)
                 state = packet.route_state
             if not isinstance(state, int) or not 0 <= state < self.route_plans:
                 raise self._bad_plan(packet)
@@ -281,7 +282,9 @@ class Router(Module):
                 table = self.plan_tables[state] = bytearray([_UNROUTED]) * self.routers
             slot = table[dest]
             if slot == _UNROUTED:
-                routed = self._learn(table, dest, self.route_by_state(self.rid, dest, state))
+                if first is None:
+                    first = self.route_by_state(self.rid, dest, state)
+                routed = self._learn(table, dest, first)
             else:
                 routed = self.route_answers[slot]
         else:

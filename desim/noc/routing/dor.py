@@ -89,11 +89,11 @@ def _entry_dateline(ctx: RoutingContext, order: tuple[int, int], name: str) -> R
     # above): everything the plan and the answers depend on is a pair of coordinates in one
     # dimension, so a k x k byte table per dimension holds it
     def code(at: int, to: int, dim: int) -> int:
-        delta, k = grid.coordinate_offset(at, to, dim), radix[dim]
+        delta = grid.coordinate_offset(at, to, dim)
         if delta == 0:
             return _ALIGNED
-        tie = k > 2 and 2 * abs(delta) == k
-        return _ENTRY_CLASS * (to < at) | _TIE * tie | _NEGATIVE * (delta < 0)
+        tie = grid.coordinate_tie(at, to, dim)
+        return _ENTRY_CLASS * grid.entry_class(at, to) | _TIE * tie | _NEGATIVE * (delta < 0)
 
     codes = [
         bytearray(code(at, to, dim) for at in range(k) for to in range(k))

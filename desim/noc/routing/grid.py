@@ -121,8 +121,13 @@ class Grid:
 
     def is_tie(self, router: int, dest: int, dim: int) -> bool:
         """True where both ways round a wrapped dimension are minimal (distance k / 2, k > 2)."""
+        coords = self.x if dim == 0 else self.y
+        return self.coordinate_tie(coords[router], coords[dest], dim)
+
+    def coordinate_tie(self, at: int, to: int, dim: int) -> bool:
+        """`is_tie` between coordinates ``at`` and ``to`` of dimension ``dim``."""
         k = self.radix[dim]
-        return self.wrap and k > 2 and 2 * abs(self.offset(router, dest, dim)) == k
+        return self.wrap and k > 2 and 2 * abs(self.coordinate_offset(at, to, dim)) == k
 
     def direction(self, router: int, dest: int, dim: int) -> int:
         """The minimal direction in ``dim``, or -1 if ``router`` is aligned with ``dest``."""
@@ -150,10 +155,11 @@ class Grid:
             delta < 0 and coords[dest] > coords[router]
         )
 
-    def entry_class(self, router: int, dest: int, dim: int) -> int:
-        """BookSim2's dateline class for a packet entering ``dim`` at ``router``: 1 when the
-        destination's coordinate in ``dim`` is below the router's, else 0 (whichever way round the
-        packet goes), kept until the packet leaves the dimension.
+    @staticmethod
+    def entry_class(at: int, to: int) -> int:
+        """BookSim2's dateline class for a packet entering a dimension at coordinate ``at`` bound
+        for coordinate ``to`` there: 1 when ``to`` is below ``at``, else 0 (whichever way round
+        the packet goes), kept until the packet leaves the dimension.
 
         Going the positive way, class 1 thus carries exactly the packets that cross the
         wrap-around edge; going the negative way, exactly those that do not. Either way the
@@ -161,8 +167,7 @@ class Grid:
         channels form a line) or all cross it within ``k / 2`` hops, so that none of them uses
         the channel opposite the wrap-around edge: no class closes a ring's cycle.
         """
-        coords = self.x if dim == 0 else self.y
-        return int(coords[dest] < coords[router])
+        return int(to < at)
 
     def dor_hop(self, router: int, dest: int, order: tuple[int, int]) -> tuple[int, int]:
         """Dimension-order next hop: ``(port, dateline class)``.
