@@ -4,8 +4,11 @@ Issue 9: SCNN's speedup over DCNN should be within 15 % of Parashar et al. (ISCA
 2.37x, GoogLeNet 2.19x, VGG-16 3.52x. From the recorded comparisons
 (``benchmarks/results/accel_scnn_compare_<network>.json``, no simulation) and each layer's
 shapes and densities (the calibrated workload), per layer: SCNN's and DCNN's cycles, the
-non-zero work's reduction ``1 / (weight density x input density)``, SCNN's share of its ideal
-(non-zero MACs / 1,024 over its cycles), DCNN's compute bound (`dense_plan.compute_bound`: the
+non-zero work's reduction estimated from the densities, ``1 / (weight density x input
+density)`` (the paper's measure: it counts the products that fall on the padding too), and
+exact, dense MACs over the products of two non-zero operands that land on an output
+(`scnn_work.nonzero_macs`); SCNN's share of its ideal by each (those products / 1,024 over its
+cycles), DCNN's compute bound (`dense_plan.compute_bound`: the
 busiest PE's NFU cycles with every operand in place) and DCNN's dense-weight DRAM time (the
 layer's 16-bit weights at 50 bytes per cycle). Per kind of layer (plane x kernel) the same
 summed, and the *excess*: the SCNN cycles by which a kind is short of the paper's speedup,
@@ -38,7 +41,9 @@ Usage::
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --placement      # ~20 s
 
 Writes ``benchmarks/results/accel_scnn_excess.json`` (the optional parts kept from the previous
-record when not re-measured) and prints the tables.
+record when not re-measured; ``measured`` gives the date each was measured, ``machine`` the
+run's machine) and the tables as ``accel_scnn_excess.md``, each replaced whole, and prints the
+tables.
 """
 
 from __future__ import annotations
@@ -52,11 +57,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from machine import machine, write_record
 
 from desim.accel.base import PeState
 from desim.accel.dcnn import DcnnConfig
 from desim.accel.dense_plan import ConvGeometry, WeightRounds, compute_bound, partition
 from desim.accel.fabric import Fabric
+from desim.accel.scnn_work import nonzero_macs
 from desim.kernel.simulator import Simulator
 
 RESULTS = Path(__file__).parent / "results"
@@ -101,6 +108,7 @@ def layer_rows(network: str) -> list[dict[str, Any]]:
         wd = np.count_nonzero(layer.weight) / layer.weight.size
         ad = np.count_nonzero(layer.input[0]) / layer.input[0].size
         dense = g.K * g.filter_size * g.P * g.Q
+        exact = nonzero_macs(layer)
         row = recorded[layer.name]
         rows.append(
             {
@@ -112,6 +120,8 @@ def layer_rows(network: str) -> list[dict[str, Any]]:
                 "weight_density": round(float(wd), 4),
                 "input_density": round(float(ad), 4),
                 "reduction": round(1 / (wd * ad), 3),
+                "nonzero_macs": exact,
+                "exact_reduction": round(dense / exact, 3),
                 "scnn_cycles": row["cycles"],
                 "dcnn_cycles": row["baseline_cycles"],
                 "dcnn_compute_bound": dcnn_compute_bound(g),
@@ -120,6 +130,7 @@ def layer_rows(network: str) -> list[dict[str, Any]]:
                 ),
                 "speedup": round(row["baseline_cycles"] / row["cycles"], 3),
                 "scnn_share_of_ideal": round(dense * wd * ad / MULTIPLIERS / row["cycles"], 3),
+                "scnn_share_of_exact_ideal": round(exact / MULTIPLIERS / row["cycles"], 3),
             }
         )
     return rows
@@ -136,7 +147,8 @@ def summary(rows: list[dict[str, Any]], target: float) -> dict[str, dict[str, fl
             s["dcnn_cycles"] += row["dcnn_cycles"]
             s["dcnn_compute_bound"] += row["dcnn_compute_bound"]
             s["dense_macs"] += row["dense_macs"]
-            s["nonzero_macs"] += row["dense_macs"] / row["reduction"]
+            s["estimated_macs"] += row["dense_macs"] / row["reduction"]
+            s["nonzero_macs"] += row["nonzero_macs"]
     out = {}
     for key, s in sums.items():
         out[key] = {
@@ -144,12 +156,16 @@ def summary(rows: list[dict[str, Any]], target: float) -> dict[str, dict[str, fl
             "scnn_cycles": int(s["scnn_cycles"]),
             "dcnn_cycles": int(s["dcnn_cycles"]),
             "dcnn_compute_bound": int(s["dcnn_compute_bound"]),
-            "reduction": round(s["dense_macs"] / s["nonzero_macs"], 3),
+            "reduction": round(s["dense_macs"] / s["estimated_macs"], 3),
+            "exact_reduction": round(s["dense_macs"] / s["nonzero_macs"], 3),
             "speedup": round(s["dcnn_cycles"] / s["scnn_cycles"], 3),
             "speedup_dcnn_at_compute_bound": round(s["dcnn_compute_bound"] / s["scnn_cycles"], 3),
             "dcnn_share_of_dense_bound": round(s["dense_macs"] / MULTIPLIERS / s["dcnn_cycles"], 3),
             "dcnn_above_compute_bound": round(1 - s["dcnn_compute_bound"] / s["dcnn_cycles"], 3),
-            "scnn_share_of_ideal": round(s["nonzero_macs"] / MULTIPLIERS / s["scnn_cycles"], 3),
+            "scnn_share_of_ideal": round(s["estimated_macs"] / MULTIPLIERS / s["scnn_cycles"], 3),
+            "scnn_share_of_exact_ideal": round(
+                s["nonzero_macs"] / MULTIPLIERS / s["scnn_cycles"], 3
+            ),
             "excess_scnn_cycles": round(s["dcnn_cycles"] / target - s["scnn_cycles"]),
         }
     return out
@@ -326,20 +342,30 @@ def placement() -> list[dict[str, Any]]:
     return rows
 
 
-def print_tables(record: dict[str, Any]) -> None:
+def report(record: dict[str, Any]) -> str:
+    """The per-kind tables as Markdown."""
+    lines = [
+        f"SCNN against DCNN by kind of layer ({record['machine']['date']}; calibrated workloads)"
+    ]
     for network, data in record["networks"].items():
-        print(f"\n{network} (paper {data['paper_speedup']}x)")
-        print(
-            f"{'kind':18s}{'n':>3s}{'DCNN':>10s}{'SCNN':>9s}{'spd':>6s}{'red':>6s}"
-            f"{'DCNN>cb':>8s}{'SCNN/id':>8s}{'spd@cb':>7s}{'excess':>8s}"
-        )
+        lines += [
+            "",
+            f"{network} (the paper: {data['paper_speedup']}x)",
+            "",
+            "| kind | layers | DCNN cycles | SCNN cycles | speedup | work reduction, estimated "
+            "| exact | SCNN / its ideal, estimated | exact | DCNN above its compute bound "
+            "| speedup, DCNN at its compute bound | short of the paper |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for key, s in data["kinds"].items():
-            print(
-                f"{key:18s}{s['layers']:3d}{s['dcnn_cycles']:10d}{s['scnn_cycles']:9d}"
-                f"{s['speedup']:6.2f}{s['reduction']:6.2f}{s['dcnn_above_compute_bound']:8.3f}"
-                f"{s['scnn_share_of_ideal']:8.3f}{s['speedup_dcnn_at_compute_bound']:7.2f}"
-                f"{s['excess_scnn_cycles']:8d}"
+            lines.append(
+                f"| {key} | {s['layers']} | {s['dcnn_cycles']:,} | {s['scnn_cycles']:,} "
+                f"| {s['speedup']:.2f}x | {s['reduction']:.2f}x | {s['exact_reduction']:.2f}x "
+                f"| {s['scnn_share_of_ideal']:.1%} | {s['scnn_share_of_exact_ideal']:.1%} "
+                f"| {s['dcnn_above_compute_bound']:.1%} "
+                f"| {s['speedup_dcnn_at_compute_bound']:.2f}x | {s['excess_scnn_cycles']:,} |"
             )
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -355,7 +381,13 @@ def main(argv: list[str] | None = None) -> None:
     if args.kc is not None and args.kc < 1:
         parser.error(f"--kc must be at least 1 (output channels per group), got {args.kc}")
     previous = json.loads(RECORD.read_text()) if RECORD.exists() else {}
-    record: dict[str, Any] = {"workload": "calibrated", "networks": {}}
+    stamp = machine()
+    record: dict[str, Any] = {
+        "workload": "calibrated",
+        "machine": stamp,
+        "measured": dict(previous.get("measured", {})),
+        "networks": {},
+    }
     for network, target in PAPER.items():
         rows = layer_rows(network)
         kinds = summary(rows, target)
@@ -364,21 +396,17 @@ def main(argv: list[str] | None = None) -> None:
             "kinds": dict(sorted(kinds.items(), key=lambda kv: kv[0] == "total")),
             "layers": rows,
         }
-    if args.probe:
-        record["dcnn_probe"] = {n: probe_dcnn(n) for n in ("googlenet", "alexnet")}
-    elif "dcnn_probe" in previous:
-        record["dcnn_probe"] = previous["dcnn_probe"]
-    if args.kc is not None:
-        record["forced_kc"] = {"kc": args.kc, "layers": forced_kc(args.kc)}
-    elif "forced_kc" in previous:
-        record["forced_kc"] = previous["forced_kc"]
-    if args.placement:
-        record["placement"] = placement()
-    elif "placement" in previous:
-        record["placement"] = previous["placement"]
-    RESULTS.mkdir(exist_ok=True)
-    RECORD.write_text(json.dumps(record, indent=1) + "\n")
-    print_tables(record)
+    for part, wanted, measure in (
+        ("dcnn_probe", args.probe, lambda: {n: probe_dcnn(n) for n in ("googlenet", "alexnet")}),
+        ("forced_kc", args.kc is not None, lambda: {"kc": args.kc, "layers": forced_kc(args.kc)}),
+        ("placement", args.placement, placement),
+    ):
+        if wanted:
+            record[part] = measure()
+            record["measured"][part] = stamp["date"]
+        elif part in previous:
+            record[part] = previous[part]
+    write_record(RECORD, record, report(record))
 
 
 if __name__ == "__main__":
