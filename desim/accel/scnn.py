@@ -179,6 +179,16 @@ class ScnnConfig:
         """The post-processing unit's rates."""
         return PostProcessing(self.ppu_reads_per_cycle, self.ppu_adds_per_cycle)
 
+    def input_passes(self, input_bits: np.ndarray) -> int:
+        """Parts a layer's input is tiled into through DRAM: 1 if every PE's compressed input
+        tile (``input_tile_bits``) fits its IARAM, else ``ceil(largest tile / IARAM)``."""
+        return max(1, -(-int(input_bits.max(initial=0)) // (8 * self.iaram_bytes)))
+
+    def output_to_dram(self, output_bits: np.ndarray) -> bool:
+        """Whether a layer's compressed output (``output_tile_bits``, per group and PE) exceeds
+        a PE's OARAM, and so goes to DRAM."""
+        return int(output_bits.sum(axis=0).max(initial=0)) > 8 * self.oaram_bytes
+
     def streams(self) -> Streams:
         """Which operands are compressed, and the code's widths."""
         return Streams(
@@ -190,8 +200,9 @@ class ScnnConfig:
         )
 
 
-def _output_bits(layer: LayerRecord, plan: ConvPlan, out: np.ndarray, streams: Streams):  # type: ignore[no-untyped-def]
-    """``[group][pe]`` bits of the compressed (post-ReLU) output tiles, and per-PE totals."""
+def output_tile_bits(layer: LayerRecord, plan: ConvPlan, out: np.ndarray, streams: Streams):  # type: ignore[no-untyped-def]
+    """``[group][pe]`` bits of the compressed (post-ReLU) output tiles of ``out`` (the layer's
+    output plane, one sample)."""
     kept = np.maximum(out, 0) if layer.activation == "relu" else out
     bits = np.zeros((len(plan.groups), plan.pes), dtype=np.int64)
     for pe, (r0, r1, c0, c1) in enumerate(plan.output_tiles):
@@ -202,7 +213,8 @@ def _output_bits(layer: LayerRecord, plan: ConvPlan, out: np.ndarray, streams: S
     return bits
 
 
-def _input_bits(layer: LayerRecord, plan: ConvPlan, streams: Streams) -> np.ndarray:
+def input_tile_bits(layer: LayerRecord, plan: ConvPlan, streams: Streams) -> np.ndarray:
+    """Per PE, the bits of its compressed input tile (every channel; sample 0)."""
     x = layer.input[0]
     return np.array(
         [
@@ -322,11 +334,10 @@ class Scnn:
         plan = plan_conv(layer, grid, pe.accumulator_entries, cfg.kc)
         work = conv_work(layer, plan, pe, streams)
         out = conv_outputs(layer, plan)
-        output_bits = _output_bits(layer, plan, out, streams)
-        input_bits = _input_bits(layer, plan, streams)
-        iaram_bits = 8 * cfg.iaram_bytes
-        overflow = int(input_bits.max()) > iaram_bits
-        passes = -(-int(input_bits.max()) // iaram_bits) if overflow else 1
+        output_bits = output_tile_bits(layer, plan, out, streams)
+        input_bits = input_tile_bits(layer, plan, streams)
+        passes = cfg.input_passes(input_bits)
+        overflow = passes > 1
         sched = Schedule(
             weights=[
                 WeightStream.of(bits, cycles, fmt)
@@ -341,7 +352,7 @@ class Scnn:
             ],
             input_bits=input_bits.tolist() if (first or overflow) else [],
             input_passes=passes,
-            output_to_dram=int(output_bits.sum(axis=0).max()) > 8 * cfg.oaram_bytes,
+            output_to_dram=cfg.output_to_dram(output_bits),
             dram_weight_passes=passes,
             kc=plan.kc,
             halo_bits=ACC_BITS,

@@ -1,0 +1,82 @@
+"""docs/scnn.md's count of layers tiled through DRAM is `benchmarks/accel_scnn_tiling.py`'s
+record, set against the paper's (9 of 72 layers, all in VGG-16), and the rule it counts with is
+the one the simulation uses."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from desim.accel.scnn import ScnnConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORD = json.loads((ROOT / "benchmarks" / "results" / "accel_scnn_tiling.json").read_text())
+PAGE = " ".join((ROOT / "docs" / "scnn.md").read_text().split())
+
+
+def _tiled(rows):
+    return [r["layer"] for r in rows if r["input_passes"] > 1 or r["output_to_dram"]]
+
+
+def test_the_paper_scope_is_its_72_layers():
+    nets = RECORD["networks"]
+    in_scope = {
+        "alexnet": nets["alexnet"],
+        "googlenet": [r for r in nets["googlenet"] if r["layer"].startswith("inceptions.")],
+        "vgg16": nets["vgg16"],
+    }
+    assert [len(rows) for rows in in_scope.values()] == [5, 54, 13]
+    assert sum(map(len, in_scope.values())) == RECORD["paper"]["layers"] == 72
+    tiled = {net: _tiled(rows) for net, rows in in_scope.items()}
+    assert tiled["alexnet"] == tiled["googlenet"] == []
+    assert tiled["vgg16"] == [
+        f"features.conv{b}_{i}" for b, i in [(1, 1), (1, 2), (2, 1), (2, 2)]
+    ] + [f"features.conv{b}_{i}" for b in (3, 4) for i in (1, 2, 3)]
+    assert "Ours tile 10 of the same 72" in PAGE and "all in VGG-16: conv1_1 to conv4_3" in PAGE
+    assert "the paper tiles 9 of its 72 convolution layers" in PAGE
+    assert abs(len(tiled["vgg16"]) - RECORD["paper"]["tiled"]) == 1
+
+
+def test_quoted_sizes_are_the_record():
+    vgg = {r["layer"]: r for r in RECORD["networks"]["vgg16"]}
+    last = vgg["features.conv4_3"]
+    assert last["input_passes"] == 2 and not last["output_to_dram"]
+    assert f"{last['input_tile_bytes']:,} bytes against the IARAM's {RECORD['iaram_bytes']:,}" in (
+        PAGE
+    )
+    first = vgg["features.conv1_1"]
+    assert first["input_passes"] == 1 and first["output_to_dram"]
+    stem = {r["layer"]: r for r in RECORD["networks"]["googlenet"]}["stem.conv1"]
+    assert stem["input_passes"] == 1 and stem["output_to_dram"]
+    assert f"({stem['output_bytes']:,} bytes before the pooling" in PAGE
+
+
+@pytest.mark.parametrize(
+    ("largest_bits", "passes"), [(0, 1), (81920, 1), (81921, 2), (3 * 81920, 3), (3 * 81920 + 1, 4)]
+)
+def test_input_passes_is_the_iaram_ceiling(largest_bits, passes):
+    # 10 KB IARAM = 81,920 bits: a tile one bit over takes two passes
+    assert ScnnConfig().input_passes(np.array([5, largest_bits, 7])) == passes
+
+
+def test_output_to_dram_sums_a_pes_groups():
+    # two groups' outputs of 6 KB each on PE 1 exceed its 10 KB OARAM; PE 0's 10 KB fits
+    config = ScnnConfig()
+    kb = 8 * 1024
+    assert not config.output_to_dram(np.array([[10 * kb, 5 * kb], [0, 5 * kb]]))
+    assert config.output_to_dram(np.array([[0, 6 * kb], [0, 6 * kb]]))
+
+
+@pytest.mark.slow
+def test_record_reproduces():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import accel_scnn_tiling
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    for network, rows in RECORD["networks"].items():
+        assert accel_scnn_tiling.layer_rows(network, ScnnConfig()) == rows, network
