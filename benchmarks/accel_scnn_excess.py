@@ -23,8 +23,9 @@ Three optional measurements (simulated or counted, one layer at a time):
     above its compute bound are.
 ``--kc K``
     SCNN on GoogLeNet's 1 x 1 convolutions with Kc forced to ``K`` (the accumulators would hold
-    all output channels of a 1 x 1 layer's small regions): a what-if, Kc = 8 having no source
-    in what we have of the paper.
+    all output channels of a 1 x 1 layer's small regions; a public reading note of the paper
+    gives Kc = 8 on its late inception modules' 1 x 1 layers), and on every AlexNet convolution
+    (whether one Kc for every layer could be the paper's rule).
 ``--placement``
     On small-plane layers of the three networks, SCNN's multiplier-array steps counted from the
     operands (`vector_steps`: per Kc group, input channel and PE, ceil(non-zero activations of
@@ -37,7 +38,7 @@ Three optional measurements (simulated or counted, one layer at a time):
 Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py            # records only, seconds
-    OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --probe --kc 8   # ~6 min of CPU
+    OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --probe --kc 8   # ~7 min of CPU
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --placement      # ~20 s
 
 Writes ``benchmarks/results/accel_scnn_excess.json`` (the optional parts kept from the previous
@@ -220,17 +221,18 @@ def probe_dcnn(network: str) -> list[dict[str, Any]]:
     return rows
 
 
-def forced_kc(kc: int) -> list[dict[str, Any]]:
-    """SCNN on GoogLeNet's 1 x 1 convolutions with Kc forced to ``kc``."""
+def forced_kc(kc: int, network: str = "googlenet", only_1x1: bool = True) -> list[dict[str, Any]]:
+    """SCNN on ``network``'s convolutions (its 1 x 1 ones if ``only_1x1``) with Kc forced to
+    ``kc``."""
     from desim.accel.scnn import Scnn, ScnnConfig
     from desim.accel.scnn_plan import plan_conv
     from workloads.workload import WorkloadSpec, build_workload
 
-    workload = build_workload(WorkloadSpec(model="googlenet", batch=1))
+    workload = build_workload(WorkloadSpec(model=network, batch=1))
     convs = [layer for layer in workload.layers if layer.kind == "conv"]
     rows = []
     for index, layer in enumerate(convs):
-        if layer.weight.shape[2:] != (1, 1):
+        if only_1x1 and layer.weight.shape[2:] != (1, 1):
             continue
         cpu = time.process_time()
         result = Scnn(ScnnConfig(kc=kc)).run_layer(layer, first=index == 0)
@@ -399,6 +401,11 @@ def main(argv: list[str] | None = None) -> None:
     for part, wanted, measure in (
         ("dcnn_probe", args.probe, lambda: {n: probe_dcnn(n) for n in ("googlenet", "alexnet")}),
         ("forced_kc", args.kc is not None, lambda: {"kc": args.kc, "layers": forced_kc(args.kc)}),
+        (
+            "forced_kc_alexnet",
+            args.kc is not None,
+            lambda: {"kc": args.kc, "layers": forced_kc(args.kc, "alexnet", only_1x1=False)},
+        ),
         ("placement", args.placement, placement),
     ):
         if wanted:

@@ -374,3 +374,18 @@ def test_utilisation_at_kc_8_is_the_record():
         f"GoogLeNet at {speedup:.2f}x ({100 * (speedup / 2.19 - 1):.1f} % over, outside the band "
         f"by {100 * (1 - 2.19 * 1.15 / speedup):.1f} %)" in text
     )
+
+
+def test_alexnet_at_kc_8_is_the_record():
+    text = " ".join(SECTION.split())
+    compare = json.loads((RESULTS / "accel_scnn_compare_alexnet.json").read_text())
+    default = {row["layer"]: row["cycles"] for row in compare["per_layer"]}
+    forced = RECORD["forced_kc_alexnet"]
+    assert forced["kc"] == 8 and [r["layer"] for r in forced["layers"]] == list(default)
+    at8 = sum(r["cycles"] for r in forced["layers"])
+    assert f"SCNN takes {at8:,} cycles against {compare['cycles']:,}" in text
+    slower = {r["layer"]: r["cycles"] / default[r["layer"]] - 1 for r in forced["layers"]}
+    assert f"(conv3 +{100 * slower['features.conv3']:.1f} %, the others under 3 %)" in text
+    assert all(0 <= v < 0.03 for k, v in slower.items() if k != "features.conv3")
+    dcnn = compare["dcnn"]["cycles"]
+    assert f"{dcnn / at8:.2f}x over DCNN instead of {dcnn / compare['cycles']:.2f}x" in text

@@ -80,3 +80,43 @@ def test_record_reproduces():
         sys.path.remove(str(ROOT / "benchmarks"))
     for network, rows in RECORD["networks"].items():
         assert accel_scnn_tiling.layer_rows(network, ScnnConfig()) == rows, network
+
+
+def test_energy_table_and_claims_are_the_record():
+    energy = RECORD["energy"]
+    assert [r["layer"] for r in energy] == _tiled(RECORD["networks"]["vgg16"])
+    for r in energy:
+        row = f"| {r['layer'].split('.')[-1]} | {r['input_passes']} | {r['tiling_bytes']:,} | "
+        assert row + f"{100 * r['penalty']:.1f} % |" in PAGE, r["layer"]
+    penalties = [r["penalty"] for r in energy]
+    rest = [r["penalty"] for r in energy if r["layer"] != "features.conv1_1"]
+    assert f"({100 * min(penalties):.1f} %, conv4_1, against 5 %)" in PAGE
+    assert f"the mean is {100 * np.mean(penalties):.1f} %, about twice the paper's" in PAGE
+    assert 1.8 < np.mean(penalties) / RECORD["paper"]["energy_penalty_mean"] < 2.4
+    assert f"without it the mean is {100 * np.mean(rest):.1f} %" in PAGE
+    high = RECORD["paper"]["energy_penalty_range"][1]
+    assert [r["layer"] for r in energy if r["penalty"] > high] == [
+        "features.conv1_1",
+        "features.conv1_2",
+    ]  # "conv1_1 and conv1_2 exceed its highest"
+    vgg = {r["layer"]: r for r in RECORD["networks"]["vgg16"]}
+    out, pooled = (
+        vgg["features.conv1_2"]["output_bytes"],
+        vgg["features.conv2_1"]["input_tile_bytes"],
+    )
+    assert f"(conv1_2: {out:,} bytes on its largest PE against the {pooled:,}-byte" in PAGE
+    assert out / pooled == pytest.approx(4, rel=0.05)  # "about a quarter" after a 2 x 2 pool
+
+
+@pytest.mark.parametrize(
+    ("layer", "k", "c", "density"),
+    # VGG-16's published weight densities (Han et al., as SCNN quotes them)
+    [("conv3_1", 256, 128, 0.53), ("conv3_3", 256, 256, 0.41), ("conv4_1", 512, 256, 0.32)]
+    + [("conv4_2", 512, 512, 0.26), ("conv4_3", 512, 512, 0.34)],
+)
+def test_the_weights_first_read_is_the_compressed_weights(layer, k, c, density):
+    # what the penalty leaves out, the weights' first read, is the layer's compressed 3 x 3
+    # weights at its published density, 20 bits each (16-bit value, 4-bit run), to within the
+    # code's placeholders and block counts (a few per cent where Kc is large)
+    row = {r["layer"]: r for r in RECORD["energy"]}[f"features.{layer}"]
+    assert row["weight_bytes"] == pytest.approx(k * c * 9 * density * 20 / 8, rel=0.06)
