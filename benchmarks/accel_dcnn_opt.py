@@ -65,7 +65,7 @@ def measure() -> dict[str, Any]:
         run["per_layer_ratio"] = [
             a / b for a, b in zip(dcnn["per_layer_pj"], run["per_layer_pj"], strict=True)
         ]
-    conv1 = Scnn().run_layer(layers[0], first=True)
+    conv1 = Scnn().run_layer(layers[0], input_in_dram=True)
     image_bits = layers[0].input.size * 16
     return {
         "network": "alexnet",

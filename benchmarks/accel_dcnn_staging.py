@@ -133,7 +133,7 @@ def measure() -> dict[str, Any]:
                     "cpu_s": round(time.process_time() - t, 2),
                 }
             t = time.process_time()
-            result = Scnn().run_layer(x, first=first)
+            result = Scnn().run_layer(x, input_in_dram=first)
             report = EnergyReport.from_counts(result.counts, table)
             row["scnn"] = {
                 "cycles": result.cycles,

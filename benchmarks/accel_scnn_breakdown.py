@@ -71,7 +71,7 @@ def breakdown(
         runs = {}
         for name, config in (("no_ppu", NO_PPU), ("ppu", ScnnConfig())):
             cpu = time.process_time()
-            result = Scnn(config).run_layer(layer, first=index == 0)
+            result = Scnn(config).run_layer(layer, input_in_dram=index == 0)
             runs[name] = (result, time.process_time() - cpu)
         (off, _), (on, cpu) = runs["no_ppu"], runs["ppu"]
         extra = on.extra

@@ -73,7 +73,7 @@ def run(design: Any, layers: list[Any]) -> dict[str, float]:
     table = horowitz45()
     start = time.process_time()
     if isinstance(design, Scnn):
-        results = [design.run_layer(layer, first=False) for layer in layers]
+        results = [design.run_layer(layer, input_in_dram=False) for layer in layers]
     else:
         results = design.run(layers, {"model": "googlenet"}).layers
     return {

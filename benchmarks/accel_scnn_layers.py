@@ -32,9 +32,11 @@ def main() -> None:
     workload = build_workload(WorkloadSpec(model=args.network, batch=1))
     convs = [layer for layer in workload.layers if layer.kind == "conv"]
     rows = []
-    for index, layer in enumerate(convs):
+    in_dram = True  # the network's input; then wherever the layer before wrote its output
+    for layer in convs:
         cpu = time.process_time()
-        result = Scnn().run_layer(layer, first=index == 0)
+        result = Scnn().run_layer(layer, input_in_dram=in_dram)
+        in_dram = bool(result.extra["output_to_dram"])
         row = {
             "layer": layer.name,
             "cpu_s": round(time.process_time() - cpu, 2),

@@ -5,19 +5,20 @@ GoogLeNet's 54 inception convolutions and VGG-16's 13) do not fit on chip, all o
 VGG-16, and are tiled through DRAM. SCNN here tiles a layer when a PE's compressed input tile
 exceeds its IARAM (`ScnnConfig.input_passes`) or its compressed outputs exceed its OARAM
 (`ScnnConfig.output_to_dram`). This counts both for every convolution of the three calibrated
-workloads, from the layer's planar tiling and its activations (the output: torch's, before
-pooling, as the simulation sees it; no simulation).
+workloads, from the layer's planar tiling and its activations (its outputs as the simulation
+computes them, before pooling, which is not modelled; no event simulation).
 
 ``--energy`` also simulates SCNN on VGG-16's tiled layers and prices what the tiling adds to
 each: the paper reports a per-layer energy penalty of 5-62 %, 18 % on average. A tiled layer's
-DRAM traffic is its compressed weights once per input pass, its input (when it does not fit)
-and its output (when it does not fit); the penalty is all of it but the weights' first read
-(the first layer's input, read from DRAM in any case, not counted), over the layer's energy
-without it.
+DRAM traffic (counted by the memory port: ``dram_{weights,input,output}_bytes``) is its
+compressed weights once per input pass, its input (when it does not fit the IARAMs, or the
+layer before wrote it to DRAM) and its output (when it does not fit the OARAMs); the penalty is
+all of it but the weights' first read (and the network's input, read from DRAM in any case),
+priced at the energy table's DRAM energy, over the layer's energy without it.
 
 Usage::
 
-    OMP_NUM_THREADS=1 python benchmarks/accel_scnn_tiling.py            # about a minute
+    OMP_NUM_THREADS=1 python benchmarks/accel_scnn_tiling.py            # about a minute of CPU
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_tiling.py --energy   # about 6 min of CPU
 
 Writes ``benchmarks/results/accel_scnn_tiling.json`` and ``.md``, each replaced whole.
@@ -34,11 +35,15 @@ from typing import Any
 from machine import machine, write_record
 
 from desim.accel.fabric import Fabric
-from desim.accel.scnn import ScnnConfig, input_tile_bits, output_tile_bits
+from desim.accel.scnn import Scnn, ScnnConfig, input_tile_bits, output_tile_bits
+from desim.accel.scnn_func import conv_outputs
 from desim.accel.scnn_plan import grid_shape, plan_conv
+from desim.energy.report import EnergyReport
+from desim.energy.table import horowitz45
 from desim.kernel.simulator import Simulator
 
 RECORD = Path(__file__).parent / "results" / "accel_scnn_tiling.json"
+DRAM_USES = ("weights", "input", "output")  # what Scnn's memory port moves, counted apart
 NETWORKS = ("alexnet", "googlenet", "vgg16")
 #: Parashar et al. 2017: layers tiled through DRAM, of the layers evaluated (all in VGG-16),
 #: and the energy the tiling adds to each (per layer, and the mean)
@@ -64,7 +69,7 @@ def layer_rows(network: str, config: ScnnConfig) -> list[dict[str, Any]]:
             continue
         plan = plan_conv(layer, grid, pe.accumulator_entries, config.kc)
         inputs = input_tile_bits(layer, plan, streams)
-        outputs = output_tile_bits(layer, plan, layer.output[0], streams)
+        outputs = output_tile_bits(layer, plan, conv_outputs(layer, plan), streams)
         rows.append(
             {
                 "layer": layer.name,
@@ -77,60 +82,48 @@ def layer_rows(network: str, config: ScnnConfig) -> list[dict[str, Any]]:
     return rows
 
 
-def energy_penalty(network: str, config: ScnnConfig, tiled: list[str]) -> list[dict[str, Any]]:
-    """SCNN simulated on ``network``'s ``tiled`` layers: what the DRAM traffic of tiling costs."""
-    from desim.accel.scnn import Scnn
-    from desim.accel.scnn_func import conv_outputs
-    from desim.energy.report import EnergyReport
-    from desim.energy.table import horowitz45
+def energy_penalty(
+    network: str, config: ScnnConfig, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """SCNN simulated on the layers of ``network`` that ``rows`` (`layer_rows`) finds tiled:
+    the energy of their DRAM traffic beyond the weights' first read (and the network's input),
+    over the layer's energy without it."""
     from workloads.workload import WorkloadSpec, build_workload
 
-    grid = grid_shape(Fabric(Simulator(), config.fabric).pes)
-    pe, streams = config.pe_array(), config.streams()
     design = Scnn(config)
+    table = horowitz45()
     convs = [
         layer
         for layer in build_workload(WorkloadSpec(model=network, batch=1)).layers
         if layer.kind == "conv"
     ]
-    rows = []
-    for index, layer in enumerate(convs):
-        if layer.name not in tiled:
+    out = []
+    for index, (layer, row) in enumerate(zip(convs, rows, strict=True)):
+        if row["input_passes"] == 1 and not row["output_to_dram"]:
             continue
         cpu = time.process_time()
-        result = design.run_layer(layer, first=index == 0)
-        plan = plan_conv(layer, grid, pe.accumulator_entries, config.kc)
-        inputs = input_tile_bits(layer, plan, streams)
-        # the outputs as the run computes them (their zeros decide the compressed sizes)
-        computed = conv_outputs(layer, plan).reshape(layer.output.shape[1:])
-        outputs = output_tile_bits(layer, plan, computed, streams)
-        passes = config.input_passes(inputs)
-        # what Scnn's memory port moves (scnn_agents: a pass's input share rounded up per PE,
-        # each output rounded up to bytes): the weights are the rest, read once per pass
-        input_bytes = -(-sum(-(-int(b) // passes) for b in inputs) // 8) * passes
-        input_read = input_bytes if (index == 0 or passes > 1) else 0
-        output_bytes = sum(-(-int(b) // 8) for b in outputs.ravel())
-        output_written = output_bytes if config.output_to_dram(outputs) else 0
-        weight_bytes = (result.dram_bytes - input_read - output_written) / passes
-        tiling_bytes = result.dram_bytes - weight_bytes - (input_read if index == 0 else 0)
-        energy = EnergyReport.from_counts(result.counts, horowitz45())
-        dram_pj = energy.by_component()["dram"]
-        penalty_pj = dram_pj * tiling_bytes / result.dram_bytes
-        rows.append(
+        in_dram = index == 0 or rows[index - 1]["output_to_dram"]
+        result = design.run_layer(layer, input_in_dram=in_dram)
+        moved = result.extra
+        weights_once = moved["dram_weights_bytes"] / moved["input_passes"]
+        network_input = moved["dram_input_bytes"] if index == 0 else 0
+        tiling_bytes = result.dram_bytes - weights_once - network_input
+        penalty_pj = 8 * tiling_bytes * table.energy_pj("dram")
+        energy_pj = EnergyReport.from_counts(result.counts, table).total_pj
+        out.append(
             {
                 "layer": layer.name,
                 "cycles": result.cycles,
-                "energy_pj": energy.total_pj,
-                "dram_pj": dram_pj,
-                "input_passes": passes,
-                "weight_bytes": round(weight_bytes),
+                "energy_pj": energy_pj,
+                "input_passes": moved["input_passes"],
+                **{f"dram_{use}_bytes": moved[f"dram_{use}_bytes"] for use in DRAM_USES},
                 "tiling_bytes": round(tiling_bytes),
-                "penalty": penalty_pj / (energy.total_pj - penalty_pj),
+                "penalty": penalty_pj / (energy_pj - penalty_pj),
                 "cpu_s": round(time.process_time() - cpu, 1),
             }
         )
-        print(json.dumps(rows[-1]), flush=True)
-    return rows
+        print(json.dumps(out[-1]), flush=True)
+    return out
 
 
 def report(record: dict[str, Any]) -> str:
@@ -173,8 +166,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     previous = json.loads(RECORD.read_text()) if RECORD.exists() else {}
     config = ScnnConfig()
+    stamp = machine()
     record = {
-        "machine": machine(),
+        "machine": stamp,
+        "measured": {"count": stamp["date"], "energy": previous.get("measured", {}).get("energy")},
         "workload": "calibrated",
         "iaram_bytes": config.iaram_bytes,
         "oaram_bytes": config.oaram_bytes,
@@ -182,12 +177,8 @@ def main(argv: list[str] | None = None) -> None:
         "networks": {network: layer_rows(network, config) for network in NETWORKS},
     }
     if args.energy:
-        tiled = [
-            r["layer"]
-            for r in record["networks"]["vgg16"]
-            if r["input_passes"] > 1 or r["output_to_dram"]
-        ]
-        record["energy"] = energy_penalty("vgg16", config, tiled)
+        record["energy"] = energy_penalty("vgg16", config, record["networks"]["vgg16"])
+        record["measured"]["energy"] = stamp["date"]
     elif "energy" in previous:
         record["energy"] = previous["energy"]
     write_record(RECORD, record, report(record))

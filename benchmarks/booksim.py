@@ -5,10 +5,10 @@ ISPASS 2013; github.com/booksim/booksim2) is built outside this repository and g
 (``--booksim PATH`` or the ``BOOKSIM`` environment variable). Nothing of its code is used here:
 this module writes its plain-text configuration file, runs the binary, and parses what it prints.
 
-The configuration is BookSim's "R0" router (``reference/NOC.md`` of the project notes; desim's
-``booksim`` preset): input-queued VC router, 4 VCs x 8 flits, one iSLIP iteration for VC and switch
-allocation, routing 0 / VA 1 / SA 1 / ST 1 cycles, credit delay 2, single-flit packets, Bernoulli
-injection, BookSim's latency-mode measurement (1,000-cycle sample periods, 3 warm-up periods).
+The configuration is BookSim's "R0" router (desim's ``booksim`` preset, docs/noc.md):
+input-queued VC router, 4 VCs x 8 flits, one iSLIP iteration for VC and switch allocation,
+routing 0 / VA 1 / SA 1 / ST 1 cycles, credit delay 2, single-flit packets, Bernoulli injection,
+BookSim's latency-mode measurement (1,000-cycle sample periods, 3 warm-up periods).
 
 **Flit-hops from BookSim's statistics.** BookSim does not print how many flits crossed how many
 routers, so the count is derived from what it prints at the end of a run::

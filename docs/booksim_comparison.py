@@ -1,4 +1,4 @@
-"""desim against BookSim2 on the reference configuration ("R0" of ``reference/NOC.md``).
+"""desim against BookSim2 on the reference configuration ("R0", desim's ``booksim`` preset).
 
 8x8 mesh, XY routing, uniform traffic, single-flit packets, the ``booksim`` router preset
 (4 VCs x 8 flits), Bernoulli injection, BookSim's measurement method. The script runs desim at the
@@ -12,13 +12,14 @@ then prints the verdict table. Tolerances: zero-load latency 3 %, average packet
 to 0.35 within 10 %, saturation throughput 5 %.
 
 The BookSim numbers come from ``--reference``: BookSim's own curve
-(``reference/booksim_mesh8x8_uniform.csv``) or a comparison CSV written earlier by this script
-(its ``booksim`` column; the default, so the comparison reruns from the repository alone).
+(BookSim2's 8x8 mesh runs, one row per offered load, with its ``bisect`` rows) or a comparison
+CSV written earlier by this script (its ``booksim`` column; the default, so the comparison reruns
+from the repository alone).
 
 Run (several minutes on one core)::
 
     OMP_NUM_THREADS=1 python docs/booksim_comparison.py \\
-        --reference /path/to/reference/booksim_mesh8x8_uniform.csv
+        --reference /path/to/booksim_mesh8x8_uniform.csv
 """
 
 from __future__ import annotations

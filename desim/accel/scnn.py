@@ -180,14 +180,34 @@ class ScnnConfig:
         return PostProcessing(self.ppu_reads_per_cycle, self.ppu_adds_per_cycle)
 
     def input_passes(self, input_bits: np.ndarray) -> int:
-        """Parts a layer's input is tiled into through DRAM: 1 if every PE's compressed input
-        tile (``input_tile_bits``) fits its IARAM, else ``ceil(largest tile / IARAM)``."""
-        return max(1, -(-int(input_bits.max(initial=0)) // (8 * self.iaram_bytes)))
+        """Parts a layer's input is tiled into through DRAM.
+
+        Parameters
+        ----------
+        input_bits : numpy.ndarray
+            Per PE, the bits of its compressed input tile (`input_tile_bits`).
+
+        Returns
+        -------
+        int
+            1 if every tile fits its IARAM, else ``ceil(largest tile / IARAM)``.
+        """
+        return max(1, -(-int(input_bits.max()) // (8 * self.iaram_bytes)))
 
     def output_to_dram(self, output_bits: np.ndarray) -> bool:
-        """Whether a layer's compressed output (``output_tile_bits``, per group and PE) exceeds
-        a PE's OARAM, and so goes to DRAM."""
-        return int(output_bits.sum(axis=0).max(initial=0)) > 8 * self.oaram_bytes
+        """Whether a layer's compressed output goes to DRAM.
+
+        Parameters
+        ----------
+        output_bits : numpy.ndarray
+            ``[group][pe]`` bits of the compressed output tiles (`output_tile_bits`).
+
+        Returns
+        -------
+        bool
+            True if some PE's outputs, all groups together, exceed its OARAM.
+        """
+        return int(output_bits.sum(axis=0).max()) > 8 * self.oaram_bytes
 
     def streams(self) -> Streams:
         """Which operands are compressed, and the code's widths."""
@@ -200,9 +220,11 @@ class ScnnConfig:
         )
 
 
-def output_tile_bits(layer: LayerRecord, plan: ConvPlan, out: np.ndarray, streams: Streams):  # type: ignore[no-untyped-def]
-    """``[group][pe]`` bits of the compressed (post-ReLU) output tiles of ``out`` (the layer's
-    output plane, one sample)."""
+def output_tile_bits(
+    layer: LayerRecord, plan: ConvPlan, out: np.ndarray, streams: Streams
+) -> np.ndarray:
+    """``[group][pe]`` bits of the compressed (post-ReLU) output tiles of ``out``, the layer's
+    output plane ``(K, P, Q)`` of one sample."""
     kept = np.maximum(out, 0) if layer.activation == "relu" else out
     bits = np.zeros((len(plan.groups), plan.pes), dtype=np.int64)
     for pe, (r0, r1, c0, c1) in enumerate(plan.output_tiles):
@@ -214,7 +236,8 @@ def output_tile_bits(layer: LayerRecord, plan: ConvPlan, out: np.ndarray, stream
 
 
 def input_tile_bits(layer: LayerRecord, plan: ConvPlan, streams: Streams) -> np.ndarray:
-    """Per PE, the bits of its compressed input tile (every channel; sample 0)."""
+    """Per PE, the bits of its compressed input tile (every channel; sample 0), in the
+    compressed-sparse code of ``streams`` (a PE's empty tile: 0)."""
     x = layer.input[0]
     return np.array(
         [
@@ -251,16 +274,23 @@ class Scnn:
         workload: dict[str, Any],
         progress: Progress | None = None,
     ) -> AccelResult:
-        """Simulate ``layers`` one after the other (the first one's input comes from DRAM)."""
-        results = []
+        """Simulate ``layers`` one after the other. A layer's input comes from DRAM when it is the
+        first, or when the layer before it sent its output there (its OARAMs too small)."""
+        results: list[LayerResult] = []
         for i, layer in enumerate(layers):
-            results.append(self.run_layer(layer, first=i == 0))
+            in_dram = i == 0 or bool(results[-1].extra.get("output_to_dram"))
+            results.append(self.run_layer(layer, input_in_dram=in_dram))
             if progress is not None:
                 progress(i + 1, len(layers), layer.name)
         return AccelResult(self.arch, dict(workload), results)
 
-    def run_layer(self, layer: LayerRecord, first: bool = True) -> LayerResult:
-        """One layer in its own simulator: plan, bulk PE work, events, check, counts."""
+    def run_layer(self, layer: LayerRecord, input_in_dram: bool = True) -> LayerResult:
+        """One layer in its own simulator: plan, bulk PE work, events, check, counts.
+
+        ``input_in_dram``: the layer's input is read from DRAM before it starts (a network's
+        first layer, or one whose input the previous layer wrote to DRAM); otherwise it is in
+        the IARAMs (the previous layer's OARAMs), unless it does not fit them either.
+        """
         cfg = self.config
         sim = Simulator(seed=self.seed, name=layer.name.replace(".", "_"))
         fabric = Fabric(sim, cfg.fabric)
@@ -270,7 +300,7 @@ class Scnn:
             work, out, sched = self._fc(layer, fabric.pes, pe, streams, cfg.fabric.flit_format)
         else:
             work, out, sched, plan = self._conv(
-                layer, grid_shape(fabric.pes), pe, streams, first, cfg.fabric.flit_format
+                layer, grid_shape(fabric.pes), pe, streams, input_in_dram, cfg.fabric.flit_format
             )
             self._count_halo_and_drain(plan, counts)
         error = check_outputs(layer, out.reshape(layer.output.shape[1:]))
@@ -292,7 +322,7 @@ class Scnn:
             )
             for i in range(fabric.pes)
         ]
-        MemoryPort("memory", sim, fabric, sched, barrier, dram)
+        port = MemoryPort("memory", sim, fabric, sched, barrier, dram)
         sim.run()
         traffic = fabric.snapshot() - before
         fabric.count_energy(traffic, counts)
@@ -326,10 +356,11 @@ class Scnn:
                 "products_discarded": work.discarded,
                 "input_passes": sched.input_passes,
                 "output_to_dram": sched.output_to_dram,
+                **{f"dram_{use}_bytes": n for use, n in port.dram_bytes.items()},
             },
         )
 
-    def _conv(self, layer, grid, pe, streams, first, fmt):  # type: ignore[no-untyped-def]
+    def _conv(self, layer, grid, pe, streams, input_in_dram, fmt):  # type: ignore[no-untyped-def]
         cfg = self.config
         plan = plan_conv(layer, grid, pe.accumulator_entries, cfg.kc)
         work = conv_work(layer, plan, pe, streams)
@@ -350,7 +381,7 @@ class Scnn:
                 [(r1 - r0) * (c1 - c0) * (k1 - k0) for r0, r1, c0, c1 in plan.output_tiles]
                 for _, k0, k1 in plan.groups
             ],
-            input_bits=input_bits.tolist() if (first or overflow) else [],
+            input_bits=input_bits.tolist() if (input_in_dram or overflow) else [],
             input_passes=passes,
             output_to_dram=cfg.output_to_dram(output_bits),
             dram_weight_passes=passes,

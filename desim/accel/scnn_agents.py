@@ -294,7 +294,11 @@ class ScnnPe(_Agent):
 
 
 class MemoryPort(_Agent):
-    """DRAM controller and weight broadcaster on the memory terminal."""
+    """DRAM controller and weight broadcaster on the memory terminal.
+
+    ``dram_bytes`` counts what it moves by use: ``weights`` read (once per input pass),
+    ``input`` read, ``output`` written.
+    """
 
     def __init__(  # noqa: PLR0913
         self,
@@ -310,6 +314,7 @@ class MemoryPort(_Agent):
         self.barrier = barrier
         self.dram = dram
         self.mailbox = Mailbox(self.env, self.rx)
+        self.dram_bytes = {"weights": 0, "input": 0, "output": 0}
         self.process(self._weights())
         if schedule.input_bits:
             self.process(self._inputs())
@@ -327,6 +332,7 @@ class MemoryPort(_Agent):
             ends = np.cumsum(stream.message_bits) * passes
             nbytes = np.diff(-(-ends // 8), prepend=0)  # the group's bytes, cut per message
             reads = [self.dram.read(int(n)) for n in nbytes]
+            self.dram_bytes["weights"] += int(nbytes.sum())
             for j, (read, bits) in enumerate(zip(reads, stream.message_bits, strict=True)):
                 yield read
                 self.send(everyone, bits, ("weights", group, j))
@@ -335,6 +341,7 @@ class MemoryPort(_Agent):
         sched = self.schedule
         for part in range(sched.input_passes):
             share = [-(-bits // sched.input_passes) for bits in sched.input_bits]
+            self.dram_bytes["input"] += -(-sum(share) // 8)
             yield self.dram.read(-(-sum(share) // 8))
             for pe, bits in enumerate(share):
                 self.send((self.fabric.pe_tids[pe],), bits, ("input", pe, part))
@@ -346,5 +353,6 @@ class MemoryPort(_Agent):
         for group, per_pe in enumerate(self.schedule.output_bits):
             for pe, bits in enumerate(per_pe):
                 yield self.mailbox.wait(("output", group, pe))
+                self.dram_bytes["output"] += -(-bits // 8)
                 writes.append(self.dram.write(-(-bits // 8)))
         yield self.env.all_of(writes)

@@ -10,8 +10,8 @@ design              ``skip_zero_inputs``   ``predictor``
 ``dense``           False                  False
 ==================  =====================  ===========
 
-Every field the paper does not give is an assumption of ours (``reference/SPARSENN.md``;
-docs/sparsenn.md lists them): 64 PEs on an 8 x 8 mesh, 16 multipliers per PE, 16-bit values,
+Every field the paper does not give is an assumption of ours (docs/sparsenn.md lists them
+with their reasons): 64 PEs on an 8 x 8 mesh, 16 multipliers per PE, 16-bit values,
 24-bit accumulators, a 1 GHz clock, rows interleaved over the PEs, all weights resident in the
 PEs' SRAMs (sized to fit unless given).
 
@@ -89,7 +89,7 @@ def mesh_fabric(rows: int, cols: int | None = None, **options: object) -> Fabric
 
 @dataclass(frozen=True)
 class SparseNNConfig:
-    """SparseNN on a fabric (defaults: ``reference/SPARSENN.md``; all but the flags assumed).
+    """SparseNN on a fabric (defaults: docs/sparsenn.md; all but the flags assumed).
 
     Attributes
     ----------

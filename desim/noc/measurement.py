@@ -5,7 +5,7 @@ latency and the accepted rate by less than the threshold (at most ``max_samples`
 drain of the measured packets (those created during measurement). A run whose average latency, with
 the packets still in flight counted at their age, exceeds ``latency_threshold_cycles`` is unstable
 and reported as saturated, as is one that does not converge (Jiang et al., ISPASS 2013;
-``reference/NOC.md``) unless its load is so light that too few packets were measured for the
+BookSim2's latency mode) unless its load is so light that too few packets were measured for the
 averages to settle (``converged`` is then False but the run is not saturated). Rates are in flits
 per node per cycle.
 """

@@ -12,7 +12,7 @@ __all__ = ["booksim", "simple", "router_params"]
 
 
 def booksim(**overrides: Any) -> RouterParams:
-    """BookSim2's default input-queued router as configured in ``reference/NOC.md`` ("R0").
+    """BookSim2's input-queued router in the configuration desim was calibrated against ("R0").
 
     4 VCs x 8-flit buffers, lookahead routing (routing delay 0), VC allocation 1, switch
     allocation 1, switch traversal 1, 1-cycle links, credit delay 2, iSLIP allocators with
@@ -30,7 +30,7 @@ def simple(**overrides: Any) -> RouterParams:
     return replace(base, **overrides)
 
 
-ROUTER.register("booksim", booksim, source="BookSim2 iq router, reference/NOC.md")
+ROUTER.register("booksim", booksim, source="BookSim2 iq router (its defaults, R0)")
 ROUTER.register("simple", simple, source="idealised single-cycle stages")
 
 

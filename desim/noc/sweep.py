@@ -3,8 +3,8 @@
 The grid is run in increasing order of load and stops after its second saturated point (past
 saturation every point costs the most and says the least). The saturation throughput is then
 refined by bisection between the highest stable grid load below the first saturated one and that
-saturated load, as BookSim's sweeps do (the ``bisect`` rows of
-``reference/booksim_mesh8x8_uniform.csv``).
+saturated load, as BookSim's sweeps do (the ``bisect`` rows of BookSim2's 8x8 mesh
+curve, carried in ``docs/booksim_comparison.csv``).
 Saturation is what `simulate` reports: a run that is unstable (average latency, in-flight packets
 counted at their age, above the threshold) or that does not converge.
 

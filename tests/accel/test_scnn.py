@@ -8,7 +8,7 @@ import torch
 
 from desim.accel.fabric import FabricConfig
 from desim.accel.layer import LayerRecord
-from desim.accel.scnn import Scnn, ScnnConfig, ScnnSparseA, ScnnSparseW
+from desim.accel.scnn import Scnn, ScnnConfig, ScnnSparseA, ScnnSparseW, input_tile_bits
 from desim.accel.scnn_pe import Geometry, Operands, PeArray, step_cycles
 from desim.accel.scnn_plan import plan_conv
 from desim.accel.scnn_work import Streams, conv_work, fc_work, nonzero_macs
@@ -172,11 +172,33 @@ def test_class_histograms_equal_product_by_product(monkeypatch, stride, pad):
 
 def test_layers_too_big_for_the_activation_rams_are_tiled_through_dram():
     layer = conv_layer(np.random.default_rng(9), k=8, c=8, hw=(16, 16), ad=0.9)
-    roomy = Scnn(small()).run_layer(layer, first=False)
-    tight = Scnn(small(iaram_bytes=256, oaram_bytes=256)).run_layer(layer, first=False)
+    roomy = Scnn(small()).run_layer(layer, input_in_dram=False)
+    tight = Scnn(small(iaram_bytes=256, oaram_bytes=256)).run_layer(layer, input_in_dram=False)
     assert roomy.dram_bytes > 0 and not roomy.extra["output_to_dram"]  # weights only
     assert tight.extra["input_passes"] > 1 and tight.extra["output_to_dram"]
     assert tight.dram_bytes > roomy.dram_bytes + layer.input.size  # inputs in, outputs out
+
+
+def test_a_layer_reads_back_the_input_its_predecessor_wrote_to_dram():
+    # the first layer's outputs overflow 384-byte OARAMs, so they go to DRAM; the second
+    # layer's input (the same values: 8 x 16 x 16 at density ~0.9) fits a 2 KB IARAM per PE
+    # but is not on chip: it must be read back, the compressed tiles in full, once
+    rng = np.random.default_rng(12)
+    first = conv_layer(rng, k=8, c=8, hw=(16, 16), ad=0.9)
+    w = conv_layer(rng, k=4, c=8, hw=(16, 16)).weight
+    x = np.maximum(first.output, 0)
+    y = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w), padding=1).numpy()
+    second = LayerRecord("conv2", "conv", w, None, x, y, (1, 1), (1, 1))
+    config = small(iaram_bytes=2048, oaram_bytes=384)
+    one, two = Scnn(config).run([first, second], {"model": "test"}).layers
+    assert one.extra["output_to_dram"] and two.extra["input_passes"] == 1
+    plan = plan_conv(second, (2, 2), config.pe_array().accumulator_entries)
+    tiles = input_tile_bits(second, plan, config.streams())
+    assert two.extra["dram_input_bytes"] == -(-int(tiles.sum()) // 8) > 0
+    alone = Scnn(config).run_layer(second, input_in_dram=False)
+    assert alone.extra["dram_input_bytes"] == 0
+    assert two.dram_bytes == alone.dram_bytes + two.extra["dram_input_bytes"]
+    assert two.extra["dram_weights_bytes"] + two.extra["dram_output_bytes"] == alone.dram_bytes
 
 
 def _one_by_one(w, x):

@@ -356,11 +356,9 @@ def test_utilisation_at_kc_8_is_the_record():
         now = utilisation(kind, lambda r: r["scnn_cycles"])
         forced = utilisation(kind, lambda r: at8[r["layer"]])
         assert f"{label} {now:.1f} % ({forced:.1f} % at Kc = 8)" in text, kind
-    assert (
-        utilisation("7x7 1x1", lambda r: at8[r["layer"]])
-        < 20
-        < utilisation("14x14 1x1", lambda r: at8[r["layer"]])
-    )
+    fourteen = utilisation("14x14 1x1", lambda r: at8[r["layer"]])
+    assert utilisation("7x7 1x1", lambda r: at8[r["layer"]]) < 20 < fourteen
+    assert f"{fourteen / 20:.1f}x that bound even at Kc = 8" in text
     total = RECORD["networks"]["googlenet"]["kinds"]["total"]
     late = [
         r
@@ -389,3 +387,18 @@ def test_alexnet_at_kc_8_is_the_record():
     assert all(0 <= v < 0.03 for k, v in slower.items() if k != "features.conv3")
     dcnn = compare["dcnn"]["cycles"]
     assert f"{dcnn / at8:.2f}x over DCNN instead of {dcnn / compare['cycles']:.2f}x" in text
+    edge = 2.37 * 0.85
+    under = f"{100 * (1 - dcnn / at8 / edge):.1f} % under its band's edge instead of "
+    assert under + f"{100 * (1 - dcnn / compare['cycles'] / edge):.1f} %" in text
+
+
+@pytest.mark.slow
+def test_recorded_products_are_the_workloads():
+    # the record's exact products per layer, recounted from the calibrated workloads
+    from desim.accel.scnn_work import nonzero_macs
+    from workloads.workload import WorkloadSpec, build_workload
+
+    for network, data in RECORD["networks"].items():
+        layers = build_workload(WorkloadSpec(model=network, batch=1)).layers
+        counted = {layer.name: nonzero_macs(layer) for layer in layers if layer.kind == "conv"}
+        assert {r["layer"]: r["nonzero_macs"] for r in data["layers"]} == counted, network

@@ -407,3 +407,10 @@ def test_the_compare_json_fields_the_page_lists_are_the_records() -> None:
     for design in (record, record["dcnn"], record["dcnn-opt"]):
         assert top_fields <= set(design)
         assert all(set(row) == layer_fields for row in design["per_layer"])
+
+
+def test_mean_energy_in_where_we_differ_is_the_records() -> None:
+    ratios = [_compare_record(n)["energy_ratio"] for n in ("alexnet", "googlenet", "vgg16")]
+    page = " ".join(PAGE.read_text().split())
+    assert f"networks the mean is inside the band ({sum(ratios) / 3:.2f}x simulated;" in page
+    assert abs(sum(ratios) / 3 / 2.3 - 1) < 0.15

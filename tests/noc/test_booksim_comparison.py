@@ -1,7 +1,7 @@
 """desim against BookSim2 (``docs/booksim_comparison.py``).
 
 BookSim's numbers are read from ``docs/booksim_comparison.csv`` (its ``booksim`` column is BookSim's
-curve, ``reference/booksim_mesh8x8_uniform.csv``). The slow test reruns desim: zero-load latency
+8x8 mesh curve). The slow test reruns desim: zero-load latency
 within 3 %, latency at every load up to 0.35 within 10 %, saturation throughput within 5 %.
 """
 

@@ -6,7 +6,7 @@ A packet alone in the network takes, from creation to the arrival of its tail,
     + (sum of the latencies of the links it crosses) + (flits - 1)
 
 cycles, R being the routers it crosses (inter-router hops + 1). With the ``booksim`` preset on
-unit-latency links that is BookSim's ``6 + 4 D`` (``reference/NOC.md``). The expected value is
+unit-latency links that is BookSim's ``6 + 4 D`` (docs/noc.md, "Presets"). The expected value is
 computed here from the parameters and the graph, not from the simulator; the path is the one the
 routing policy chose (recorded), checked to be a walk of the graph and, for minimal routing, a
 shortest path by networkx.
