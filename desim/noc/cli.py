@@ -102,6 +102,11 @@ def _topology(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         if grid or topology_args:
             raise ConfigError("--topology-file takes no --rows, --cols or --topology-arg")
         return "from_file", {"path": args.topology_file}
+    clash = sorted(grid.keys() & topology_args.keys())
+    if clash:
+        raise ConfigError(
+            f"--{clash[0]} and --topology-arg {clash[0]}=... both set {clash[0]}; give one"
+        )
     topology_args.update(grid)
     name = args.topology or "mesh"
     parameters = inspect.signature(TOPOLOGY.get(name)).parameters

@@ -288,6 +288,31 @@ BAD_INPUTS = {
     "tolerance finer than a rate can be measured": ["--sweep-rates", "0.1", "--tolerance", "1e-30"],
     "run beyond the length limit": ["--sample-period", "10000000"],
     "sweep beyond the length limit": ["--sample-period", "100000", "--sweep-rates", "0:0.5:0.01"],
+    "grid size given twice": ["--topology-arg", "rows=3"],
+    "word as a grid size": [
+        "--topology",
+        "mesh",
+        "--topology-arg",
+        "rows=abc",
+        "--topology-arg",
+        "cols=4",
+    ],
+    "word as terminals": ["--topology-arg", "terminals=abc"],
+    "word as a ring size": ["--topology", "ring", "--topology-arg", "n=abc"],
+    "word as a concentration": [
+        "--topology",
+        "cmesh",
+        "--topology-arg",
+        "rows=2",
+        "--topology-arg",
+        "cols=2",
+        "--topology-arg",
+        "concentration=abc",
+    ],
+    "builder returning no graph": ["--topology", "os:getcwd"],
+    "import path without a module": ["--routing", ":xy"],
+    "import path without a name": ["--routing", "desim:"],
+    "relative import path": ["--routing", ".routing:xy"],
 }
 
 
@@ -314,6 +339,12 @@ def test_bad_input_is_one_line_and_exit_2(capsys, case: str) -> None:
         ("vcs given twice", "--vcs and --router-arg vcs"),
         ("routing that is not a policy", "'os:getcwd'"),
         ("tail credit not a bool (1)", "'router.wait_for_tail_credit' must be bool, got 1"),
+        ("grid size given twice", "--rows and --topology-arg rows"),
+        ("word as a grid size", "'rows' must be an int >= 1, got 'abc'"),
+        ("word as terminals", "'terminals' must be an int >= 1, got 'abc'"),
+        ("word as a ring size", "'n' must be an int >= 1, got 'abc'"),
+        ("builder returning no graph", "returned a str, not a networkx graph"),
+        ("import path without a module", "'package.module:function'"),
     ],
 )
 def test_bad_input_message_names_the_value_and_the_remedy(capsys, case: str, named: str) -> None:
