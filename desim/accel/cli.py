@@ -61,6 +61,21 @@ def _output_path(option: str, path: str | None, prefix: bool = False) -> None:
         ) from None
 
 
+def _figure_path(path: str) -> None:
+    """A ``--plot`` path whose suffix names a format matplotlib writes (it takes the format from
+    the suffix, and would add ``.png`` to a path without one)."""
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ConfigError("--plot needs matplotlib, which is not installed (the 'notebooks' extra)")
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    if Path(path).suffix.lower().lstrip(".") not in formats:
+        raise ConfigError(
+            f"--plot {path!r}: the figure's format is its file's suffix; allowed: "
+            + ", ".join(f".{name}" for name in formats)
+        )
+
+
 def check_arguments(args: argparse.Namespace) -> None:
     """What ``desim accel`` and ``desim compare`` can check before building anything: the seed's
     range, the output paths, and no option the design would ignore."""
@@ -68,8 +83,8 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise ConfigError(f"--seed must be in 0..{MAX_SEED}, got {args.seed}")
     for option in ("csv", "plot", "vcd"):
         _output_path(f"--{option}", getattr(args, option, None), prefix=option == "vcd")
-    if getattr(args, "plot", None) is not None and importlib.util.find_spec("matplotlib") is None:
-        raise ConfigError("--plot needs matplotlib, which is not installed (the 'notebooks' extra)")
+    if getattr(args, "plot", None) is not None:
+        _figure_path(args.plot)
     entry = ACCELERATOR.metadata(args.arch)
     for option in ("weight_density", "activation_density"):
         density = getattr(args, option)
@@ -424,6 +439,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     compare = sub.add_parser("compare", help=SUBCOMMANDS["compare"][1])
     compare.add_argument("--arch", default="scnn", help="the design (default scnn)")
     compare.add_argument("--baseline", help="one baseline (default: the design's list)")
-    compare.add_argument("--plot", help="write per-layer speedup and energy bars to this PNG")
+    compare.add_argument(
+        "--plot",
+        help="write per-layer speedup and energy bars to this figure (.png, .pdf, .svg, ...)",
+    )
     _common(compare)
     compare.set_defaults(func=_compare)
