@@ -35,6 +35,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.executor == "local" and args.address is not None:
         raise ConfigError("--address names a Dask scheduler; drop --executor local")
+    if args.retry_failed and not args.resume:
+        raise ConfigError(
+            "--retry-failed reruns the failed points of a resumed sweep; add --resume"
+        )
+    if not args.out.strip():
+        raise ConfigError("--out is empty; give the results directory")
     spec = load_spec(args.spec)
     report = run_sweep(
         spec,

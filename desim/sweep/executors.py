@@ -55,11 +55,19 @@ def _environment(**values: str) -> Iterator[None]:
 
 @contextmanager
 def _local(workers: int) -> Iterator[Executor]:
+    """A pool of ``workers`` spawned processes; left by an exception (Ctrl-C included), it stops
+    its workers at once: a worker would otherwise finish its point, then the points already
+    queued to it, none of them stored."""
     context = multiprocessing.get_context("spawn")
+    others = set(multiprocessing.active_children())
     with _environment(OMP_NUM_THREADS="1"):
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
         try:
             yield pool
+        except BaseException:
+            for worker in set(multiprocessing.active_children()) - others:
+                worker.terminate()
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 

@@ -74,3 +74,52 @@ def test_sigkill_then_resume(tmp_path: Path) -> None:
     assert (after[~after["seed"].isin(before["seed"])]["run"] == 2).all()
     with sqlite3.connect(out / "results.sqlite") as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+LONG_POINTS = """
+[sweep]
+kind = "noc"
+seeds = [1, 2, 3]
+
+[noc]
+sample_period_cycles = 5000
+injection_rate = 0.3
+"""
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_ctrl_c_stops_the_workers_at_once_and_stores_no_interrupted_point(tmp_path: Path) -> None:
+    # Ctrl-C reaches the sweep and its workers (the terminal's process group). A worker's point is
+    # interrupted, but without stopping the workers each would go on with the points queued to
+    # it, each a minute here, none of them stored
+    spec = tmp_path / "spec.toml"
+    spec.write_text(LONG_POINTS)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "desim.cli", "sweep", str(spec), "--out", str(out)]
+    process = subprocess.Popen(
+        [*command, "--workers", "1"],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(4)  # the worker is spawned and inside its first point
+    assert process.poll() is None
+    os.killpg(process.pid, signal.SIGINT)
+    started = time.monotonic()
+    _, err = process.communicate(timeout=60)
+    assert time.monotonic() - started < 5
+    assert process.returncode == 130 and err == "desim: interrupted\n"
+    deadline = time.monotonic() + 5
+    while _group_alive(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _group_alive(process.pid)  # no worker left running
+    if _rows(out):  # a point finished before Ctrl-C; none is stored as failed by it
+        assert (load(out)["status"] == "ok").all()

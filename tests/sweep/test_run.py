@@ -72,6 +72,26 @@ def test_resume_skips_finished_points_and_fresh_runs_refuse_a_full_dir(
     assert comparable(again["records"]) == comparable(done["records"])
 
 
+def test_resume_extends_a_sweep_and_refuses_an_edited_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # more seeds or values extend the sweep; a changed value would mix two sweeps' records in
+    # one table, indistinguishable by their varied keys
+    spec, out = tmp_path / "spec.toml", tmp_path / "out"
+    text = '[sweep]\nkind = "noc"\nseeds = [SEEDS]\n[noc]\ntopology_args = {rows = 2, cols = 2}\n'
+    text += "sample_period_cycles = PERIOD\n"
+    spec.write_text(text.replace("SEEDS", "1").replace("PERIOD", "100"))
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--json"]) == 0
+    spec.write_text(text.replace("SEEDS", "1, 2").replace("PERIOD", "100"))
+    assert main(["sweep", str(spec), "--out", str(out), "--resume", "--json"]) == 0
+    capsys.readouterr()
+    spec.write_text(text.replace("SEEDS", "1, 2").replace("PERIOD", "200"))
+    assert main(["sweep", str(spec), "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds 2 results of points this spec does not describe" in err
+    assert sorted(load(out)["seed"]) == [1, 2]
+
+
 def test_summary_table_and_plots(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     spec = tmp_path / "ll.toml"
     spec.write_text(

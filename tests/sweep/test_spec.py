@@ -66,6 +66,10 @@ MALFORMED = [
     ({"grid": {"noc": {"seed": [1, 2]}}}, "noc.seed"),
     ({"zip": {"noc": {"topology_args": {"rows": [2, 4], "cols": [2]}}}}, "noc.topology_args"),
     ({"sweep": {"kind": "noc", "seeds": [1.5]}}, "sweep.seeds"),
+    ({"sweep": {"kind": "noc", "seeds": [3, 1, 3]}}, "'sweep.seeds' lists seed 3 more than once"),
+    ({"sweep": {"kind": "noc", "seeds": []}}, "'sweep.seeds' must be a non-empty list"),
+    ({"sweep": {"kind": "noc", "seeds": [True]}}, "'sweep.seeds[0]' must be an integer"),
+    ({"sweep": {"kind": "noc", "seeds": "1"}}, "'sweep.seeds' must be a list"),
     ({"sweep": {"kind": "nope"}}, "sweep.kind"),
     ({"sweep": {"kind": "noc", "sedes": [1]}}, "sweep.sedes"),
     ({"noc": {"topolgy": "mesh"}}, "noc.topolgy"),
@@ -131,6 +135,9 @@ def test_cli_spec_without_a_sweep_table_is_refused(
         (["--workers", "2", "--address", "tcp://127.0.0.1:1"], "has its own workers"),
         (["--executor", "local", "--address", "tcp://127.0.0.1:1"], "drop --executor local"),
         (["--address", "nonsense"], "missing port number"),
+        (["--retry-failed"], "failed points of a resumed sweep; add --resume"),
+        (["--out", ""], "--out is empty"),
+        (["--out", " "], "--out is empty"),
     ],
 )
 def test_cli_executor_options_are_checked_before_anything_is_written(
