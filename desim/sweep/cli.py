@@ -86,7 +86,13 @@ def _plots(directory: str | Path) -> list[Path]:
 
 def plot(args: argparse.Namespace) -> int:
     """``desim plot``: write the standard figures of a sweep directory as PNG files."""
-    for path in _plots(args.directory):
+    written = _plots(args.directory)
+    if not written:
+        raise ConfigError(
+            f"nothing to plot in {args.directory}: no point finished ok yet, or no standard "
+            "figure applies to its kind and varied keys (docs/sweeps.md)"
+        )
+    for path in written:
         print(path)
     return 0
 
@@ -96,7 +102,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sweep = sub.add_parser(
         "sweep",
         help=SUBCOMMANDS["sweep"][1],
-        description=__doc__.split("\n\n")[0],
+        description="Run a sweep spec (a TOML file: docs/sweeps.md) on local processes or Dask, "
+        "storing each finished point in DIR/results.sqlite; interrupted, it continues with "
+        "--resume. Exit status 2: bad input, before any point runs; 1: some points failed "
+        "(recorded with their error) or were lost by the executor (rerun with --resume).",
     )
     sweep.add_argument("spec", metavar="SPEC.toml", help="the sweep spec (docs/sweeps.md)")
     sweep.add_argument("--out", required=True, metavar="DIR", help="results directory")
@@ -127,6 +136,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument("--json", action="store_true", help="print JSON instead of the table")
     sweep.add_argument("--plot", action="store_true", help="also write the figures (desim plot)")
     sweep.set_defaults(func=run)
-    plots = sub.add_parser("plot", help=SUBCOMMANDS["plot"][1])
+    plots = sub.add_parser(
+        "plot",
+        help=SUBCOMMANDS["plot"][1],
+        description="Write the standard figures that apply to a sweep's finished points into its "
+        "directory: latency_load.png (latency vs offered load), vs_size.png (metrics vs "
+        "routers), comparison.png (speedup and energy ratio per design); print their paths.",
+    )
     plots.add_argument("directory", metavar="DIR", help="a `desim sweep --out` directory")
     plots.set_defaults(func=plot)

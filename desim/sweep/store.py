@@ -33,10 +33,22 @@ CREATE TABLE IF NOT EXISTS points (
 """
 
 
+def _unreadable(path: Path, exc: sqlite3.DatabaseError) -> ConfigError:
+    return ConfigError(
+        f"{path} is not a sweep store desim can read ({exc}); move it away, or choose another "
+        "directory"
+    )
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")  # durable against a crashed process in WAL
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")  # durable against a crashed process
+        connection.executescript(_SCHEMA)
+    except sqlite3.DatabaseError as exc:  # not a database, a truncated one, a foreign schema
+        connection.close()
+        raise _unreadable(path, exc) from None
     return connection
 
 
@@ -58,7 +70,6 @@ class Store:
                 f"results directory {str(directory)!r}: a file is in the way; give a directory"
             ) from None
         self.connection = _connect(self.directory / DATABASE)
-        self.connection.executescript(_SCHEMA)
 
     def begin_run(self, spec_text: str, executor: str) -> int:
         """Record a new invocation; returns its run number."""
@@ -104,6 +115,8 @@ def _records(directory: Path) -> list[dict[str, Any]]:
     try:
         rows = connection.execute("SELECT run, record FROM points ORDER BY position, seed")
         return [{**json.loads(text), "run": run} for run, text in rows]
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(path, exc) from None
     finally:
         connection.close()
 

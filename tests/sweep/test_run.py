@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -106,6 +107,43 @@ def test_summary_table_and_plots(tmp_path: Path, capsys: pytest.CaptureFixture[s
     for name in ("latency_load.png", "vs_size.png"):
         assert (tmp_path / "o" / name).stat().st_size > 1000
     assert main(["plot", str(tmp_path / "o")]) == 0
+
+
+def _store_with_no_points(directory: Path) -> None:
+    from desim.sweep.store import Store
+
+    Store(directory).close()
+
+
+STORES = {  # a sweep directory's results.sqlite -> what desim says
+    "not a database": (lambda d: (d / "results.sqlite").write_text("x" * 5000), "is not a sweep"),
+    "truncated": (
+        lambda d: (d / "results.sqlite").write_bytes(b"SQLite format 3\x00" + bytes(100)),
+        "is not a sweep store desim can read",
+    ),
+    "foreign schema": (
+        lambda d: (
+            sqlite3.connect(d / "results.sqlite").execute("CREATE TABLE t (x)").connection.commit()
+        ),
+        "is not a sweep store desim can read (no such table: points)",
+    ),
+    "no point yet": (_store_with_no_points, "nothing to plot in"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STORES))
+def test_plot_and_resume_on_a_store_that_is_empty_or_broken(
+    case: str, tmp_path: Path, tiny_spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make, message = STORES[case]
+    make(tmp_path)
+    assert main(["plot", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+    if case in ("not a database", "truncated"):  # (other tables get desim's beside them)
+        assert main(["sweep", str(tiny_spec), "--out", str(tmp_path), "--resume"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is not a sweep store desim can read" in err
 
 
 def test_workers_import_no_torch_pandas_or_dask() -> None:

@@ -32,6 +32,12 @@ def test_grid_is_cartesian_and_zip_is_zipped(tiny_spec: Path) -> None:
     assert {p.seed for p in spec.points} == {1, 2}
 
 
+def test_kind_and_seeds_default_to_noc_and_seed_1() -> None:
+    # docs/sweeps.md's spec comments: kind noc, seeds [1] when [sweep] leaves them out
+    spec = spec_from_mapping({"sweep": {}, "noc": {"sample_period_cycles": 100}})
+    assert (spec.kind, spec.seeds, len(spec.points)) == ("noc", (1,), 1)
+
+
 @pytest.mark.parametrize(
     "other",
     [
