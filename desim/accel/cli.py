@@ -32,6 +32,7 @@ __all__ = [
     "first_layers",
     "design_layers",
     "check_arguments",
+    "compared_baselines",
     "check_memory",
     "require_torch",
 ]
@@ -316,6 +317,28 @@ def _energy(layer: Any) -> float:
     return EnergyReport.from_counts(layer.counts, horowitz45()).total_pj
 
 
+def compared_baselines(arch: str, baseline: str | None, option: str = "--baseline") -> list[str]:
+    """The designs ``arch`` is compared against: ``baseline``, else the design's own list. None
+    at all, the design itself, or a design that brings its own comparison (SparseNN) is refused
+    (``option`` names where the baseline was given). A design with its own comparison checks
+    its baselines itself."""
+    entry = ACCELERATOR.metadata(arch)
+    baselines = [baseline] if baseline else list(entry.get("baselines", ()))
+    if "compare" in entry:
+        return baselines
+    if not baselines:
+        raise ConfigError(f"{arch} names no baselines; pick one with {option}")
+    for name in baselines:
+        if "compare" in ACCELERATOR.metadata(name):  # its comparison runs it as the design
+            raise ConfigError(
+                f"{option} {name} brings its own comparison (accuracy, power); "
+                f"run desim compare --arch {name} --baseline {arch}"
+            )
+    if arch in baselines:
+        raise ConfigError(f"{option} {arch} is the design itself; pick another design")
+    return baselines
+
+
 def comparison(args: argparse.Namespace) -> dict[str, Any]:
     """The comparison ``desim compare`` prints, from its parsed arguments."""
     entry = ACCELERATOR.metadata(args.arch)
@@ -323,17 +346,7 @@ def comparison(args: argparse.Namespace) -> dict[str, Any]:
         config = design_config(args.arch, args.config, args.set)
         check_memory(args, {args.arch: config}, "desim compare")
         return entry["compare"](args)
-    baselines = [args.baseline] if args.baseline else list(entry.get("baselines", ()))
-    if not baselines:
-        raise ConfigError(f"{args.arch} names no baselines; pick one with --baseline")
-    for name in baselines:
-        if "compare" in ACCELERATOR.metadata(name):  # its comparison runs it as the design
-            raise ConfigError(
-                f"--baseline {name} brings its own comparison (accuracy, power); "
-                f"run desim compare --arch {name} --baseline {args.arch}"
-            )
-    if args.arch in baselines:
-        raise ConfigError(f"--baseline {args.arch} is the design itself; pick another design")
+    baselines = compared_baselines(args.arch, args.baseline)
     configs = {name: design_config(name, args.config, args.set) for name in [args.arch, *baselines]}
     check_memory(args, configs, "desim compare")
     layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
