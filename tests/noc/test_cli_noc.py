@@ -313,6 +313,7 @@ BAD_INPUTS = {
     "import path without a module": ["--routing", ":xy"],
     "import path without a name": ["--routing", "desim:"],
     "relative import path": ["--routing", ".routing:xy"],
+    "infinite packet size weight": ["--packet-size", "[[1, 1e400]]"],
 }
 
 
