@@ -314,6 +314,7 @@ BAD_INPUTS = {
     "import path without a name": ["--routing", "desim:"],
     "relative import path": ["--routing", ".routing:xy"],
     "infinite packet size weight": ["--packet-size", "[[1, 1e400]]"],
+    "tolerance wider than any rate": ["--sweep-rates", "0.1", "--tolerance", "5"],
 }
 
 

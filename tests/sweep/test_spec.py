@@ -92,7 +92,11 @@ def test_malformed_spec_names_the_key(tables: dict[str, Any], key: str) -> None:
 
 LATENCY_LOAD_MALFORMED = [
     ({"noc": {"injection_rate": 0.3}}, "'noc.injection_rate' is not used"),
-    ({"latency_load": {"tolerance": 1e-12}}, "tolerance must be >= 1e-06"),
+    ({"latency_load": {"tolerance": 1e-12}}, r"tolerance must be in \[1e-06, 1\]"),
+    (
+        {"latency_load": {"tolerance": 5}},
+        r"tolerance must be in \[1e-06, 1\] flits/node/cycle, got 5",
+    ),
     ({"noc": {"sample_period_cycles": 100000}}, "too long"),
 ]
 
