@@ -33,22 +33,24 @@ CREATE TABLE IF NOT EXISTS points (
 """
 
 
-def _unreadable(path: Path, exc: sqlite3.DatabaseError) -> ConfigError:
+def _unusable(path: Path, exc: sqlite3.DatabaseError) -> ConfigError:
     return ConfigError(
-        f"{path} is not a sweep store desim can read ({exc}); move it away, or choose another "
-        "directory"
+        f"cannot use {path} as a sweep store ({exc}); move it away, or choose another directory"
     )
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    try:
+        connection = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    except sqlite3.DatabaseError as exc:  # a directory where no file can be created
+        raise _unusable(path, exc) from None
     try:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")  # durable against a crashed process
         connection.executescript(_SCHEMA)
     except sqlite3.DatabaseError as exc:  # not a database, a truncated one, a foreign schema
         connection.close()
-        raise _unreadable(path, exc) from None
+        raise _unusable(path, exc) from None
     return connection
 
 
@@ -68,6 +70,10 @@ class Store:
         except (FileExistsError, NotADirectoryError):
             raise ConfigError(
                 f"results directory {str(directory)!r}: a file is in the way; give a directory"
+            ) from None
+        except OSError as exc:  # a read-only file system, no permission
+            raise ConfigError(
+                f"cannot create results directory {str(directory)!r} ({exc.strerror})"
             ) from None
         self.connection = _connect(self.directory / DATABASE)
 
@@ -116,7 +122,7 @@ def _records(directory: Path) -> list[dict[str, Any]]:
         rows = connection.execute("SELECT run, record FROM points ORDER BY position, seed")
         return [{**json.loads(text), "run": run} for run, text in rows]
     except sqlite3.DatabaseError as exc:
-        raise _unreadable(path, exc) from None
+        raise _unusable(path, exc) from None
     finally:
         connection.close()
 

@@ -116,16 +116,19 @@ def _store_with_no_points(directory: Path) -> None:
 
 
 STORES = {  # a sweep directory's results.sqlite -> what desim says
-    "not a database": (lambda d: (d / "results.sqlite").write_text("x" * 5000), "is not a sweep"),
+    "not a database": (
+        lambda d: (d / "results.sqlite").write_text("x" * 5000),
+        "as a sweep store (file is not a database)",
+    ),
     "truncated": (
         lambda d: (d / "results.sqlite").write_bytes(b"SQLite format 3\x00" + bytes(100)),
-        "is not a sweep store desim can read",
+        "as a sweep store",
     ),
     "foreign schema": (
         lambda d: (
             sqlite3.connect(d / "results.sqlite").execute("CREATE TABLE t (x)").connection.commit()
         ),
-        "is not a sweep store desim can read (no such table: points)",
+        "as a sweep store (no such table: points)",
     ),
     "no point yet": (_store_with_no_points, "nothing to plot in"),
 }
@@ -143,7 +146,7 @@ def test_plot_and_resume_on_a_store_that_is_empty_or_broken(
     if case in ("not a database", "truncated"):  # (other tables get desim's beside them)
         assert main(["sweep", str(tiny_spec), "--out", str(tmp_path), "--resume"]) == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "is not a sweep store desim can read" in err
+        assert err.count("\n") == 1 and "as a sweep store" in err
 
 
 def test_workers_import_no_torch_pandas_or_dask() -> None:

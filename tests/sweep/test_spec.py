@@ -148,6 +148,8 @@ def test_cli_spec_without_a_sweep_table_is_refused(
         (["--retry-failed"], "failed points of a resumed sweep; add --resume"),
         (["--out", ""], "--out is empty"),
         (["--out", " "], "--out is empty"),
+        (["--out", "/proc/desim-results"], "cannot create results directory '/proc/desim-results'"),
+        (["--out", "/proc"], "cannot use /proc/results.sqlite as a sweep store"),
     ],
 )
 def test_cli_executor_options_are_checked_before_anything_is_written(
