@@ -14,11 +14,10 @@ import csv
 import importlib.util
 import json
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from desim.cli import SUBCOMMANDS
+from desim.cli import SUBCOMMANDS, check_output_path
 from desim.config import from_mapping, read_toml, replace_dotted
 from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
@@ -42,26 +41,6 @@ MAX_SEED = 2**32 - 1
 """Seeds every generator a workload uses accepts (numpy's legacy one, scikit-learn's splits)."""
 
 
-def _output_path(option: str, path: str | None, prefix: bool = False) -> None:
-    """An output file's path (or a prefix of file names): not a directory, in a directory that
-    exists and takes new files (checked before the run, not after it)."""
-    if path is None:
-        return
-    target = Path(path)
-    if target.is_dir() and not prefix:
-        raise ConfigError(f"{option} {path!r} is a directory; give a file path")
-    folder = target.resolve().parent
-    if not folder.is_dir():
-        raise ConfigError(f"{option}: directory {str(target.parent)!r} does not exist")
-    try:  # a file created and removed at once: the only test that holds on every file system
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".desim-probe-"):
-            pass
-    except OSError as exc:
-        raise ConfigError(
-            f"{option}: cannot write in directory {str(target.parent)!r} ({exc.strerror})"
-        ) from None
-
-
 def _figure_path(path: str) -> None:
     """A ``--plot`` path whose suffix names a format matplotlib writes (it takes the format from
     the suffix, and would add ``.png`` to a path without one)."""
@@ -83,7 +62,7 @@ def check_arguments(args: argparse.Namespace) -> None:
     if not 0 <= args.seed <= MAX_SEED:
         raise ConfigError(f"--seed must be in 0..{MAX_SEED}, got {args.seed}")
     for option in ("csv", "plot", "vcd"):
-        _output_path(f"--{option}", getattr(args, option, None), prefix=option == "vcd")
+        check_output_path(f"--{option}", getattr(args, option, None), prefix=option == "vcd")
     if getattr(args, "plot", None) is not None:
         _figure_path(args.plot)
     entry = ACCELERATOR.metadata(args.arch)

@@ -125,6 +125,7 @@ def files(tmp_path, monkeypatch):
         ([*ACCEL, "--json", "--csv", "/nonexistent/x.csv"], "directory '/nonexistent' does not"),
         ([*ACCEL, "--json", "--csv", "/proc/x.csv"], "--csv: cannot write in directory '/proc'"),
         ([*ACCEL, "--json", "--csv", "a_directory"], "is a directory; give a file path"),
+        ([*ACCEL, "--vcd", "a_directory/"], "ends in a directory; give a file-name prefix"),
         (["compare", *SYNTH, "--plot", "/proc/x.png"], "--plot: cannot write in directory"),
         (["compare", *SYNTH, "--plot", "bars.txt"], "format is its file's suffix; allowed: ."),
         (["compare", *SYNTH, "--plot", "bars"], "format is its file's suffix; allowed: ."),
