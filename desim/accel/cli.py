@@ -224,11 +224,12 @@ def _accel(args: argparse.Namespace) -> int:
     print(
         f"{args.arch} on {info['model']} ({info['provenance']}): {document['cycles']:,} cycles, "
         f"{document['energy_pj'] / 1e6:.2f} uJ at {document['energy_node_nm']} nm, "
-        f"utilisation {document['multiplier_utilisation']:.3f}, outputs match torch"
+        f"useful-MAC utilisation {document['multiplier_utilisation']:.3f} (non-zero products per "
+        "multiplier-cycle), outputs match torch"
     )
     for row in document["per_layer"]:
         print(
-            f"  {row['layer']:28s} {row['cycles']:>11,} cycles  util "
+            f"  {row['layer']:28s} {row['cycles']:>11,} cycles  useful util "
             f"{row['multiplier_utilisation']:.3f}  {row['energy_pj'] / 1e6:9.3f} uJ  "
             f"{row['noc_flit_hops']:>10,} flit-hops"
         )
