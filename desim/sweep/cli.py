@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -42,16 +44,20 @@ def run(args: argparse.Namespace) -> int:
     if not args.out.strip():
         raise ConfigError("--out is empty; give the results directory")
     spec = load_spec(args.spec)
-    report = run_sweep(
-        spec,
-        args.out,
-        executor=args.executor or "local",
-        address=args.address,
-        workers=args.workers,
-        resume=args.resume,
-        retry_failed=args.retry_failed,
-        spec_text=Path(args.spec).read_text(),
-    )
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        report = run_sweep(
+            spec,
+            args.out,
+            executor=args.executor or "local",
+            address=args.address,
+            workers=args.workers,
+            resume=args.resume,
+            retry_failed=args.retry_failed,
+            spec_text=Path(args.spec).read_text(),
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     figures = _plots(args.out) if args.plot else []
     line = summary_line(report.ran, report.skipped, len(report.lost), report.records)
     if args.json:
@@ -64,6 +70,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"lost: {text}")
     failed = any(r["status"] != "ok" for r in report.records)
     return 1 if failed or report.lost else 0
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM (``kill``, a batch system's time limit) stops the sweep as Ctrl-C does: what
+    finished is stored, the workers are stopped (else they outlive the sweep, waiting for work),
+    and the exit status is the shell's for a terminated process."""
+    print("desim: terminated", file=sys.stderr)
+    raise SystemExit(128 + signum)
 
 
 def _json(report: Any, figures: list[Path]) -> dict[str, Any]:

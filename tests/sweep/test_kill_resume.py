@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from desim.sweep import load, load_spec
 
 SPEC = """
@@ -95,10 +97,18 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def test_ctrl_c_stops_the_workers_at_once_and_stores_no_interrupted_point(tmp_path: Path) -> None:
-    # Ctrl-C reaches the sweep and its workers (the terminal's process group). A worker's point is
-    # interrupted, but without stopping the workers each would go on with the points queued to
-    # it, each a minute here, none of them stored
+@pytest.mark.parametrize(
+    ("signum", "group", "status", "said"),
+    [
+        (signal.SIGINT, True, 130, "desim: interrupted\n"),  # Ctrl-C: the terminal's group
+        (signal.SIGTERM, False, 143, "desim: terminated\n"),  # kill PID, a batch time limit
+    ],
+)
+def test_a_stopped_sweep_stops_its_workers_at_once_and_stores_no_interrupted_point(
+    tmp_path: Path, signum: int, group: bool, status: int, said: str
+) -> None:
+    # without stopping its workers, a sweep's Ctrl-C waited for each worker to run the points
+    # queued to it, none of them stored; SIGTERM left them running, then waiting for work forever
     spec = tmp_path / "spec.toml"
     spec.write_text(LONG_POINTS)
     out = tmp_path / "out"
@@ -110,13 +120,16 @@ def test_ctrl_c_stops_the_workers_at_once_and_stores_no_interrupted_point(tmp_pa
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(4)  # the worker is spawned and inside its first point
+    deadline = time.monotonic() + 60
+    while not (out / "results.sqlite").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the spec is checked and the store open: the workers are starting
+    time.sleep(3)  # a worker is inside its first point
     assert process.poll() is None
-    os.killpg(process.pid, signal.SIGINT)
+    (os.killpg if group else os.kill)(process.pid, signum)
     started = time.monotonic()
     _, err = process.communicate(timeout=60)
     assert time.monotonic() - started < 5
-    assert process.returncode == 130 and err == "desim: interrupted\n"
+    assert process.returncode == status and err == said
     deadline = time.monotonic() + 5
     while _group_alive(process.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
