@@ -273,7 +273,8 @@ def _sweep_report(config: NocConfig, curve: Sweep) -> str:
         verdict = f"saturation throughput {curve.saturation_rate:.4f} flits/node/cycle"
         if curve.refinement:
             verdict += f" (bisected to within {curve.tolerance})"
-    table = format_table(records["points"] + records["refinement"])
+    runs = records["points"] + records["refinement"]  # the curve, bisection runs in place
+    table = format_table(sorted(runs, key=lambda record: record["offered_rate"]))
     return f"{_describe(config)}\n{table}\n{verdict}"
 
 

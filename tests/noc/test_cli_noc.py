@@ -130,6 +130,8 @@ def test_saturating_sweep_table(capsys) -> None:
     status, out, err = run(argv, capsys)
     assert status == 0, err
     assert "saturated" in out and "saturation throughput" in out.splitlines()[-1]
+    offered = [float(line.split()[0]) for line in out.splitlines()[2:-1]]
+    assert len(offered) > 2 and offered == sorted(offered)  # bisection runs in the curve's order
 
 
 @pytest.mark.parametrize("kind", ["edge_list", "graphml"])
