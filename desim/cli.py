@@ -23,7 +23,7 @@ from desim import __version__
 from desim.kernel.errors import DesimError
 from desim.registry import kinds, plugin_entry_points, registry
 
-__all__ = ["main", "build_parser", "CommandLineError"]
+__all__ = ["main", "build_parser", "check_output_path", "CommandLineError"]
 
 # subcommand -> (module whose ``add_parser(subparsers)`` adds it and sets ``func``, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -49,6 +49,35 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def check_output_path(option: str, path: str | None, prefix: bool = False) -> None:
+    """Raise `CommandLineError` unless ``path``, given to ``option``, can take an output file
+    (or, with ``prefix``, name files ``PATH.<suffix>``): not a directory (a prefix not ending in
+    a separator), in a directory that exists and takes new files. Checked before a run, not
+    after it."""
+    import tempfile
+    from pathlib import Path
+
+    if path is None:
+        return
+    target = Path(path)
+    if prefix and path.endswith((os.sep, "/")):
+        raise CommandLineError(
+            f"{option} {path!r} ends in a directory; give a file-name prefix, e.g. {path}trace"
+        )
+    if target.is_dir() and not prefix:
+        raise CommandLineError(f"{option} {path!r} is a directory; give a file path")
+    folder = target.resolve().parent
+    if not folder.is_dir():
+        raise CommandLineError(f"{option}: directory {str(target.parent)!r} does not exist")
+    try:  # a file created and removed at once: the only test that holds on every file system
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".desim-probe-"):
+            pass
+    except OSError as exc:
+        raise CommandLineError(
+            f"{option}: cannot write in directory {str(target.parent)!r} ({exc.strerror})"
+        ) from None
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import numbers
 import tomllib
 import types
 import typing
@@ -158,7 +159,9 @@ def _coerce(tp: Any, value: Any, path: str) -> Any:
         return float(value)
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"'{path}' must be an integer, got {value!r}")
+            numpy_int = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+            hint = ": a Python int (int(value) converts a numpy one)" if numpy_int else ""
+            raise ConfigError(f"'{path}' must be an integer, got {value!r}{hint}")
         return value
     if isinstance(tp, type) and not isinstance(value, tp):
         raise ConfigError(f"'{path}' must be {tp.__name__}, got {value!r}")

@@ -190,6 +190,10 @@ class Registry(Generic[T]):
 
 def _import_attr(kind: str, spec: str) -> Any:
     module_name, _, attr = spec.partition(":")
+    if not module_name or module_name.startswith(".") or not attr:
+        raise UnknownPluginError(
+            f"{kind} {spec!r}: expected a registered name or 'package.module:function'"
+        )
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:

@@ -44,8 +44,18 @@ def test_bad_types_and_values_are_named() -> None:
         from_mapping(Noc, {"rows": "8"})
     with pytest.raises(ConfigError, match="latency_cycles must be >= 1, got 0"):
         from_mapping(Noc, {"link": {"latency_cycles": 0}})
-    with pytest.raises(ConfigError, match=r"'rows' must be an integer, got True"):
+    with pytest.raises(ConfigError, match=r"'rows' must be an integer, got True$"):
         from_mapping(Noc, {"rows": True})
+
+
+def test_a_numpy_integer_is_refused_saying_how_to_pass_it() -> None:
+    # a notebook's seeds from np.arange: refused (configs hash as JSON), with the conversion
+    import numpy as np
+
+    from desim.noc import NocConfig
+
+    with pytest.raises(ConfigError, match=r"got np.int64\(3\): a Python int \(int\(value\)"):
+        NocConfig(seed=np.int64(3))
 
 
 def test_toml_round_trip_and_errors(tmp_path: Path) -> None:

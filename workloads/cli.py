@@ -10,6 +10,7 @@ import argparse
 import json
 from typing import Any
 
+from desim.cli import check_output_path
 from desim.kernel.errors import ConfigError
 
 __all__ = ["add_parser"]
@@ -134,19 +135,6 @@ def _check_footprint(spec: Any) -> None:
     )
 
 
-def _check_save_path(save: str | None) -> None:
-    """``--save FILE``: a file path whose directory exists (checked before training)."""
-    if save is None:
-        return
-    from pathlib import Path
-
-    path = Path(save)
-    if path.is_dir():
-        raise ConfigError(f"--save {save!r} is a directory; give a file path")
-    if not path.resolve().parent.is_dir():
-        raise ConfigError(f"--save {save!r}: directory {str(path.parent)!r} does not exist")
-
-
 def _print(document: dict[str, Any], as_json: bool, rows: list[str]) -> None:
     print(json.dumps(document, indent=2) if as_json else "\n".join(rows))
 
@@ -184,7 +172,7 @@ def _workload(args: argparse.Namespace) -> int:
 
 def _predictor(args: argparse.Namespace) -> int:
     _check_common(args)
-    _check_save_path(args.save)
+    check_output_path("--save", args.save)
     _limit_threads("predictor")
     from workloads.predictor.report import predictor_report
     from workloads.predictor.train import PredictorSpec, save_predictor, train_predictor

@@ -14,11 +14,10 @@ import csv
 import importlib.util
 import json
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-from desim.cli import SUBCOMMANDS
+from desim.cli import SUBCOMMANDS, check_output_path
 from desim.config import from_mapping, read_toml, replace_dotted
 from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
@@ -32,6 +31,7 @@ __all__ = [
     "first_layers",
     "design_layers",
     "check_arguments",
+    "compared_baselines",
     "check_memory",
     "require_torch",
 ]
@@ -41,24 +41,19 @@ MAX_SEED = 2**32 - 1
 """Seeds every generator a workload uses accepts (numpy's legacy one, scikit-learn's splits)."""
 
 
-def _output_path(option: str, path: str | None, prefix: bool = False) -> None:
-    """An output file's path (or a prefix of file names): not a directory, in a directory that
-    exists and takes new files (checked before the run, not after it)."""
-    if path is None:
-        return
-    target = Path(path)
-    if target.is_dir() and not prefix:
-        raise ConfigError(f"{option} {path!r} is a directory; give a file path")
-    folder = target.resolve().parent
-    if not folder.is_dir():
-        raise ConfigError(f"{option}: directory {str(target.parent)!r} does not exist")
-    try:  # a file created and removed at once: the only test that holds on every file system
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".desim-probe-"):
-            pass
-    except OSError as exc:
+def _figure_path(path: str) -> None:
+    """A ``--plot`` path whose suffix names a format matplotlib writes (it takes the format from
+    the suffix, and would add ``.png`` to a path without one)."""
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ConfigError("--plot needs matplotlib, which is not installed (the 'notebooks' extra)")
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    if Path(path).suffix.lower().lstrip(".") not in formats:
         raise ConfigError(
-            f"{option}: cannot write in directory {str(target.parent)!r} ({exc.strerror})"
-        ) from None
+            f"--plot {path!r}: the figure's format is its file's suffix; allowed: "
+            + ", ".join(f".{name}" for name in formats)
+        )
 
 
 def check_arguments(args: argparse.Namespace) -> None:
@@ -67,9 +62,9 @@ def check_arguments(args: argparse.Namespace) -> None:
     if not 0 <= args.seed <= MAX_SEED:
         raise ConfigError(f"--seed must be in 0..{MAX_SEED}, got {args.seed}")
     for option in ("csv", "plot", "vcd"):
-        _output_path(f"--{option}", getattr(args, option, None), prefix=option == "vcd")
-    if getattr(args, "plot", None) is not None and importlib.util.find_spec("matplotlib") is None:
-        raise ConfigError("--plot needs matplotlib, which is not installed (the 'notebooks' extra)")
+        check_output_path(f"--{option}", getattr(args, option, None), prefix=option == "vcd")
+    if getattr(args, "plot", None) is not None:
+        _figure_path(args.plot)
     entry = ACCELERATOR.metadata(args.arch)
     for option in ("weight_density", "activation_density"):
         density = getattr(args, option)
@@ -229,11 +224,12 @@ def _accel(args: argparse.Namespace) -> int:
     print(
         f"{args.arch} on {info['model']} ({info['provenance']}): {document['cycles']:,} cycles, "
         f"{document['energy_pj'] / 1e6:.2f} uJ at {document['energy_node_nm']} nm, "
-        f"utilisation {document['multiplier_utilisation']:.3f}, outputs match torch"
+        f"useful-MAC utilisation {document['multiplier_utilisation']:.3f} (non-zero products per "
+        "multiplier-cycle), outputs match torch"
     )
     for row in document["per_layer"]:
         print(
-            f"  {row['layer']:28s} {row['cycles']:>11,} cycles  util "
+            f"  {row['layer']:28s} {row['cycles']:>11,} cycles  useful util "
             f"{row['multiplier_utilisation']:.3f}  {row['energy_pj'] / 1e6:9.3f} uJ  "
             f"{row['noc_flit_hops']:>10,} flit-hops"
         )
@@ -301,6 +297,28 @@ def _energy(layer: Any) -> float:
     return EnergyReport.from_counts(layer.counts, horowitz45()).total_pj
 
 
+def compared_baselines(arch: str, baseline: str | None, option: str = "--baseline") -> list[str]:
+    """The designs ``arch`` is compared against: ``baseline``, else the design's own list. None
+    at all, the design itself, or a design that brings its own comparison (SparseNN) is refused
+    (``option`` names where the baseline was given). A design with its own comparison checks
+    its baselines itself."""
+    entry = ACCELERATOR.metadata(arch)
+    baselines = [baseline] if baseline else list(entry.get("baselines", ()))
+    if "compare" in entry:
+        return baselines
+    if not baselines:
+        raise ConfigError(f"{arch} names no baselines; pick one with {option}")
+    for name in baselines:
+        if "compare" in ACCELERATOR.metadata(name):  # its comparison runs it as the design
+            raise ConfigError(
+                f"{option} {name} brings its own comparison (accuracy, power); "
+                f"run desim compare --arch {name} --baseline {arch}"
+            )
+    if arch in baselines:
+        raise ConfigError(f"{option} {arch} is the design itself; pick another design")
+    return baselines
+
+
 def comparison(args: argparse.Namespace) -> dict[str, Any]:
     """The comparison ``desim compare`` prints, from its parsed arguments."""
     entry = ACCELERATOR.metadata(args.arch)
@@ -308,17 +326,7 @@ def comparison(args: argparse.Namespace) -> dict[str, Any]:
         config = design_config(args.arch, args.config, args.set)
         check_memory(args, {args.arch: config}, "desim compare")
         return entry["compare"](args)
-    baselines = [args.baseline] if args.baseline else list(entry.get("baselines", ()))
-    if not baselines:
-        raise ConfigError(f"{args.arch} names no baselines; pick one with --baseline")
-    for name in baselines:
-        if "compare" in ACCELERATOR.metadata(name):  # its comparison runs it as the design
-            raise ConfigError(
-                f"--baseline {name} brings its own comparison (accuracy, power); "
-                f"run desim compare --arch {name} --baseline {args.arch}"
-            )
-    if args.arch in baselines:
-        raise ConfigError(f"--baseline {args.arch} is the design itself; pick another design")
+    baselines = compared_baselines(args.arch, args.baseline)
     configs = {name: design_config(name, args.config, args.set) for name in [args.arch, *baselines]}
     check_memory(args, configs, "desim compare")
     layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
@@ -424,6 +432,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     compare = sub.add_parser("compare", help=SUBCOMMANDS["compare"][1])
     compare.add_argument("--arch", default="scnn", help="the design (default scnn)")
     compare.add_argument("--baseline", help="one baseline (default: the design's list)")
-    compare.add_argument("--plot", help="write per-layer speedup and energy bars to this PNG")
+    compare.add_argument(
+        "--plot",
+        help="write per-layer speedup and energy bars to this figure (.png, .pdf, .svg, ...)",
+    )
     _common(compare)
     compare.set_defaults(func=_compare)

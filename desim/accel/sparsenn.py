@@ -39,7 +39,12 @@ from desim.accel.base import Progress, trace_pe_states
 from desim.accel.fabric import Fabric
 from desim.accel.layer import LayerRecord
 from desim.accel.result import AccelResult, LayerResult
-from desim.accel.sparsenn_compare import build_from_args, compare_from_args
+from desim.accel.sparsenn_compare import (
+    build_from_args,
+    check_build_args,
+    check_compare_args,
+    compare_from_args,
+)
 from desim.accel.sparsenn_config import DenseFcConfig, InputSparseConfig, SparseNNConfig
 from desim.accel.sparsenn_metrics import layer_extra
 from desim.accel.sparsenn_pe import PHASES, LayerJob, MemoryPort, SparsePE
@@ -476,7 +481,9 @@ ACCELERATOR.register(
     SparseNN,
     kinds=("linear",),
     compare=compare_from_args,
+    check_compare=check_compare_args,
     build=build_from_args,
+    check_build=check_build_args,
     description="SparseNN (DATE 2018): output-sparsity predictor + input-sparse PEs on a NoC",
 )
 
@@ -498,6 +505,7 @@ ACCELERATOR.register(
     InputSparse,
     kinds=("linear",),
     build=build_from_args,
+    check_build=check_build_args,
     description="SparseNN's hardware without the predictor (EIE-like)",
 )
 ACCELERATOR.register(
@@ -505,5 +513,6 @@ ACCELERATOR.register(
     DenseFc,
     kinds=("linear",),
     build=build_from_args,
+    check_build=check_build_args,
     description="SparseNN's hardware, every row over every input",
 )

@@ -36,6 +36,8 @@ __all__ = [
     "RATIOS",
     "compare_from_args",
     "build_from_args",
+    "check_build_args",
+    "check_compare_args",
 ]
 
 #: The baselines SparseNN is compared with (same hardware, other flags).
@@ -323,10 +325,15 @@ def build_from_args(args: Any) -> tuple[list[LayerRecord], dict[str, Any]]:
     return layers, info
 
 
-def compare_from_args(args: Any) -> dict[str, Any]:
-    """``desim compare --arch sparsenn``: `compare_sparsenn` with the command's options."""
-    from desim.accel.cli import design_config
+def check_build_args(args: Any) -> None:
+    """What `build_from_args` refuses, checked before anything is built (a sweep's points)."""
+    _spec_args(args)
 
+
+def check_compare_args(args: Any) -> tuple[str, str, str]:
+    """The network, dataset and baseline of ``desim compare --arch sparsenn``, checked before
+    anything is built: no ``--layers`` (accuracy is the whole network's), a baseline of
+    `BASELINES`."""
     network, dataset = _spec_args(args)
     require(
         args.layers is None,
@@ -336,5 +343,13 @@ def compare_from_args(args: Any) -> dict[str, Any]:
     require(
         baseline in BASELINES, f"--baseline {baseline!r} unknown; valid: {', '.join(BASELINES)}"
     )
+    return network, dataset, baseline
+
+
+def compare_from_args(args: Any) -> dict[str, Any]:
+    """``desim compare --arch sparsenn``: `compare_sparsenn` with the command's options."""
+    from desim.accel.cli import design_config
+
+    network, dataset, baseline = check_compare_args(args)
     config = design_config(args.arch, args.config, args.set)
     return compare_sparsenn(network, dataset, baseline, config, seed=args.seed)

@@ -107,7 +107,13 @@ def resolve_accel(config: dict[str, Any]) -> dict[str, Any]:
 
     require_torch("a sweep of kind 'accel'")
     point = _point(config)
+    if point.baseline is not None:
+        raise ConfigError(
+            "'accel.baseline' is read by kind 'compare'; kind 'accel' runs one design (drop it, "
+            'or set sweep.kind = "compare")'
+        )
     args = _namespace(point, 0)
+    _check_design_args(point.arch, "check_build", args)
     design = design_config(point.arch, None, args.set)
     check_memory(args, {point.arch: design}, "a sweep of kind 'accel'")
     full = to_mapping(design)
@@ -118,19 +124,31 @@ def resolve_compare(config: dict[str, Any]) -> dict[str, Any]:
     """A comparison's ``accel`` section: ``params`` (applied to every design compared) checked
     against the design and each of its baselines, and kept as given, since the designs' full
     configs differ."""
-    from desim.accel.cli import check_memory, design_config, require_torch
+    from desim.accel.cli import check_memory, compared_baselines, design_config, require_torch
 
     require_torch("a sweep of kind 'compare'")
     point = _point(config)
-    baselines = (
-        [point.baseline]
-        if point.baseline
-        else list(ACCELERATOR.metadata(point.arch).get("baselines", ()))
-    )
+    try:
+        baselines = compared_baselines(point.arch, point.baseline, "accel.baseline")
+    except ConfigError as exc:
+        raise ConfigError(f"accel: {exc}") from None
     args = _namespace(point, 0)
+    _check_design_args(point.arch, "check_compare", args)
     configs = {name: design_config(name, None, args.set) for name in [point.arch, *baselines]}
     check_memory(args, configs, "a sweep of kind 'compare'")
     return {"accel": to_mapping(point)}
+
+
+def _check_design_args(arch: str, hook: str, args: argparse.Namespace) -> None:
+    """The design's own checks of its ``desim accel`` (``check_build``) or ``desim compare``
+    (``check_compare``) arguments, registered with it (SparseNN's: an MLP with a trained
+    predictor, its baselines), run on the point before any point runs."""
+    check = ACCELERATOR.metadata(arch).get(hook)
+    if check is not None:
+        try:
+            check(args)
+        except ConfigError as exc:
+            raise ConfigError(f"accel: {exc}") from None
 
 
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:

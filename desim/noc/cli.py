@@ -102,6 +102,11 @@ def _topology(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         if grid or topology_args:
             raise ConfigError("--topology-file takes no --rows, --cols or --topology-arg")
         return "from_file", {"path": args.topology_file}
+    clash = sorted(grid.keys() & topology_args.keys())
+    if clash:
+        raise ConfigError(
+            f"--{clash[0]} and --topology-arg {clash[0]}=... both set {clash[0]}; give one"
+        )
     topology_args.update(grid)
     name = args.topology or "mesh"
     parameters = inspect.signature(TOPOLOGY.get(name)).parameters
@@ -268,7 +273,8 @@ def _sweep_report(config: NocConfig, curve: Sweep) -> str:
         verdict = f"saturation throughput {curve.saturation_rate:.4f} flits/node/cycle"
         if curve.refinement:
             verdict += f" (bisected to within {curve.tolerance})"
-    table = format_table(records["points"] + records["refinement"])
+    runs = records["points"] + records["refinement"]  # the curve, bisection runs in place
+    table = format_table(sorted(runs, key=lambda record: record["offered_rate"]))
     return f"{_describe(config)}\n{table}\n{verdict}"
 
 

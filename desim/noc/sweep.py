@@ -182,7 +182,7 @@ def check_sweep(
     config: NocConfig, rates: Iterable[float], refine: bool, tolerance: float
 ) -> list[float]:
     """The sorted, distinct loads of a sweep, after checking it whole before anything runs: every
-    rate, the tolerance (at least `MIN_TOLERANCE`), and the router-cycles of its grid and
+    rate, the tolerance (from `MIN_TOLERANCE` to 1), and the router-cycles of its grid and
     bisection runs together, each at its load (`desim.noc.validation.check_run_length`);
     `ConfigError` if not."""
     grid = sorted(set(float(r) for r in rates))
@@ -191,8 +191,8 @@ def check_sweep(
     require(
         isinstance(tolerance, (int, float))
         and not isinstance(tolerance, bool)
-        and MIN_TOLERANCE <= tolerance < math.inf,
-        f"sweep tolerance must be >= {MIN_TOLERANCE:g} flits/node/cycle, got {tolerance!r}",
+        and MIN_TOLERANCE <= tolerance <= 1,  # (rates lie in [0, 1]: a wider one bisects nothing)
+        f"sweep tolerance must be in [{MIN_TOLERANCE:g}, 1] flits/node/cycle, got {tolerance!r}",
     )
     for rate in grid:
         replace(config, injection_rate=rate)

@@ -409,9 +409,10 @@ def packet_sizes(spec: int | Mapping[int, float] | Sequence[tuple[int, float]]) 
     """
     pairs = _size_pairs(spec)
     ok = all(len(p) == 2 and _is_int(p[0]) and p[0] >= 1 and _is_real(p[1]) for p in pairs)
-    if not pairs or not ok or min(w for _, w in pairs) < 0 or sum(w for _, w in pairs) <= 0:
-        raise ConfigError(
+    total = sum(w for _, w in pairs) if ok else 0.0
+    if not pairs or not ok or min(w for _, w in pairs) < 0 or not 0 < total < math.inf:
+        raise ConfigError(  # (a NaN or infinite weight makes the total NaN or infinite)
             "packet sizes must be an int >= 1 or (size, weight) pairs with sizes ints >= 1 and "
-            f"weights >= 0 summing to more than 0, got {spec!r}"
+            f"finite weights >= 0 summing to more than 0, got {spec!r}"
         )
     return PacketSizes(tuple(int(s) for s, _ in pairs), tuple(float(w) for _, w in pairs))

@@ -116,13 +116,21 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _countable(formula: Callable[..., Any], args: Mapping[str, Any]) -> bool:
+    """Whether ``formula`` (of `_ROUTER_COUNTS` or `_LATTICES`) may read ``args``: a positive
+    integer for every parameter it names, and a positive integer or a word (``terminals_at``) for
+    the others; anything else is left to the builder's own checks."""
+    named = inspect.signature(formula).parameters
+    return all(
+        (_is_int(v) and v >= 1) or (isinstance(v, str) and k not in named) for k, v in args.items()
+    )
+
+
 def estimated_routers(topology: str, args: Mapping[str, Any]) -> float | None:
     """Routers the built-in ``topology`` builds from ``args``; None when unknown (a user builder,
     a file) or when the arguments are not positive integers (the builder will say so)."""
     count = _ROUTER_COUNTS.get(topology)
-    if count is None or not all(
-        _is_int(v) and v >= 1 for v in args.values() if not isinstance(v, str)
-    ):
+    if count is None or not _countable(count, args):
         return None
     try:
         return count(**args)
@@ -147,8 +155,21 @@ def routers_of(topology: str, args: Mapping[str, Any]) -> float:
     read, a user builder runs; their own errors are raised here, before the run)."""
     routers = estimated_routers(topology, args)
     if routers is None:
-        routers = float(TOPOLOGY.get(topology)(**args).number_of_nodes())
+        routers = float(built_topology(topology, args).number_of_nodes())
     return routers
+
+
+def built_topology(topology: str, args: Mapping[str, Any]) -> nx.Graph:
+    """The graph builder ``topology`` returns for ``args`` (its own errors raised as they are);
+    a builder returning anything but a networkx graph is refused by name."""
+    import networkx as nx
+
+    graph = TOPOLOGY.get(topology)(**args)
+    if not isinstance(graph, nx.Graph):
+        raise ConfigError(
+            f"topology {topology!r} returned a {type(graph).__name__}, not a networkx graph"
+        )
+    return graph
 
 
 class NetworkShape(NamedTuple):
@@ -221,10 +242,10 @@ def network_shape(topology: str, args: Mapping[str, Any]) -> NetworkShape:
     parameters for the lattices, else measured on the built graph (a topology file is read, a user
     builder runs; their own errors are raised here, before the run)."""
     lattice = _LATTICES.get(topology)
-    if lattice is not None and estimated_routers(topology, args) is not None:
+    if lattice is not None and _countable(lattice, args):
         routers, per_router, links = lattice(**args)
         return NetworkShape(routers, routers * per_router, links + 1)
-    graph = TOPOLOGY.get(topology)(**args)
+    graph = built_topology(topology, args)
     terminals = sum(int(t) for _, t in graph.nodes(data="terminals", default=0))
     return NetworkShape(
         float(graph.number_of_nodes()), float(terminals), _sampled_mean_links(graph) + 1

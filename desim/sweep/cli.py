@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,17 +37,27 @@ def run(args: argparse.Namespace) -> int:
 
     if args.executor == "local" and args.address is not None:
         raise ConfigError("--address names a Dask scheduler; drop --executor local")
+    if args.retry_failed and not args.resume:
+        raise ConfigError(
+            "--retry-failed reruns the failed points of a resumed sweep; add --resume"
+        )
+    if not args.out.strip():
+        raise ConfigError("--out is empty; give the results directory")
     spec = load_spec(args.spec)
-    report = run_sweep(
-        spec,
-        args.out,
-        executor=args.executor or "local",
-        address=args.address,
-        workers=args.workers,
-        resume=args.resume,
-        retry_failed=args.retry_failed,
-        spec_text=Path(args.spec).read_text(),
-    )
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        report = run_sweep(
+            spec,
+            args.out,
+            executor=args.executor or "local",
+            address=args.address,
+            workers=args.workers,
+            resume=args.resume,
+            retry_failed=args.retry_failed,
+            spec_text=Path(args.spec).read_text(),
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     figures = _plots(args.out) if args.plot else []
     line = summary_line(report.ran, report.skipped, len(report.lost), report.records)
     if args.json:
@@ -58,6 +70,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"lost: {text}")
     failed = any(r["status"] != "ok" for r in report.records)
     return 1 if failed or report.lost else 0
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM (``kill``, a batch system's time limit) stops the sweep as Ctrl-C does: what
+    finished is stored, the workers are stopped (else they outlive the sweep, waiting for work),
+    and the exit status is the shell's for a terminated process."""
+    print("desim: terminated", file=sys.stderr)
+    raise SystemExit(128 + signum)
 
 
 def _json(report: Any, figures: list[Path]) -> dict[str, Any]:
@@ -80,7 +100,13 @@ def _plots(directory: str | Path) -> list[Path]:
 
 def plot(args: argparse.Namespace) -> int:
     """``desim plot``: write the standard figures of a sweep directory as PNG files."""
-    for path in _plots(args.directory):
+    written = _plots(args.directory)
+    if not written:
+        raise ConfigError(
+            f"nothing to plot in {args.directory}: no point finished ok yet, or no standard "
+            "figure applies to its kind and varied keys (docs/sweeps.md)"
+        )
+    for path in written:
         print(path)
     return 0
 
@@ -90,7 +116,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sweep = sub.add_parser(
         "sweep",
         help=SUBCOMMANDS["sweep"][1],
-        description=__doc__.split("\n\n")[0],
+        description="Run a sweep spec (a TOML file: docs/sweeps.md) on local processes or Dask, "
+        "storing each finished point in DIR/results.sqlite; interrupted, it continues with "
+        "--resume. Exit status 2: bad input, before any point runs; 1: some points failed "
+        "(recorded with their error) or were lost by the executor (rerun with --resume).",
     )
     sweep.add_argument("spec", metavar="SPEC.toml", help="the sweep spec (docs/sweeps.md)")
     sweep.add_argument("--out", required=True, metavar="DIR", help="results directory")
@@ -121,6 +150,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument("--json", action="store_true", help="print JSON instead of the table")
     sweep.add_argument("--plot", action="store_true", help="also write the figures (desim plot)")
     sweep.set_defaults(func=run)
-    plots = sub.add_parser("plot", help=SUBCOMMANDS["plot"][1])
+    plots = sub.add_parser(
+        "plot",
+        help=SUBCOMMANDS["plot"][1],
+        description="Write the standard figures that apply to a sweep's finished points into its "
+        "directory: latency_load.png (latency vs offered load), vs_size.png (metrics vs "
+        "routers), comparison.png (speedup and energy ratio per design); print their paths.",
+    )
     plots.add_argument("directory", metavar="DIR", help="a `desim sweep --out` directory")
     plots.set_defaults(func=plot)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -28,6 +30,8 @@ WORKERS_PER_CORE = 4
 ``DESIM_NO_SIZE_LIMIT=1``."""
 MIN_WORKER_LIMIT = 16
 """The worker limit on a machine with few cores."""
+PARENT_POLL_SECONDS = 1.0
+"""How often a local worker checks that the sweep's process is still there."""
 
 
 def default_workers() -> int:
@@ -53,13 +57,38 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def _exit_with_parent(parent: int) -> None:
+    """A worker's initializer: exit when the sweep's process is gone. Killed with SIGKILL, the
+    sweep cannot stop its workers; they would finish their points, then wait for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="desim-parent-watch", daemon=True).start()
+
+
 @contextmanager
 def _local(workers: int) -> Iterator[Executor]:
+    """A pool of ``workers`` spawned processes; left by an exception (Ctrl-C included), it stops
+    its workers at once: a worker would otherwise finish its point, then the points already
+    queued to it, none of them stored."""
     context = multiprocessing.get_context("spawn")
+    others = set(multiprocessing.active_children())
     with _environment(OMP_NUM_THREADS="1"):
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
         try:
             yield pool
+        except BaseException:
+            for worker in set(multiprocessing.active_children()) - others:
+                worker.terminate()
+            raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 

@@ -97,6 +97,13 @@ def _pending(spec: SweepSpec, store: Store, resume: bool, retry_failed: bool) ->
             f"{store.directory} already holds {len(done)} results; pass --resume to continue "
             "that sweep, or choose another --out directory"
         )
+    foreign = len(done.keys() - {(p.config_hash, p.seed) for p in spec.points})
+    if foreign:  # an edited spec: its records and the stored ones would mix in one table
+        raise ConfigError(
+            f"{store.directory} holds {foreign} results of points this spec does not describe "
+            "(was the spec changed?); resume with the spec that wrote them (values may be added, "
+            "not changed or removed), or choose another --out directory"
+        )
     keep = {"ok"} if retry_failed else {"ok", "error"}
     return [i for i, p in enumerate(spec.points) if done.get((p.config_hash, p.seed)) not in keep]
 

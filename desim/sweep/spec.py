@@ -30,6 +30,7 @@ import itertools
 import json
 import math
 import tomllib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -210,6 +211,11 @@ def spec_from_mapping(data: dict[str, Any]) -> SweepSpec:
             f"'sweep.seeds' must be a non-empty list of integers in 0..{MAX_SEED}, got "
             f"{list(table.seeds)}"
         )
+    repeated = sorted(seed for seed, times in Counter(table.seeds).items() if times > 1)
+    if repeated:
+        raise ConfigError(
+            f"'sweep.seeds' lists seed {repeated[0]} more than once; each point runs once per seed"
+        )
     grid = _flatten(data["grid"], "grid") if "grid" in data else {}
     zipped = _flatten(data["zip"], "zip") if "zip" in data else {}
     for key in set(grid) & set(zipped):
@@ -219,7 +225,7 @@ def spec_from_mapping(data: dict[str, Any]) -> SweepSpec:
         base={k: v for k, v in data.items() if k in sections},
         grid=grid,
         zipped=zipped,
-        seeds=tuple(dict.fromkeys(table.seeds)),
+        seeds=tuple(table.seeds),
         name=table.name,
     )
     runs = math.prod(len(values) for values in grid.values())
@@ -245,7 +251,8 @@ def load_spec(path: str | Path) -> SweepSpec:
         raise ConfigError(f"sweep spec {path} is not valid TOML: {exc}") from None
     if "sweep" not in data:
         raise ConfigError(
-            f"sweep spec {path} has no [sweep] table; it needs one (kind, seeds) and a [grid] "
-            "or [zip] of the values to sweep"
+            f"sweep spec {path} has no [sweep] table; it needs one, naming the point kind and the "
+            'seeds (kind = "noc" and seeds = [1] when not given), and a [grid] or [zip] of the '
+            "values to sweep (docs/sweeps.md)"
         )
     return spec_from_mapping(data)

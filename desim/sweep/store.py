@@ -33,10 +33,24 @@ CREATE TABLE IF NOT EXISTS points (
 """
 
 
+def _unusable(path: Path, exc: sqlite3.DatabaseError) -> ConfigError:
+    return ConfigError(
+        f"cannot use {path} as a sweep store ({exc}); move it away, or choose another directory"
+    )
+
+
 def _connect(path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")  # durable against a crashed process in WAL
+    try:
+        connection = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    except sqlite3.DatabaseError as exc:  # a directory where no file can be created
+        raise _unusable(path, exc) from None
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")  # durable against a crashed process
+        connection.executescript(_SCHEMA)
+    except sqlite3.DatabaseError as exc:  # not a database, a truncated one, a foreign schema
+        connection.close()
+        raise _unusable(path, exc) from None
     return connection
 
 
@@ -57,8 +71,11 @@ class Store:
             raise ConfigError(
                 f"results directory {str(directory)!r}: a file is in the way; give a directory"
             ) from None
+        except OSError as exc:  # a read-only file system, no permission
+            raise ConfigError(
+                f"cannot create results directory {str(directory)!r} ({exc.strerror})"
+            ) from None
         self.connection = _connect(self.directory / DATABASE)
-        self.connection.executescript(_SCHEMA)
 
     def begin_run(self, spec_text: str, executor: str) -> int:
         """Record a new invocation; returns its run number."""
@@ -104,6 +121,8 @@ def _records(directory: Path) -> list[dict[str, Any]]:
     try:
         rows = connection.execute("SELECT run, record FROM points ORDER BY position, seed")
         return [{**json.loads(text), "run": run} for run, text in rows]
+    except sqlite3.DatabaseError as exc:
+        raise _unusable(path, exc) from None
     finally:
         connection.close()
 

@@ -95,7 +95,7 @@ def test_the_workloads_tensors_count_in_the_estimate(capsys, monkeypatch):
 def test_an_accelerator_sweep_point_is_refused_by_its_memory(capsys, monkeypatch, tmp_path):
     spec = tmp_path / "spec.toml"
     spec.write_text(
-        '[sweep]\nkind = "accel"\nseeds = [0]\n[accel]\narch = "sparsenn"\nnetwork = "mlp_tiny"\n'
+        '[sweep]\nkind = "accel"\nseeds = [0]\n[accel]\narch = "sparsenn"\nnetwork = "mlp"\n'
         '[grid]\n"accel.params.fabric.topology_args" = '
         "[{rows = 2, cols = 2}, {rows = 92, cols = 92}]\n"
     )

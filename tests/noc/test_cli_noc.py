@@ -130,6 +130,8 @@ def test_saturating_sweep_table(capsys) -> None:
     status, out, err = run(argv, capsys)
     assert status == 0, err
     assert "saturated" in out and "saturation throughput" in out.splitlines()[-1]
+    offered = [float(line.split()[0]) for line in out.splitlines()[2:-1]]
+    assert len(offered) > 2 and offered == sorted(offered)  # bisection runs in the curve's order
 
 
 @pytest.mark.parametrize("kind", ["edge_list", "graphml"])
@@ -288,6 +290,33 @@ BAD_INPUTS = {
     "tolerance finer than a rate can be measured": ["--sweep-rates", "0.1", "--tolerance", "1e-30"],
     "run beyond the length limit": ["--sample-period", "10000000"],
     "sweep beyond the length limit": ["--sample-period", "100000", "--sweep-rates", "0:0.5:0.01"],
+    "grid size given twice": ["--topology-arg", "rows=3"],
+    "word as a grid size": [
+        "--topology",
+        "mesh",
+        "--topology-arg",
+        "rows=abc",
+        "--topology-arg",
+        "cols=4",
+    ],
+    "word as terminals": ["--topology-arg", "terminals=abc"],
+    "word as a ring size": ["--topology", "ring", "--topology-arg", "n=abc"],
+    "word as a concentration": [
+        "--topology",
+        "cmesh",
+        "--topology-arg",
+        "rows=2",
+        "--topology-arg",
+        "cols=2",
+        "--topology-arg",
+        "concentration=abc",
+    ],
+    "builder returning no graph": ["--topology", "os:getcwd"],
+    "import path without a module": ["--routing", ":xy"],
+    "import path without a name": ["--routing", "desim:"],
+    "relative import path": ["--routing", ".routing:xy"],
+    "infinite packet size weight": ["--packet-size", "[[1, 1e400]]"],
+    "tolerance wider than any rate": ["--sweep-rates", "0.1", "--tolerance", "5"],
 }
 
 
@@ -314,6 +343,12 @@ def test_bad_input_is_one_line_and_exit_2(capsys, case: str) -> None:
         ("vcs given twice", "--vcs and --router-arg vcs"),
         ("routing that is not a policy", "'os:getcwd'"),
         ("tail credit not a bool (1)", "'router.wait_for_tail_credit' must be bool, got 1"),
+        ("grid size given twice", "--rows and --topology-arg rows"),
+        ("word as a grid size", "'rows' must be an int >= 1, got 'abc'"),
+        ("word as terminals", "'terminals' must be an int >= 1, got 'abc'"),
+        ("word as a ring size", "'n' must be an int >= 1, got 'abc'"),
+        ("builder returning no graph", "returned a str, not a networkx graph"),
+        ("import path without a module", "'package.module:function'"),
     ],
 )
 def test_bad_input_message_names_the_value_and_the_remedy(capsys, case: str, named: str) -> None:

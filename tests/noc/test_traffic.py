@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import math
 import re
 
 import numpy as np
@@ -169,6 +170,16 @@ def test_packet_sizes() -> None:
     assert 0.4 / packet_sizes([(1, 1), (3, 1)]).mean == pytest.approx(0.2)
     assert packet_sizes({"1": 3, "5": 1}) == sizes  # a TOML table's string keys
     assert packet_sizes([[1, 3], [5, 1]]) == sizes  # a TOML array of arrays
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [[(1, math.inf)], [(1, 1.0), (2, math.nan)], {1: math.nan}, [(1, 1e308), (2, 1e308)], [], 0],
+)
+def test_packet_sizes_refuse_weights_that_are_not_finite(spec) -> None:
+    # an infinite weight (JSON's 1e400) made the mean NaN, reported as an injection rate of NaN
+    with pytest.raises(ConfigError, match="finite weights >= 0 summing to more than 0"):
+        packet_sizes(spec)
 
 
 @pytest.mark.parametrize(

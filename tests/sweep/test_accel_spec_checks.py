@@ -30,6 +30,27 @@ HEAD = (
             "sparsenn runs its own workload",
         ),
         ({"kind": "compare"}, 'baseline = "nosuch"\n', "unknown accelerator 'nosuch'"),
+        ({}, 'baseline = "dcnn-opt"\n', "'accel.baseline' is read by kind 'compare'"),
+        ({"kind": "compare"}, "", "accel: dcnn names no baselines; pick one with accel.baseline"),
+        ({"kind": "compare", "arch": "scnn"}, 'baseline = "scnn"\n', "is the design itself"),
+        (
+            {"kind": "compare", "arch": "scnn"},
+            'baseline = "sparsenn"\n',
+            "accel.baseline sparsenn brings its own comparison",
+        ),
+        # SparseNN's own checks, registered with the design (each ran and failed as a point)
+        ({"arch": "sparsenn", "network": "alexnet"}, "", "SparseNN's trained predictor exists"),
+        ({"arch": "dense", "network": "alexnet"}, "", "SparseNN's trained predictor exists"),
+        (
+            {"kind": "compare", "arch": "sparsenn", "network": "mlp"},
+            "layers = 1\n",
+            "accel: --layers is not supported by the SparseNN comparison",
+        ),
+        (
+            {"kind": "compare", "arch": "sparsenn", "network": "mlp"},
+            'baseline = "dcnn"\n',
+            "accel: --baseline 'dcnn' unknown; valid: input-sparse, dense",
+        ),
         ({}, 'params = { "fabric.topology" = "ring" }\n', "unknown parameter of topology 'ring'"),
         ({}, 'params = { "fabric.topology_args.rows" = 0 }\n', "rows"),
     ],
@@ -49,7 +70,7 @@ def test_a_bad_accelerator_point_is_refused_before_any_run(
 
 @pytest.mark.parametrize(
     ("arch", "network", "layers", "count"),
-    [("dcnn", "lenet5", 6, 5), ("scnn", "lenet5", 99, 5), ("sparsenn", "mlp_tiny", 3, 2)],
+    [("dcnn", "lenet5", 6, 5), ("scnn", "lenet5", 99, 5), ("sparsenn", "mlp", 4, 3)],
 )
 def test_layers_beyond_the_network_are_refused_naming_the_point(
     capsys, tmp_path, arch, network, layers, count

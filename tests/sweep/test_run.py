@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,26 @@ def test_resume_skips_finished_points_and_fresh_runs_refuse_a_full_dir(
     assert comparable(again["records"]) == comparable(done["records"])
 
 
+def test_resume_extends_a_sweep_and_refuses_an_edited_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # more seeds or values extend the sweep; a changed value would mix two sweeps' records in
+    # one table, indistinguishable by their varied keys
+    spec, out = tmp_path / "spec.toml", tmp_path / "out"
+    text = '[sweep]\nkind = "noc"\nseeds = [SEEDS]\n[noc]\ntopology_args = {rows = 2, cols = 2}\n'
+    text += "sample_period_cycles = PERIOD\n"
+    spec.write_text(text.replace("SEEDS", "1").replace("PERIOD", "100"))
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--json"]) == 0
+    spec.write_text(text.replace("SEEDS", "1, 2").replace("PERIOD", "100"))
+    assert main(["sweep", str(spec), "--out", str(out), "--resume", "--json"]) == 0
+    capsys.readouterr()
+    spec.write_text(text.replace("SEEDS", "1, 2").replace("PERIOD", "200"))
+    assert main(["sweep", str(spec), "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds 2 results of points this spec does not describe" in err
+    assert sorted(load(out)["seed"]) == [1, 2]
+
+
 def test_summary_table_and_plots(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     spec = tmp_path / "ll.toml"
     spec.write_text(
@@ -86,6 +107,46 @@ def test_summary_table_and_plots(tmp_path: Path, capsys: pytest.CaptureFixture[s
     for name in ("latency_load.png", "vs_size.png"):
         assert (tmp_path / "o" / name).stat().st_size > 1000
     assert main(["plot", str(tmp_path / "o")]) == 0
+
+
+def _store_with_no_points(directory: Path) -> None:
+    from desim.sweep.store import Store
+
+    Store(directory).close()
+
+
+STORES = {  # a sweep directory's results.sqlite -> what desim says
+    "not a database": (
+        lambda d: (d / "results.sqlite").write_text("x" * 5000),
+        "as a sweep store (file is not a database)",
+    ),
+    "truncated": (
+        lambda d: (d / "results.sqlite").write_bytes(b"SQLite format 3\x00" + bytes(100)),
+        "as a sweep store",
+    ),
+    "foreign schema": (
+        lambda d: (
+            sqlite3.connect(d / "results.sqlite").execute("CREATE TABLE t (x)").connection.commit()
+        ),
+        "as a sweep store (no such table: points)",
+    ),
+    "no point yet": (_store_with_no_points, "nothing to plot in"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STORES))
+def test_plot_and_resume_on_a_store_that_is_empty_or_broken(
+    case: str, tmp_path: Path, tiny_spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make, message = STORES[case]
+    make(tmp_path)
+    assert main(["plot", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
+    if case in ("not a database", "truncated"):  # (other tables get desim's beside them)
+        assert main(["sweep", str(tiny_spec), "--out", str(tmp_path), "--resume"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "as a sweep store" in err
 
 
 def test_workers_import_no_torch_pandas_or_dask() -> None:

@@ -32,6 +32,12 @@ def test_grid_is_cartesian_and_zip_is_zipped(tiny_spec: Path) -> None:
     assert {p.seed for p in spec.points} == {1, 2}
 
 
+def test_kind_and_seeds_default_to_noc_and_seed_1() -> None:
+    # docs/sweeps.md's spec comments: kind noc, seeds [1] when [sweep] leaves them out
+    spec = spec_from_mapping({"sweep": {}, "noc": {"sample_period_cycles": 100}})
+    assert (spec.kind, spec.seeds, len(spec.points)) == ("noc", (1,), 1)
+
+
 @pytest.mark.parametrize(
     "other",
     [
@@ -66,6 +72,10 @@ MALFORMED = [
     ({"grid": {"noc": {"seed": [1, 2]}}}, "noc.seed"),
     ({"zip": {"noc": {"topology_args": {"rows": [2, 4], "cols": [2]}}}}, "noc.topology_args"),
     ({"sweep": {"kind": "noc", "seeds": [1.5]}}, "sweep.seeds"),
+    ({"sweep": {"kind": "noc", "seeds": [3, 1, 3]}}, "'sweep.seeds' lists seed 3 more than once"),
+    ({"sweep": {"kind": "noc", "seeds": []}}, "'sweep.seeds' must be a non-empty list"),
+    ({"sweep": {"kind": "noc", "seeds": [True]}}, "'sweep.seeds[0]' must be an integer"),
+    ({"sweep": {"kind": "noc", "seeds": "1"}}, "'sweep.seeds' must be a list"),
     ({"sweep": {"kind": "nope"}}, "sweep.kind"),
     ({"sweep": {"kind": "noc", "sedes": [1]}}, "sweep.sedes"),
     ({"noc": {"topolgy": "mesh"}}, "noc.topolgy"),
@@ -82,7 +92,11 @@ def test_malformed_spec_names_the_key(tables: dict[str, Any], key: str) -> None:
 
 LATENCY_LOAD_MALFORMED = [
     ({"noc": {"injection_rate": 0.3}}, "'noc.injection_rate' is not used"),
-    ({"latency_load": {"tolerance": 1e-12}}, "tolerance must be >= 1e-06"),
+    ({"latency_load": {"tolerance": 1e-12}}, r"tolerance must be in \[1e-06, 1\]"),
+    (
+        {"latency_load": {"tolerance": 5}},
+        r"tolerance must be in \[1e-06, 1\] flits/node/cycle, got 5",
+    ),
     ({"noc": {"sample_period_cycles": 100000}}, "too long"),
 ]
 
@@ -131,6 +145,11 @@ def test_cli_spec_without_a_sweep_table_is_refused(
         (["--workers", "2", "--address", "tcp://127.0.0.1:1"], "has its own workers"),
         (["--executor", "local", "--address", "tcp://127.0.0.1:1"], "drop --executor local"),
         (["--address", "nonsense"], "missing port number"),
+        (["--retry-failed"], "failed points of a resumed sweep; add --resume"),
+        (["--out", ""], "--out is empty"),
+        (["--out", " "], "--out is empty"),
+        (["--out", "/proc/desim-results"], "cannot create results directory '/proc/desim-results'"),
+        (["--out", "/proc"], "cannot use /proc/results.sqlite as a sweep store"),
     ],
 )
 def test_cli_executor_options_are_checked_before_anything_is_written(

@@ -127,6 +127,10 @@ def test_predictor_json(capsys: pytest.CaptureFixture[str]) -> None:
             ["predictor", "--model", "mlp_tiny", "--dataset", "digits", "--predicted-layers", "1"],
             "predicted_layers [1] are not hidden layers of mlp_tiny; valid: 0",
         ),
+        # --save is checked before training: a file could not be written after it
+        (["predictor", "--model", "mlp_tiny", "--save", "/proc/p.pt"], "--save: cannot write in"),
+        (["predictor", "--model", "mlp_tiny", "--save", "/"], "--save '/' is a directory"),
+        (["predictor", "--save", "/nonexistent/p.pt"], "directory '/nonexistent' does not exist"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
