@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from accel_scnn_tiling import inputs_in_dram
 from accel_scnn_tiling import layer_rows as tiling_rows
 from machine import machine, write_record
 
@@ -234,15 +235,13 @@ def forced_kc(
 
     workload = build_workload(WorkloadSpec(model=network, batch=1))
     convs = [layer for layer in workload.layers if layer.kind == "conv"]
-    # a layer's input is in DRAM if it is the first or the one before wrote its output there
-    spilled = [r["output_to_dram"] for r in tiling_rows(network, ScnnConfig())]
+    in_dram = inputs_in_dram(tiling_rows(network, ScnnConfig()))
     rows = []
     for index, layer in enumerate(convs):
         if kernel is not None and layer.weight.shape[2:] != kernel:
             continue
         cpu = time.process_time()
-        in_dram = index == 0 or spilled[index - 1]
-        result = Scnn(ScnnConfig(kc=kc)).run_layer(layer, input_in_dram=in_dram)
+        result = Scnn(ScnnConfig(kc=kc)).run_layer(layer, input_in_dram=in_dram[index])
         rows.append(
             {
                 "layer": layer.name,

@@ -82,6 +82,12 @@ def layer_rows(network: str, config: ScnnConfig) -> list[dict[str, Any]]:
     return rows
 
 
+def inputs_in_dram(rows: list[dict[str, Any]]) -> list[bool]:
+    """Per convolution of `layer_rows`, whether its input is read from DRAM before it starts:
+    the network's first, and every one after a layer that wrote its output there (`Scnn.run`)."""
+    return [index == 0 or rows[index - 1]["output_to_dram"] for index in range(len(rows))]
+
+
 def energy_penalty(
     network: str, config: ScnnConfig, rows: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -98,11 +104,12 @@ def energy_penalty(
         if layer.kind == "conv"
     ]
     out = []
-    for index, (layer, row) in enumerate(zip(convs, rows, strict=True)):
+    for index, (layer, row, in_dram) in enumerate(
+        zip(convs, rows, inputs_in_dram(rows), strict=True)
+    ):
         if row["input_passes"] == 1 and not row["output_to_dram"]:
             continue
         cpu = time.process_time()
-        in_dram = index == 0 or rows[index - 1]["output_to_dram"]
         result = design.run_layer(layer, input_in_dram=in_dram)
         moved = result.extra
         weights_once = moved["dram_weights_bytes"] / moved["input_passes"]
