@@ -24,6 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from workloads.extract import keeps_zeros
 from workloads.pruning import apply_masks, magnitude_masks
 from workloads.published import LayerTarget
 
@@ -33,27 +34,17 @@ Probe = tuple[str, list[Callable[[Any], Any]]]  # (consumer conv, pools on the w
 
 
 def _pool(node: Any, modules: dict[str, Any]) -> Callable[[Any], Any] | None:
-    import torch.nn as nn
+    """The torch function of a max pool node, else None."""
     import torch.nn.functional as F
 
-    if node.op == "call_module" and isinstance(modules[node.target], nn.MaxPool2d):
-        return modules[node.target]
-    if node.op == "call_function" and node.target is F.max_pool2d:
-        return lambda y, node=node: F.max_pool2d(y, *node.args[1:], **node.kwargs)
-    return None
+    from workloads.extract import max_pool
 
-
-def _passes(node: Any, modules: dict[str, Any]) -> bool:
-    """Ops that keep a value's zero pattern (ReLU, LRN, dropout, concatenation)."""
-    import torch
-    import torch.nn as nn
-
-    from workloads.extract import _is_relu
-
-    if node.op == "call_module":
-        kept = (nn.ReLU, nn.LocalResponseNorm, nn.Dropout)
-        return isinstance(modules[node.target], kept)
-    return _is_relu(node, modules) or (node.op == "call_function" and node.target is torch.cat)
+    pool = max_pool(node, modules)
+    if pool is None:
+        return None
+    return lambda y: F.max_pool2d(
+        y, pool.kernel, pool.stride, pool.padding, pool.dilation, pool.ceil_mode
+    )
 
 
 def consumers(graph_module: Any) -> dict[str, Probe]:
@@ -70,7 +61,7 @@ def consumers(graph_module: Any) -> dict[str, Probe]:
                 found[start.target] = (node.target, pools)
                 break
             pool = _pool(node, modules)
-            if pool is not None or _passes(node, modules):
+            if pool is not None or keeps_zeros(node, modules):
                 queue.extend((user, pools + [pool] if pool else pools) for user in node.users)
     return found
 
@@ -95,10 +86,17 @@ def _prune_and_rescale(model: Any, table: dict[str, LayerTarget]) -> None:
 
 
 def _threshold(values: Any, density: float) -> float:
-    """A ``t`` with exactly ``round(density * n)`` of ``values`` strictly above it."""
-    flat = values.flatten().sort(descending=True).values
+    """A ``t`` with exactly ``round(density * n)`` of ``values`` strictly above it, midway between
+    the smallest value kept and the largest dropped: the layer re-run with its bias shifted
+    rounds differently from ``y - t`` (and from machine to machine: the convolution kernel
+    differs), and a threshold at a value itself would let that rounding flip it."""
+    flat = values.flatten().double().sort(descending=True).values
     keep = round(density * flat.numel())
-    return float(flat[keep]) if keep < flat.numel() else float(flat[-1]) - 1.0
+    if keep >= flat.numel():
+        return float(flat[-1]) - 1.0
+    if keep == 0:
+        return float(flat[0]) + 1.0
+    return float(flat[keep - 1] + flat[keep]) / 2
 
 
 def _shift_hook(

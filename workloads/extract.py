@@ -2,7 +2,8 @@
 
 The model is traced with ``torch.fx`` and run by an interpreter that records every
 ``Conv2d`` / ``Linear`` call (its input and output) in execution order, and reads from the graph
-whether a ReLU follows. A model that fx cannot trace (data-dependent control flow) falls back to
+whether a ReLU follows and whether a max pool takes every use of the output (`_pool`).
+A model that fx cannot trace (data-dependent control flow) falls back to
 forward hooks, which see the same calls but not the graph, so ``activation`` is ``"unknown"``.
 
 References
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from desim.accel.pooling import MaxPool
 from workloads.records import LayerRecord
 
 __all__ = ["extract", "trace", "InputTransform"]
@@ -34,7 +36,9 @@ def _numpy(tensor: Any) -> np.ndarray:
     return tensor.detach().cpu().numpy().copy()
 
 
-def _record(name: str, module: Any, x: Any, y: Any, activation: str) -> LayerRecord:
+def _record(
+    name: str, module: Any, x: Any, y: Any, activation: str, pool: MaxPool | None = None
+) -> LayerRecord:
     import torch.nn as nn
 
     bias = None if module.bias is None else _numpy(module.bias)
@@ -52,6 +56,7 @@ def _record(name: str, module: Any, x: Any, y: Any, activation: str) -> LayerRec
             stride=_pair(module.stride),
             padding=_pair(module.padding),
             groups=int(module.groups),
+            pool=pool,
             **common,
         )
     return LayerRecord(kind="linear", **common)
@@ -74,6 +79,64 @@ def _activation(node: Any, modules: dict[str, Any]) -> str:
     return "relu" if users and all(_is_relu(u, modules) for u in users) else "none"
 
 
+def keeps_zeros(node: Any, modules: dict[str, Any]) -> bool:
+    """Whether ``node`` keeps its input's zero pattern, channel by channel: a ReLU, a local
+    response normalisation (AlexNet's, between ReLU and pool), dropout, or a concatenation (an
+    inception module's branches)."""
+    import torch
+    import torch.nn as nn
+
+    if _is_relu(node, modules):
+        return True
+    if node.op == "call_module":
+        return isinstance(modules[node.target], (nn.LocalResponseNorm, nn.Dropout))
+    return node.op == "call_function" and node.target in (torch.cat, torch.concat)
+
+
+def max_pool(node: Any, modules: dict[str, Any]) -> MaxPool | None:
+    """The geometry of a max pool node (module or ``F.max_pool2d``), else None."""
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    if node.op == "call_module" and isinstance(modules[node.target], nn.MaxPool2d):
+        m = modules[node.target]
+        args = (m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode)
+    elif node.op == "call_function" and node.target is F.max_pool2d:
+        names = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+        given = dict(zip(names, node.args[1:], strict=False)) | {
+            k: v for k, v in node.kwargs.items() if k in names
+        }
+        defaults = {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False}
+        kernel, stride, padding, dilation, ceil_mode = (
+            given.get(k, defaults.get(k)) for k in names
+        )
+        args = (kernel, stride or kernel, padding, dilation, ceil_mode)
+    else:
+        return None
+    kernel, stride, padding, dilation, ceil_mode = args
+    return MaxPool(_pair(kernel), _pair(stride), _pair(padding), _pair(dilation), bool(ceil_mode))
+
+
+def _pool(node: Any, modules: dict[str, Any]) -> MaxPool | None:
+    """The max pool every use of ``node``'s output reaches through ReLUs, normalisations and
+    concatenations, if all of them reach the same one; else None (some use needs the output
+    unpooled, e.g. an inception module's input feeding its 1 x 1 branches and its pool branch)."""
+    pools, frontier, seen = set(), list(node.users), set()
+    while frontier:
+        user = frontier.pop()
+        if user in seen:
+            continue
+        seen.add(user)
+        pool = max_pool(user, modules)
+        if pool is not None:
+            pools.add(pool)
+        elif keeps_zeros(user, modules) and user.users:
+            frontier.extend(user.users)
+        else:
+            return None
+    return pools.pop() if len(pools) == 1 else None
+
+
 def _extract_fx(
     graph_module: Any, inputs: Any, transform: InputTransform | None
 ) -> list[LayerRecord]:
@@ -92,7 +155,10 @@ def _extract_fx(
                 return super().call_module(target, args, kwargs)
             x = transform(target, args[0]) if transform else args[0]
             y = module(x)
-            records.append(_record(target, module, x, y, _activation(node_of[target], modules)))
+            node = node_of[target]
+            records.append(
+                _record(target, module, x, y, _activation(node, modules), _pool(node, modules))
+            )
             return y
 
     Recorder(graph_module).run(inputs)

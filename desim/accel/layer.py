@@ -12,6 +12,8 @@ from typing import Literal
 
 import numpy as np
 
+from desim.accel.pooling import MaxPool
+
 __all__ = ["LayerRecord", "density"]
 
 LayerKind = Literal["conv", "linear"]
@@ -52,6 +54,10 @@ class LayerRecord:
         Grouped convolution (AlexNet's conv2, conv4, conv5 use 2); 1 for a linear layer.
     activation : {"relu", "none", "unknown"}
         The nonlinearity applied to the output, when the extractor could see it.
+    pool : MaxPool or None
+        The max pool every use of the (activated) output goes through, when the extractor could
+        see one (`desim.accel.pooling`): the plane the layer's output path writes is then
+        ``pool.apply(activated output)``.
     """
 
     name: str
@@ -64,6 +70,7 @@ class LayerRecord:
     padding: tuple[int, int] = (0, 0)
     groups: int = 1
     activation: str = "unknown"
+    pool: MaxPool | None = None
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -91,6 +98,22 @@ class LayerRecord:
         kept = np.maximum(self.output, 0) if self.activation == "relu" else self.output
         return density(kept)
 
+    def written(self, plane: np.ndarray) -> np.ndarray:
+        """What the output path writes of one sample's output ``plane``: the ReLU applied (if
+        the layer has one), then the max pool (if it has one).
+
+        Examples
+        --------
+        >>> from desim.accel.pooling import MaxPool
+        >>> z = np.zeros((1, 1, 2, 2))
+        >>> pool = MaxPool((2, 2), (2, 2))
+        >>> r = LayerRecord("c", "conv", z, None, z, z, activation="relu", pool=pool)
+        >>> r.written(np.array([[[-3.0, -1.0], [-2.0, -4.0]]])).tolist()
+        [[[0.0]]]
+        """
+        kept = np.maximum(plane, 0) if self.activation == "relu" else plane
+        return kept if self.pool is None else self.pool.apply(kept)
+
     @property
     def dense_macs(self) -> int:
         """Multiply-accumulates of one sample, dense: outputs x weights feeding each output."""
@@ -109,6 +132,7 @@ class LayerRecord:
             "padding": list(self.padding),
             "groups": self.groups,
             "activation": self.activation,
+            "pool": None if self.pool is None else self.pool.summary(),
             "weight_density": round(self.weight_density, 6),
             "input_density": round(self.input_density, 6),
             "output_density": round(self.output_density, 6),
