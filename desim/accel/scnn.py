@@ -223,11 +223,12 @@ class ScnnConfig:
 def output_tile_bits(
     layer: LayerRecord, plan: ConvPlan, out: np.ndarray, streams: Streams
 ) -> np.ndarray:
-    """``[group][pe]`` bits of the compressed (post-ReLU) output tiles of ``out``, the layer's
-    output plane ``(K, P, Q)`` of one sample."""
-    kept = np.maximum(out, 0) if layer.activation == "relu" else out
+    """``[group][pe]`` bits of the compressed tiles the PPU writes of ``out``, the layer's
+    output plane ``(K, P, Q)`` of one sample: after the ReLU, and pooled when the layer has a
+    pool (`LayerRecord.written`; each PE its tile of that plane, `ConvPlan.written_tiles`)."""
+    kept = layer.written(out)
     bits = np.zeros((len(plan.groups), plan.pes), dtype=np.int64)
-    for pe, (r0, r1, c0, c1) in enumerate(plan.output_tiles):
+    for pe, (r0, r1, c0, c1) in enumerate(plan.written_tiles):
         tile = (kept[:, r0:r1, c0:c1] != 0).reshape(kept.shape[0], -1)
         per_channel = streams.block_bits(tile, streams.sparse_activations)
         for gi, (_, k0, k1) in enumerate(plan.groups):
@@ -304,6 +305,7 @@ class Scnn:
             )
             self._count_halo_and_drain(plan, counts)
         error = check_outputs(layer, out.reshape(layer.output.shape[1:]))
+        written = layer.written(out.reshape(layer.output.shape[1:]))
         before = fabric.snapshot()
         dram = Dram(
             "dram", sim, cfg.dram_bandwidth_bytes_per_cycle, cfg.dram_latency_cycles, counts
@@ -327,7 +329,9 @@ class Scnn:
         traffic = fabric.snapshot() - before
         fabric.count_energy(traffic, counts)
         self._count_work(work, counts)
-        count_output_logic(counts, layer.output[0].size)
+        channels, *plane = layer.output_shape
+        compares = 0 if layer.pool is None else channels * layer.pool.window_taps(*plane)
+        count_output_logic(counts, layer.output[0].size, written.size, compares)
         useful = nonzero_macs(layer)
         return LayerResult(
             name=layer.name,
@@ -354,6 +358,7 @@ class Scnn:
                 "drain_cycles_max": max(p.drain_cycles for p in pes),
                 "last_drain_cycles": sim.now - barrier.release_cycles[-1],
                 "products_discarded": work.discarded,
+                "written_shape": list(written.shape),
                 "input_passes": sched.input_passes,
                 "output_to_dram": sched.output_to_dram,
                 **{f"dram_{use}_bytes": n for use, n in port.dram_bytes.items()},
@@ -375,6 +380,8 @@ class Scnn:
                 for bits, cycles in zip(work.channel_weight_bits, work.channel_cycles, strict=True)
             ],
             halo_areas=plan.halo_areas,
+            pool_areas=plan.pool_areas,
+            pool_bits=cfg.value_bits,
             group_channels=[k1 - k0 for _, k0, k1 in plan.groups],
             output_bits=output_bits.tolist(),
             owned_sums=[

@@ -86,6 +86,9 @@ class Schedule:
         Per group, its compressed weights on the network and the PEs' cycles they gate.
     halo_areas : numpy.ndarray
         ``(pes, pes)``: partial sums per output channel PE ``t`` sends PE ``u`` after a group.
+    pool_areas : numpy.ndarray or None
+        ``(pes, pes)``: outputs per output channel PE ``t`` sends PE ``u`` for its pool windows
+        after a group, ``pool_bits`` each (None: the layer has no pool).
     group_channels : list of int
         Output channels of each group (a halo is ``area x channels x halo_bits``).
     output_bits : list of list of int
@@ -113,6 +116,8 @@ class Schedule:
     halo_areas: np.ndarray
     group_channels: list[int]
     output_bits: list[list[int]]
+    pool_areas: np.ndarray | None = None
+    pool_bits: int = 16
     owned_sums: list[list[int]] = field(default_factory=list)
     input_bits: list[int] = field(default_factory=list)
     input_passes: int = 1
@@ -215,9 +220,7 @@ class ScnnPe(_Agent):
         self.memory_tid = memory_tid
         self.mailbox = Mailbox(self.env, self.rx)
         self.drains: list[simpy.Process] = []
-        areas = schedule.halo_areas
-        self.halo_out = [(int(u), int(areas[index, u])) for u in np.flatnonzero(areas[index])]
-        self.halo_in = [int(t) for t in np.flatnonzero(areas[:, index])]
+        self.halo_out = _partners(schedule.halo_areas, index)
         self.busy_cycles = 0
         self.weight_wait_cycles = 0  # multiplier array idle, its channel's weights not yet in
         self.buffer_wait_cycles = 0  # waiting for the drain of group g - 2 (double buffer)
@@ -256,29 +259,11 @@ class ScnnPe(_Agent):
         if group and ppu.modelled and not self.drains[group - 1].processed:
             yield self.drains[group - 1]  # one PPU: the previous group's drain goes first
         yield from self._ppu(ppu.read_cycles(sum(area for _, area in self.halo_out) * channels))
-        sends = [
-            self.send(
-                (self.fabric.pe_tids[owner],),
-                area * channels * sched.halo_bits,
-                ("halo", group, self.index),
-            )
-            for owner, area in self.halo_out
-        ]
-        tags = [("halo", group, sender) for sender in self.halo_in]
-        incoming = [self.mailbox.wait(tag) for tag in tags]
-        read = int(self.env.now)
-        yield self.env.all_of(sends + incoming)
-        areas = sched.halo_areas[:, self.index]
-        added = ppu.add_finish(
-            read,
-            [
-                (self.mailbox.arrived[tag], int(areas[sender]) * channels)
-                for tag, sender in zip(tags, self.halo_in, strict=True)
-            ],
-        )
-        yield from self._ppu(max(0, added - int(self.env.now)))
+        yield from self._exchange("halo", group, sched.halo_areas, sched.halo_bits)
         if sched.owned_sums:
             yield from self._ppu(ppu.read_cycles(sched.owned_sums[group][self.index]))
+        if sched.pool_areas is not None:
+            yield from self._exchange("pool", group, sched.pool_areas, sched.pool_bits)
         self.drain_cycles += int(self.env.now) - began
         bits = sched.output_bits[group][self.index]
         if sched.output_to_dram:
@@ -287,10 +272,43 @@ class ScnnPe(_Agent):
             self.oaram.allocate(-(-bits // 8), f"group {group} outputs")
             yield self.oaram.write(bits)
 
+    def _exchange(
+        self, kind: str, group: int, areas: np.ndarray, value_bits: int
+    ) -> Generator[Any, Any, None]:
+        """Send every PE the values of this PE it needs (``areas[self, u]`` per output channel),
+        and fold in, at the PPU's add rate, those it receives, in their arrival order."""
+        channels, ppu = self.schedule.group_channels[group], self.schedule.ppu
+        sends = [
+            self.send(
+                (self.fabric.pe_tids[owner],),
+                area * channels * value_bits,
+                (kind, group, self.index),
+            )
+            for owner, area in _partners(areas, self.index)
+        ]
+        senders = [int(t) for t in np.flatnonzero(areas[:, self.index])]
+        tags = [(kind, group, sender) for sender in senders]
+        incoming = [self.mailbox.wait(tag) for tag in tags]
+        start = int(self.env.now)
+        yield self.env.all_of(sends + incoming)
+        folded = ppu.add_finish(
+            start,
+            [
+                (self.mailbox.arrived[tag], int(areas[sender, self.index]) * channels)
+                for tag, sender in zip(tags, senders, strict=True)
+            ],
+        )
+        yield from self._ppu(max(0, folded - int(self.env.now)))
+
     def _ppu(self, cycles: int) -> Generator[Any, Any, None]:
         """The PPU busy for ``cycles`` (no event when there is nothing to do)."""
         if cycles > 0:
             yield self.env.timeout(cycles)
+
+
+def _partners(areas: np.ndarray, pe: int) -> list[tuple[int, int]]:
+    """``(PE u, values per output channel)`` for every PE that ``pe`` sends something to."""
+    return [(int(u), int(areas[pe, u])) for u in np.flatnonzero(areas[pe])]
 
 
 class MemoryPort(_Agent):

@@ -15,6 +15,10 @@ Accumulator region
     Input row ``x`` reaches output rows ``p = (x + pad - r) / stride`` for the filter rows ``r``
     with an integer quotient, so an input band ``[x0, x1)`` reaches
     ``[ceil((x0 + pad - R + 1) / stride), floor((x1 - 1 + pad) / stride)]``, clipped to the plane.
+Pooling
+    A layer followed by a max pool writes the pooled plane, tiled over the grid like any plane
+    (it is the next layer's input): PE ``u`` owns pooled tile ``u``, and every output its
+    windows read that another PE owns travels to it (``pool_areas``).
 Kc
     ``Kc = min(K / groups, entries // largest region)`` with ``entries`` the partial sums of one
     accumulator buffer (banks x bank entries); the halo is counted (DNNsim counts only the output
@@ -35,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from desim.accel.layer import LayerRecord
+from desim.accel.pooling import MaxPool
 from desim.config import require
 
 __all__ = ["split", "grid_shape", "ConvPlan", "plan_conv", "Box"]
@@ -75,7 +80,10 @@ def _band_reach(x0: int, x1: int, pad: int, taps: int, stride: int, size: int) -
     return lo, max(lo, hi)
 
 
-def _overlap(a: Box, b: Box) -> int:
+def _overlap(a: Box, b: Box | np.ndarray) -> int:
+    """Positions of box ``a`` inside box ``b``, or inside ``b``'s true cells (a mask)."""
+    if isinstance(b, np.ndarray):
+        return int(b[a[0] : a[1], a[2] : a[3]].sum())
     rows = min(a[1], b[1]) - max(a[0], b[0])
     cols = min(a[3], b[3]) - max(a[2], b[2])
     return max(0, rows) * max(0, cols)
@@ -98,6 +106,12 @@ class ConvPlan:
         The Kc groups in processing order (global output-channel indices).
     halo_areas : numpy.ndarray
         ``(pes, pes)``: outputs of PE ``t``'s region owned by PE ``u != t`` (per output channel).
+    written_tiles : list of Box
+        Per PE, the tile of the plane it writes: its output tile, or with a pool its tile of
+        the pooled plane.
+    pool_areas : numpy.ndarray or None
+        ``(pes, pes)``: outputs of PE ``t``'s tile that the pool windows of PE ``u != t``'s
+        pooled tile read (per output channel); None without a pool.
     """
 
     grid: tuple[int, int]
@@ -107,6 +121,8 @@ class ConvPlan:
     kc: int
     groups: list[tuple[int, int, int]]
     halo_areas: np.ndarray
+    written_tiles: list[Box]
+    pool_areas: np.ndarray | None = None
 
     @property
     def pes(self) -> int:
@@ -193,6 +209,26 @@ def plan_conv(
         ],
         dtype=np.int64,
     )
-    return ConvPlan(
-        grid, inputs, outputs, regions, chosen, _kc_groups(k_out, layer.groups, chosen), halo
+    groups = _kc_groups(k_out, layer.groups, chosen)
+    if layer.pool is None:
+        return ConvPlan(grid, inputs, outputs, regions, chosen, groups, halo, outputs)
+    written, reads = _pooled_tiles(layer.pool, grid, p_out, q_out)
+    pool_areas = np.array(
+        [[_overlap(outputs[t], reads[u]) if t != u else 0 for u in range(pes)] for t in range(pes)],
+        dtype=np.int64,
     )
+    return ConvPlan(grid, inputs, outputs, regions, chosen, groups, halo, written, pool_areas)
+
+
+def _pooled_tiles(
+    pool: MaxPool, grid: tuple[int, int], p_out: int, q_out: int
+) -> tuple[list[Box], list[np.ndarray]]:
+    """Per PE, its tile of the pooled plane and the outputs its windows read, as a
+    ``(rows, cols)`` boolean mask over the output plane."""
+    rows, cols = pool.output_size(p_out, q_out)
+    tiles = _tiles(split(rows, grid[0]), split(cols, grid[1]))
+    reads = [
+        np.outer(pool.reads(0, r0, r1, p_out), pool.reads(1, c0, c1, q_out))
+        for r0, r1, c0, c1 in tiles
+    ]
+    return tiles, reads

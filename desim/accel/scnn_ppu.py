@@ -7,7 +7,12 @@ When a Kc group is done, the PE's PPU empties the accumulator buffer it was writ
    accumulators and sends them to their owners;
 2. it adds the halo partial sums its neighbours send it into its own outputs;
 3. it reads its own outputs out of the accumulators, applies the ReLU and compresses them into
-   the OARAM.
+   the OARAM;
+4. when a max pool follows the layer, it pools on the way to the compressor [1]_: the pooled
+   plane is tiled over the PEs like any plane (the next layer's input), each PE sends the
+   outputs of its tile that another PE's pool windows read to that PE (16-bit values, after the
+   ReLU, uncompressed, like the halo), compares the ones it receives into its pooled values, and
+   writes its pooled tile.
 
 The accumulators are double-buffered, so all of this overlaps the next group's multiplies; it
 shows in the layer's cycles only where a drain outlasts the next group (group ``g + 2`` needs the
@@ -18,21 +23,24 @@ group, not overlapped); we apply that rate to every partial sum the PPU touches:
 the owner's adder), each a parameter, ``0`` leaving that work free (the model before the PPU was
 modelled). The PPU does one thing at a time, in the order above, and one group at a time (a
 group's drain starts once the previous group's is done); halo messages are added in the order
-they arrive, each as soon as it is in and the adder is free.
+they arrive, each as soon as it is in and the adder is free, and so are the pool's (a compare at
+the add rate). Pooling its own outputs takes no cycles of its own: the compares sit in the
+read-out pipeline of step 3.
 
 Energy. What the drain moves is counted where it happens: the accumulator read-out of every
 region entry and the halo adds' read-modify-writes (`desim.accel.scnn`), the halo messages on the
 network, the compressed outputs written to the OARAM (the PE agent). `count_output_logic` adds
-the PPU's own logic per output it finishes: the ReLU (a compare with zero) and the compressor's
-zero test and 4-bit zero-run counter. No energy for them is published; each is priced as a 24-bit
-add from the energy table (Horowitz [3]_; a comparator and a counter are at most an adder of their
-width, so an upper bound), two adds per output.
+the PPU's own logic: the ReLU (a compare with zero) per output read out, the pool's compares (one
+per output a window reads, padding excluded) and the compressor's zero test and 4-bit zero-run
+counter per value written. No energy for them is published; each is priced as a 24-bit add from
+the energy table (Horowitz [3]_; a comparator and a counter are at most an adder of their width,
+so an upper bound): without a pool, two adds per output.
 
 References
 ----------
 .. [1] A. Parashar et al., "SCNN: An Accelerator for Compressed-sparse Convolutional Neural
-   Networks", ISCA 2017, sec. 4 (the PPU: halo exchange, ReLU, compression into the OARAM;
-   double-buffered accumulators).
+   Networks", ISCA 2017, sec. 4 (the PPU: halo exchange, ReLU, pooling, compression into the
+   OARAM; double-buffered accumulators).
 .. [2] DNNsim, core/src/SCNN.cpp (isakedo/DNNsim): halo cycles per Kc group.
 .. [3] M. Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014.
 
@@ -55,16 +63,14 @@ from dataclasses import dataclass
 from desim.energy import ActionCounts
 from desim.kernel.checks import check_int
 
-__all__ = ["PostProcessing", "count_output_logic", "LOGIC_ADDS_PER_OUTPUT"]
-
-#: 24-bit adds' worth of PPU logic per output: the ReLU, and the compressor's zero test with its
-#: zero-run counter (upper bounds; module docstring)
-LOGIC_ADDS_PER_OUTPUT = 2
+__all__ = ["PostProcessing", "count_output_logic"]
 
 
-def count_output_logic(counts: ActionCounts, outputs: int) -> None:
-    """Count the PPU's logic for ``outputs`` finished outputs (ReLU, compression)."""
-    counts.add("ppu", "add24", LOGIC_ADDS_PER_OUTPUT * outputs)
+def count_output_logic(counts: ActionCounts, outputs: int, written: int, compares: int) -> None:
+    """Count the PPU's logic, each piece a 24-bit add (an upper bound; module docstring): the
+    ReLU of ``outputs`` read out, the pool's ``compares``, the compression of ``written``
+    values."""
+    counts.add("ppu", "add24", outputs + compares + written)
 
 
 @dataclass(frozen=True)

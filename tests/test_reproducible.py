@@ -1,0 +1,36 @@
+"""torch's CPU kernels are pinned to AVX2 on x86-64 by importing desim (`desim._reproducible`)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+
+import pytest
+
+PROBE = "import desim, torch; print(torch.backends.cpu.get_cpu_capability())"
+
+x86 = pytest.mark.skipif(
+    platform.machine().lower() not in ("x86_64", "amd64"), reason="the pin is for x86-64 only"
+)
+
+
+def _capability(env_value: str | None) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "ATEN_CPU_CAPABILITY"}
+    if env_value is not None:
+        env["ATEN_CPU_CAPABILITY"] = env_value
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+@x86
+def test_importing_desim_pins_torch_to_avx2() -> None:
+    assert _capability(None) == "AVX2"
+
+
+@x86
+def test_a_users_choice_is_kept() -> None:
+    assert _capability("default") == "DEFAULT"
