@@ -224,6 +224,8 @@ class Dcnn:
         plan.fabric.network.check_conservation()
         computed = plan.result.reshape((plan.g.K, plan.g.P, plan.g.Q))
         error = check_outputs(layer, computed.reshape(layer.output_shape))
+        if plan.pooling is not None:  # and the pooled plane the holders wrote
+            error = max(error, plan.pooling.check(layer))
         noc = plan.fabric.snapshot()
         plan.fabric.count_energy(noc, plan.counts)
         cycles = max(plan.last_write, int(sim.now))
@@ -238,7 +240,12 @@ class Dcnn:
             noc=noc,
             dram_bytes=plan.memory.dram.bytes_read + plan.memory.dram.bytes_written,
             check_error=error,
-            extra={"partition": f"{plan.part.n_pos}x{plan.part.n_k}", "rounds": plan.rounds},
+            extra={
+                "partition": f"{plan.part.n_pos}x{plan.part.n_k}",
+                "rounds": plan.rounds,
+                "pooled": plan.pooling is not None,
+                "written_shape": "x".join(map(str, plan.written_shape)),
+            },
         )
 
     def run(
