@@ -28,11 +28,19 @@ products in its adder tree; Tn x Tn multipliers):
   wire);
 - a PE computes a round ``output_block`` positions at a time and sends those outputs to the
   banks that hold them (or to the memory port, for lines in DRAM), where they are written, so
-  write-back overlaps compute.
+  write-back overlaps compute;
+- the write-back path pools (`desim.accel.dcnn_pool`): when the layer is followed by a max pool
+  (`LayerRecord.pool`), the output lines stored (and the SRAM they share with the input) are the
+  pooled plane's, the next layer's input; a PE sends each conv output to the holder of every
+  pooled line whose window reads its row (two, when overlapping 3 x 3 / 2 windows straddle
+  holders), whose pooling unit keeps running maxima and writes each pooled value once its
+  window's last conv value has arrived (the ReLU is the running maximum's start at 0).
 
 The layer's cycles run from its start to its last output written. Communication is simulated
 flit by flit; a PE's arithmetic is done in bulk with numpy per round, taking the cycles above.
-The outputs that reach the banks are assembled and checked against torch's (`check_outputs`).
+The outputs that reach the banks are assembled and checked against torch's (`check_outputs`);
+with a pool, the PEs' conv outputs are checked so, and the pooled values the holders wrote
+against torch's output ReLU'd and pooled (`dcnn_pool.check_written`).
 Energy counts: a multiply, a 24-bit add and 16 bits of weight read from the weight buffer per
 MAC (from the half of the double-buffered buffer that holds the round, priced at that half's
 size; DianNao's synapse buffer feeds every multiplier its own weight); 16 bits of activation
@@ -44,7 +52,9 @@ chunks (`desim.accel.dcnn_staging`; ``input_buffer_bytes=0``: the NFU reads the 
 rounds, 24 bits of partial sum written and read back per output between slices; DCNN-opt: a
 zero activation gates the weight reads, the multiplies and the adds it feeds, a zero weight the
 multiply and the add. Plus bank writes of received lines and reads of sent ones, DRAM bits, and
-the network's router and link traversals.
+the network's router and link traversals. With a pool, one compare per conv value entering a
+window, priced as a 24-bit add (``pool_unit``: an upper bound, a comparator being at most an
+adder of its width), and bank or DRAM writes of the pooled values only.
 """
 
 from __future__ import annotations
@@ -224,6 +234,8 @@ class Dcnn:
         plan.fabric.network.check_conservation()
         computed = plan.result.reshape((plan.g.K, plan.g.P, plan.g.Q))
         error = check_outputs(layer, computed.reshape(layer.output_shape))
+        if plan.pooling is not None:  # and the pooled plane the holders wrote
+            error = max(error, plan.pooling.check(layer))
         noc = plan.fabric.snapshot()
         plan.fabric.count_energy(noc, plan.counts)
         cycles = max(plan.last_write, int(sim.now))
@@ -238,7 +250,12 @@ class Dcnn:
             noc=noc,
             dram_bytes=plan.memory.dram.bytes_read + plan.memory.dram.bytes_written,
             check_error=error,
-            extra={"partition": f"{plan.part.n_pos}x{plan.part.n_k}", "rounds": plan.rounds},
+            extra={
+                "partition": f"{plan.part.n_pos}x{plan.part.n_k}",
+                "rounds": plan.rounds,
+                "pooled": plan.pooling is not None,
+                "written_shape": "x".join(map(str, plan.written_shape)),
+            },
         )
 
     def run(

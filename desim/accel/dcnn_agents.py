@@ -13,6 +13,7 @@ import numpy as np
 import simpy
 
 from desim.accel.base import PeState
+from desim.accel.dcnn_pool import PoolingUnits
 from desim.accel.dcnn_staging import Staging, footprint
 from desim.accel.dense_plan import (
     ConvGeometry,
@@ -77,9 +78,21 @@ class DcnnLayer(Module):
         self.lanes, self.width = config.lanes
         self.part = partition(g, fabric.pes, lanes=self.lanes)
         capacity = config.activation_sram_bytes * 8 // config.value_bits
-        in_fit, out_fit = on_chip_lines(g.H * g.C, g.W, g.P * g.K, g.Q, capacity)
+        #: the plane the output path writes: pooled when the layer has a pool
+        self.written_shape = (
+            g.K,
+            *(layer.pool.output_size(g.P, g.Q) if layer.pool else (g.P, g.Q)),
+        )
+        _, wp, wq = self.written_shape
+        in_fit, out_fit = on_chip_lines(g.H * g.C, g.W, wp * g.K, wq, capacity)
         self.inputs = LineStore(g.C, g.H, g.W, fabric.pes, in_fit)
-        self.outputs = LineStore(g.K, g.P, g.Q, fabric.pes, out_fit)
+        self.outputs = LineStore(g.K, wp, wq, fabric.pes, out_fit)
+        #: the holders' pooling units (None: no pool, conv outputs are stored as they are)
+        self.pooling = (
+            PoolingUnits(layer.pool, g.K, g.P, g.Q, layer.activation == "relu", self.outputs)
+            if layer.pool
+            else None
+        )
         half = config.weight_buffer_bytes * 8 // 2
         plan = WeightRounds.plan(
             g.filter_size, config.value_bits, half, lanes=self.lanes, width=self.width
@@ -161,9 +174,18 @@ class DcnnLayer(Module):
         return out
 
     def write(self, out: _Outputs) -> None:
-        """Outputs have been written to their bank or DRAM."""
-        self.result.flat[out.index] = out.values
+        """Outputs (pooled values, with a pool) have been written to their bank or DRAM."""
+        target = self.result if self.pooling is None else self.pooling.written
+        target.reshape(-1)[out.index] = out.values
         self.last_write = int(self.env.now)
+
+    def pool_at(self, holder: int, out: _Outputs) -> _Outputs | None:
+        """Conv outputs ``out`` enter ``holder``'s pooling unit: the pooled values they complete
+        (indices into the pooled plane), None if none; counts the compares."""
+        assert self.pooling is not None
+        done, values, compares = self.pooling.enter(holder, out.index, out.values)
+        self.counts.add("pool_unit", "add24", compares)
+        return _Outputs(done, values) if done.size else None
 
     def bits(self, values: np.ndarray) -> int:
         """Bits of ``values`` on chip."""
@@ -275,6 +297,11 @@ class _Tile(Module):
                 self.process(self._store(payload))
 
     def _store(self, out: _Outputs):  # type: ignore[no-untyped-def]
+        if self.L.pooling is not None:
+            pooled = self.L.pool_at(self.pe, out)
+            if pooled is None:
+                return
+            out = pooled
         yield self.bank.write(self.L.bits(out.values))
         self.L.write(out)
 
@@ -434,13 +461,17 @@ class _Tile(Module):
         L.counts.add("weight_buf", "sram_read", read * bits, size_bytes=L.weight_bank)
 
     def _emit(self, out: np.ndarray, weights: _Weights, s: int, e: int) -> None:
-        """Send a round's outputs to the banks (or DRAM) that hold them."""
+        """Send a round's outputs to the banks (or DRAM) that hold them; with a pool, to the
+        holders of the pooled lines whose windows read them."""
         L, g = self.L, self.L.g
         k = np.arange(weights.k0, weights.k1)[:, None]
         positions = np.arange(s, e)[None, :]
         flat = (k * g.P * g.Q + positions).ravel()
-        owners = L.outputs.owner((positions // g.Q * g.K + k).ravel())
         values = out.ravel()
+        if L.pooling is not None:
+            self._emit_pooled(flat, values)
+            return
+        owners = L.outputs.owner((positions // g.Q * g.K + k).ravel())
         for owner in np.unique(owners):
             sel = owners == owner
             message = _Outputs(flat[sel], values[sel])
@@ -448,6 +479,19 @@ class _Tile(Module):
                 self.process(self._store(message))
             else:
                 L.send(self.terminal, [int(owner)], L.bits(message.values), message)
+
+    def _emit_pooled(self, flat: np.ndarray, values: np.ndarray) -> None:
+        """Send conv outputs (``flat`` into ``(K, P * Q)``) to each holder of a pooled line
+        whose window reads their row (`desim.accel.dcnn_pool`); keep them for the conv check."""
+        L = self.L
+        L.result.reshape(-1)[flat] = values
+        assert L.pooling is not None
+        for holder, sel in L.pooling.routes(flat):
+            message = _Outputs(flat[sel], values[sel])
+            if holder == self.pe:
+                self.process(self._store(message))
+            else:
+                L.send(self.terminal, [holder], L.bits(message.values), message)
 
 
 class _MemoryPort(Module):
@@ -490,5 +534,10 @@ class _MemoryPort(Module):
             self.process(self._spill(out))
 
     def _spill(self, out: _Outputs):  # type: ignore[no-untyped-def]
+        if self.L.pooling is not None:
+            pooled = self.L.pool_at(self.L.fabric.pes, out)
+            if pooled is None:
+                return
+            out = pooled
         yield self.dram.write(self.L.dram_bits(out.values) // 8)
         self.L.write(out)
