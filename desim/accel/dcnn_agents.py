@@ -191,6 +191,11 @@ class DcnnLayer(Module):
         """Bits of ``values`` on chip."""
         return int(values.size) * self.config.value_bits
 
+    def activated(self, values: np.ndarray) -> np.ndarray:
+        """Output values as stored: after the layer's ReLU, if it has one (what DCNN-opt
+        compresses; a pooled value has had it already)."""
+        return np.maximum(values, 0) if self.layer.activation == "relu" else values
+
     def dram_bits(self, values: np.ndarray) -> int:
         """Bits of ``values`` in DRAM: dense, or with ``compressed_dram`` SCNN-compressed (value +
         4-bit zero count per non-zero; placeholders of zero runs over 15 neglected)."""
@@ -539,5 +544,5 @@ class _MemoryPort(Module):
             if pooled is None:
                 return
             out = pooled
-        yield self.dram.write(self.L.dram_bits(out.values) // 8)
+        yield self.dram.write(self.L.dram_bits(self.L.activated(out.values)) // 8)
         self.L.write(out)
