@@ -3,8 +3,10 @@
 Runs SCNN over the convolution layers of each network, records the wall time and the CPU time of
 the simulation (workload building excluded; on a shared machine the CPU time is the one that does
 not depend on the other users' load), per-layer cycles, and the speedup over the analytic dense
-baseline (dense MACs / 1,024 multipliers per layer: DCNN's ideal). Writes
-``benchmarks/results/accel_scnn.json`` and ``.md``.
+baseline (dense MACs / 1,024 multipliers per layer: DCNN's ideal). Writes each network's run,
+with the machine it ran on, to ``benchmarks/results/accel_scnn_speed_NETWORK.json`` and ``.md``
+(replaced whole when that network finishes). ``accel_scnn.{json,md}`` hold the earlier runs of
+this script, annotated by hand; it no longer writes them.
 
 Usage::
 
@@ -14,10 +16,11 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import time
 from pathlib import Path
+
+from machine import machine, write_record
 
 from desim.accel.scnn import Scnn, ScnnSparseA, ScnnSparseW
 from desim.energy import horowitz45
@@ -74,16 +77,13 @@ def main() -> None:
     parser.add_argument("networks", nargs="*", default=["alexnet", "vgg16"])
     parser.add_argument("--arch", default="scnn", choices=sorted(ARCHS))
     args = parser.parse_args()
-    runs = []
     for network in args.networks:  # written after each network: a long run keeps what finished
-        runs.append(measure(network, args.arch))
-        write(runs)
+        run = measure(network, args.arch) | {"machine": machine()}
+        write_record(RESULTS / f"accel_scnn_speed_{network}.json", [run], report([run]))
 
 
-def write(runs: list[dict[str, object]]) -> None:
-    """Record ``runs`` in ``benchmarks/results/accel_scnn.json`` and ``.md``."""
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "accel_scnn.json").write_text(json.dumps(runs, indent=1) + "\n")
+def report(runs: list[dict[str, object]]) -> str:
+    """A Markdown table of ``runs``."""
     lines = [
         "| network | conv layers | wall s | CPU s | load | SCNN cycles | dense bound | speedup "
         "| paper vs DCNN |",
@@ -96,9 +96,7 @@ def write(runs: list[dict[str, object]]) -> None:
             f"{r['dense_bound_cycles']} | {r['speedup_vs_dense_bound']:.2f}x | "
             f"{r['paper_speedup_vs_dcnn']}x |"
         )
-    text = "\n".join(lines)
-    (RESULTS / "accel_scnn.md").write_text(text + "\n")
-    print(text)
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from accel_scnn_tiling import conv_rows, inputs_in_dram
+
 from desim.accel.scnn import Scnn, ScnnConfig
 
 RESULTS = Path(__file__).parent / "results"
@@ -64,6 +66,7 @@ def breakdown(
     workload = build_workload(spec)
     convs = [layer for layer in workload.layers if layer.kind == "conv"]
     dcnn = recorded_dcnn(network) if density is None else {}
+    in_dram = inputs_in_dram(conv_rows(convs, ScnnConfig()))
     rows = []
     for index, layer in enumerate(convs):
         if not any(p in layer.name for p in patterns):
@@ -71,7 +74,7 @@ def breakdown(
         runs = {}
         for name, config in (("no_ppu", NO_PPU), ("ppu", ScnnConfig())):
             cpu = time.process_time()
-            result = Scnn(config).run_layer(layer, input_in_dram=index == 0)
+            result = Scnn(config).run_layer(layer, input_in_dram=in_dram[index])
             runs[name] = (result, time.process_time() - cpu)
         (off, _), (on, cpu) = runs["no_ppu"], runs["ppu"]
         extra = on.extra

@@ -6,7 +6,7 @@ VGG-16, and are tiled through DRAM. SCNN here tiles a layer when a PE's compress
 exceeds its IARAM (`ScnnConfig.input_passes`) or its compressed outputs exceed its OARAM
 (`ScnnConfig.output_to_dram`). This counts both for every convolution of the three calibrated
 workloads, from the layer's planar tiling and its activations (its outputs as the simulation
-computes them, before pooling, which is not modelled; no event simulation).
+computes them, pooled when a pool follows, as the PPU writes them; no event simulation).
 
 ``--energy`` also simulates SCNN on VGG-16's tiled layers and prices what the tiling adds to
 each: the paper reports a per-layer energy penalty of 5-62 %, 18 % on average. A tiled layer's
@@ -57,14 +57,19 @@ PAPER = {
 
 
 def layer_rows(network: str, config: ScnnConfig) -> list[dict[str, Any]]:
-    """Per convolution of ``network``: its largest compressed input tile and output per PE."""
+    """Per convolution of ``network``'s calibrated workload: `conv_rows`."""
     from workloads.workload import WorkloadSpec, build_workload
 
+    return conv_rows(build_workload(WorkloadSpec(model=network, batch=1)).layers, config)
+
+
+def conv_rows(layers: list[Any], config: ScnnConfig) -> list[dict[str, Any]]:
+    """Per convolution of ``layers``: its largest compressed input tile and output per PE."""
     streams = config.streams()
     pe = config.pe_array()
     grid = grid_shape(Fabric(Simulator(), config.fabric).pes)
     rows = []
-    for layer in build_workload(WorkloadSpec(model=network, batch=1)).layers:
+    for layer in layers:
         if layer.kind != "conv":
             continue
         plan = plan_conv(layer, grid, pe.accumulator_entries, config.kc)

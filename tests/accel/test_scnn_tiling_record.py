@@ -51,8 +51,19 @@ def test_quoted_sizes_are_the_record():
     first = vgg["features.conv1_1"]
     assert first["input_passes"] == 1 and first["output_to_dram"]
     stem = {r["layer"]: r for r in RECORD["networks"]["googlenet"]}["stem.conv1"]
-    assert stem["input_passes"] == 1 and stem["output_to_dram"]
-    assert f"({stem['output_bytes']:,} bytes before the pooling" in PAGE
+    assert stem["input_passes"] == 1 and not stem["output_to_dram"]
+    assert f"GoogLeNet's stem conv1 writes {stem['output_bytes']:,} bytes pooled" in PAGE
+
+
+@pytest.mark.parametrize("network", ["alexnet", "vgg16"])
+def test_what_a_layer_writes_is_what_the_next_one_reads(network):
+    """The PPU's output (simulated convolution, ReLU, our pool, compressed on the pooled plane's
+    tiles) takes on its largest PE the bytes of the largest input tile torch's next layer
+    receives, compressed on its own tiles: pooling, tiling and the code agree. (AlexNet's LRN between conv1 and conv2
+    and between conv2 and conv3 keeps the zeros in place.)"""
+    rows = RECORD["networks"][network]
+    for here, after in zip(rows, rows[1:], strict=False):
+        assert here["output_bytes"] == after["input_tile_bytes"], here["layer"]
 
 
 @pytest.mark.parametrize(
