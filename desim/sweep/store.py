@@ -19,7 +19,7 @@ from desim.kernel.errors import ConfigError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Store", "load", "export", "stored_records", "DATABASE"]
+__all__ = ["Store", "load", "export", "stored_records", "check_store", "DATABASE"]
 
 DATABASE = "results.sqlite"
 
@@ -31,6 +31,15 @@ CREATE TABLE IF NOT EXISTS points (
     status TEXT NOT NULL, run INTEGER NOT NULL, finished REAL NOT NULL, record TEXT NOT NULL,
     PRIMARY KEY (config_hash, seed));
 """
+_COLUMNS = {
+    "runs": ["run", "started", "spec", "executor"],
+    "points": ["config_hash", "seed", "position", "status", "run", "finished", "record"],
+}
+"""The columns of each table of a store, in order."""
+_TABLES = (
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!' "
+    "ORDER BY name"
+)
 
 
 def _unusable(path: Path, exc: sqlite3.DatabaseError) -> ConfigError:
@@ -39,7 +48,37 @@ def _unusable(path: Path, exc: sqlite3.DatabaseError) -> ConfigError:
     )
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A connection that cannot change the file (nor its header: a foreign file stays as it is)."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+
+
+def check_store(path: Path) -> None:
+    """Raise `ConfigError` unless ``path`` is absent, empty, or a database holding desim's
+    tables only (with their columns): another program's database, or a file that is not one,
+    is refused before anything writes to it, so it is left byte for byte as it was."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    connection = _read_only(path)
+    try:
+        names = [n for (n,) in connection.execute(_TABLES)]
+        found = {
+            n: [c for _, c, *_ in connection.execute(f'PRAGMA table_info("{n}")')] for n in names
+        }
+    except sqlite3.DatabaseError as exc:
+        raise _unusable(path, exc) from None
+    finally:
+        connection.close()
+    odd = sorted(n for n, columns in found.items() if _COLUMNS.get(n) != columns)
+    if odd:
+        raise ConfigError(
+            f"cannot use {path} as a sweep store: it holds table(s) {', '.join(odd)}, not "
+            f"desim's ({', '.join(_COLUMNS)}); move it away, or choose another directory"
+        )
+
+
 def _connect(path: Path) -> sqlite3.Connection:
+    check_store(path)
     try:
         connection = sqlite3.connect(path, timeout=30.0, isolation_level=None)
     except sqlite3.DatabaseError as exc:  # a directory where no file can be created
@@ -117,7 +156,8 @@ def _records(directory: Path) -> list[dict[str, Any]]:
     path = directory / DATABASE
     if not path.is_file():
         raise ConfigError(f"no sweep results in {directory} (no {DATABASE}); run `desim sweep`")
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30.0)
+    check_store(path)
+    connection = _read_only(path)
     try:
         rows = connection.execute("SELECT run, record FROM points ORDER BY position, seed")
         return [{**json.loads(text), "run": run} for run, text in rows]
