@@ -104,6 +104,7 @@ class Store:
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
+        made = not self.directory.exists()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
@@ -114,6 +115,9 @@ class Store:
             raise ConfigError(
                 f"cannot create results directory {str(directory)!r} ({exc.strerror})"
             ) from None
+        self.created = not (self.directory / DATABASE).exists()
+        """Whether this store's database (and ``made_directory``) did not exist before."""
+        self.made_directory = made
         self.connection = _connect(self.directory / DATABASE)
 
     def begin_run(self, spec_text: str, executor: str) -> int:
@@ -150,6 +154,18 @@ class Store:
     def close(self) -> None:
         """Close the connection."""
         self.connection.close()
+
+    def discard_if_unused(self) -> bool:
+        """Close the store, then remove it if this object created it and it holds no point (a
+        sweep that failed before its first point leaves nothing behind); whether it did."""
+        unused = self.created and not self.finished()
+        self.close()
+        if unused:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                (self.directory / (DATABASE + suffix)).unlink(missing_ok=True)
+            if self.made_directory and not any(self.directory.iterdir()):
+                self.directory.rmdir()
+        return unused
 
 
 def _records(directory: Path) -> list[dict[str, Any]]:
