@@ -131,8 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = argv[0] if argv and not argv[0].startswith("-") else ""
         parser = build_parser(command, plugins=command or "--version" not in argv)
         args = parser.parse_args(argv)
-        if not getattr(args, "func", None):
-            parser.print_help()
+        if not getattr(args, "func", None):  # no command: a usage error, as argparse reports one
+            parser.print_usage(sys.stderr)
+            print("desim: error: a COMMAND is required (desim --help lists them)", file=sys.stderr)
             return 2
         status = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe fails here, inside the handler below

@@ -28,6 +28,19 @@ def test_list_prints_every_kind_with_names(capsys: pytest.CaptureFixture[str]) -
     assert capsys.readouterr().out.startswith("arbiter: ")
 
 
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """The choice: argparse's convention for a missing required argument, the short usage and
+    one error line on stderr with exit code 2 (as `desim noc --rows` without its value does),
+    rather than pip's full help on stdout with exit code 0. Help is what --help asks for."""
+    assert main([]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        "usage: desim [-h] [--version] COMMAND ...",
+        "desim: error: a COMMAND is required (desim --help lists them)",
+    ]
+
+
 @pytest.mark.parametrize("kind", ["nonsense", ""])
 def test_unknown_kind_exits_2_naming_the_valid_kinds(
     kind: str, capsys: pytest.CaptureFixture[str]
