@@ -2,7 +2,8 @@
 
 One row per finished point, keyed by ``(config_hash, seed)`` and written in one transaction, so
 a point is wholly there or absent whatever kills the sweep (Ctrl-C, SIGKILL, a dead worker).
-The database is in WAL mode: another process may read it (`load`) while the sweep writes.
+The database is in WAL mode while a sweep writes, so another process may read it (`load`)
+meanwhile; closed, it is back in rollback-journal mode, with no ``-wal`` or ``-shm`` file beside it.
 Each invocation of a sweep is a numbered *run*; a row records the run that computed it.
 """
 
@@ -31,6 +32,8 @@ CREATE TABLE IF NOT EXISTS points (
     status TEXT NOT NULL, run INTEGER NOT NULL, finished REAL NOT NULL, record TEXT NOT NULL,
     PRIMARY KEY (config_hash, seed));
 """
+CLOSE_WAIT_MS = 1000
+"""How long closing a store waits for readers to leave before it leaves the WAL mode."""
 _COLUMNS = {
     "runs": ["run", "started", "spec", "executor"],
     "points": ["config_hash", "seed", "position", "status", "run", "finished", "record"],
@@ -119,6 +122,7 @@ class Store:
         """Whether this store's database (and ``made_directory``) did not exist before."""
         self.made_directory = made
         self.connection = _connect(self.directory / DATABASE)
+        self._closed = False
 
     def begin_run(self, spec_text: str, executor: str) -> int:
         """Record a new invocation; returns its run number."""
@@ -152,8 +156,21 @@ class Store:
             )
 
     def close(self) -> None:
-        """Close the connection."""
-        self.connection.close()
+        """Close the connection (once; again does nothing), leaving the database in rollback
+        journal mode: the WAL is checkpointed into it and removed, so no ``-wal`` or ``-shm``
+        file stays beside a finished store, and read-only readers (`load`) create none. A reader
+        holding the database at that moment keeps it in WAL mode (the files stay until a sweep
+        closes the store again: harmless, and never a lost point)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.connection.execute(f"PRAGMA busy_timeout = {CLOSE_WAIT_MS}")
+            self.connection.execute("PRAGMA journal_mode = DELETE")
+        except sqlite3.OperationalError:  # "database is locked": a reader is in it
+            pass
+        finally:
+            self.connection.close()
 
     def discard_if_unused(self) -> bool:
         """Close the store, then remove it if this object created it and it holds no point (a

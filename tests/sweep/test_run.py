@@ -169,6 +169,22 @@ def test_another_programs_database_is_refused_and_left_unchanged(
     assert sorted(p.name for p in path.parent.iterdir()) == ["results.sqlite"]
 
 
+def test_a_finished_sweep_leaves_no_wal_or_shm_file(
+    tmp_path: Path, tiny_spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The store is left in rollback-journal mode: the sweep's closing checkpoints its WAL, and
+    the read-only reads of the export and of `load` create no -wal/-shm file afterwards."""
+    out = tmp_path / "o"
+    for resume in ([], ["--resume"]):
+        assert main(["sweep", str(tiny_spec), "--out", str(out), "--workers", "1", *resume]) == 0
+        load(out)
+        assert [p.name for p in out.glob("results.sqlite*")] == ["results.sqlite"]
+    with sqlite3.connect(out / "results.sqlite") as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    connection.close()
+    assert "16 points: ran 0, already done 16" in capsys.readouterr().out
+
+
 def test_workers_import_no_torch_pandas_or_dask() -> None:
     code = (
         "import sys, desim.sweep, desim.sweep.noc_kinds, desim.sweep.runner; "
