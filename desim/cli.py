@@ -6,7 +6,9 @@ entry point (group ``desim.commands``: ``name = package.module:add_parser``, how
 subcommand it runs: ``desim --version``, ``desim --help`` and ``desim list`` import none of them
 (and so neither numpy nor networkx nor torch: ``list`` reads desim's own plug-in names from
 `desim.plugin_index`, and imports only other packages' plug-in modules). Every
-`DesimError` becomes one line on stderr and exit code 2; output cut short by its reader
+`DesimError` becomes one line on stderr and exit code 2, as does an exception raised inside a
+plug-in loaded from a ``package.module:name`` string (``package.module:name raised ValueError:
+...``; ``DESIM_DEBUG=1`` re-raises it for the traceback); output cut short by its reader
 (``desim ... | head -1``) ends quietly.
 """
 
@@ -21,7 +23,7 @@ from typing import NoReturn
 
 from desim import __version__
 from desim.kernel.errors import DesimError
-from desim.registry import kinds, plugin_entry_points, registry
+from desim.registry import kinds, plugin_entry_points, plugin_that_raised, registry
 
 __all__ = ["main", "build_parser", "check_output_path", "CommandLineError"]
 
@@ -34,6 +36,13 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "plot": ("desim.sweep.cli", "the standard figures of a sweep directory, as PNG"),
 }
 COMMAND_GROUP = "desim.commands"
+DEBUG = "DESIM_DEBUG"
+"""The environment variable that, set to anything but 0 or empty, shows the traceback of a
+plug-in that raised instead of one line naming it."""
+EPILOG = (
+    "A plug-in given as package.module:name (a routing policy, topology, ...) that raises is "
+    f"reported in one line naming it, exit code 2; {DEBUG}=1 shows its traceback."
+)
 
 
 EXIT_BROKEN_PIPE = 141
@@ -106,7 +115,9 @@ def build_parser(command: str | None = None, plugins: bool = True) -> argparse.A
         False: no plug-in commands at all (``--version`` needs none, and reading the installed
         entry points costs more than the rest of the start-up).
     """
-    parser = _Parser(prog="desim", description="Sparse DNN accelerators and NoCs on SimPy.")
+    parser = _Parser(
+        prog="desim", description="Sparse DNN accelerators and NoCs on SimPy.", epilog=EPILOG
+    )
     parser.add_argument("--version", action="version", version=f"desim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     listing = sub.add_parser("list", help="registered plug-ins by kind")
@@ -131,8 +142,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = argv[0] if argv and not argv[0].startswith("-") else ""
         parser = build_parser(command, plugins=command or "--version" not in argv)
         args = parser.parse_args(argv)
-        if not getattr(args, "func", None):
-            parser.print_help()
+        if not getattr(args, "func", None):  # no command: a usage error, as argparse reports one
+            parser.print_usage(sys.stderr)
+            print("desim: error: a COMMAND is required (desim --help lists them)", file=sys.stderr)
             return 2
         status = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe fails here, inside the handler below
@@ -146,6 +158,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("desim: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a user's plug-in failing in its own code: named, in one line
+        plugin = plugin_that_raised(exc)
+        if plugin is None or os.environ.get(DEBUG, "0") not in ("", "0"):
+            raise
+        reason = " ".join(str(exc).split())
+        print(f"desim: error: {plugin} raised {type(exc).__name__}: {reason}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

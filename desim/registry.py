@@ -206,7 +206,43 @@ def _import_attr(kind: str, spec: str) -> Any:
         raise UnknownPluginError(f"{kind} {spec!r}: {module_name!r} has no {attr!r}") from None
     if not callable(obj):
         raise RegistryError(f"{kind} {spec!r} is not callable")
+    _LOADED.setdefault(module_name, {})[attr] = None
     return obj
+
+
+_LOADED: dict[str, dict[str, None]] = {}
+"""The modules plug-ins were loaded from by ``"package.module:attr"`` strings -> their attrs."""
+
+
+def plugin_that_raised(exc: BaseException) -> str | None:
+    """The ``"package.module:attr"`` plug-in inside whose code ``exc`` was raised, or None.
+
+    The innermost frame in a module a plug-in was loaded from decides, over the tracebacks of
+    ``exc`` and of the exceptions it was raised from (SimPy re-raises a process's exception as a
+    copy whose cause holds the process's frames): the plug-in whose name starts that frame's
+    qualified name (a function defined inside the factory included), else the first plug-in
+    loaded from that module.
+    """
+    frames: list[Any] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain = []
+        tb = current.__traceback__
+        while tb is not None:
+            chain.append(tb.tb_frame)
+            tb = tb.tb_next
+        frames = chain + frames  # a cause's frames are inner to its consequence's
+        current = current.__cause__
+    for frame in reversed(frames):
+        module = frame.f_globals.get("__name__", "")
+        attrs = _LOADED.get(module)
+        if attrs:
+            qualname = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)
+            named = [a for a in attrs if qualname == a or qualname.startswith(a + ".")]
+            return f"{module}:{(named or list(attrs))[0]}"
+    return None
 
 
 #: Entry-point group of packages that register plug-ins: ``KIND = module`` (importing the module

@@ -28,6 +28,19 @@ def test_list_prints_every_kind_with_names(capsys: pytest.CaptureFixture[str]) -
     assert capsys.readouterr().out.startswith("arbiter: ")
 
 
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """The choice: argparse's convention for a missing required argument, the short usage and
+    one error line on stderr with exit code 2 (as `desim noc --rows` without its value does),
+    rather than pip's full help on stdout with exit code 0. Help is what --help asks for."""
+    assert main([]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        "usage: desim [-h] [--version] COMMAND ...",
+        "desim: error: a COMMAND is required (desim --help lists them)",
+    ]
+
+
 @pytest.mark.parametrize("kind", ["nonsense", ""])
 def test_unknown_kind_exits_2_naming_the_valid_kinds(
     kind: str, capsys: pytest.CaptureFixture[str]
@@ -154,3 +167,68 @@ def test_console_script_answers_version_alone_before_loading_the_cli(argv: list[
         assert out.strip() == f"desim {desim.__version__}" and loaded.strip() == ""
     else:
         assert "desim.cli" in loaded
+
+
+PLUGIN = """
+def even_only(rows: int = 2, cols: int = 2):
+    raise ValueError(f"rows must be even, got {rows}")
+
+
+def stubborn(ctx):
+    def route(router, in_port, packet):
+        raise RuntimeError("no route\\nhere")
+
+    return route
+"""
+
+
+@pytest.fixture
+def plugin_module(tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:
+    (tmp_path / "desim_test_raising_plugin.py").write_text(PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("DESIM_DEBUG", raising=False)
+    return "desim_test_raising_plugin"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--topology", ":even_only", "--rows", "3"], ":even_only raised ValueError: rows must be"),
+        (  # raised at simulation time, inside the function the factory returned
+            ["--routing", ":stubborn", "--rows", "2", "--cols", "2"],
+            ":stubborn raised RuntimeError: no route here",
+        ),
+    ],
+)
+def test_a_plugin_that_raises_is_named_in_one_line(
+    plugin_module: str,
+    argv: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    argv = ["noc", *(plugin_module + a if a.startswith(":") else a for a in argv)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"desim: error: {plugin_module}{message}")
+    assert err.count("\n") == 1
+    monkeypatch.setenv("DESIM_DEBUG", "1")  # the traceback, for the plug-in's author
+    with pytest.raises((ValueError, RuntimeError)):
+        main(argv)
+
+
+def test_an_error_outside_plugins_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import desim.cli
+
+    def broken(args: object) -> int:
+        raise ZeroDivisionError("a bug in desim")
+
+    monkeypatch.setattr(desim.cli, "_list", broken)
+    with pytest.raises(ZeroDivisionError):
+        main(["list"])
+
+
+def test_the_help_says_how_to_see_a_plugins_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "DESIM_DEBUG=1" in capsys.readouterr().out

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from desim.cli import check_output_path
+from desim.kernel.checks import MAX_VALUE_BITS
 from desim.kernel.errors import ConfigError
 
 __all__ = ["add_parser"]
@@ -109,6 +110,11 @@ def _check_workload(args: argparse.Namespace) -> None:
     _check_common(args)
     if not 1 <= args.batch <= MAX_BATCH:
         raise ConfigError(f"--batch must be in 1..{MAX_BATCH} samples, got {args.batch}")
+    if not 1 <= args.value_bits <= MAX_VALUE_BITS:
+        raise ConfigError(
+            f"--value-bits must be in 1..{MAX_VALUE_BITS} (bits per stored value; workloads "
+            f"record 32-bit floats), got {args.value_bits}"
+        )
     provenance = WorkloadSpec(args.model, provenance=args.provenance).resolved_provenance
     for name, owner in ONLY_FOR.items():
         if getattr(args, name) is not None and provenance != owner:
@@ -246,7 +252,12 @@ def _add_workload(sub: argparse._SubParsersAction) -> None:
         "--mask", choices=("iid", "clustered"), help="synthetic: mask kind (default iid)"
     )
     parser.add_argument("--seed", type=int, default=0, help=f"0..{MAX_SEED} (default 0)")
-    parser.add_argument("--value-bits", type=int, default=16, help="bits per stored value")
+    parser.add_argument(
+        "--value-bits",
+        type=int,
+        default=16,
+        help=f"bits per stored value, 1..{MAX_VALUE_BITS} (default 16)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(func=_workload)
 

@@ -71,7 +71,7 @@ from desim.accel.fabric import FabricConfig
 from desim.accel.layer import LayerRecord
 from desim.accel.result import AccelResult, LayerResult, check_outputs
 from desim.config import require
-from desim.kernel.checks import check_int
+from desim.kernel.checks import check_int, check_value_bits
 from desim.kernel.simulator import Simulator
 from desim.registry import ACCELERATOR
 
@@ -155,10 +155,10 @@ class DcnnConfig:
             "activation_sram_bytes",
             "weight_buffer_bytes",
             "output_buffer_bytes",
-            "value_bits",
             "output_block",
         ):
             check_int("dcnn", name, getattr(self, name), 1)
+        check_value_bits("dcnn", "value_bits", self.value_bits)
         check_int("dcnn", "input_buffer_bytes", self.input_buffer_bytes, 0)
         require(self.clock_ghz > 0, f"dcnn.clock_ghz must be > 0, got {self.clock_ghz!r}")
         require(

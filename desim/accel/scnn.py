@@ -59,7 +59,7 @@ from desim.accel.scnn_work import (
 )
 from desim.config import require
 from desim.energy import ActionCounts
-from desim.kernel.checks import check_int
+from desim.kernel.checks import check_int, check_value_bits
 from desim.kernel.simulator import Simulator
 from desim.registry import ACCELERATOR
 
@@ -147,10 +147,10 @@ class ScnnConfig:
             "iaram_bytes",
             "oaram_bytes",
             "weight_fifo_entries",
-            "value_bits",
             "crossbar_wire_um",
         ):
             check_int("scnn", name, getattr(self, name), 1)
+        check_value_bits("scnn", "value_bits", self.value_bits)
         if self.kc is not None:
             check_int("scnn", "kc", self.kc, 1)
         require(

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from desim.accel.fabric import FabricConfig
 from desim.config import distinct_indices, require
+from desim.kernel.checks import check_value_bits
 
 __all__ = [
     "SparseNNConfig",
@@ -190,8 +191,9 @@ class SparseNNConfig:
             f"sparsenn.predictor_budget {self.predictor_budget!r} unknown; "
             f"valid: {', '.join(PREDICTOR_BUDGETS)}",
         )
-        for name in ("multipliers_per_pe", "value_bits", "accumulator_bits", "samples"):
+        for name in ("multipliers_per_pe", "accumulator_bits", "samples"):
             _positive_int(name, getattr(self, name))
+        check_value_bits("sparsenn", "value_bits", self.value_bits)
         _positive_int("sram_latency_cycles", self.sram_latency_cycles)
         _positive_int("dram_latency_cycles", self.dram_latency_cycles, low=0)
         for name in ("weight_sram_bytes", "predictor_sram_bytes", "input_buffer_bytes"):

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from desim.kernel.errors import ConfigError
 
-__all__ = ["check_int", "check_local_name"]
+__all__ = ["check_int", "check_local_name", "check_value_bits", "MAX_VALUE_BITS"]
+
+MAX_VALUE_BITS = 32
+"""The widest value field of a compressed format or an accelerator's datapath: workloads record
+float32 values (torch's default dtype), so a wider field stores no more of them. SCNN stores
+16-bit values, DCNN-opt 12-bit ones, and 8-bit quantised networks need 8."""
 
 
 def check_local_name(name: object, what: str) -> str:
@@ -39,3 +44,20 @@ def check_int(owner: str, field: str, value: object, minimum: int) -> None:
     """
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ConfigError(f"{owner}: {field} must be an integer >= {minimum}, got {value!r}")
+
+
+def check_value_bits(owner: str, field: str, value: object) -> None:
+    """Require ``value`` to be a value field's width: an ``int`` in ``1..MAX_VALUE_BITS``.
+
+    Examples
+    --------
+    >>> check_value_bits("scnn", "value_bits", 1000)
+    Traceback (most recent call last):
+    ...
+    desim.kernel.errors.ConfigError: scnn: value_bits must be an integer in 1..32 ...got 1000
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VALUE_BITS:
+        raise ConfigError(
+            f"{owner}: {field} must be an integer in 1..{MAX_VALUE_BITS} (bits per stored "
+            f"value; workloads record 32-bit floats), got {value!r}"
+        )

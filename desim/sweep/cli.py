@@ -25,6 +25,7 @@ from typing import Any
 
 from desim.cli import SUBCOMMANDS
 from desim.kernel.errors import ConfigError
+from desim.sweep.executors import CONNECT_TIMEOUT_SECONDS
 
 __all__ = ["add_parser", "run", "plot"]
 
@@ -52,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
             executor=args.executor or "local",
             address=args.address,
             workers=args.workers,
+            connect_timeout_seconds=args.connect_timeout,
             resume=args.resume,
             retry_failed=args.retry_failed,
             spec_text=Path(args.spec).read_text(),
@@ -130,6 +132,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "scheduler's with it)",
     )
     sweep.add_argument("--address", metavar="tcp://HOST:PORT", help="a Dask scheduler to use")
+    sweep.add_argument(
+        "--connect-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="with --address, how long to wait for the scheduler "
+        f"(default {CONNECT_TIMEOUT_SECONDS:g})",
+    )
     sweep.add_argument(
         "--workers",
         type=int,

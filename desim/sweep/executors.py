@@ -30,6 +30,13 @@ WORKERS_PER_CORE = 4
 ``DESIM_NO_SIZE_LIMIT=1``."""
 MIN_WORKER_LIMIT = 16
 """The worker limit on a machine with few cores."""
+CONNECT_TIMEOUT_SECONDS = 5.0
+"""How long a sweep waits for the Dask scheduler at ``address`` to answer (a scheduler that is up
+answers in milliseconds, even across a cluster's network; nothing listening fails at once, but
+Dask retries until the timeout)."""
+MAX_CONNECT_TIMEOUT_SECONDS = 3600.0
+"""The longest connect timeout accepted (a scheduler still starting in a batch queue: start the
+sweep once it runs instead)."""
 PARENT_POLL_SECONDS = 1.0
 """How often a local worker checks that the sweep's process is still there."""
 
@@ -93,10 +100,29 @@ def _local(workers: int) -> Iterator[Executor]:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-@contextmanager
-def _dask(address: str | None, workers: int) -> Iterator[Executor]:
+def _connect(address: str | None, cluster: Any, timeout_seconds: float) -> Any:
+    """A `distributed.Client` of ``cluster``, or of the scheduler at ``address`` (waiting at
+    most ``timeout_seconds``); a `ConfigError` naming the address when it cannot be reached."""
+    from distributed import Client
+
+    if address is None:
+        return Client(cluster, timeout="30s")
     try:
-        from distributed import Client, LocalCluster
+        return Client(address, timeout=f"{timeout_seconds}s")
+    except ValueError as exc:  # an address that does not parse
+        raise ConfigError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
+    except OSError as exc:  # nothing listening, unreachable host, no answer in time
+        reason = " ".join(str(exc).split())
+        raise ConfigError(
+            f"cannot reach the Dask scheduler at {address!r} ({reason}); is it running? "
+            f"(a slow one: raise --connect-timeout, now {timeout_seconds:g} s)"
+        ) from None
+
+
+@contextmanager
+def _dask(address: str | None, workers: int, timeout_seconds: float) -> Iterator[Executor]:
+    try:
+        from distributed import LocalCluster
     except ImportError as exc:
         raise ConfigError(
             f"the dask executor needs dask.distributed ({exc}); "
@@ -108,9 +134,11 @@ def _dask(address: str | None, workers: int) -> Iterator[Executor]:
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
         )
     try:
-        client = Client(address or cluster, timeout="30s")
-    except (OSError, ValueError) as exc:  # unreachable, or an address that does not parse
-        raise ConfigError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
+        client = _connect(address, cluster, timeout_seconds)
+    except BaseException:
+        if cluster is not None:
+            cluster.close()
+        raise
     try:
         yield client.get_executor(pure=False)
     finally:
@@ -119,8 +147,29 @@ def _dask(address: str | None, workers: int) -> Iterator[Executor]:
             cluster.close()
 
 
+def _connect_timeout(address: str | None, seconds: float | None) -> float:
+    if seconds is None:
+        return CONNECT_TIMEOUT_SECONDS
+    if address is None:
+        raise ConfigError(
+            "connect timeout: applies to a Dask scheduler's address (--address); drop it"
+        )
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise ConfigError(f"connect timeout must be a number of seconds, got {seconds!r}")
+    if not 0 < seconds <= MAX_CONNECT_TIMEOUT_SECONDS:
+        raise ConfigError(
+            f"connect timeout must be in (0, {MAX_CONNECT_TIMEOUT_SECONDS:g}] seconds, "
+            f"got {seconds!r}"
+        )
+    return float(seconds)
+
+
 def open_executor(
-    kind: str = "local", *, address: str | None = None, workers: int | None = None
+    kind: str = "local",
+    *,
+    address: str | None = None,
+    workers: int | None = None,
+    connect_timeout_seconds: float | None = None,
 ) -> Any:
     """A context manager yielding the `concurrent.futures.Executor` asked for.
 
@@ -134,12 +183,15 @@ def open_executor(
         Local processes or `LocalCluster` workers (default: the cores available; at most
         `WORKERS_PER_CORE` per core, or `MIN_WORKER_LIMIT`); not with an ``address`` (the
         cluster has its own).
+    connect_timeout_seconds : float, optional
+        With ``address``: how long to wait for the scheduler (default `CONNECT_TIMEOUT_SECONDS`).
 
     Raises
     ------
     ConfigError
-        An unknown kind, workers out of range or given with an address, an address that is
-        malformed or cannot be reached.
+        An unknown kind, workers out of range or given with an address, a connect timeout that
+        is not a positive number of seconds or given without an address, an address that is
+        malformed or cannot be reached (on entering the context).
     """
     if kind not in EXECUTORS:
         raise ConfigError(f"executor {kind!r}; allowed: {', '.join(EXECUTORS)}")
@@ -155,6 +207,7 @@ def open_executor(
         count,
         max(MIN_WORKER_LIMIT, WORKERS_PER_CORE * default_workers()),
     )
+    timeout = _connect_timeout(address, connect_timeout_seconds)
     if address is not None or kind == "dask":
-        return _dask(address, count)
+        return _dask(address, count, timeout)
     return _local(count)

@@ -148,6 +148,7 @@ def run_sweep(
     executor: str = "local",
     address: str | None = None,
     workers: int | None = None,
+    connect_timeout_seconds: float | None = None,
     resume: bool = False,
     retry_failed: bool = False,
     progress: bool | None = None,
@@ -161,8 +162,9 @@ def run_sweep(
         A validated spec (`load_spec`).
     out : path
         The sweep directory (its store, ``results.csv``, ``results.parquet``).
-    executor, address, workers
-        See `desim.sweep.executors.open_executor`.
+    executor, address, workers, connect_timeout_seconds
+        See `desim.sweep.executors.open_executor`. A store this call created is removed again
+        if the sweep stops before its first point is stored (an unreachable scheduler, Ctrl-C).
     resume : bool
         Continue the sweep already in ``out`` (else ``out`` must hold no results).
     retry_failed : bool
@@ -172,7 +174,9 @@ def run_sweep(
     spec_text : str
         The spec's source, kept in the store's ``runs`` table.
     """
-    opened = open_executor(executor, address=address, workers=workers)  # checked, not started
+    opened = open_executor(  # checked, not started
+        executor, address=address, workers=workers, connect_timeout_seconds=connect_timeout_seconds
+    )
     store = Store(out)
     try:
         todo = _pending(spec, store, resume, retry_failed)
@@ -196,6 +200,9 @@ def run_sweep(
                 lost = _collect(futures, store, run, bar)
         if bar is not None:
             bar.close()
+    except BaseException:
+        store.discard_if_unused()
+        raise
     finally:
         store.close()
     files = export(out)

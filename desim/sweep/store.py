@@ -2,7 +2,8 @@
 
 One row per finished point, keyed by ``(config_hash, seed)`` and written in one transaction, so
 a point is wholly there or absent whatever kills the sweep (Ctrl-C, SIGKILL, a dead worker).
-The database is in WAL mode: another process may read it (`load`) while the sweep writes.
+The database is in WAL mode while a sweep writes, so another process may read it (`load`)
+meanwhile; closed, it is back in rollback-journal mode, with no ``-wal`` or ``-shm`` file beside it.
 Each invocation of a sweep is a numbered *run*; a row records the run that computed it.
 """
 
@@ -19,7 +20,7 @@ from desim.kernel.errors import ConfigError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Store", "load", "export", "stored_records", "DATABASE"]
+__all__ = ["Store", "load", "export", "stored_records", "check_store", "DATABASE"]
 
 DATABASE = "results.sqlite"
 
@@ -31,6 +32,17 @@ CREATE TABLE IF NOT EXISTS points (
     status TEXT NOT NULL, run INTEGER NOT NULL, finished REAL NOT NULL, record TEXT NOT NULL,
     PRIMARY KEY (config_hash, seed));
 """
+CLOSE_WAIT_MS = 1000
+"""How long closing a store waits for readers to leave before it leaves the WAL mode."""
+_COLUMNS = {
+    "runs": ["run", "started", "spec", "executor"],
+    "points": ["config_hash", "seed", "position", "status", "run", "finished", "record"],
+}
+"""The columns of each table of a store, in order."""
+_TABLES = (
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' ESCAPE '!' "
+    "ORDER BY name"
+)
 
 
 def _unusable(path: Path, exc: sqlite3.DatabaseError) -> ConfigError:
@@ -39,7 +51,37 @@ def _unusable(path: Path, exc: sqlite3.DatabaseError) -> ConfigError:
     )
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A connection that cannot change the file (nor its header: a foreign file stays as it is)."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+
+
+def check_store(path: Path) -> None:
+    """Raise `ConfigError` unless ``path`` is absent, empty, or a database holding desim's
+    tables only (with their columns): another program's database, or a file that is not one,
+    is refused before anything writes to it, so it is left byte for byte as it was."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    connection = _read_only(path)
+    try:
+        names = [n for (n,) in connection.execute(_TABLES)]
+        found = {
+            n: [c for _, c, *_ in connection.execute(f'PRAGMA table_info("{n}")')] for n in names
+        }
+    except sqlite3.DatabaseError as exc:
+        raise _unusable(path, exc) from None
+    finally:
+        connection.close()
+    odd = sorted(n for n, columns in found.items() if _COLUMNS.get(n) != columns)
+    if odd:
+        raise ConfigError(
+            f"cannot use {path} as a sweep store: it holds table(s) {', '.join(odd)}, not "
+            f"desim's ({', '.join(_COLUMNS)}); move it away, or choose another directory"
+        )
+
+
 def _connect(path: Path) -> sqlite3.Connection:
+    check_store(path)
     try:
         connection = sqlite3.connect(path, timeout=30.0, isolation_level=None)
     except sqlite3.DatabaseError as exc:  # a directory where no file can be created
@@ -65,6 +107,7 @@ class Store:
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
+        made = not self.directory.exists()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
@@ -75,7 +118,11 @@ class Store:
             raise ConfigError(
                 f"cannot create results directory {str(directory)!r} ({exc.strerror})"
             ) from None
+        self.created = not (self.directory / DATABASE).exists()
+        """Whether this store's database (and ``made_directory``) did not exist before."""
+        self.made_directory = made
         self.connection = _connect(self.directory / DATABASE)
+        self._closed = False
 
     def begin_run(self, spec_text: str, executor: str) -> int:
         """Record a new invocation; returns its run number."""
@@ -109,15 +156,41 @@ class Store:
             )
 
     def close(self) -> None:
-        """Close the connection."""
-        self.connection.close()
+        """Close the connection (once; again does nothing), leaving the database in rollback
+        journal mode: the WAL is checkpointed into it and removed, so no ``-wal`` or ``-shm``
+        file stays beside a finished store, and read-only readers (`load`) create none. A reader
+        holding the database at that moment keeps it in WAL mode (the files stay until a sweep
+        closes the store again: harmless, and never a lost point)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.connection.execute(f"PRAGMA busy_timeout = {CLOSE_WAIT_MS}")
+            self.connection.execute("PRAGMA journal_mode = DELETE")
+        except sqlite3.OperationalError:  # "database is locked": a reader is in it
+            pass
+        finally:
+            self.connection.close()
+
+    def discard_if_unused(self) -> bool:
+        """Close the store, then remove it if this object created it and it holds no point (a
+        sweep that failed before its first point leaves nothing behind); whether it did."""
+        unused = self.created and not self.finished()
+        self.close()
+        if unused:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                (self.directory / (DATABASE + suffix)).unlink(missing_ok=True)
+            if self.made_directory and not any(self.directory.iterdir()):
+                self.directory.rmdir()
+        return unused
 
 
 def _records(directory: Path) -> list[dict[str, Any]]:
     path = directory / DATABASE
     if not path.is_file():
         raise ConfigError(f"no sweep results in {directory} (no {DATABASE}); run `desim sweep`")
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30.0)
+    check_store(path)
+    connection = _read_only(path)
     try:
         rows = connection.execute("SELECT run, record FROM points ORDER BY position, seed")
         return [{**json.loads(text), "run": run} for run, text in rows]

@@ -128,7 +128,7 @@ STORES = {  # a sweep directory's results.sqlite -> what desim says
         lambda d: (
             sqlite3.connect(d / "results.sqlite").execute("CREATE TABLE t (x)").connection.commit()
         ),
-        "as a sweep store (no such table: points)",
+        "as a sweep store: it holds table(s) t, not desim's (runs, points)",
     ),
     "no point yet": (_store_with_no_points, "nothing to plot in"),
 }
@@ -143,10 +143,46 @@ def test_plot_and_resume_on_a_store_that_is_empty_or_broken(
     assert main(["plot", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
-    if case in ("not a database", "truncated"):  # (other tables get desim's beside them)
+    if case != "no point yet":
         assert main(["sweep", str(tiny_spec), "--out", str(tmp_path), "--resume"]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "as a sweep store" in err
+
+
+@pytest.mark.parametrize("resume", [True, False])
+def test_another_programs_database_is_refused_and_left_unchanged(
+    resume: bool, tmp_path: Path, tiny_spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "o" / "results.sqlite"
+    path.parent.mkdir()
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE points (x)")  # desim's name, another's columns
+        connection.execute("CREATE TABLE notes (text)")
+    connection.close()
+    before = path.read_bytes()
+    argv = ["sweep", str(tiny_spec), "--out", str(path.parent)] + ["--resume"] * resume
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"cannot use {path} as a sweep store: it holds table(s) notes, points," in err
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["results.sqlite"]
+
+
+def test_a_finished_sweep_leaves_no_wal_or_shm_file(
+    tmp_path: Path, tiny_spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The store is left in rollback-journal mode: the sweep's closing checkpoints its WAL, and
+    the read-only reads of the export and of `load` create no -wal/-shm file afterwards."""
+    out = tmp_path / "o"
+    for resume in ([], ["--resume"]):
+        assert main(["sweep", str(tiny_spec), "--out", str(out), "--workers", "1", *resume]) == 0
+        load(out)
+        assert [p.name for p in out.glob("results.sqlite*")] == ["results.sqlite"]
+    with sqlite3.connect(out / "results.sqlite") as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    connection.close()
+    assert "16 points: ran 0, already done 16" in capsys.readouterr().out
 
 
 def test_workers_import_no_torch_pandas_or_dask() -> None:

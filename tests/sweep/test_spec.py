@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,8 @@ def test_cli_spec_without_a_sweep_table_is_refused(
         (["--workers", "2", "--address", "tcp://127.0.0.1:1"], "has its own workers"),
         (["--executor", "local", "--address", "tcp://127.0.0.1:1"], "drop --executor local"),
         (["--address", "nonsense"], "missing port number"),
+        (["--connect-timeout", "1"], "applies to a Dask scheduler's address (--address)"),
+        (["--address", "tcp://127.0.0.1:1", "--connect-timeout", "0"], "in (0, 3600] seconds"),
         (["--retry-failed"], "failed points of a resumed sweep; add --resume"),
         (["--out", ""], "--out is empty"),
         (["--out", " "], "--out is empty"),
@@ -159,8 +162,26 @@ def test_cli_executor_options_are_checked_before_anything_is_written(
     assert main(["sweep", str(tiny_spec), "--out", str(out), *options]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err
-    if "nonsense" not in options:  # (an address is parsed on connecting, after the store opens)
-        assert not out.exists()
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_cli_an_unreachable_scheduler_fails_fast_and_leaves_no_store(
+    existing: bool, tiny_spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing listens on port 1: Dask would retry for 30 s; the sweep gives up after its connect
+    timeout and removes the store it had opened (a directory that was there stays, empty)."""
+    out = tmp_path / "out"
+    if existing:
+        out.mkdir()
+    start = time.monotonic()
+    options = ["--address", "tcp://127.0.0.1:1", "--connect-timeout", "1"]
+    assert main(["sweep", str(tiny_spec), "--out", str(out), *options]) == 2
+    assert time.monotonic() - start < 15
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "cannot reach the Dask scheduler at 'tcp://127.0.0.1:1'" in err and "1 s" in err
+    assert (list(out.iterdir()) == []) if existing else not out.exists()
 
 
 def test_cli_results_directory_that_is_a_file(

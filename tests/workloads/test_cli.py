@@ -127,6 +127,13 @@ def test_predictor_json(capsys: pytest.CaptureFixture[str]) -> None:
             ["predictor", "--model", "mlp_tiny", "--dataset", "digits", "--predicted-layers", "1"],
             "predicted_layers [1] are not hidden layers of mlp_tiny; valid: 0",
         ),
+        # a value field wider than the recorded 32-bit floats, or empty (1000 used to be taken)
+        (
+            ["workload", "--model", "lenet5", "--provenance", "synthetic", "--value-bits", "1000"],
+            "--value-bits must be in 1..32 (bits per stored value; workloads record 32-bit "
+            "floats), got 1000",
+        ),
+        (["workload", "--model", "lenet5", "--value-bits", "0"], "--value-bits must be in 1..32"),
         # --save is checked before training: a file could not be written after it
         (["predictor", "--model", "mlp_tiny", "--save", "/proc/p.pt"], "--save: cannot write in"),
         (["predictor", "--model", "mlp_tiny", "--save", "/"], "--save '/' is a directory"),

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
+from desim.kernel.errors import ConfigError
 from desim.registry import FORMAT
 from workloads.formats import ScnnCodec, codec, sizes_bits
 
@@ -84,3 +85,10 @@ def test_bad_parameters_and_names_are_config_errors() -> None:
         ScnnCodec(run_bits=0)
     with pytest.raises(DesimError, match="valid names: bitmap, csc, csr, dense, scnn"):
         codec("rle")
+
+
+@pytest.mark.parametrize("name", sorted(FORMAT.names()))
+@pytest.mark.parametrize("bits", [0, 33, 1000])
+def test_a_value_field_wider_than_32_bits_or_empty_is_refused(name: str, bits: int) -> None:
+    with pytest.raises(ConfigError, match=r"codec: value_bits must be an integer in 1\.\.32"):
+        codec(name, value_bits=bits)

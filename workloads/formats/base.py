@@ -14,6 +14,7 @@ from typing import Protocol
 import numpy as np
 
 from desim.config import require
+from desim.kernel.checks import check_value_bits
 
 __all__ = ["Codec", "Encoded", "as_matrix", "bits_for", "check_widths"]
 
@@ -60,7 +61,10 @@ def as_matrix(array: np.ndarray) -> np.ndarray:
 
 
 def check_widths(**widths: int) -> None:
-    """Validate field widths (positive integers) on a codec's construction."""
+    """Validate field widths (positive integers; ``value_bits`` at most `MAX_VALUE_BITS`) on a
+    codec's construction."""
+    if "value_bits" in widths:
+        check_value_bits("codec", "value_bits", widths["value_bits"])
     for name, value in widths.items():
         require(
             isinstance(value, int) and value > 0,
