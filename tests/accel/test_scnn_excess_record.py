@@ -95,12 +95,12 @@ def test_dcnn_probe_reproduces_the_records_and_its_start_is_the_excess():
     google, alex = RECORD["dcnn_probe"]["googlenet"], RECORD["dcnn_probe"]["alexnet"]
     above = sum(r["cycles"] - r["compute_bound"] for r in google)
     start = sum(r["last_pe_starts"] for r in google)
-    assert (start, above) == (225827, 232547)
+    assert (start, above) == (225827, 232501)
     assert start / above == pytest.approx(0.971, abs=5e-4)
     assert sum(r["last_window_in"] for r in google) == 60871
     above = sum(r["cycles"] - r["compute_bound"] for r in alex)
     start = sum(r["last_pe_starts"] for r in alex)
-    assert (start, above) == (34776, 34924)
+    assert (start, above) == (34776, 34902)
     assert start / above == pytest.approx(0.996, abs=5e-4)
 
 
@@ -386,8 +386,8 @@ def test_alexnet_at_kc_8_is_the_record():
     at8 = sum(r["cycles"] for r in forced["layers"])
     assert f"SCNN takes {at8:,} cycles against {compare['cycles']:,}" in text
     slower = {r["layer"]: r["cycles"] / default[r["layer"]] - 1 for r in forced["layers"]}
-    assert f"(conv3 +{100 * slower['features.conv3']:.1f} %, the others under 3 %)" in text
-    assert all(0 <= v < 0.03 for k, v in slower.items() if k != "features.conv3")
+    assert f"(conv3 +{100 * slower['features.conv3']:.1f} %, the others within 3 %)" in text
+    assert all(abs(v) < 0.03 for k, v in slower.items() if k != "features.conv3")
     dcnn = compare["dcnn"]["cycles"]
     assert f"{dcnn / at8:.2f}x over DCNN instead of {dcnn / compare['cycles']:.2f}x" in text
     edge = 2.37 * 0.85

@@ -108,21 +108,18 @@ def test_energy_table_and_claims_are_the_record():
         f"the paper's lowest is 5 %) to {100 * most['penalty']:.1f} % "
         f"({most['layer'].split('.')[-1]});"
     ) in PAGE
-    assert f"the mean is {100 * np.mean(penalties):.1f} %, about twice the paper's" in PAGE
-    assert 1.8 < np.mean(penalties) / RECORD["paper"]["energy_penalty_mean"] < 2.4
+    ratio = np.mean(penalties) / RECORD["paper"]["energy_penalty_mean"]
+    assert f"the mean is {100 * np.mean(penalties):.1f} %, {ratio:.1f}x the paper's" in PAGE
     assert f"without it the mean is {100 * np.mean(rest):.1f} %" in PAGE
     high = RECORD["paper"]["energy_penalty_range"][1]
     assert [r["layer"] for r in energy if r["penalty"] > high] == [
-        "features.conv1_1",
-        "features.conv1_2",
-    ]  # "conv1_1 and conv1_2 exceed its highest"
+        "features.conv1_1"
+    ]  # "only conv1_1 exceeds its highest"
     vgg = {r["layer"]: r for r in RECORD["networks"]["vgg16"]}
-    out, pooled = (
-        vgg["features.conv1_2"]["output_bytes"],
-        vgg["features.conv2_1"]["input_tile_bytes"],
-    )
-    assert f"(conv1_2: {out:,} bytes on its largest PE against the {pooled:,}-byte" in PAGE
-    assert out / pooled == pytest.approx(4, rel=0.05)  # "about a quarter" after a 2 x 2 pool
+    out, read = vgg["features.conv1_2"]["output_bytes"], vgg["features.conv2_1"]["input_tile_bytes"]
+    assert out == read
+    assert f"(conv1_2: {out:,} bytes on its largest PE, the input tile conv2_1 reads" in PAGE
+    assert not vgg["features.conv3_3"]["output_to_dram"]
 
 
 @pytest.mark.parametrize(
