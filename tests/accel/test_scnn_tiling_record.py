@@ -59,8 +59,8 @@ def test_quoted_sizes_are_the_record():
 def test_what_a_layer_writes_is_what_the_next_one_reads(network):
     """The PPU's output (simulated convolution, ReLU, our pool, compressed on the pooled plane's
     tiles) takes on its largest PE the bytes of the largest input tile torch's next layer
-    receives, compressed on its own tiles: pooling, tiling and the code agree. (AlexNet's LRN between conv1 and conv2
-    and between conv2 and conv3 keeps the zeros in place.)"""
+    receives, compressed on its own tiles: pooling, tiling and the code agree. (AlexNet's LRN
+    between conv1 and conv2 and between conv2 and conv3 keeps the zeros in place.)"""
     rows = RECORD["networks"][network]
     for here, after in zip(rows, rows[1:], strict=False):
         assert here["output_bytes"] == after["input_tile_bytes"], here["layer"]
