@@ -34,3 +34,30 @@ def test_importing_desim_pins_torch_to_avx2() -> None:
 @x86
 def test_a_users_choice_is_kept() -> None:
     assert _capability("default") == "DEFAULT"
+
+
+@pytest.mark.parametrize(
+    ("machine", "avx2", "pinned"),
+    [
+        ("x86_64", True, "avx2"),
+        ("x86_64", False, None),
+        ("arm64", True, None),
+        ("AMD64", True, "avx2"),
+    ],
+)
+def test_pinned_only_on_an_x86_64_cpu_with_avx2(monkeypatch, machine, avx2, pinned) -> None:
+    """A CPU without AVX2 would crash in torch's AVX2 kernels; other architectures have none."""
+    from desim import _reproducible
+
+    monkeypatch.delenv("ATEN_CPU_CAPABILITY", raising=False)
+    monkeypatch.setattr(_reproducible.platform, "machine", lambda: machine)
+    monkeypatch.setattr(_reproducible, "_has_avx2", lambda: avx2)
+    _reproducible.pin_cpu_kernels()
+    assert os.environ.get("ATEN_CPU_CAPABILITY") == pinned
+
+
+def test_the_cpu_feature_table_is_readable() -> None:
+    """numpy's private feature table is where the check looks; if it moved, nothing is pinned."""
+    from desim import _reproducible
+
+    assert isinstance(_reproducible._has_avx2(), bool)

@@ -358,7 +358,7 @@ class Scnn:
                 "drain_cycles_max": max(p.drain_cycles for p in pes),
                 "last_drain_cycles": sim.now - barrier.release_cycles[-1],
                 "products_discarded": work.discarded,
-                "written_shape": list(written.shape),
+                "written_shape": "x".join(map(str, written.shape)),
                 "input_passes": sched.input_passes,
                 "output_to_dram": sched.output_to_dram,
                 **{f"dram_{use}_bytes": n for use, n in port.dram_bytes.items()},

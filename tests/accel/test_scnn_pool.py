@@ -141,7 +141,7 @@ def test_the_pool_exchange_costs_a_trip_and_the_compares(adds):
     assert trip > 0
     reference = _two_pes().run_layer(_two_pe_layer(6, pool), False)
     assert reference.cycles - _two_pes().run_layer(_two_pe_layer(6, None), False).cycles == trip + 6
-    assert pooled.extra["written_shape"] == [6, 1, 1] and plain.extra["written_shape"] == [6, 1, 2]
+    assert pooled.extra["written_shape"] == "6x1x1" and plain.extra["written_shape"] == "6x1x2"
 
 
 def test_pooling_energy_hand_counted():
