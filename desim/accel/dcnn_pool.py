@@ -42,7 +42,7 @@ import numpy as np
 from desim.accel.dense_plan import LineStore
 from desim.accel.layer import LayerRecord
 from desim.accel.pooling import MaxPool
-from desim.accel.result import FunctionalMismatch
+from desim.accel.result import FunctionalMismatch, check_plane
 
 __all__ = ["PoolingUnits", "check_written"]
 
@@ -153,20 +153,7 @@ def check_written(layer: LayerRecord, written: np.ndarray, rtol: float = 1e-4) -
     FunctionalMismatch
         If the shapes differ, a value was never written, or the error exceeds ``rtol``.
     """
-    reference = layer.written(layer.output[0])
-    if written.shape != reference.shape:
-        raise FunctionalMismatch(
-            f"{layer.name}: wrote a plane of shape {written.shape}, its pooled output is "
-            f"{reference.shape}"
-        )
     missing = int(np.isnan(written).sum())
     if missing:
         raise FunctionalMismatch(f"{layer.name}: {missing} pooled values were never written")
-    scale = float(np.max(np.abs(reference))) or 1.0
-    error = float(np.max(np.abs(written - reference))) / scale
-    if not error <= rtol:
-        raise FunctionalMismatch(
-            f"{layer.name}: pooled values written differ from torch's pooled output by "
-            f"{error:.3g} of their range (tolerance {rtol:g})"
-        )
-    return error
+    return check_plane(layer.name, "pooled values", written, layer.written(layer.output[0]), rtol)

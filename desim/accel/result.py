@@ -17,7 +17,7 @@ from desim.accel.layer import LayerRecord
 from desim.energy import ActionCounts, EnergyReport, EnergyTable, horowitz45
 from desim.kernel.errors import DesimError
 
-__all__ = ["FunctionalMismatch", "LayerResult", "AccelResult", "check_outputs"]
+__all__ = ["FunctionalMismatch", "LayerResult", "AccelResult", "check_outputs", "check_plane"]
 
 
 class FunctionalMismatch(DesimError):
@@ -35,18 +35,29 @@ def check_outputs(layer: LayerRecord, computed: np.ndarray, rtol: float = 1e-4) 
         order differs between torch and numpy: 1e-4 of the range is far above that noise and
         far below any wrong or missing product).
     """
-    reference = layer.output[0]
+    return check_plane(layer.name, "outputs", computed, layer.output[0], rtol)
+
+
+def check_plane(
+    name: str, what: str, computed: np.ndarray, reference: np.ndarray, rtol: float = 1e-4
+) -> float:
+    """The largest error of ``computed`` against torch's ``reference``, relative to the
+    reference's largest magnitude (`check_outputs`; ``what`` names the values in the message).
+
+    Raises
+    ------
+    FunctionalMismatch
+        If the shapes differ or the relative error exceeds ``rtol``.
+    """
     if computed.shape != reference.shape:
         raise FunctionalMismatch(
-            f"{layer.name}: computed outputs of shape {computed.shape}, torch's are "
-            f"{reference.shape}"
+            f"{name}: computed {what} of shape {computed.shape}, torch's are {reference.shape}"
         )
     scale = float(np.max(np.abs(reference))) or 1.0
     error = float(np.max(np.abs(computed - reference))) / scale
     if not error <= rtol:
         raise FunctionalMismatch(
-            f"{layer.name}: outputs differ from torch's by {error:.3g} of their range "
-            f"(tolerance {rtol:g})"
+            f"{name}: {what} differ from torch's by {error:.3g} of their range (tolerance {rtol:g})"
         )
     return error
 

@@ -36,7 +36,14 @@ def _owner(length: int, parts: int) -> np.ndarray:
 
 @pytest.mark.parametrize(
     ("side", "pool", "grid"),
-    [(55, POOL_3S2, (8, 8)), (14, MaxPool((3, 3), (2, 2), (1, 1)), (8, 8)), (16, None, (4, 4))],
+    [
+        (55, POOL_3S2, (8, 8)),
+        (14, MaxPool((3, 3), (2, 2), (1, 1)), (8, 8)),
+        (14, MaxPool((3, 3), (2, 2), (1, 1), ceil_mode=True), (2, 3)),
+        (21, MaxPool((2, 2), (2, 2)), (1, 7)),
+        (13, MaxPool((2, 3), (1, 2), (1, 1), (2, 1)), (3, 2)),
+        (16, None, (4, 4)),
+    ],
 )
 def test_pool_areas_are_the_window_outputs_another_pe_owns(side, pool, grid):
     """Brute force: for every pooled value, the outputs its window reads; each that another PE
@@ -53,10 +60,10 @@ def test_pool_areas_are_the_window_outputs_another_pe_owns(side, pool, grid):
     for p in range(rows):
         for q in range(cols):
             receiver = pooled_row[p] * grid[1] + pooled_col[q]
-            for i in range(3):
-                for j in range(3):
-                    r = p * pool.stride[0] - pool.padding[0] + i
-                    s = q * pool.stride[1] - pool.padding[1] + j
+            for i in range(pool.kernel[0]):
+                for j in range(pool.kernel[1]):
+                    r = p * pool.stride[0] - pool.padding[0] + i * pool.dilation[0]
+                    s = q * pool.stride[1] - pool.padding[1] + j * pool.dilation[1]
                     if 0 <= r < side and 0 <= s < side:
                         sender = out_row[r] * grid[1] + out_col[s]
                         if sender != receiver:
