@@ -36,9 +36,20 @@ Three optional measurements (simulated or counted, one layer at a time):
     and the range over the shuffles): whether the calibrated
     activations' spatial structure makes SCNN faster or slower than unstructured ones would.
 
+``--branch-pools``
+    GoogLeNet's 3 x 3 / 1 max pools before each inception module's fourth branch, which neither
+    design models (they take a module's input, which the other branches read unpooled, so no
+    layer's output path can do them): per pool, the channels and the input values the windows of
+    a PE's tile read from its neighbours' tiles (the most over the PEs, per channel; the 8 x 8
+    grid's input tiles), i.e. what an input-side pool on SCNN's PEs would exchange and then
+    compare at the PPU's rate, and what that would put GoogLeNet's speedup at for 1, 2 and 4
+    compares per cycle (added to SCNN's cycles, nothing overlapped; DCNN's pool on its read path
+    adds no cycle). An estimate from the geometry, not a simulation.
+
 Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py            # records only, seconds
+    OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --branch-pools   # seconds
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --probe --kc 8   # ~7 min of CPU
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --placement      # ~20 s
 
@@ -67,6 +78,7 @@ from desim.accel.base import PeState
 from desim.accel.dcnn import DcnnConfig
 from desim.accel.dense_plan import ConvGeometry, WeightRounds, compute_bound, partition
 from desim.accel.fabric import Fabric
+from desim.accel.pooling import MaxPool
 from desim.accel.scnn_work import nonzero_macs
 from desim.kernel.simulator import Simulator
 
@@ -350,6 +362,58 @@ def placement() -> list[dict[str, Any]]:
     return rows
 
 
+#: the pool before an inception module's fourth branch (Szegedy et al. 2015;
+#: workloads/zoo/inception.py: ``nn.MaxPool2d(3, 1, padding=1)``)
+BRANCH_POOL = MaxPool((3, 3), (1, 1), (1, 1))
+BRANCH_POOL_RATES = (1, 2, 4)
+
+
+def branch_pools() -> dict[str, Any]:
+    """Per GoogLeNet fourth-branch pool, the neighbours' input values its windows read on the
+    busiest PE, and GoogLeNet's speedup if SCNN spent one cycle per ``rate`` of them per channel."""
+    from desim.accel.scnn_plan import split
+    from workloads.workload import WorkloadSpec, build_workload
+
+    rows = []
+    for layer in build_workload(WorkloadSpec(model="googlenet", batch=1)).layers:
+        if not layer.name.endswith(".b4"):
+            continue
+        channels, height, width = layer.input.shape[1:]
+        bands, cols = split(height, 8), split(width, 8)
+        remote = max(
+            int(
+                np.outer(
+                    BRANCH_POOL.reads(0, bands[i], bands[i + 1], height),
+                    BRANCH_POOL.reads(1, cols[j], cols[j + 1], width),
+                ).sum()
+            )
+            - (bands[i + 1] - bands[i]) * (cols[j + 1] - cols[j])
+            for i in range(8)
+            for j in range(8)
+            if bands[i + 1] > bands[i] and cols[j + 1] > cols[j]
+        )
+        rows.append(
+            {
+                "layer": layer.name,
+                "channels": int(channels),
+                "plane": [int(height), int(width)],
+                "remote_values_per_channel": int(remote),
+                "compares": int(remote) * int(channels),
+            }
+        )
+    compare = json.loads((RESULTS / "accel_scnn_compare_googlenet.json").read_text())
+    compares = sum(r["compares"] for r in rows)
+    return {
+        "pools": rows,
+        "compares": compares,
+        "speedup": round(compare["speedup"], 4),
+        "speedup_at_rate": {
+            str(rate): round(compare["dcnn"]["cycles"] / (compare["cycles"] + compares / rate), 4)
+            for rate in BRANCH_POOL_RATES
+        },
+    }
+
+
 def report(record: dict[str, Any]) -> str:
     """The per-kind tables as Markdown."""
     lines = [
@@ -385,6 +449,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--placement", action="store_true", help="count SCNN's steps, real and shuffled inputs"
     )
+    parser.add_argument(
+        "--branch-pools", action="store_true", help="count GoogLeNet's fourth-branch pools' work"
+    )
     args = parser.parse_args(argv)
     if args.kc is not None and args.kc < 1:
         parser.error(f"--kc must be at least 1 (output channels per group), got {args.kc}")
@@ -413,6 +480,7 @@ def main(argv: list[str] | None = None) -> None:
             lambda: {"kc": args.kc, "layers": forced_kc(args.kc, "alexnet", kernel=None)},
         ),
         ("placement", args.placement, placement),
+        ("branch_pools", args.branch_pools, branch_pools),
     ):
         if wanted:
             record[part] = measure()

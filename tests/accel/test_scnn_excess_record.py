@@ -405,3 +405,26 @@ def test_recorded_products_are_the_workloads():
         layers = build_workload(WorkloadSpec(model=network, batch=1)).layers
         counted = {layer.name: nonzero_macs(layer) for layer in layers if layer.kind == "conv"}
         assert {r["layer"]: r["nonzero_macs"] for r in data["layers"]} == counted, network
+
+
+def test_branch_pools_are_the_hand_count_and_the_page_quotes_them():
+    """The fourth-branch pools' neighbour values: the busiest PE's tile is 4 x 4 on 28 x 28
+    planes (bands of 3 and 4 rows), 2 x 2 on 14 x 14, 1 x 1 on 7 x 7, and a 3 x 3 / 1 window
+    ring around a t x t tile holds (t + 2)^2 - t^2 values: 20, 12, 8."""
+    part = RECORD["branch_pools"]
+    assert len(part["pools"]) == 9
+    ring = {28: 20, 14: 12, 7: 8}
+    for pool in part["pools"]:
+        assert pool["remote_values_per_channel"] == ring[pool["plane"][0]], pool["layer"]
+        assert pool["compares"] == pool["remote_values_per_channel"] * pool["channels"]
+    assert part["compares"] == sum(p["compares"] for p in part["pools"])
+    compare = json.loads((RESULTS / "accel_scnn_compare_googlenet.json").read_text())
+    text = " ".join(SECTION.split())
+    assert f"{part['compares']:,} compares on the busiest PEs" in text
+    at = {
+        rate: compare["dcnn"]["cycles"] / (compare["cycles"] + part["compares"] / rate)
+        for rate in (1, 2, 4)
+    }
+    assert f"GoogLeNet at {at[1]:.2f}x at one compare a cycle (inside the band)" in text
+    assert f"{at[2]:.2f}x at two and {at[4]:.2f}x at four (outside)" in text
+    assert at[1] <= 1.15 * 2.19 < at[2]
