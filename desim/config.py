@@ -27,7 +27,7 @@ import numbers
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,6 +40,7 @@ __all__ = [
     "read_toml",
     "to_mapping",
     "replace_dotted",
+    "replace_all_dotted",
     "config_hash",
     "require",
     "distinct_indices",
@@ -237,35 +238,67 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def replace_dotted(config: C, key: str, value: Any, _path: str = "") -> C:
+def replace_dotted(config: C, key: str, value: Any) -> C:
     """A copy of ``config`` with the dotted ``key`` (``"noc.rows"``) set to ``value``, validated.
 
     A key inside a table field (``"fabric.topology_args.rows"``) sets that one entry of the table.
     """
+    return replace_all_dotted(config, [(key, value)])
+
+
+def replace_all_dotted(config: C, items: Iterable[tuple[str, Any]]) -> C:
+    """A copy of ``config`` with every dotted ``(key, value)`` of ``items`` set, in order, then
+    validated once: settings that only make sense together (``fabric.topology=ring`` with
+    ``fabric.topology_args={n=64}``) can be given one after the other. Fields set from Python
+    only (`API_ONLY`) are kept, at every level.
+
+    Raises
+    ------
+    ConfigError
+        Naming an unknown or too-deep key and what is allowed there, or what the validation of
+        the whole found wrong.
+    """
+    data = to_mapping(config)
+    for key, value in items:
+        _assign(config, data, key, value)
+    return _keep_api_only(from_mapping(type(config), data), config)
+
+
+def _assign(config: Any, data: dict[str, Any], key: str, value: Any, path: str = "") -> None:
+    """Set the dotted ``key`` in ``data`` (``config`` as nested dicts), checking it names a field
+    of ``config`` (or an entry of one of its tables)."""
     head, _, rest = key.partition(".")
-    names = {f.name for f in dataclasses.fields(config)}  # type: ignore[arg-type]
-    full = _join(_path, key)
+    names = {f.name for f in dataclasses.fields(config)}
+    full = _join(path, key)
     if head not in names:
         raise ConfigError(
             f"unknown key '{full}'; allowed at this level: {', '.join(sorted(names))}"
         )
     current = getattr(config, head)
-    data = to_mapping(config)
     if not rest:
         data[head] = value
     elif dataclasses.is_dataclass(current):
-        data[head] = replace_dotted(current, rest, value, _join(_path, head))
+        _assign(current, data[head], rest, value, _join(path, head))
     elif isinstance(current, Mapping) and "." not in rest:
         data[head] = {**data[head], rest: value}
     else:
         kind = "a table of names to values" if isinstance(current, Mapping) else "not a table"
         raise ConfigError(
-            f"key '{full}' goes too deep: '{_join(_path, head)}' is {kind}; "
-            f"set '{_join(_path, head)}{'.NAME' if isinstance(current, Mapping) else ''}'"
+            f"key '{full}' goes too deep: '{_join(path, head)}' is {kind}; "
+            f"set '{_join(path, head)}{'.NAME' if isinstance(current, Mapping) else ''}'"
         )
-    kept = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if _api_only(f)}
-    new = from_mapping(type(config), data, path=_path)
-    return dataclasses.replace(new, **kept) if kept else new
+
+
+def _keep_api_only(new: C, old: Any) -> C:
+    """``new`` with ``old``'s fields set from Python only, in it and in its nested configs."""
+    changes = {}
+    for f in dataclasses.fields(new):  # type: ignore[arg-type]
+        value = getattr(old, f.name)
+        if _api_only(f):
+            changes[f.name] = value
+        elif dataclasses.is_dataclass(value) and type(getattr(new, f.name)) is type(value):
+            changes[f.name] = _keep_api_only(getattr(new, f.name), value)
+    return dataclasses.replace(new, **changes) if changes else new
 
 
 def config_hash(config: Any) -> str:

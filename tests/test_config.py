@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from desim.config import config_hash, from_mapping, load_toml, replace_dotted, require, to_mapping
+from desim.config import (
+    config_hash,
+    from_mapping,
+    load_toml,
+    replace_all_dotted,
+    replace_dotted,
+    require,
+    to_mapping,
+)
 from desim.kernel.errors import ConfigError
 
 
@@ -83,3 +91,20 @@ def test_dotted_replacement_and_stable_hash() -> None:
     assert config_hash(cfg) == config_hash(Noc()) != config_hash(changed)
     with pytest.raises(ConfigError, match="unknown key 'link.speed'"):
         replace_dotted(cfg, "link.speed", 1)
+
+
+def test_settings_that_only_make_sense_together_are_validated_together() -> None:
+    """A ring's arguments are not a mesh's: setting the topology, then its arguments, must not
+    be checked half-way (each alone is refused), and the order does not matter."""
+    from desim.accel.scnn import ScnnConfig
+
+    base = ScnnConfig()
+    ring = [("fabric.topology", "ring"), ("fabric.topology_args", {"n": 16})]
+    for items in (ring, ring[::-1]):
+        config = replace_all_dotted(base, items)
+        assert (config.fabric.topology, dict(config.fabric.topology_args)) == ("ring", {"n": 16})
+    for key, value in ring:
+        with pytest.raises(ConfigError, match="topology"):
+            replace_dotted(base, key, value)
+    with pytest.raises(ConfigError, match="unknown key 'fabric.topology_arg'"):
+        replace_all_dotted(base, [("fabric.topology_arg", {"n": 4}), ring[0]])

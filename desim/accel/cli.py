@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from desim.cli import SUBCOMMANDS, check_output_path
-from desim.config import from_mapping, read_toml, replace_dotted
+from desim.config import from_mapping, read_toml, replace_all_dotted
 from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
 
@@ -110,12 +110,13 @@ def design_config(arch: str, config_file: str | None, assignments: list[str]) ->
             raise ConfigError(f"{config_file}: unknown sections {unknown}; allowed: accel")
         data = document.get("accel", {})
     config = from_mapping(cls, data, path="accel")
+    pairs = []
     for item in assignments:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise ConfigError(f"--set takes KEY=VALUE, got {item!r}")
-        config = replace_dotted(config, key, _parse_value(value))
-    return config
+        pairs.append((key, _parse_value(value)))
+    return replace_all_dotted(config, pairs)  # validated together: --set a=.. --set b=.. agree
 
 
 def build_layers(args: argparse.Namespace, kinds: tuple[str, ...]) -> tuple[list[Any], dict]:

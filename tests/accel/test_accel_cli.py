@@ -155,3 +155,13 @@ def test_accel_reports_useful_mac_utilisation_as_docs_define_it(capsys):
     assert doc["multiplier_utilisation"] == pytest.approx(useful / (doc["cycles"] * 4 * 16))
     code, text, _ = run(capsys, *argv)
     assert f"useful-MAC utilisation {useful / (doc['cycles'] * 64):.3f}" in text
+
+
+def test_set_a_topology_and_its_arguments_together(capsys) -> None:
+    """`--set fabric.topology=ring --set fabric.topology_args=...`: each alone is invalid (a
+    ring has no rows and cols), together they run."""
+    args = ["accel", "--arch", "scnn", "--network", "lenet5", "--json"]
+    ring = ["--set", "fabric.topology=ring", "--set", 'fabric.topology_args={"n": 8}']
+    assert main([*args, *ring, "--set", "fabric.multicast=direct"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["check_passed"] and record["cycles"] > 0
