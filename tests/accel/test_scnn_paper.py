@@ -414,3 +414,37 @@ def test_mean_energy_in_where_we_differ_is_the_records() -> None:
     page = " ".join(PAGE.read_text().split())
     assert f"networks the mean is inside the band ({sum(ratios) / 3:.2f}x simulated;" in page
     assert abs(sum(ratios) / 3 / 2.3 - 1) < 0.15
+
+
+def test_at_a_glance_is_the_records() -> None:
+    """The page's opening table: the three speedups, their mean, the mean energy improvement
+    and DCNN-opt's, each against the records, and each verdict against the 15 % band."""
+    text = PAGE.read_text()
+    glance = text[text.index("**At a glance**") : text.index("## Modules")]
+    records = [_compare_record(n) for n in ("alexnet", "googlenet", "vgg16")]
+    speedups = [r["speedup"] for r in records]
+    row = re.search(
+        r"\| speedup, AlexNet / GoogLeNet / VGG-16 \|[^|]*\| ([^|]*)\| ([^|]*)\|", glance
+    )
+    assert [float(x.strip(" x")) for x in row.group(1).split("/")] == pytest.approx(
+        speedups, abs=0.006
+    )
+    verdicts = [v.strip().split(" ")[0] for v in row.group(2).split("/")]
+    bands = [abs(s / p - 1) <= 0.15 for s, p in zip(speedups, (2.37, 2.19, 3.52), strict=True)]
+    assert verdicts == ["yes" if inside else "no" for inside in bands]
+
+    def ours(label: str) -> tuple[float, str]:
+        cells = re.search(rf"\| {label} \|[^|]*\| ([\d.]+)x \| (\w+)", glance)
+        return float(cells.group(1)), cells.group(2)
+
+    mean_speed, verdict = ours("speedup, mean")
+    assert mean_speed == pytest.approx(sum(speedups) / 3, abs=0.006)
+    assert verdict == ("yes" if abs(sum(speedups) / 3 / 2.7 - 1) <= 0.15 else "no")
+    energy = sum(r["energy_ratio"] for r in records) / 3
+    mean_energy, verdict = ours("energy improvement, mean")
+    assert mean_energy == pytest.approx(energy, abs=0.006)
+    assert verdict == ("yes" if abs(energy / 2.3 - 1) <= 0.15 else "no")
+    opt = sum(r["dcnn-opt"]["dcnn_energy_ratio"] for r in records) / 3
+    mean_opt, verdict = ours("DCNN-opt's energy improvement over DCNN, mean")
+    assert mean_opt == pytest.approx(opt, abs=0.006)
+    assert verdict == ("yes" if abs(opt / 2.0 - 1) <= 0.15 else "no")
