@@ -205,3 +205,29 @@ def test_without_a_pool_the_layer_runs_as_with_an_identity_pool(design, activati
     recorded = new.counts.record()
     del recorded["pool_unit.add24"]
     assert old.counts.record() == recorded
+
+
+@pytest.mark.parametrize(
+    ("pool", "activation", "grid"),
+    [
+        (MaxPool((3, 3), (2, 2), (1, 1), ceil_mode=True), "relu", (2, 3)),
+        (MaxPool((3, 3), (2, 2), (1, 1)), "none", (3, 2)),
+        (MaxPool((2, 3), (2, 1), (1, 1), (1, 2)), "relu", (1, 5)),
+    ],
+    ids=["googlenet-ceil", "no-relu", "dilated"],
+)
+def test_padded_ceil_dilated_and_unrectified_pools_on_other_grids(pool, activation, grid):
+    """Padding, ceil mode, dilation, a layer without a ReLU (the running maximum starts at
+    -inf) and PE grids that are not square: what the holders write is torch's pooled plane, and
+    every window's taps arrived (no counter left)."""
+    record = layer(pool, activation=activation, seed=4)
+    fabric = FabricConfig(topology_args={"rows": grid[0], "cols": grid[1]})
+    plan = simulate(record, DcnnConfig(fabric=fabric, activation_sram_bytes=1500))
+    out = torch.from_numpy(record.output[0])
+    expected = F.max_pool2d(
+        torch.relu(out) if activation == "relu" else out,
+        pool.kernel, pool.stride, pool.padding, pool.dilation, pool.ceil_mode,
+    ).numpy()  # fmt: skip
+    np.testing.assert_allclose(plan.pooling.written, expected, rtol=0, atol=1e-5)
+    assert np.all(plan.pooling.remaining == 0)
+    assert plan.outputs.on_chip < plan.outputs.lines  # some pooled lines spilled to DRAM
