@@ -37,7 +37,7 @@ from accel_scnn_tiling import conv_rows, inputs_in_dram
 from desim.accel.scnn import Scnn, ScnnConfig
 
 RESULTS = Path(__file__).parent / "results"
-NO_PPU = ScnnConfig(ppu_reads_per_cycle=0, ppu_adds_per_cycle=0)
+NO_PPU = ScnnConfig(ppu_reads_per_cycle=0, ppu_adds_per_cycle=0, ppu_compares_per_cycle=0)
 
 
 def recorded_dcnn(network: str) -> dict[str, int]:

@@ -106,11 +106,12 @@ class ScnnConfig:
     crossbar_wire_um : int
         Wire a product drives through the scatter crossbar: one input row and one output column,
         each the side of the paper's crossbar (0.026 mm^2 at 16 nm) scaled to 45 nm: 2 x 454 um.
-    ppu_reads_per_cycle, ppu_adds_per_cycle : int
-        The post-processing unit's rates in partial sums per cycle (`desim.accel.scnn_ppu`):
-        read-out of the accumulators (halos to send; own outputs through ReLU and compression)
-        and halo adds at the owner. 1 each: DNNsim's halo rate (one partial sum per cycle),
-        applied to all the PPU's work; 0 makes that work free.
+    ppu_reads_per_cycle, ppu_adds_per_cycle, ppu_compares_per_cycle : int
+        The post-processing unit's rates in values per cycle (`desim.accel.scnn_ppu`):
+        read-out of the accumulators (halos to send; own outputs through ReLU and compression),
+        halo adds at the owner, and the pool's compares of outputs received from other PEs.
+        1 each: DNNsim's halo rate (one partial sum per cycle), applied to all the PPU's work;
+        0 makes that work free.
     """
 
     fabric: FabricConfig = field(default_factory=FabricConfig)
@@ -135,6 +136,7 @@ class ScnnConfig:
     crossbar_wire_um: int = round(2 * CROSSBAR_SIDE_UM_45NM)
     ppu_reads_per_cycle: int = 1
     ppu_adds_per_cycle: int = 1
+    ppu_compares_per_cycle: int = 1
 
     def __post_init__(self) -> None:
         self.pe_array()  # validates the array fields
@@ -177,7 +179,9 @@ class ScnnConfig:
 
     def ppu(self) -> PostProcessing:
         """The post-processing unit's rates."""
-        return PostProcessing(self.ppu_reads_per_cycle, self.ppu_adds_per_cycle)
+        return PostProcessing(
+            self.ppu_reads_per_cycle, self.ppu_adds_per_cycle, self.ppu_compares_per_cycle
+        )
 
     def input_passes(self, input_bits: np.ndarray) -> int:
         """Parts a layer's input is tiled into through DRAM.

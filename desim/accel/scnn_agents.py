@@ -23,7 +23,7 @@ What is simulated as events (the rest is the bulk `desim.accel.scnn_work`):
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -259,11 +259,13 @@ class ScnnPe(_Agent):
         if group and ppu.modelled and not self.drains[group - 1].processed:
             yield self.drains[group - 1]  # one PPU: the previous group's drain goes first
         yield from self._ppu(ppu.read_cycles(sum(area for _, area in self.halo_out) * channels))
-        yield from self._exchange("halo", group, sched.halo_areas, sched.halo_bits)
+        yield from self._exchange("halo", group, sched.halo_areas, sched.halo_bits, ppu.add_finish)
         if sched.owned_sums:
             yield from self._ppu(ppu.read_cycles(sched.owned_sums[group][self.index]))
         if sched.pool_areas is not None:
-            yield from self._exchange("pool", group, sched.pool_areas, sched.pool_bits)
+            yield from self._exchange(
+                "pool", group, sched.pool_areas, sched.pool_bits, ppu.compare_finish
+            )
         self.drain_cycles += int(self.env.now) - began
         bits = sched.output_bits[group][self.index]
         if sched.output_to_dram:
@@ -273,11 +275,17 @@ class ScnnPe(_Agent):
             yield self.oaram.write(bits)
 
     def _exchange(
-        self, kind: str, group: int, areas: np.ndarray, value_bits: int
+        self,
+        kind: str,
+        group: int,
+        areas: np.ndarray,
+        value_bits: int,
+        fold: Callable[[int, list[tuple[int, int]]], int],
     ) -> Generator[Any, Any, None]:
         """Send every PE the values of this PE it needs (``areas[self, u]`` per output channel),
-        and fold in, at the PPU's add rate, those it receives, in their arrival order."""
-        channels, ppu = self.schedule.group_channels[group], self.schedule.ppu
+        and fold in those it receives as they arrive (``fold``: the PPU's adder for the halo, its
+        comparator for the pool: `PostProcessing.add_finish`, `compare_finish`)."""
+        channels = self.schedule.group_channels[group]
         sends = [
             self.send(
                 (self.fabric.pe_tids[owner],),
@@ -291,7 +299,7 @@ class ScnnPe(_Agent):
         incoming = [self.mailbox.wait(tag) for tag in tags]
         start = int(self.env.now)
         yield self.env.all_of(sends + incoming)
-        folded = ppu.add_finish(
+        folded = fold(
             start,
             [
                 (self.mailbox.arrived[tag], int(areas[sender, self.index]) * channels)

@@ -84,19 +84,24 @@ class PostProcessing:
         through ReLU and the compressor).
     adds_per_cycle : int
         Incoming halo partial sums added into the owned outputs per cycle.
+    compares_per_cycle : int
+        Outputs received from other PEs for the pool's windows compared into the pooled values
+        per cycle (1 by default, as the adds: no rate is published).
     """
 
     reads_per_cycle: int = 1
     adds_per_cycle: int = 1
+    compares_per_cycle: int = 1
 
     def __post_init__(self) -> None:
         check_int("scnn", "ppu_reads_per_cycle", self.reads_per_cycle, 0)
         check_int("scnn", "ppu_adds_per_cycle", self.adds_per_cycle, 0)
+        check_int("scnn", "ppu_compares_per_cycle", self.compares_per_cycle, 0)
 
     @property
     def modelled(self) -> bool:
         """Whether the PPU's work takes cycles (then one group's drain waits for the last's)."""
-        return bool(self.reads_per_cycle or self.adds_per_cycle)
+        return bool(self.reads_per_cycle or self.adds_per_cycle or self.compares_per_cycle)
 
     def read_cycles(self, sums: int) -> int:
         """Cycles to read ``sums`` partial sums out of the accumulators."""
@@ -105,10 +110,21 @@ class PostProcessing:
     def add_finish(self, start: int, arrivals: Iterable[tuple[int, int]]) -> int:
         """When the adder, free from ``start``, has added every ``(arrival cycle, sums)``
         message, taken in arrival order."""
-        t = start
-        for arrival, sums in sorted(arrivals):
-            t = max(t, arrival) + _cycles(sums, self.adds_per_cycle)
-        return t
+        return _fold(start, arrivals, self.adds_per_cycle)
+
+    def compare_finish(self, start: int, arrivals: Iterable[tuple[int, int]]) -> int:
+        """When the pool's comparator, free from ``start``, has taken every ``(arrival cycle,
+        values)`` message, in arrival order."""
+        return _fold(start, arrivals, self.compares_per_cycle)
+
+
+def _fold(start: int, arrivals: Iterable[tuple[int, int]], per_cycle: int) -> int:
+    """When a unit free from ``start``, taking ``per_cycle`` values a cycle, has taken every
+    ``(arrival cycle, values)`` message in arrival order."""
+    t = start
+    for arrival, values in sorted(arrivals):
+        t = max(t, arrival) + _cycles(values, per_cycle)
+    return t
 
 
 def _cycles(sums: int, per_cycle: int) -> int:

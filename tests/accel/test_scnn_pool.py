@@ -135,16 +135,17 @@ def _two_pes(**kw) -> Scnn:
     return Scnn(ScnnConfig(fabric=FabricConfig(topology_args={"rows": 1, "cols": 2}), **kw))
 
 
-@pytest.mark.parametrize("adds", [1, 2, 6])
-def test_the_pool_exchange_costs_a_trip_and_the_compares(adds):
+@pytest.mark.parametrize("compares", [1, 2, 6])
+def test_the_pool_exchange_costs_a_trip_and_the_compares(compares):
     """After its own read-out PE 1 waits for PE 0's 6 values (one message) and compares them at
-    the add rate: the pooled layer is longer by the trip plus ceil(6 / adds), and the trip does
-    not depend on the rate."""
+    the compare rate: the pooled layer is longer by the trip plus ceil(6 / compares), and the
+    trip does not depend on the rate."""
     pool = MaxPool((1, 2), (1, 2))
-    pooled = _two_pes(ppu_adds_per_cycle=adds).run_layer(_two_pe_layer(6, pool), False)
-    plain = _two_pes(ppu_adds_per_cycle=adds).run_layer(_two_pe_layer(6, None), False)
+    config = {"ppu_compares_per_cycle": compares}
+    pooled = _two_pes(**config).run_layer(_two_pe_layer(6, pool), False)
+    plain = _two_pes(**config).run_layer(_two_pe_layer(6, None), False)
     assert pooled.noc.packets - plain.noc.packets == 1
-    trip = pooled.cycles - plain.cycles - -(-6 // adds)
+    trip = pooled.cycles - plain.cycles - -(-6 // compares)
     assert trip > 0
     reference = _two_pes().run_layer(_two_pe_layer(6, pool), False)
     assert reference.cycles - _two_pes().run_layer(_two_pe_layer(6, None), False).cycles == trip + 6

@@ -20,7 +20,7 @@ def test_adds_follow_arrivals_one_message_at_a_time():
     # free at 10: the message in at 4 is added 10..13 (3 sums at 2 per cycle: 2 cycles = 12),
     # the one in at 20 waits for it: 20..25 (10 sums)
     assert ppu.add_finish(10, [(20, 10), (4, 3)]) == 25
-    free = PostProcessing(0, 0)
+    free = PostProcessing(0, 0, 0)
     assert (free.read_cycles(99), free.add_finish(10, [(20, 10)]), free.modelled) == (0, 20, False)
 
 
@@ -41,6 +41,10 @@ def _two_pe_layer(k: int, c: int = 3) -> LayerRecord:
     return LayerRecord("c", "conv", w, None, x, out.numpy(), (1, 1), (0, 1), 1, "relu")
 
 
+#: the PPU's work free: the model before it was modelled
+FREE = {"ppu_reads_per_cycle": 0, "ppu_adds_per_cycle": 0, "ppu_compares_per_cycle": 0}
+
+
 def _config(**kw) -> ScnnConfig:
     return ScnnConfig(fabric=FabricConfig(topology_args={"rows": 1, "cols": 2}), **kw)
 
@@ -52,7 +56,7 @@ def test_one_group_drain_costs_the_hand_computed_ppu_cycles(reads, adds):
     read), it adds them and reads its own 6 outputs out: nothing overlaps the last group, so the
     layer is longer by exactly ceil(6 / reads) + ceil(6 / adds) + ceil(6 / reads)."""
     layer, k = _two_pe_layer(6), 6
-    free = Scnn(_config(ppu_reads_per_cycle=0, ppu_adds_per_cycle=0)).run_layer(layer, False)
+    free = Scnn(_config(**FREE)).run_layer(layer, False)
     ppu = Scnn(_config(ppu_reads_per_cycle=reads, ppu_adds_per_cycle=adds)).run_layer(layer, False)
     assert ppu.extra["groups"] == 1 and ppu.check_error == free.check_error
     expected = -(-k // reads) + -(-k // adds) + -(-k // reads)
@@ -66,7 +70,7 @@ def test_drains_longer_than_the_groups_hold_the_double_buffer():
     One PPU drains the four groups one after the other, so the layer takes at least 4 x 192
     cycles, and the PEs wait for the double buffer; without the PPU's cycles they never do."""
     layer = _two_pe_layer(256, c=1)
-    free = Scnn(_config(kc=64, ppu_reads_per_cycle=0, ppu_adds_per_cycle=0)).run_layer(layer, False)
+    free = Scnn(_config(kc=64, **FREE)).run_layer(layer, False)
     ppu = Scnn(_config(kc=64)).run_layer(layer, False)
     assert ppu.extra["groups"] == 4 and ppu.extra["pe_busy_cycles_max"] == 4 * 48
     assert ppu.cycles >= 4 * 3 * 64 > free.cycles
