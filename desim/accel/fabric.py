@@ -43,7 +43,7 @@ from typing import Any
 import simpy
 
 from desim.accel.footprint import MAX_ACCEL_BYTES, PE_BYTES, pe_bytes
-from desim.config import API_ONLY, require
+from desim.config import API_ONLY, KeyedConfigError, require
 from desim.energy import ActionCounts
 from desim.kernel.checks import check_int
 from desim.kernel.simulator import Simulator
@@ -64,6 +64,10 @@ from desim.noc.validation import (
 from desim.registry import TOPOLOGY
 
 __all__ = ["FabricConfig", "Fabric", "Terminal", "NocSnapshot"]
+
+
+#: the default network: the paper's 8 x 8 PEs on a mesh
+DEFAULT_TOPOLOGY_ARGS = {"rows": 8, "cols": 8}
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ class FabricConfig:
     """
 
     topology: str = "mesh"
-    topology_args: Mapping[str, Any] = field(default_factory=lambda: {"rows": 8, "cols": 8})
+    topology_args: Mapping[str, Any] = field(default_factory=lambda: dict(DEFAULT_TOPOLOGY_ARGS))
     routing: str = "xy"
     router: str = "booksim"
     router_args: Mapping[str, Any] = field(default_factory=dict)
@@ -127,7 +131,16 @@ class FabricConfig:
                 isinstance(cls, type) and issubclass(cls, base),
                 f"fabric.{name} must be desim.noc.{base.__name__} or a subclass of it, got {cls!r}",
             )
-        check_topology(self.topology, self.topology_args)  # before anything is built
+        try:
+            check_topology(self.topology, self.topology_args)  # before anything is built
+        except KeyedConfigError as exc:
+            if self.topology == "mesh" or dict(self.topology_args) != DEFAULT_TOPOLOGY_ARGS:
+                raise
+            raise KeyedConfigError(
+                exc.key,
+                f"{exc.message} (topology_args defaults to the 8 x 8 mesh's {DEFAULT_TOPOLOGY_ARGS}"
+                f"; give {self.topology!r} its own, e.g. --set 'fabric.topology_args={{...}}')",
+            ) from None
         pes = routers_of(self.topology, self.topology_args)  # one PE per router
         check_limit(
             f"fabric.topology {self.topology!r} {dict(self.topology_args)} needs too much memory "

@@ -165,3 +165,10 @@ def test_set_a_topology_and_its_arguments_together(capsys) -> None:
     assert main([*args, *ring, "--set", "fabric.multicast=direct"]) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["check_passed"] and record["cycles"] > 0
+
+
+def test_a_topology_without_its_arguments_is_told_the_defaults_are_a_mesh(capsys) -> None:
+    code = main(["accel", "--arch", "scnn", "--network", "lenet5", "--set", "fabric.topology=ring"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "unknown parameter of topology 'ring'" in err and "defaults to the 8 x 8 mesh's" in err
