@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from workloads.extract import keeps_zeros
+from workloads.extract import keeps_zeros, max_pool
 from workloads.pruning import apply_masks, magnitude_masks
 from workloads.published import LayerTarget
 
@@ -36,8 +36,6 @@ Probe = tuple[str, list[Callable[[Any], Any]]]  # (consumer conv, pools on the w
 def _pool(node: Any, modules: dict[str, Any]) -> Callable[[Any], Any] | None:
     """The torch function of a max pool node, else None."""
     import torch.nn.functional as F
-
-    from workloads.extract import max_pool
 
     pool = max_pool(node, modules)
     if pool is None:
