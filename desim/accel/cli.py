@@ -65,6 +65,11 @@ def check_arguments(args: argparse.Namespace) -> None:
         check_output_path(f"--{option}", getattr(args, option, None), prefix=option == "vcd")
     if getattr(args, "plot", None) is not None:
         _figure_path(args.plot)
+        if args.csv is not None and Path(args.csv).resolve() == Path(args.plot).resolve():
+            raise ConfigError(
+                f"--csv and --plot name the same file {args.plot!r}; the figure would overwrite "
+                "the table: give two paths"
+            )
     entry = ACCELERATOR.metadata(args.arch)
     for option in ("weight_density", "activation_density"):
         density = getattr(args, option)

@@ -134,6 +134,10 @@ def files(tmp_path, monkeypatch):
         (["compare", *SYNTH, "--plot", "bars.txt"], "format is its file's suffix; allowed: ."),
         (["compare", *SYNTH, "--plot", "bars"], "format is its file's suffix; allowed: ."),
         (["compare", *SYNTH, "--plot", "bars.png.tmp"], "--plot 'bars.png.tmp'"),
+        (
+            ["compare", *SYNTH, "--plot", "out.png", "--csv", "./out.png"],
+            "--csv and --plot name the same file 'out.png'",
+        ),
         ([*ACCEL, "--seed", "4294967296"], "--seed must be in 0..4294967295, got 4294967296"),
         ([*ACCEL, "--seed", "-1"], "--seed must be in 0..4294967295, got -1"),
         ([*ACCEL, "--seed", "1e3"], "argument --seed: invalid int value: '1e3'"),
