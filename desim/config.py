@@ -177,6 +177,9 @@ def from_mapping(cls: type[C], data: dict[str, Any], path: str = "") -> C:
     """
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls!r} is not a dataclass")
+    if not isinstance(data, dict):  # a TOML key or an array of tables where a table belongs
+        name = cls.__name__.lstrip("_")
+        raise ConfigError(f"'{path or name}' must be a table of {name} keys, got {data!r}")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     for key in sorted(set(data) & {name for name, f in fields.items() if _api_only(f)}):

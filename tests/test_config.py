@@ -56,6 +56,22 @@ def test_bad_types_and_values_are_named() -> None:
         from_mapping(Noc, {"rows": True})
 
 
+@pytest.mark.parametrize("data", [3, [{"rows": 4}], "rows"])
+def test_a_value_where_a_table_belongs_is_named(data) -> None:
+    # a TOML file's ``accel = 3``, or ``[[accel]]`` (an array of tables), given to from_mapping
+    with pytest.raises(ConfigError, match=r"^'accel' must be a table of Noc keys, got "):
+        from_mapping(Noc, data, path="accel")
+
+
+def test_sweep_sections_that_are_not_tables_are_named() -> None:
+    from desim.sweep.spec import spec_from_mapping
+
+    with pytest.raises(ConfigError, match=r"^'sweep' must be a table of SweepTable keys, got 3$"):
+        spec_from_mapping({"sweep": 3})
+    with pytest.raises(ConfigError, match=r"^'latency_load' must be a table of LatencyLoad keys"):
+        spec_from_mapping({"sweep": {"kind": "latency_load"}, "noc": {}, "latency_load": 3})
+
+
 def test_a_numpy_integer_is_refused_saying_how_to_pass_it() -> None:
     # a notebook's seeds from np.arange: refused (configs hash as JSON), with the conversion
     import numpy as np

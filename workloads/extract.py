@@ -2,7 +2,9 @@
 
 The model is traced with ``torch.fx`` and run by an interpreter that records every
 ``Conv2d`` / ``Linear`` call (its input and output) in execution order, and reads from the graph
-whether a ReLU follows and whether a max pool takes every use of the output (`_pool`).
+whether a ReLU follows (or follows the max pool it feeds) and whether a max pool takes every use
+of the output (`_pool`), for each call of a module on its own. What a pool that is not recorded
+means, and the convolutions refused, is in docs/workloads.md ("Layer records").
 A model that fx cannot trace (data-dependent control flow) falls back to
 forward hooks, which see the same calls but not the graph, so ``activation`` is ``"unknown"``.
 
@@ -29,7 +31,10 @@ InputTransform = Callable[[str, Any], Any]
 
 
 def _pair(value: int | tuple[int, ...]) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else (int(value[0]), int(value[1]))
+    """torch's int or sequence of one or two ints (``MaxPool2d((2,))`` is a 2 x 2 pool)."""
+    if isinstance(value, int):
+        return value, value
+    return int(value[0]), int(value[-1])
 
 
 def _numpy(tensor: Any) -> np.ndarray:
@@ -54,12 +59,39 @@ def _record(
         return LayerRecord(
             kind="conv",
             stride=_pair(module.stride),
-            padding=_pair(module.padding),
+            padding=_conv_padding(name, module),
             groups=int(module.groups),
             pool=pool,
             **common,
         )
     return LayerRecord(kind="linear", **common)
+
+
+def _conv_padding(name: str, conv: Any) -> tuple[int, int]:
+    """A ``Conv2d``'s zero padding on each side: numbers, ``"valid"`` or a symmetric ``"same"``.
+    What a `LayerRecord` cannot say (dilation, non-zero padding, an uneven ``"same"``) is refused
+    here, naming the layer, rather than found later as outputs that differ from torch's."""
+    from desim.kernel.errors import ConfigError
+
+    if tuple(conv.dilation) != (1, 1):
+        raise ConfigError(
+            f"conv {name!r}: dilation {tuple(conv.dilation)} is not modelled; allowed: 1"
+        )
+    if conv.padding_mode != "zeros":
+        raise ConfigError(
+            f"conv {name!r}: padding_mode {conv.padding_mode!r} is not modelled; allowed: 'zeros'"
+        )
+    if conv.padding == "valid":
+        return 0, 0
+    if conv.padding == "same":
+        total = [k - 1 for k in conv.kernel_size]  # dilation 1
+        if any(t % 2 for t in total):
+            raise ConfigError(
+                f"conv {name!r}: padding 'same' with kernel {tuple(conv.kernel_size)} pads one "
+                "side more than the other, which is not modelled; allowed: odd kernels"
+            )
+        return total[0] // 2, total[1] // 2
+    return _pair(conv.padding)
 
 
 def _is_relu(node: Any, modules: dict[str, Any]) -> bool:
@@ -74,9 +106,18 @@ def _is_relu(node: Any, modules: dict[str, Any]) -> bool:
     return node.op == "call_method" and node.target in ("relu", "relu_")
 
 
+def _all_relu(nodes: Any, modules: dict[str, Any]) -> bool:
+    nodes = list(nodes)
+    return bool(nodes) and all(_is_relu(n, modules) for n in nodes)
+
+
 def _activation(node: Any, modules: dict[str, Any]) -> str:
-    users = list(node.users)
-    return "relu" if users and all(_is_relu(u, modules) for u in users) else "none"
+    """``"relu"`` when every use of the output is a ReLU, or when it is pooled (`_pool`) and
+    every use of the pool is a ReLU (``relu(max_pool2d(conv(x)))``: the two commute)."""
+    if _all_relu(node.users, modules):
+        return "relu"
+    pools = _pool_nodes(node, modules)
+    return "relu" if pools and all(_all_relu(p.users, modules) for p in pools) else "none"
 
 
 def keeps_zeros(node: Any, modules: dict[str, Any]) -> bool:
@@ -94,14 +135,21 @@ def keeps_zeros(node: Any, modules: dict[str, Any]) -> bool:
 
 
 def max_pool(node: Any, modules: dict[str, Any]) -> MaxPool | None:
-    """The geometry of a max pool node (module or ``F.max_pool2d``), else None."""
+    """The geometry of a max pool node (``nn.MaxPool2d``, ``F.max_pool2d`` or
+    ``torch.max_pool2d``), else None; also None for a pool that returns its indices (an output
+    the accelerators do not produce)."""
+    import torch
     import torch.nn as nn
     import torch.nn.functional as F
 
     if node.op == "call_module" and isinstance(modules[node.target], nn.MaxPool2d):
         m = modules[node.target]
+        if m.return_indices:
+            return None
         args = (m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode)
-    elif node.op == "call_function" and node.target is F.max_pool2d:
+    elif node.op == "call_function" and node.target in (F.max_pool2d, torch.max_pool2d):
+        if node.kwargs.get("return_indices") or len(node.args) > 6 and node.args[6]:
+            return None
         names = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
         given = dict(zip(names, node.args[1:], strict=False)) | {
             k: v for k, v in node.kwargs.items() if k in names
@@ -117,24 +165,47 @@ def max_pool(node: Any, modules: dict[str, Any]) -> MaxPool | None:
     return MaxPool(_pair(kernel), _pair(stride), _pair(padding), _pair(dilation), bool(ceil_mode))
 
 
-def _pool(node: Any, modules: dict[str, Any]) -> MaxPool | None:
-    """The max pool every use of ``node``'s output reaches through ReLUs, normalisations and
-    concatenations, if all of them reach the same one; else None (some use needs the output
-    unpooled, e.g. an inception module's input feeding its 1 x 1 branches and its pool branch)."""
-    pools, frontier, seen = set(), list(node.users), set()
+def _on_channels(node: Any) -> bool:
+    """Whether a concatenation joins along the batch or channel axis of ``(B, C, H, W)``
+    tensors, so that a max pool after it pools each input's plane on its own (joined along the
+    height or width, windows would straddle two inputs)."""
+    if node.op != "call_function" or node.target not in _concatenations():
+        return True
+    dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
+    return dim in (0, 1, -3, -4)
+
+
+def _concatenations() -> tuple[Any, ...]:
+    import torch
+
+    return (torch.cat, torch.concat)
+
+
+def _pool_nodes(node: Any, modules: dict[str, Any]) -> list[Any] | None:
+    """The max pool nodes every use of ``node``'s output reaches through ReLUs, normalisations
+    and channel concatenations, if all of them have one geometry; else None."""
+    pools, frontier, seen = [], list(node.users), set()
     while frontier:
         user = frontier.pop()
         if user in seen:
             continue
         seen.add(user)
-        pool = max_pool(user, modules)
-        if pool is not None:
-            pools.add(pool)
-        elif keeps_zeros(user, modules) and user.users:
+        if max_pool(user, modules) is not None:
+            pools.append(user)
+        elif keeps_zeros(user, modules) and _on_channels(user) and user.users:
             frontier.extend(user.users)
         else:
             return None
-    return pools.pop() if len(pools) == 1 else None
+    return pools if len({max_pool(p, modules) for p in pools}) == 1 else None
+
+
+def _pool(node: Any, modules: dict[str, Any]) -> MaxPool | None:
+    """The max pool every use of ``node``'s output reaches through ReLUs, normalisations and
+    channel concatenations, if all of them reach the same one; else None (some use needs the
+    output unpooled, e.g. an inception module's input feeding its 1 x 1 branches and its pool
+    branch, or a concatenation along the height or width comes first)."""
+    pools = _pool_nodes(node, modules)
+    return None if pools is None else max_pool(pools[0], modules)
 
 
 def _extract_fx(
@@ -145,17 +216,22 @@ def _extract_fx(
     from workloads.zoo.layers import is_layer
 
     modules = dict(graph_module.named_modules())
-    node_of = {n.target: n for n in graph_module.graph.nodes if n.op == "call_module"}
     records: list[LayerRecord] = []
 
     class Recorder(fx.Interpreter):
+        node: Any = None  # the node being run: a module called twice has two, with their own uses
+
+        def run_node(self, n: Any) -> Any:
+            self.node = n
+            return super().run_node(n)
+
         def call_module(self, target: Any, args: Any, kwargs: Any) -> Any:
             module = modules[target]
             if not is_layer(module):
                 return super().call_module(target, args, kwargs)
             x = transform(target, args[0]) if transform else args[0]
             y = module(x)
-            node = node_of[target]
+            node = self.node
             records.append(
                 _record(target, module, x, y, _activation(node, modules), _pool(node, modules))
             )

@@ -65,6 +65,11 @@ def check_arguments(args: argparse.Namespace) -> None:
         check_output_path(f"--{option}", getattr(args, option, None), prefix=option == "vcd")
     if getattr(args, "plot", None) is not None:
         _figure_path(args.plot)
+        if args.csv is not None and Path(args.csv).resolve() == Path(args.plot).resolve():
+            raise ConfigError(
+                f"--csv and --plot name the same file {args.plot!r}; the figure would overwrite "
+                "the table: give two paths"
+            )
     entry = ACCELERATOR.metadata(args.arch)
     for option in ("weight_density", "activation_density"):
         density = getattr(args, option)
@@ -338,7 +343,7 @@ def _compare(args: argparse.Namespace) -> int:
     check_arguments(args)
     document = comparison(args)
     if args.csv:
-        _write_csv(args.csv, document["per_layer"])
+        _write_csv(args.csv, _comparison_rows(document))
     if args.plot:
         _plot(args.plot, document)
     if args.json:
@@ -359,6 +364,16 @@ def _compare(args: argparse.Namespace) -> int:
         speedup, energy = row["speedup"], row["energy_ratio"]
         print(f"  {row['layer']:28s} speedup {speedup:6.2f}x  energy {energy:6.2f}x")
     return 0
+
+
+def _comparison_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every baseline's per-layer rows, each naming its baseline (the first baseline's first)."""
+    first = document.get("baseline")
+    rows = [{"baseline": first, **row} for row in document["per_layer"]]
+    for name, entry in document.items():
+        if name != first and name in ACCELERATOR and isinstance(entry, dict):
+            rows += [{"baseline": name, **row} for row in entry.get("per_layer", ())]
+    return rows
 
 
 def _write_csv(path: str, rows: list[dict[str, Any]]) -> None:

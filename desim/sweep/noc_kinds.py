@@ -134,7 +134,7 @@ def resolve_latency_load(config: dict[str, Any]) -> dict[str, Any]:
 
     noc = _noc_section(config)
     del noc["injection_rate"]
-    section = from_mapping(LatencyLoad, dict(config.get("latency_load", {})), "latency_load")
+    section = from_mapping(LatencyLoad, config.get("latency_load", {}), "latency_load")
     rates = parse_rates(section.rates) if isinstance(section.rates, str) else section.rates
     for rate in rates:
         if not 0.0 <= rate <= 1.0:

@@ -197,7 +197,7 @@ def _expand(spec: SweepSpec) -> list[Point]:
 
 def spec_from_mapping(data: dict[str, Any]) -> SweepSpec:
     """Build and validate a `SweepSpec` (every point resolved) from nested dicts."""
-    table = from_mapping(_SweepTable, dict(data.get("sweep", {})), path="sweep")
+    table = from_mapping(_SweepTable, data.get("sweep", {}), path="sweep")
     try:
         sections = KINDS.metadata(table.kind)["sections"]
     except DesimError as exc:  # an unknown kind: the message lists the valid ones

@@ -77,6 +77,24 @@ def test_compare_writes_csv_and_plot_and_ratios_are_consistent(capsys, tmp_path)
     assert plot.stat().st_size > 1000
 
 
+def test_compare_csv_has_every_baselines_rows_each_named(capsys, tmp_path):
+    """SCNN's default comparison has four baselines; the table gives each its rows (only the
+    first's, unnamed, before)."""
+    table = tmp_path / "layers.csv"
+    code, out, _ = run(
+        capsys, "compare", "--arch", "scnn", *SYNTH, *SMALL, "--layers", "1", "--json",
+        "--csv", str(table),
+    )  # fmt: skip
+    assert code == 0
+    doc = json.loads(out)
+    with open(table) as handle:
+        rows = list(csv.DictReader(handle))
+    names = ["dcnn", "dcnn-opt", "scnn-sparsea", "scnn-sparsew"]
+    assert [(r["baseline"], r["layer"]) for r in rows] == [(n, "conv1") for n in names]
+    for row, name in zip(rows, names, strict=True):
+        assert float(row["speedup"]) == pytest.approx(doc[name]["per_layer"][0]["speedup"])
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

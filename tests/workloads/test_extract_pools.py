@@ -1,0 +1,160 @@
+"""Which max pool (if any) a layer's record carries, on models the zoo does not have: the oracle
+is the next layer's recorded input, which must equal what the record says the layer writes
+(`LayerRecord.written`) whenever the pooled plane feeds that layer directly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from desim.accel.pooling import MaxPool
+from desim.kernel.errors import ConfigError
+from workloads.extract import extract
+
+POOL2 = MaxPool((2, 2), (2, 2))
+
+
+class Net(nn.Module):
+    """``forward`` given as a function of the module and the input."""
+
+    def __init__(self, forward, **modules) -> None:
+        super().__init__()
+        for name, module in modules.items():
+            setattr(self, name, module)
+        self._forward = forward
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._forward(self, x)
+
+
+def conv(c: int = 3, k: int = 4, **kw) -> nn.Conv2d:
+    return nn.Conv2d(c, k, 3, padding=1, **kw)
+
+
+def records(net: nn.Module, side: int = 12):
+    torch.manual_seed(0)
+    for p in net.parameters():
+        nn.init.normal_(p)
+    return extract(net.eval(), torch.relu(torch.randn(1, 3, side, side)))
+
+
+def feeds(first, second) -> None:
+    """``first`` writes exactly ``second``'s input."""
+    np.testing.assert_allclose(first.written(first.output[0]), second.input[0], rtol=1e-6)
+
+
+def test_a_module_called_twice_gets_each_calls_pool():
+    """The first call's output feeds the second call unpooled; only the second is pooled (the
+    graph node of the call, not the module's last node, decides)."""
+    net = Net(
+        lambda s, x: s.p(F.relu(s.c(F.relu(s.c(F.relu(s.c0(x))))))),
+        c0=conv(), c=conv(4), p=nn.MaxPool2d(2),
+    )  # fmt: skip
+    c0, first, second = records(net)
+    assert (c0.pool, first.pool, second.pool) == (None, None, POOL2)
+    feeds(c0, first)
+    feeds(first, second)
+
+
+@pytest.mark.parametrize("dim", [2, 3, -1, -2])
+def test_a_pool_after_a_concatenation_along_height_or_width_is_not_the_layers(dim):
+    """Windows straddle the two convolutions' planes: neither can pool alone."""
+    net = Net(
+        lambda s, x: s.p(torch.cat([F.relu(s.a(x)), F.relu(s.b(x))], dim)),
+        a=conv(), b=conv(), p=nn.MaxPool2d(3, 2),
+    )  # fmt: skip
+    a, b = records(net, side=13)
+    assert (a.pool, b.pool, a.activation, b.activation) == (None, None, "relu", "relu")
+
+
+@pytest.mark.parametrize(
+    "join",
+    [
+        lambda a, b: torch.cat([a, b], 1),
+        lambda a, b: torch.cat([a, b], dim=-3),
+        lambda a, b: torch.concat((a, b), dim=1),
+    ],
+)
+def test_a_pool_after_a_channel_concatenation_is_each_inputs(join):
+    net = Net(
+        lambda s, x: s.c(s.p(join(F.relu(s.a(x)), F.relu(s.b(x))))),
+        a=conv(), b=conv(), p=nn.MaxPool2d(3, 2), c=conv(8),
+    )  # fmt: skip
+    a, b, c = records(net, side=13)
+    assert a.pool == b.pool == MaxPool((3, 3), (2, 2))
+    both = np.concatenate([a.written(a.output[0]), b.written(b.output[0])])
+    np.testing.assert_allclose(both, c.input[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "forward",
+    [
+        lambda s, x: s.c2(F.relu(F.max_pool2d(s.c1(x), 2))),  # PyTorch's MNIST example
+        lambda s, x: s.c2(torch.relu(s.p(s.c1(x)))),
+        lambda s, x: s.c2(s.p(s.c1(x)).relu()),
+    ],
+)
+def test_a_relu_after_the_pool_is_the_layers_relu(forward):
+    """``relu(max_pool(conv))`` equals ``max_pool(relu(conv))``: the layer writes ReLU'd pooled
+    values (a negative pooled value is not a non-zero to compress and write)."""
+    c1, c2 = records(Net(forward, c1=conv(), p=nn.MaxPool2d(2), c2=conv(4)))
+    assert (c1.activation, c1.pool) == ("relu", POOL2)
+    feeds(c1, c2)
+
+
+def test_a_pool_without_any_relu_keeps_negative_values():
+    c1, c2 = records(Net(lambda s, x: s.c2(s.p(s.c1(x))), c1=conv(), p=nn.MaxPool2d(2), c2=conv(4)))
+    assert (c1.activation, c1.pool) == ("none", POOL2)
+    assert (c2.input < 0).any()
+    feeds(c1, c2)
+
+
+CEIL = MaxPool((3, 2), (2, 1), (1, 1), ceil_mode=True)
+
+
+@pytest.mark.parametrize(
+    ("pool", "indices", "expected"),
+    [
+        (lambda y: F.max_pool2d(y, (2,)), False, POOL2),
+        (lambda y: torch.max_pool2d(y, 2), False, POOL2),
+        (lambda y: torch.max_pool2d(y, [3, 2], [2, 1], 1, 1, True), False, CEIL),
+        (nn.MaxPool2d((2,)), False, POOL2),
+        (nn.MaxPool2d(2, return_indices=True), True, None),  # indices: an output not produced
+        (lambda y: F.max_pool2d(y, 2, return_indices=True), True, None),
+    ],
+)
+def test_pool_spellings(pool, indices, expected):
+    def forward(s, x):
+        y = (s.p if isinstance(pool, nn.Module) else pool)(F.relu(s.c1(x)))
+        return s.c2(y[0] if indices else y)
+
+    modules = {"p": pool} if isinstance(pool, nn.Module) else {}
+    c1, c2 = records(Net(forward, c1=conv(), c2=conv(4), **modules), side=13)
+    assert (c1.pool, c1.activation) == (expected, "relu")
+    if expected is not None:
+        feeds(c1, c2)
+
+
+@pytest.mark.parametrize(("padding", "expected"), [("same", (1, 1)), ("valid", (0, 0))])
+def test_conv_padding_by_name(padding, expected):
+    (c1,) = records(Net(lambda s, x: s.c1(x), c1=nn.Conv2d(3, 4, 3, padding=padding)))
+    assert c1.padding == expected
+    x, w, b = (torch.from_numpy(a) for a in (c1.input, c1.weight, c1.bias))
+    y = F.conv2d(x, w, b, padding=expected)
+    np.testing.assert_allclose(y.numpy(), c1.output, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("layer", "message"),
+    [
+        (nn.Conv2d(3, 4, 3, dilation=2), r"conv 'c1': dilation \(2, 2\) is not modelled; allowed"),
+        (nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect"), "padding_mode 'reflect' is not"),
+        (nn.Conv2d(3, 4, 2, padding="same"), r"padding 'same' with kernel \(2, 2\) pads one side"),
+    ],
+)  # fmt: skip
+def test_conv_geometry_a_record_cannot_hold_is_refused_naming_the_layer(layer, message):
+    with pytest.raises(ConfigError, match=message):
+        records(Net(lambda s, x: s.c1(x), c1=layer))
