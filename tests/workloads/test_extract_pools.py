@@ -155,6 +155,7 @@ def test_conv_padding_by_name(padding, expected):
         (nn.Conv2d(3, 4, 2, padding="same"), r"padding 'same' with kernel \(2, 2\) pads one side"),
     ],
 )  # fmt: skip
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
 def test_conv_geometry_a_record_cannot_hold_is_refused_naming_the_layer(layer, message):
     with pytest.raises(ConfigError, match=message):
         records(Net(lambda s, x: s.c1(x), c1=layer))
