@@ -88,7 +88,7 @@ def coarse_pes(ppu_scale: int = 16) -> ScnnConfig:
     """The same 1,024 multipliers as 4 PEs (2 x 2 mesh) of 16 x 16, each with 16 times the
     accumulator banks (A = 2 F I = 512, address-mod hash: DNNsim's xor hash is for 32 banks),
     16 times the activation RAMs and, by default, a post-processing unit 16 times as fast (the
-    same hardware regrouped; ``ppu_scale=1`` keeps one partial sum per cycle per PE)."""
+    same hardware regrouped, all three rates; ``ppu_scale=1`` keeps one value per cycle per PE)."""
     base = ScnnConfig()
     return replace(
         base,
@@ -101,6 +101,7 @@ def coarse_pes(ppu_scale: int = 16) -> ScnnConfig:
         oaram_bytes=16 * base.oaram_bytes,
         ppu_reads_per_cycle=ppu_scale * base.ppu_reads_per_cycle,
         ppu_adds_per_cycle=ppu_scale * base.ppu_adds_per_cycle,
+        ppu_compares_per_cycle=ppu_scale * base.ppu_compares_per_cycle,
     )
 
 
