@@ -70,6 +70,9 @@ def test_sweep_sections_that_are_not_tables_are_named() -> None:
         spec_from_mapping({"sweep": 3})
     with pytest.raises(ConfigError, match=r"^'latency_load' must be a table of LatencyLoad keys"):
         spec_from_mapping({"sweep": {"kind": "latency_load"}, "noc": {}, "latency_load": 3})
+    for noc in (3, [{"rows": 4}]):  # ``noc = 3``, ``[[noc]]``
+        with pytest.raises(ConfigError, match=r"^'noc' must be a table of NocConfig keys, got "):
+            spec_from_mapping({"sweep": {"kind": "latency_load"}, "noc": noc})
 
 
 def test_a_numpy_integer_is_refused_saying_how_to_pass_it() -> None:

@@ -73,7 +73,7 @@ def _conv_padding(name: str, conv: Any) -> tuple[int, int]:
     here, naming the layer, rather than found later as outputs that differ from torch's."""
     from desim.kernel.errors import ConfigError
 
-    if tuple(conv.dilation) != (1, 1):
+    if set(conv.dilation) != {1}:
         raise ConfigError(
             f"conv {name!r}: dilation {tuple(conv.dilation)} is not modelled; allowed: 1"
         )
@@ -146,10 +146,8 @@ def max_pool(node: Any, modules: dict[str, Any]) -> MaxPool | None:
         m = modules[node.target]
         if m.return_indices:
             return None
-        args = (m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode)
+        args = (m.kernel_size, m.stride or m.kernel_size, m.padding, m.dilation, m.ceil_mode)
     elif node.op == "call_function" and node.target in (F.max_pool2d, torch.max_pool2d):
-        if node.kwargs.get("return_indices") or len(node.args) > 6 and node.args[6]:
-            return None
         names = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
         given = dict(zip(names, node.args[1:], strict=False)) | {
             k: v for k, v in node.kwargs.items() if k in names
@@ -161,8 +159,19 @@ def max_pool(node: Any, modules: dict[str, Any]) -> MaxPool | None:
         args = (kernel, stride or kernel, padding, dilation, ceil_mode)
     else:
         return None
+    if any(_computed(value) for value in args):
+        return None  # a geometry computed from the tensor (a global pool's size): unknown here
     kernel, stride, padding, dilation, ceil_mode = args
     return MaxPool(_pair(kernel), _pair(stride), _pair(padding), _pair(dilation), bool(ceil_mode))
+
+
+def _computed(value: Any) -> bool:
+    """Whether a traced argument is (or holds) a value computed in the graph, not a constant."""
+    import torch.fx as fx
+
+    if isinstance(value, (list, tuple)):
+        return any(_computed(item) for item in value)
+    return isinstance(value, fx.Node)
 
 
 def _on_channels(node: Any) -> bool:
@@ -171,8 +180,8 @@ def _on_channels(node: Any) -> bool:
     height or width, windows would straddle two inputs)."""
     if node.op != "call_function" or node.target not in _concatenations():
         return True
-    dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
-    return dim in (0, 1, -3, -4)
+    dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", node.kwargs.get("axis", 0))
+    return isinstance(dim, int) and dim in (0, 1, -3, -4)
 
 
 def _concatenations() -> tuple[Any, ...]:
@@ -237,7 +246,9 @@ def _extract_fx(
             )
             return y
 
-    Recorder(graph_module).run(inputs)
+    recorder = Recorder(graph_module)
+    recorder.extra_traceback = False  # a refusal (ConfigError) stays one line
+    recorder.run(inputs)
     return records
 
 

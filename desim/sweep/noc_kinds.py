@@ -81,7 +81,10 @@ def _noc_section(config: dict[str, Any]) -> dict[str, Any]:
     """The full, canonical ``noc`` section of ``config`` (see the module docstring)."""
     from desim.noc.measurement import NocConfig
 
-    data = dict(config.get("noc", {}))
+    section = config.get("noc", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"'noc' must be a table of NocConfig keys, got {section!r}")
+    data = dict(section)
     if "seed" in data:
         raise ConfigError("'noc.seed' is not allowed in a sweep; give the seeds in 'sweep.seeds'")
     full = to_mapping(from_mapping(NocConfig, data, path="noc"))

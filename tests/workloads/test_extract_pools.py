@@ -157,5 +157,37 @@ def test_conv_padding_by_name(padding, expected):
 )  # fmt: skip
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
 def test_conv_geometry_a_record_cannot_hold_is_refused_naming_the_layer(layer, message):
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message) as refused:
         records(Net(lambda s, x: s.c1(x), c1=layer))
+    assert "\n" not in str(refused.value)  # one line: no torch.fx traceback appended
+
+
+@pytest.mark.parametrize("spelling", [{"dim": 2}, {"axis": 2}, {"dim": -2}])
+def test_a_pool_after_joining_two_planes_along_the_height_is_not_theirs(spelling):
+    """Joined along the height, a window can straddle both planes: neither conv is pooled, however
+    the axis is spelt."""
+    net = Net(
+        lambda s, x: s.p(torch.cat([F.relu(s.a(x)), F.relu(s.b(x))], **spelling)),
+        a=conv(), b=conv(), p=nn.MaxPool2d(3, 2),
+    )  # fmt: skip
+    a, b = records(net)
+    assert (a.pool, b.pool) == (None, None)
+
+
+def test_a_global_pool_sized_from_the_tensor_is_not_recorded():
+    """``F.max_pool2d(y, y.shape[2:])``: the size is computed in the graph, unknown when the
+    graph is read, so the layer writes its output whole (no crash)."""
+    net = Net(lambda s, x: F.max_pool2d(F.relu(s.c(x)), x.shape[2:]), c=conv())
+    (layer,) = records(net)
+    assert layer.pool is None
+
+
+def test_empty_stride_and_one_element_dilation_take_torchs_defaults():
+    """``MaxPool2d(2, stride=())`` strides by its kernel, as torch does; a convolution's
+    ``dilation=(1,)`` is no dilation."""
+    net = Net(
+        lambda s, x: s.p(F.relu(s.c(x))),
+        c=nn.Conv2d(3, 4, 3, padding=1, dilation=(1,)), p=nn.MaxPool2d(2, stride=()),
+    )  # fmt: skip
+    (layer,) = records(net)
+    assert layer.pool == POOL2
