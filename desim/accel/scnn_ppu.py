@@ -24,8 +24,8 @@ the owner's adder), each a parameter, ``0`` leaving that work free (the model be
 modelled). The PPU does one thing at a time, in the order above, and one group at a time (a
 group's drain starts once the previous group's is done); halo messages are added in the order
 they arrive, each as soon as it is in and the adder is free, and so are the pool's, at a compare
-rate of their own (``compares_per_cycle``, 1 by default like the others). Pooling its own outputs takes no cycles of its own: the compares sit in the
-read-out pipeline of step 3.
+rate of their own (``compares_per_cycle``, 1 by default like the others). Pooling its own
+outputs takes no cycles of its own: the compares sit in the read-out pipeline of step 3.
 
 Energy. What the drain moves is counted where it happens: the accumulator read-out of every
 region entry and the halo adds' read-modify-writes (`desim.accel.scnn`), the halo messages on the
