@@ -179,6 +179,11 @@ class DcnnLayer(Module):
         target.reshape(-1)[out.index] = out.values
         self.last_write = int(self.env.now)
 
+    def to_store(self, holder: int, out: _Outputs) -> _Outputs | None:
+        """What ``holder`` writes of the outputs ``out`` it received: ``out`` itself without a
+        pool; with one, the pooled values they complete (None if none), via `pool_at`."""
+        return out if self.pooling is None else self.pool_at(holder, out)
+
     def pool_at(self, holder: int, out: _Outputs) -> _Outputs | None:
         """Conv outputs ``out`` enter ``holder``'s pooling unit: the pooled values they complete
         (indices into the pooled plane), None if none; counts the compares."""
@@ -302,11 +307,10 @@ class _Tile(Module):
                 self.process(self._store(payload))
 
     def _store(self, out: _Outputs):  # type: ignore[no-untyped-def]
-        if self.L.pooling is not None:
-            pooled = self.L.pool_at(self.pe, out)
-            if pooled is None:
-                return
-            out = pooled
+        stored = self.L.to_store(self.pe, out)
+        if stored is None:
+            return
+        out = stored
         yield self.bank.write(self.L.bits(out.values))
         self.L.write(out)
 
@@ -479,11 +483,7 @@ class _Tile(Module):
         owners = L.outputs.owner((positions // g.Q * g.K + k).ravel())
         for owner in np.unique(owners):
             sel = owners == owner
-            message = _Outputs(flat[sel], values[sel])
-            if owner == self.pe:
-                self.process(self._store(message))
-            else:
-                L.send(self.terminal, [int(owner)], L.bits(message.values), message)
+            self._deliver(int(owner), _Outputs(flat[sel], values[sel]))
 
     def _emit_pooled(self, flat: np.ndarray, values: np.ndarray) -> None:
         """Send conv outputs (``flat`` into ``(K, P * Q)``) to each holder of a pooled line
@@ -492,11 +492,14 @@ class _Tile(Module):
         L.result.reshape(-1)[flat] = values
         assert L.pooling is not None
         for holder, sel in L.pooling.routes(flat):
-            message = _Outputs(flat[sel], values[sel])
-            if holder == self.pe:
-                self.process(self._store(message))
-            else:
-                L.send(self.terminal, [holder], L.bits(message.values), message)
+            self._deliver(holder, _Outputs(flat[sel], values[sel]))
+
+    def _deliver(self, holder: int, message: _Outputs) -> None:
+        """Store ``message`` in this tile's bank, or send it to ``holder``'s (or DRAM's)."""
+        if holder == self.pe:
+            self.process(self._store(message))
+        else:
+            self.L.send(self.terminal, [holder], self.L.bits(message.values), message)
 
 
 class _MemoryPort(Module):
@@ -539,10 +542,9 @@ class _MemoryPort(Module):
             self.process(self._spill(out))
 
     def _spill(self, out: _Outputs):  # type: ignore[no-untyped-def]
-        if self.L.pooling is not None:
-            pooled = self.L.pool_at(self.L.fabric.pes, out)
-            if pooled is None:
-                return
-            out = pooled
+        stored = self.L.to_store(self.L.fabric.pes, out)
+        if stored is None:
+            return
+        out = stored
         yield self.dram.write(self.L.dram_bits(self.L.activated(out.values)) // 8)
         self.L.write(out)

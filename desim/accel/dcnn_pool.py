@@ -47,10 +47,10 @@ from desim.accel.result import FunctionalMismatch, check_plane
 __all__ = ["PoolingUnits", "check_written"]
 
 
-def _readers(pool: MaxPool, axis: int, length: int, pooled: int) -> np.ndarray:
+def _readers(pool: MaxPool, axis: int, length: int) -> np.ndarray:
     """``(length, m)``: the pooled rows (columns) that read each input row (column), ``-1``
     padded."""
-    incidence = np.stack([pool.reads(axis, i, i + 1, length) for i in range(pooled)], axis=1)
+    incidence = pool.incidence(axis, length)
     width = max(1, int(incidence.sum(axis=1).max(initial=0)))
     readers = np.full((length, width), -1)
     for row in range(length):
@@ -81,14 +81,12 @@ class PoolingUnits:
     def __init__(self, pool: MaxPool, K: int, P: int, Q: int, relu: bool, store: LineStore):
         self.K, self.P, self.Q, self.store = K, P, Q, store
         self.Pp, self.Qp = pool.output_size(P, Q)
-        self.row_readers = _readers(pool, 0, P, self.Pp)
-        self.col_readers = _readers(pool, 1, Q, self.Qp)
+        self.row_readers = _readers(pool, 0, P)
+        self.col_readers = _readers(pool, 1, Q)
         #: columns some window reads (a conv value in another column goes nowhere)
         self.col_read = (self.col_readers >= 0).any(axis=1)
-        taps_r = [int(pool.reads(0, p, p + 1, P).sum()) for p in range(self.Pp)]
-        taps_c = [int(pool.reads(1, q, q + 1, Q).sum()) for q in range(self.Qp)]
         #: conv values still to arrive per pooled value
-        self.remaining = np.broadcast_to(np.outer(taps_r, taps_c), (K, self.Pp, self.Qp)).copy()
+        self.remaining = np.broadcast_to(pool.taps(P, Q), (K, self.Pp, self.Qp)).copy()
         self.running = np.full((K, self.Pp, self.Qp), 0.0 if relu else -np.inf)
         #: the pooled values written (NaN: not yet)
         self.written = np.full((K, self.Pp, self.Qp), np.nan)

@@ -118,12 +118,20 @@ class MaxPool:
                 np.maximum(out, window, out=out)
         return out.astype(plane.dtype)
 
+    def incidence(self, axis: int, length: int) -> np.ndarray:
+        """``(length, pooled)`` booleans: which of the ``length`` input rows (``axis=0``) or
+        columns (``1``) each pooled row or column reads (`reads`, one pooled row at a time)."""
+        pooled = self.output_size(length, length)[axis]
+        return np.stack([self.reads(axis, i, i + 1, length) for i in range(pooled)], axis=1)
+
+    def taps(self, height: int, width: int) -> np.ndarray:
+        """``(rows, cols)`` of the pooled plane: the input values each window reads, padding
+        excluded (a window's compares)."""
+        return np.outer(self.incidence(0, height).sum(axis=0), self.incidence(1, width).sum(axis=0))
+
     def window_taps(self, height: int, width: int) -> int:
-        """Input values the pooled plane's windows read, padding excluded (a window's compares)."""
-        rows, cols = self.output_size(height, width)
-        per_row = [int(self.reads(0, p, p + 1, height).sum()) for p in range(rows)]
-        per_col = [int(self.reads(1, q, q + 1, width).sum()) for q in range(cols)]
-        return sum(per_row) * sum(per_col)
+        """Input values the pooled plane's windows read, all windows together (`taps`)."""
+        return int(self.taps(height, width).sum())
 
     def summary(self) -> dict[str, object]:
         """JSON-ready plain values."""
