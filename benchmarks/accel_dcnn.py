@@ -50,7 +50,7 @@ def measure(model: str, config: DcnnConfig) -> tuple[list[str], float, float]:
     design = Dcnn(config)
     rows, cycles, macs, start = [], 0, 0, time.perf_counter()
     for layer in layers:
-        result = design.run_layer(layer)
+        result = design.run_layer(layer, input_in_dram=layer is layers[0])  # as `Dcnn.run`
         cycles += result.cycles
         macs += layer.dense_macs
         limit = bound(layer, config)

@@ -124,7 +124,7 @@ def measure() -> dict[str, Any]:
             row: dict[str, Any] = {}
             for design, (cls, config) in DESIGNS.items():
                 t = time.process_time()
-                result = cls(config).run_layer(x)
+                result = cls(config).run_layer(x, input_in_dram=first)
                 report = EnergyReport.from_counts(result.counts, table)
                 row[design] = {
                     "cycles": result.cycles,

@@ -37,19 +37,16 @@ Three optional measurements (simulated or counted, one layer at a time):
     activations' spatial structure makes SCNN faster or slower than unstructured ones would.
 
 ``--branch-pools``
-    GoogLeNet's 3 x 3 / 1 max pools before each inception module's fourth branch, which neither
-    design models (they take a module's input, which the other branches read unpooled, so no
-    layer's output path can do them): per pool, the channels and the input values the windows of
-    a PE's tile read from its neighbours' tiles (the most over the PEs, per channel; the 8 x 8
-    grid's input tiles), i.e. what an input-side pool on SCNN's PEs would exchange and then
-    compare at the PPU's rate, and what that would put GoogLeNet's speedup at for 1, 2 and 4
-    compares per cycle (added to SCNN's cycles, nothing overlapped; DCNN's pool on its read path
-    adds no cycle). An estimate from the geometry, not a simulation.
+    GoogLeNet's 3 x 3 / 1 max pools before each inception module's fourth branch, which the
+    branch's convolution does as it starts (`LayerRecord.input_pool`; each PE receives the input
+    values its windows read from its neighbours' tiles and compares them at the PPU's rate): the
+    nine layers simulated without the pool and at 1, 2 and 4 compares per cycle, and what each
+    puts GoogLeNet's speedup at (DCNN's pool on its read path adds no cycle).
 
 Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py            # records only, seconds
-    OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --branch-pools   # seconds
+    OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --branch-pools   # ~1 min
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --probe --kc 8   # ~7 min of CPU
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_excess.py --placement      # ~20 s
 
@@ -78,7 +75,6 @@ from desim.accel.base import PeState
 from desim.accel.dcnn import DcnnConfig
 from desim.accel.dense_plan import ConvGeometry, WeightRounds, compute_bound, partition
 from desim.accel.fabric import Fabric
-from desim.accel.pooling import MaxPool
 from desim.accel.scnn_work import nonzero_macs
 from desim.kernel.simulator import Simulator
 
@@ -187,12 +183,13 @@ def summary(rows: list[dict[str, Any]], target: float) -> dict[str, dict[str, fl
     return out
 
 
-def probe_layer(layer: Any, config: DcnnConfig) -> dict[str, Any]:
-    """One DCNN layer simulated, every PE's state watched (see the module docstring)."""
+def probe_layer(layer: Any, config: DcnnConfig, input_in_dram: bool = False) -> dict[str, Any]:
+    """One DCNN layer simulated, every PE's state watched (see the module docstring);
+    ``input_in_dram`` as `Dcnn.run_layer`'s."""
     from desim.accel.dcnn_agents import DcnnLayer
 
     sim = Simulator(seed=0)
-    plan = DcnnLayer(sim, layer, config)
+    plan = DcnnLayer(sim, layer, config, input_in_dram)
     first_busy: dict[int, int] = {}
     windows_in = [0]
 
@@ -227,12 +224,13 @@ def probe_dcnn(network: str) -> list[dict[str, Any]]:
     """`probe_layer` on every convolution of ``network``."""
     from workloads.workload import WorkloadSpec, build_workload
 
-    workload = build_workload(WorkloadSpec(model=network, batch=1))
+    convs = [
+        x for x in build_workload(WorkloadSpec(model=network, batch=1)).layers if x.kind == "conv"
+    ]
     rows = []
-    for layer in workload.layers:
-        if layer.kind == "conv":
-            rows.append(probe_layer(layer, DCNN))
-            print(json.dumps(rows[-1]), flush=True)
+    for layer in convs:
+        rows.append(probe_layer(layer, DCNN, input_in_dram=layer is convs[0]))  # as `Dcnn.run`
+        print(json.dumps(rows[-1]), flush=True)
     return rows
 
 
@@ -362,54 +360,59 @@ def placement() -> list[dict[str, Any]]:
     return rows
 
 
-#: the pool before an inception module's fourth branch (Szegedy et al. 2015;
-#: workloads/zoo/inception.py: ``nn.MaxPool2d(3, 1, padding=1)``)
-BRANCH_POOL = MaxPool((3, 3), (1, 1), (1, 1))
+#: the PPU's compare rates the fourth-branch layers are simulated at (values per cycle)
 BRANCH_POOL_RATES = (1, 2, 4)
 
 
 def branch_pools() -> dict[str, Any]:
-    """Per GoogLeNet fourth-branch pool, the neighbours' input values its windows read on the
-    busiest PE, and GoogLeNet's speedup if SCNN spent one cycle per ``rate`` of them per channel."""
-    from desim.accel.scnn_plan import split
+    """GoogLeNet's fourth-branch layers, which pool their input as they start
+    (`LayerRecord.input_pool`), simulated without the pool and with it at each of
+    `BRANCH_POOL_RATES` compares per cycle (each layer's input where the network run has it);
+    per layer the neighbour values a PE receives per channel (the most over the PEs); and
+    GoogLeNet's speedup with the nine layers' cycles at each setting in place of the record's
+    (which has them at one compare a cycle)."""
+    from dataclasses import replace
+
+    from desim.accel.scnn import Scnn, ScnnConfig
+    from desim.accel.scnn_plan import plan_conv
     from workloads.workload import WorkloadSpec, build_workload
 
+    workload = build_workload(WorkloadSpec(model="googlenet", batch=1))
+    convs = [layer for layer in workload.layers if layer.kind == "conv"]
+    in_dram = inputs_in_dram(tiling_rows("googlenet", ScnnConfig()))
     rows = []
-    for layer in build_workload(WorkloadSpec(model="googlenet", batch=1)).layers:
-        if not layer.name.endswith(".b4"):
+    for index, layer in enumerate(convs):
+        if layer.input_pool is None:
             continue
-        channels, height, width = layer.input.shape[1:]
-        bands, cols = split(height, 8), split(width, 8)
-        remote = max(
-            int(
-                np.outer(
-                    BRANCH_POOL.reads(0, bands[i], bands[i + 1], height),
-                    BRANCH_POOL.reads(1, cols[j], cols[j + 1], width),
-                ).sum()
-            )
-            - (bands[i + 1] - bands[i]) * (cols[j + 1] - cols[j])
-            for i in range(8)
-            for j in range(8)
-            if bands[i + 1] > bands[i] and cols[j + 1] > cols[j]
-        )
+        areas = plan_conv(layer, (8, 8), 1024).input_pool_areas
+        runs = {"none": Scnn().run_layer(replace(layer, input_pool=None), in_dram[index])}
+        for rate in BRANCH_POOL_RATES:
+            config = ScnnConfig(ppu_compares_per_cycle=rate)
+            runs[str(rate)] = Scnn(config).run_layer(layer, in_dram[index])
         rows.append(
             {
                 "layer": layer.name,
-                "channels": int(channels),
-                "plane": [int(height), int(width)],
-                "remote_values_per_channel": int(remote),
-                "compares": int(remote) * int(channels),
+                "channels": int(layer.input_shape[0]),
+                "plane": list(layer.input_pool.plane),
+                "remote_values_per_channel": int(areas.sum(axis=0).max()),
+                "cycles": {key: run.cycles for key, run in runs.items()},
+                "input_pool_cycles_max": {
+                    key: run.extra["input_pool_cycles_max"] for key, run in runs.items()
+                },
             }
         )
+        print(json.dumps(rows[-1]), flush=True)
     compare = json.loads((RESULTS / "accel_scnn_compare_googlenet.json").read_text())
-    compares = sum(r["compares"] for r in rows)
+    recorded = {row["layer"]: row["cycles"] for row in compare["per_layer"]}
+    others = compare["cycles"] - sum(recorded[row["layer"]] for row in rows)
     return {
-        "pools": rows,
-        "compares": compares,
+        "layers": rows,
         "speedup": round(compare["speedup"], 4),
-        "speedup_at_rate": {
-            str(rate): round(compare["dcnn"]["cycles"] / (compare["cycles"] + compares / rate), 4)
-            for rate in BRANCH_POOL_RATES
+        "speedup_with": {
+            key: round(
+                compare["dcnn"]["cycles"] / (others + sum(row["cycles"][key] for row in rows)), 4
+            )
+            for key in rows[0]["cycles"]
         },
     }
 
@@ -450,7 +453,9 @@ def main(argv: list[str] | None = None) -> None:
         "--placement", action="store_true", help="count SCNN's steps, real and shuffled inputs"
     )
     parser.add_argument(
-        "--branch-pools", action="store_true", help="count GoogLeNet's fourth-branch pools' work"
+        "--branch-pools",
+        action="store_true",
+        help="simulate GoogLeNet's fourth-branch layers at each compare rate",
     )
     args = parser.parse_args(argv)
     if args.kc is not None and args.kc < 1:

@@ -3,7 +3,8 @@
 The model is traced with ``torch.fx`` and run by an interpreter that records every
 ``Conv2d`` / ``Linear`` call (its input and output) in execution order, and reads from the graph
 whether a ReLU follows (or follows the max pool it feeds) and whether a max pool takes every use
-of the output (`_pool`), for each call of a module on its own. What a pool that is not recorded
+of the output (`_pool`), for each call of a module on its own; and whether the layer reads a max
+pool of a plane other layers read unpooled (`_input_pool`: an inception module's fourth branch). What a pool that is not recorded
 means, and the convolutions refused, is in docs/workloads.md ("Layer records").
 A model that fx cannot trace (data-dependent control flow) falls back to
 forward hooks, which see the same calls but not the graph, so ``activation`` is ``"unknown"``.
@@ -21,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from desim.accel.pooling import MaxPool
+from desim.accel.pooling import InputPool, MaxPool
 from workloads.records import LayerRecord
 
 __all__ = ["extract", "trace", "InputTransform"]
@@ -41,8 +42,14 @@ def _numpy(tensor: Any) -> np.ndarray:
     return tensor.detach().cpu().numpy().copy()
 
 
-def _record(
-    name: str, module: Any, x: Any, y: Any, activation: str, pool: MaxPool | None = None
+def _record(  # noqa: PLR0913
+    name: str,
+    module: Any,
+    x: Any,
+    y: Any,
+    activation: str,
+    pool: MaxPool | None = None,
+    input_pool: InputPool | None = None,
 ) -> LayerRecord:
     import torch.nn as nn
 
@@ -62,6 +69,7 @@ def _record(
             padding=_conv_padding(name, module),
             groups=int(module.groups),
             pool=pool,
+            input_pool=input_pool,
             **common,
         )
     return LayerRecord(kind="linear", **common)
@@ -217,6 +225,20 @@ def _pool(node: Any, modules: dict[str, Any]) -> MaxPool | None:
     return None if pools is None else max_pool(pools[0], modules)
 
 
+def _input_pool(
+    node: Any, modules: dict[str, Any], shapes: dict[Any, tuple[int, ...]]
+) -> InputPool | None:
+    """The max pool ``node`` reads its input through, when the pooled plane's other uses read it
+    unpooled (so no producer's output path writes it pooled: `_pool` gives the producers None);
+    ``shapes`` holds the shapes of the values the interpreter computed."""
+    source = node.args[0] if node.args else None
+    pool = None if not hasattr(source, "op") else max_pool(source, modules)
+    if pool is None or _pool_nodes(source.args[0], modules) is not None:
+        return None
+    height, width = shapes[source.args[0]][-2:]
+    return InputPool(pool, (height, width))
+
+
 def _extract_fx(
     graph_module: Any, inputs: Any, transform: InputTransform | None
 ) -> list[LayerRecord]:
@@ -229,10 +251,14 @@ def _extract_fx(
 
     class Recorder(fx.Interpreter):
         node: Any = None  # the node being run: a module called twice has two, with their own uses
+        shapes: dict[Any, tuple[int, ...]] = {}  # noqa: RUF012 - one interpreter, one run
 
         def run_node(self, n: Any) -> Any:
             self.node = n
-            return super().run_node(n)
+            value = super().run_node(n)
+            if hasattr(value, "shape"):
+                self.shapes[n] = tuple(value.shape)
+            return value
 
         def call_module(self, target: Any, args: Any, kwargs: Any) -> Any:
             module = modules[target]
@@ -242,7 +268,15 @@ def _extract_fx(
             y = module(x)
             node = self.node
             records.append(
-                _record(target, module, x, y, _activation(node, modules), _pool(node, modules))
+                _record(
+                    target,
+                    module,
+                    x,
+                    y,
+                    _activation(node, modules),
+                    _pool(node, modules),
+                    _input_pool(node, modules, self.shapes),
+                )
             )
             return y
 

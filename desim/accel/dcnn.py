@@ -35,6 +35,10 @@ products in its adder tree; Tn x Tn multipliers):
   pooled line whose window reads its row (two, when overlapping 3 x 3 / 2 windows straddle
   holders), whose pooling unit keeps running maxima and writes each pooled value once its
   window's last conv value has arrived (the ReLU is the running maximum's start at 0).
+- a layer that reads a max pool of a plane other layers read unpooled (`LayerRecord.input_pool`,
+  an inception module's fourth branch) has the holders' pooling units pool that plane on its
+  read path as the PEs' input windows are staged: its compares are counted, no cycles (the
+  staging's reads and messages are those of the pooled plane, the layer's input).
 
 The layer's cycles run from its start to its last output written. Communication is simulated
 flit by flit; a PE's arithmetic is done in bulk with numpy per round, taking the cycles above.
@@ -54,7 +58,8 @@ zero activation gates the weight reads, the multiplies and the adds it feeds, a 
 multiply and the add. Plus bank writes of received lines and reads of sent ones, DRAM bits, and
 the network's router and link traversals. With a pool, one compare per conv value entering a
 window, priced as a 24-bit add (``pool_unit``: an upper bound, a comparator being at most an
-adder of its width), and bank or DRAM writes of the pooled values only.
+adder of its width), and bank or DRAM writes of the pooled values only; with an input pool, one
+compare per value its windows read.
 """
 
 from __future__ import annotations
@@ -223,11 +228,15 @@ class Dcnn:
         self.seed = seed
         self.name = "dcnn-opt" if self.config.zero_gating else "dcnn"
 
-    def run_layer(self, layer: LayerRecord, vcd: str | Path | None = None) -> LayerResult:
+    def run_layer(
+        self, layer: LayerRecord, vcd: str | Path | None = None, input_in_dram: bool = False
+    ) -> LayerResult:
         """Simulate one layer on a fresh fabric; check its outputs against torch's; with ``vcd``,
-        trace every PE's state to that file."""
+        trace every PE's state to that file. ``input_in_dram``: the layer's input is read from
+        DRAM (a network's first layer: the image), not from the activation SRAM where the
+        previous layer left it."""
         sim = Simulator(seed=self.seed)
-        plan = DcnnLayer(sim, layer, self.config)
+        plan = DcnnLayer(sim, layer, self.config, input_in_dram)
         sim.elaborate()
         with trace_pe_states(sim, [tile.state for tile in plan.tiles], vcd):
             sim.run()
@@ -265,10 +274,11 @@ class Dcnn:
         progress: Progress | None = None,
         vcd: str | Path | None = None,
     ) -> AccelResult:
-        """Simulate ``layers`` one after the other (``vcd``: see `trace_pe_states`)."""
+        """Simulate ``layers`` one after the other (``vcd``: see `trace_pe_states`); the first
+        reads its input from DRAM, as SCNN's does."""
         results = []
         for i, layer in enumerate(layers):
-            results.append(self.run_layer(layer, vcd and f"{vcd}.{i}.vcd"))
+            results.append(self.run_layer(layer, vcd and f"{vcd}.{i}.vcd", input_in_dram=i == 0))
             if progress is not None:
                 progress(i + 1, len(layers), layer.name)
         return AccelResult(self.name, dict(workload), results, self.config.clock_ghz)

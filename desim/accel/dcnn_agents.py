@@ -66,9 +66,12 @@ class _Outputs:
 
 
 class DcnnLayer(Module):
-    """One layer on one fabric: the plan the agents share, and the outputs they write."""
+    """One layer on one fabric: the plan the agents share, and the outputs they write
+    (``input_in_dram``: every input line is read from DRAM, `Dcnn.run_layer`)."""
 
-    def __init__(self, sim: Simulator, layer: LayerRecord, config: DcnnConfig) -> None:
+    def __init__(
+        self, sim: Simulator, layer: LayerRecord, config: DcnnConfig, input_in_dram: bool = False
+    ) -> None:
         super().__init__("dcnn", sim)
         self.layer, self.config = layer, config
         self.fabric = fabric = Fabric(sim, config.fabric)
@@ -84,7 +87,8 @@ class DcnnLayer(Module):
             *(layer.pool.output_size(g.P, g.Q) if layer.pool else (g.P, g.Q)),
         )
         _, wp, wq = self.written_shape
-        in_fit, out_fit = on_chip_lines(g.H * g.C, g.W, wp * g.K, wq, capacity)
+        in_lines = 0 if input_in_dram else g.H * g.C  # lines in DRAM are read from it
+        in_fit, out_fit = on_chip_lines(in_lines, g.W, wp * g.K, wq, capacity)
         self.inputs = LineStore(g.C, g.H, g.W, fabric.pes, in_fit)
         self.outputs = LineStore(g.K, wp, wq, fabric.pes, out_fit)
         #: the holders' pooling units (None: no pool, conv outputs are stored as they are)
@@ -127,6 +131,8 @@ class DcnnLayer(Module):
         #: zero flags (one bit per value) of NBin, when DCNN-opt keeps them
         self.nbin_flag_bytes = max(1, config.input_buffer_bytes // config.value_bits)
         self.counts = ActionCounts()
+        if layer.input_pool is not None:  # the holders' pooling units, on the read path
+            self.counts.add("pool_unit", "add24", g.C * layer.input_pool.window_taps())
         self.result = np.zeros((g.K, g.P * g.Q))
         self.useful_macs = 0
         self.last_write = 0

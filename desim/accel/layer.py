@@ -12,7 +12,7 @@ from typing import Literal
 
 import numpy as np
 
-from desim.accel.pooling import MaxPool
+from desim.accel.pooling import InputPool, MaxPool
 
 __all__ = ["LayerRecord", "density"]
 
@@ -58,6 +58,10 @@ class LayerRecord:
         The max pool every use of the (activated) output goes through, when the extractor could
         see one (`desim.accel.pooling`): the plane the layer's output path writes is then
         ``pool.apply(activated output)``.
+    input_pool : InputPool or None
+        A max pool between the plane the layer's producers wrote and ``input`` (already
+        pooled), for this layer alone: other layers read that plane unpooled (an inception
+        module's fourth branch). The accelerator pools as the layer starts.
     """
 
     name: str
@@ -71,6 +75,7 @@ class LayerRecord:
     groups: int = 1
     activation: str = "unknown"
     pool: MaxPool | None = None
+    input_pool: InputPool | None = None
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -133,6 +138,7 @@ class LayerRecord:
             "groups": self.groups,
             "activation": self.activation,
             "pool": None if self.pool is None else self.pool.summary(),
+            "input_pool": None if self.input_pool is None else self.input_pool.summary(),
             "weight_density": round(self.weight_density, 6),
             "input_density": round(self.input_density, 6),
             "output_density": round(self.output_density, 6),

@@ -31,7 +31,7 @@ import numpy as np
 
 from desim.config import require
 
-__all__ = ["MaxPool"]
+__all__ = ["InputPool", "MaxPool"]
 
 Pair = tuple[int, int]
 
@@ -142,6 +142,40 @@ class MaxPool:
             "dilation": list(self.dilation),
             "ceil_mode": self.ceil_mode,
         }
+
+
+@dataclass(frozen=True)
+class InputPool:
+    """A max pool between the plane a layer's producers wrote and the layer's input, for this
+    layer alone (other layers read the plane unpooled).
+
+    Attributes
+    ----------
+    pool : MaxPool
+        The pool's geometry.
+    plane : (int, int)
+        Rows and columns of the unpooled plane (the pooled one is the layer's input).
+
+    Examples
+    --------
+    GoogLeNet's fourth branch on a 28 x 28 module input: nine taps per window inside, fewer on
+    the border (padding excluded):
+
+    >>> branch = InputPool(MaxPool((3, 3), (1, 1), (1, 1)), (28, 28))
+    >>> branch.window_taps()
+    6724
+    """
+
+    pool: MaxPool
+    plane: Pair
+
+    def window_taps(self) -> int:
+        """Values the windows read per channel (`MaxPool.window_taps`): the pool's compares."""
+        return self.pool.window_taps(*self.plane)
+
+    def summary(self) -> dict[str, object]:
+        """JSON-ready plain values."""
+        return {**self.pool.summary(), "plane": list(self.plane)}
 
 
 def _is_pair(value: object, minimum: int) -> bool:

@@ -335,6 +335,8 @@ class Scnn:
         self._count_work(work, counts)
         channels, *plane = layer.output_shape
         compares = 0 if layer.pool is None else channels * layer.pool.window_taps(*plane)
+        if layer.input_pool is not None:
+            compares += layer.input_shape[0] * layer.input_pool.window_taps()
         count_output_logic(counts, layer.output[0].size, written.size, compares)
         useful = nonzero_macs(layer)
         return LayerResult(
@@ -360,6 +362,7 @@ class Scnn:
                 "buffer_wait_cycles_max": max(p.buffer_wait_cycles for p in pes),
                 "busiest_pe_waits_cycles": _busiest_waits(pes),
                 "drain_cycles_max": max(p.drain_cycles for p in pes),
+                "input_pool_cycles_max": max(p.input_pool_cycles for p in pes),
                 "last_drain_cycles": sim.now - barrier.release_cycles[-1],
                 "products_discarded": work.discarded,
                 "written_shape": "x".join(map(str, written.shape)),
@@ -386,6 +389,8 @@ class Scnn:
             halo_areas=plan.halo_areas,
             pool_areas=plan.pool_areas,
             pool_bits=cfg.value_bits,
+            input_pool_areas=plan.input_pool_areas,
+            input_channels=layer.input_shape[0],
             group_channels=[k1 - k0 for _, k0, k1 in plan.groups],
             output_bits=output_bits.tolist(),
             owned_sums=[

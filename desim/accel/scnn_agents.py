@@ -9,6 +9,10 @@ What is simulated as events (the rest is the bulk `desim.accel.scnn_work`):
 - input tiles that come from DRAM (first layer, or a layer whose compressed input does not fit
   the IARAMs) are sent to their PEs; the first of ``passes`` parts before work starts, the others
   streamed while the PEs work;
+- a layer that reads a max pool of a plane other layers read unpooled (an inception module's
+  fourth branch) pools it as it starts: each PE sends its neighbours the values of its tile
+  their windows read and compares in those it receives at the PPU's compare rate, before its
+  first group;
 - each PE multiplies a group channel by channel for the cycles the bulk model gives, each
   channel as soon as the packets holding its weights have arrived (the weight FIFO streams:
   the PE does not wait for the whole group), and arrives at the group barrier; every PE leaves
@@ -89,6 +93,11 @@ class Schedule:
     pool_areas : numpy.ndarray or None
         ``(pes, pes)``: outputs per output channel PE ``t`` sends PE ``u`` for its pool windows
         after a group, ``pool_bits`` each (None: the layer has no pool).
+    input_pool_areas : numpy.ndarray or None
+        ``(pes, pes)``: values per input channel PE ``t`` sends PE ``u`` for the windows of its
+        input pool as the layer starts, ``pool_bits`` each (None: no input pool).
+    input_channels : int
+        The layer's input channels (what an input pool exchanges).
     group_channels : list of int
         Output channels of each group (a halo is ``area x channels x halo_bits``).
     output_bits : list of list of int
@@ -118,6 +127,8 @@ class Schedule:
     output_bits: list[list[int]]
     pool_areas: np.ndarray | None = None
     pool_bits: int = 16
+    input_pool_areas: np.ndarray | None = None
+    input_channels: int = 0
     owned_sums: list[list[int]] = field(default_factory=list)
     input_bits: list[int] = field(default_factory=list)
     input_passes: int = 1
@@ -225,12 +236,23 @@ class ScnnPe(_Agent):
         self.weight_wait_cycles = 0  # multiplier array idle, its channel's weights not yet in
         self.buffer_wait_cycles = 0  # waiting for the drain of group g - 2 (double buffer)
         self.drain_cycles = 0  # barrier to the OARAM write: PPU work and halo waits
+        self.input_pool_cycles = 0  # the input pool's exchange and compares, before group 0
         self.process(self._run())
 
     def _run(self) -> Generator[Any, Any, None]:
         sched = self.schedule
         if sched.input_bits:
             yield self.mailbox.wait(("input", self.index, 0))
+        if sched.input_pool_areas is not None:
+            began = int(self.env.now)
+            yield from self._exchange(
+                ("input pool",),
+                sched.input_pool_areas,
+                sched.input_channels,
+                sched.pool_bits,
+                sched.ppu.compare_finish,
+            )
+            self.input_pool_cycles = int(self.env.now) - began
         for group, stream in enumerate(sched.weights):
             if group >= 2:
                 blocked = int(self.env.now)
@@ -259,12 +281,14 @@ class ScnnPe(_Agent):
         if group and ppu.modelled and not self.drains[group - 1].processed:
             yield self.drains[group - 1]  # one PPU: the previous group's drain goes first
         yield from self._ppu(ppu.read_cycles(sum(area for _, area in self.halo_out) * channels))
-        yield from self._exchange("halo", group, sched.halo_areas, sched.halo_bits, ppu.add_finish)
+        yield from self._exchange(
+            ("halo", group), sched.halo_areas, channels, sched.halo_bits, ppu.add_finish
+        )
         if sched.owned_sums:
             yield from self._ppu(ppu.read_cycles(sched.owned_sums[group][self.index]))
         if sched.pool_areas is not None:
             yield from self._exchange(
-                "pool", group, sched.pool_areas, sched.pool_bits, ppu.compare_finish
+                ("pool", group), sched.pool_areas, channels, sched.pool_bits, ppu.compare_finish
             )
         self.drain_cycles += int(self.env.now) - began
         bits = sched.output_bits[group][self.index]
@@ -274,28 +298,28 @@ class ScnnPe(_Agent):
             self.oaram.allocate(-(-bits // 8), f"group {group} outputs")
             yield self.oaram.write(bits)
 
-    def _exchange(
+    def _exchange(  # noqa: PLR0913
         self,
-        kind: str,
-        group: int,
+        exchange: tuple[Any, ...],
         areas: np.ndarray,
+        channels: int,
         value_bits: int,
         fold: Callable[[int, list[tuple[int, int]]], int],
     ) -> Generator[Any, Any, None]:
-        """Send every PE the values of this PE it needs (``areas[self, u]`` per output channel),
-        and fold in those it receives as they arrive (``fold``: the PPU's adder for the halo, its
-        comparator for the pool: `PostProcessing.add_finish`, `compare_finish`)."""
-        channels = self.schedule.group_channels[group]
+        """Send every PE the values of this PE it needs (``areas[self, u]`` per channel, for
+        ``channels``), and fold in those it receives as they arrive (``fold``: the PPU's adder
+        for the halo, its comparator for a pool: `PostProcessing.add_finish`,
+        `compare_finish`); ``exchange`` names it in the messages' tags (kind, group)."""
         sends = [
             self.send(
                 (self.fabric.pe_tids[owner],),
                 area * channels * value_bits,
-                (kind, group, self.index),
+                (*exchange, self.index),
             )
             for owner, area in _partners(areas, self.index)
         ]
         senders = [int(t) for t in np.flatnonzero(areas[:, self.index])]
-        tags = [(kind, group, sender) for sender in senders]
+        tags = [(*exchange, sender) for sender in senders]
         incoming = [self.mailbox.wait(tag) for tag in tags]
         start = int(self.env.now)
         yield self.env.all_of(sends + incoming)

@@ -18,7 +18,10 @@ Accumulator region
 Pooling
     A layer followed by a max pool writes the pooled plane, tiled over the grid like any plane
     (it is the next layer's input): PE ``u`` owns pooled tile ``u``, and every output its
-    windows read that another PE owns travels to it (``pool_areas``).
+    windows read that another PE owns travels to it (``pool_areas``). A pool on the input side
+    (`desim.accel.pooling.InputPool`) is the same exchange one layer later: the unpooled plane
+    is tiled over the grid as the producers wrote it, the pooled one is the layer's input
+    (``input_pool_areas``).
 Kc
     ``Kc = min(K / groups, entries // largest region)`` with ``entries`` the partial sums of one
     accumulator buffer (banks x bank entries); the halo is counted (DNNsim counts only the output
@@ -42,7 +45,7 @@ from desim.accel.layer import LayerRecord
 from desim.accel.pooling import MaxPool
 from desim.config import require
 
-__all__ = ["split", "grid_shape", "ConvPlan", "plan_conv", "Box"]
+__all__ = ["split", "grid_shape", "ConvPlan", "plan_conv", "pool_exchange", "Box"]
 
 #: ``(row start, row stop, column start, column stop)``, stops exclusive.
 Box = tuple[int, int, int, int]
@@ -112,6 +115,9 @@ class ConvPlan:
     pool_areas : numpy.ndarray or None
         ``(pes, pes)``: outputs of PE ``t``'s tile that the pool windows of PE ``u != t``'s
         pooled tile read (per output channel); None without a pool.
+    input_pool_areas : numpy.ndarray or None
+        ``(pes, pes)``: values of PE ``t``'s tile of the unpooled plane that the windows of PE
+        ``u != t``'s input tile read (per input channel); None without an input pool.
     """
 
     grid: tuple[int, int]
@@ -123,6 +129,7 @@ class ConvPlan:
     halo_areas: np.ndarray
     written_tiles: list[Box]
     pool_areas: np.ndarray | None = None
+    input_pool_areas: np.ndarray | None = None
 
     @property
     def pes(self) -> int:
@@ -210,25 +217,52 @@ def plan_conv(
         dtype=np.int64,
     )
     groups = _kc_groups(k_out, layer.groups, chosen)
-    if layer.pool is None:
-        return ConvPlan(grid, inputs, outputs, regions, chosen, groups, halo, outputs)
-    written, reads = _pooled_tiles(layer.pool, grid, p_out, q_out)
-    pool_areas = np.array(
-        [[_overlap(outputs[t], reads[u]) if t != u else 0 for u in range(pes)] for t in range(pes)],
+    written, pool_areas = outputs, None
+    if layer.pool is not None:
+        written, pool_areas = pool_exchange(layer.pool, grid, p_out, q_out)
+    input_pool_areas = None
+    if layer.input_pool is not None:
+        _, input_pool_areas = pool_exchange(layer.input_pool.pool, grid, *layer.input_pool.plane)
+    return ConvPlan(
+        grid,
+        inputs,
+        outputs,
+        regions,
+        chosen,
+        groups,
+        halo,
+        written,
+        pool_areas,
+        input_pool_areas,
+    )
+
+
+def pool_exchange(
+    pool: MaxPool, grid: tuple[int, int], height: int, width: int
+) -> tuple[list[Box], np.ndarray]:
+    """A ``height x width`` plane and its max-pooled plane, each tiled over ``grid``: per PE its
+    pooled tile, and ``(pes, pes)`` the values of PE ``t``'s tile that the windows of PE
+    ``u != t``'s pooled tile read (per channel).
+
+    Examples
+    --------
+    GoogLeNet's 3 x 3 / 1 branch pool on a 7 x 7 plane over 2 x 2 PEs (bands 0-3, 3-7): PE 0's
+    windows read row 3 and column 3 of its neighbours' tiles (3, 3 and 1 values):
+
+    >>> _, areas = pool_exchange(MaxPool((3, 3), (1, 1), (1, 1)), (2, 2), 7, 7)
+    >>> areas[:, 0].tolist()
+    [0, 3, 3, 1]
+    """
+    rows, cols = pool.output_size(height, width)
+    pooled = _tiles(split(rows, grid[0]), split(cols, grid[1]))
+    tiles = _tiles(split(height, grid[0]), split(width, grid[1]))
+    reads = [
+        np.outer(pool.reads(0, r0, r1, height), pool.reads(1, c0, c1, width))
+        for r0, r1, c0, c1 in pooled
+    ]
+    pes = grid[0] * grid[1]
+    areas = np.array(
+        [[_overlap(tiles[t], reads[u]) if t != u else 0 for u in range(pes)] for t in range(pes)],
         dtype=np.int64,
     )
-    return ConvPlan(grid, inputs, outputs, regions, chosen, groups, halo, written, pool_areas)
-
-
-def _pooled_tiles(
-    pool: MaxPool, grid: tuple[int, int], p_out: int, q_out: int
-) -> tuple[list[Box], list[np.ndarray]]:
-    """Per PE, its tile of the pooled plane and the outputs its windows read, as a
-    ``(rows, cols)`` boolean mask over the output plane."""
-    rows, cols = pool.output_size(p_out, q_out)
-    tiles = _tiles(split(rows, grid[0]), split(cols, grid[1]))
-    reads = [
-        np.outer(pool.reads(0, r0, r1, p_out), pool.reads(1, c0, c1, q_out))
-        for r0, r1, c0, c1 in tiles
-    ]
-    return tiles, reads
+    return pooled, areas

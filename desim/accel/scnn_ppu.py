@@ -14,6 +14,12 @@ When a Kc group is done, the PE's PPU empties the accumulator buffer it was writ
    ReLU, uncompressed, like the halo), compares the ones it receives into its pooled values, and
    writes its pooled tile.
 
+A layer that reads a max pool of a plane other layers read unpooled (`desim.accel.pooling.
+InputPool`: an inception module's fourth branch) has its PPU pool that plane as the layer starts,
+the same exchange over the input tiles: each PE sends the values its neighbours' windows read and
+compares in those it receives at the compare rate, before the first group's multiplies; its own
+tile's compares sit in the path that reads the tile into the multipliers.
+
 The accumulators are double-buffered, so all of this overlaps the next group's multiplies; it
 shows in the layer's cycles only where a drain outlasts the next group (group ``g + 2`` needs the
 buffer of group ``g``) and after the last group. No rate is published for the PPU. DNNsim [2]_
@@ -31,7 +37,7 @@ Energy. What the drain moves is counted where it happens: the accumulator read-o
 region entry and the halo adds' read-modify-writes (`desim.accel.scnn`), the halo messages on the
 network, the compressed outputs written to the OARAM (the PE agent). `count_output_logic` adds
 the PPU's own logic: the ReLU (a compare with zero) per output read out, the pool's compares (one
-per output a window reads, padding excluded) and the compressor's zero test and 4-bit zero-run
+per value a window reads, padding excluded, for an input pool too) and the compressor's zero test and 4-bit zero-run
 counter per value written. No energy for them is published; each is priced as a 24-bit add from
 the energy table (Horowitz [3]_; a comparator and a counter are at most an adder of their width,
 so an upper bound): without a pool, two adds per output.

@@ -59,7 +59,11 @@ def test_compare_writes_csv_and_plot_and_ratios_are_consistent(capsys, tmp_path)
     )
     assert code == 0
     doc = json.loads(out)
-    assert doc["speedup"] == pytest.approx(1.0)  # gating saves energy, not cycles
+    # gating saves energy, not cycles; only the first layer differs, reading its input (the
+    # image) from DRAM compressed (density 0.5: fewer bytes than DCNN's dense 16-bit values)
+    first, *rest = doc["per_layer"]
+    assert [r["speedup"] for r in rest] == [1.0] * len(rest)
+    assert first["speedup"] > 1
     assert doc["energy_ratio"] == pytest.approx(doc["dcnn"]["energy_pj"] / doc["energy_pj"])
     assert doc["energy_ratio"] > 1
     # per layer and by component, each design's energy adds up to its total

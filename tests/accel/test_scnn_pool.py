@@ -11,9 +11,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from desim.accel.dcnn import Dcnn, DcnnConfig
 from desim.accel.fabric import FabricConfig
 from desim.accel.layer import LayerRecord
-from desim.accel.pooling import MaxPool
+from desim.accel.pooling import InputPool, MaxPool
 from desim.accel.scnn import Scnn, ScnnConfig, output_tile_bits
 from desim.accel.scnn_func import conv_outputs
 from desim.accel.scnn_plan import plan_conv, split
@@ -34,25 +35,10 @@ def _owner(length: int, parts: int) -> np.ndarray:
     return np.searchsorted(split(length, parts), np.arange(length), side="right") - 1
 
 
-@pytest.mark.parametrize(
-    ("side", "pool", "grid"),
-    [
-        (55, POOL_3S2, (8, 8)),
-        (14, MaxPool((3, 3), (2, 2), (1, 1)), (8, 8)),
-        (14, MaxPool((3, 3), (2, 2), (1, 1), ceil_mode=True), (2, 3)),
-        (21, MaxPool((2, 2), (2, 2)), (1, 7)),
-        (13, MaxPool((2, 3), (1, 2), (1, 1), (2, 1)), (3, 2)),
-        (16, None, (4, 4)),
-    ],
-)
-def test_pool_areas_are_the_window_outputs_another_pe_owns(side, pool, grid):
-    """Brute force: for every pooled value, the outputs its window reads; each that another PE
-    owns is sent once to the pooled value's owner (values needed by two windows of one PE once)."""
-    layer = _layer(2, 1, side, pool)
-    plan = plan_conv(layer, grid, 1024)
-    if pool is None:
-        assert plan.pool_areas is None and plan.written_tiles == plan.output_tiles
-        return
+def _window_values_sent(side: int, pool: MaxPool, grid: tuple[int, int]) -> np.ndarray:
+    """Brute force: for every pooled value of a ``side x side`` plane, the values its window
+    reads; each that another PE's tile holds is sent once to the pooled value's owner (values
+    needed by two windows of one PE once). ``(pes, pes)`` counts per channel."""
     rows, cols = pool.output_size(side, side)
     out_row, out_col = _owner(side, grid[0]), _owner(side, grid[1])
     pooled_row, pooled_col = _owner(rows, grid[0]), _owner(cols, grid[1])
@@ -71,8 +57,67 @@ def test_pool_areas_are_the_window_outputs_another_pe_owns(side, pool, grid):
     expected = np.zeros((grid[0] * grid[1],) * 2, dtype=np.int64)
     for sender, receiver, _, _ in needed:
         expected[sender, receiver] += 1
+    return expected
+
+
+@pytest.mark.parametrize(
+    ("side", "pool", "grid"),
+    [
+        (55, POOL_3S2, (8, 8)),
+        (14, MaxPool((3, 3), (2, 2), (1, 1)), (8, 8)),
+        (14, MaxPool((3, 3), (2, 2), (1, 1), ceil_mode=True), (2, 3)),
+        (21, MaxPool((2, 2), (2, 2)), (1, 7)),
+        (13, MaxPool((2, 3), (1, 2), (1, 1), (2, 1)), (3, 2)),
+        (16, None, (4, 4)),
+    ],
+)
+def test_pool_areas_are_the_window_outputs_another_pe_owns(side, pool, grid):
+    """Every output a pooled value's window reads that another PE owns is sent to the pooled
+    value's owner once (brute force)."""
+    layer = _layer(2, 1, side, pool)
+    plan = plan_conv(layer, grid, 1024)
+    if pool is None:
+        assert plan.pool_areas is None and plan.written_tiles == plan.output_tiles
+        return
+    expected = _window_values_sent(side, pool, grid)
     np.testing.assert_array_equal(plan.pool_areas, expected)
     assert expected.sum() > 0
+
+
+BRANCH_POOL = MaxPool((3, 3), (1, 1), (1, 1))
+
+
+def _input_pooled(side: int, pool: MaxPool, seed: int = 4) -> LayerRecord:
+    """A 1 x 1 convolution of the max pool of a ``side x side`` plane (an inception module's
+    fourth branch): its input is the pooled plane, its input pool the unpooled plane's."""
+    rng = np.random.default_rng(seed)
+    plane = np.maximum(rng.standard_normal((1, 3, side, side)), 0).astype(np.float32)
+    x = pool.apply(plane[0])[None]
+    w = rng.standard_normal((2, 3, 1, 1)).astype(np.float32)
+    out = F.conv2d(torch.from_numpy(x), torch.from_numpy(w)).numpy()
+    return LayerRecord(
+        "b4", "conv", w, None, x, out, activation="relu", input_pool=InputPool(pool, (side, side))
+    )
+
+
+@pytest.mark.parametrize(
+    ("side", "pool", "grid"),
+    [
+        (28, BRANCH_POOL, (8, 8)),
+        (7, BRANCH_POOL, (8, 8)),
+        (13, MaxPool((3, 3), (2, 2)), (2, 3)),
+        (10, MaxPool((2, 2), (2, 2), ceil_mode=True), (3, 1)),
+    ],
+)
+def test_input_pool_areas_are_the_window_values_another_pe_holds(side, pool, grid):
+    """An input pool's exchange is over the unpooled plane as the producers tiled it and the
+    pooled plane as this layer tiles its input (brute force, as for an output pool)."""
+    layer = _input_pooled(side, pool)
+    plan = plan_conv(layer, grid, 1024)
+    assert plan.pool_areas is None
+    np.testing.assert_array_equal(plan.input_pool_areas, _window_values_sent(side, pool, grid))
+    assert plan.input_pool_areas.sum() > 0
+    assert plan_conv(replace(layer, input_pool=None), grid, 1024).input_pool_areas is None
 
 
 def test_written_tiles_are_the_next_layers_input_tiles():
@@ -180,3 +225,47 @@ def test_a_layer_whose_outputs_fit_only_pooled_stays_on_chip():
     assert not fits.extra["output_to_dram"] and fits.extra["dram_output_bytes"] == 0
     assert spills.extra["output_to_dram"]
     assert spills.extra["dram_output_bytes"] == sum(-(-int(b) // 8) for b in whole_bits.ravel())
+
+
+def _two_pe_branch(channels: int) -> LayerRecord:
+    """A 1 x 2 plane on 1 x 2 PEs (one pixel each), pooled 1 x 3 / 1 with padding 1 before a
+    1 x 1 convolution: each PE's window reads the other's pixel, ``channels`` values each way."""
+    plane = np.abs(np.random.default_rng(6).standard_normal((channels, 1, 2)))
+    pool = MaxPool((1, 3), (1, 1), (0, 1))
+    x = pool.apply(plane)[None].astype(np.float32)
+    w = np.ones((2, plane.shape[0], 1, 1), dtype=np.float32)
+    out = F.conv2d(torch.from_numpy(x), torch.from_numpy(w)).numpy()
+    return LayerRecord(
+        "b4", "conv", w, None, x, out, activation="relu", input_pool=InputPool(pool, (1, 2))
+    )
+
+
+@pytest.mark.parametrize("compares", [1, 2, 6])
+def test_the_input_pool_costs_a_trip_and_the_compares_before_the_multiplies(compares):
+    """Each PE sends the other its 6 values (one message each way) as the layer starts and
+    compares in the 6 it receives at the compare rate: the trip plus ceil(6 / compares), the
+    trip not depending on the rate; the layer is no shorter than without the pool."""
+    layer = _two_pe_branch(6)
+    pooled = _two_pes(ppu_compares_per_cycle=compares).run_layer(layer, False)
+    plain = _two_pes(ppu_compares_per_cycle=compares).run_layer(
+        replace(layer, input_pool=None), False
+    )
+    assert pooled.noc.packets - plain.noc.packets == 2
+    trip = pooled.extra["input_pool_cycles_max"] - -(-6 // compares)
+    assert trip > 0 and plain.extra["input_pool_cycles_max"] == 0
+    reference = _two_pes().run_layer(layer, False)
+    assert reference.extra["input_pool_cycles_max"] == trip + 6
+    assert pooled.cycles >= plain.cycles
+
+
+def test_input_pool_energy_hand_counted():
+    """The input pool's compares: each of the 2 windows reads both pixels, for 6 channels: 24
+    24-bit adds more than without it (in SCNN's PPU and DCNN's pooling units alike)."""
+    layer = _two_pe_branch(6)
+    plain = replace(layer, input_pool=None)
+    pooled, unpooled = (_two_pes().run_layer(r, False).counts for r in (layer, plain))
+    assert pooled.total("add24", "ppu") - unpooled.total("add24", "ppu") == 2 * 2 * 6
+    config = DcnnConfig(fabric=FabricConfig(topology_args={"rows": 1, "cols": 2}))
+    pooled, unpooled = (Dcnn(config).run_layer(r).counts for r in (layer, plain))
+    assert pooled.total("add24", "pool_unit") == 2 * 2 * 6
+    assert unpooled.total("add24", "pool_unit") == 0

@@ -191,3 +191,42 @@ def test_empty_stride_and_one_element_dilation_take_torchs_defaults():
     )  # fmt: skip
     (layer,) = records(net)
     assert layer.pool == POOL2
+
+
+BRANCH_POOL = MaxPool((3, 3), (1, 1), (1, 1))
+
+
+def _inception(s, x):
+    """A module input read by a 1 x 1 branch unpooled and by a pooled branch (GoogLeNet's
+    fourth), then pooled whole after the concatenation."""
+    y = F.relu(s.c0(x))
+    return s.p(torch.cat([F.relu(s.b1(y)), F.relu(s.b4(s.bp(y)))], 1))
+
+
+def test_a_branch_that_pools_a_shared_plane_records_an_input_pool():
+    """The fourth branch's pool reads a plane the first branch reads unpooled: the producer has no
+    pool, the pooled branch an input pool over the unpooled plane's size, and the pool of that
+    plane is the branch's recorded input (torch's max_pool2d of the producer's output)."""
+    net = Net(
+        _inception,
+        c0=conv(), b1=nn.Conv2d(4, 2, 1), bp=nn.MaxPool2d(3, 1, padding=1), b4=nn.Conv2d(4, 2, 1),
+        p=nn.MaxPool2d(2),
+    )  # fmt: skip
+    c0, b1, b4 = records(net, side=10)
+    assert c0.pool is None and c0.input_pool is None and b1.input_pool is None
+    assert b4.input_pool is not None
+    assert (b4.input_pool.pool, b4.input_pool.plane) == (BRANCH_POOL, (10, 10))
+    assert b1.pool == b4.pool == POOL2
+    feeds(c0, b1)
+    pooled = F.max_pool2d(torch.from_numpy(c0.written(c0.output[0])), 3, 1, 1).numpy()
+    np.testing.assert_allclose(pooled, b4.input[0], rtol=1e-6)
+    assert b4.summary()["input_pool"]["plane"] == [10, 10]
+
+
+def test_a_pool_on_the_producers_only_path_is_the_producers_not_an_input_pool():
+    """A pool that takes every use of its input is written pooled by the producer (its `pool`);
+    the layer after it records no input pool (it would count the pool twice)."""
+    net = Net(lambda s, x: s.c1(s.p(F.relu(s.c0(x)))), c0=conv(), c1=conv(4), p=nn.MaxPool2d(2))
+    c0, c1 = records(net)
+    assert c0.pool == POOL2 and c1.input_pool is None
+    feeds(c0, c1)
