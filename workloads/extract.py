@@ -4,9 +4,9 @@ The model is traced with ``torch.fx`` and run by an interpreter that records eve
 ``Conv2d`` / ``Linear`` call (its input and output) in execution order, and reads from the graph
 whether a ReLU follows (or follows the max pool it feeds) and whether a max pool takes every use
 of the output (`_pool`), for each call of a module on its own; and whether the layer reads a max
-pool of a plane other layers read unpooled (`_input_pool`: an inception module's fourth branch). What a pool that is not recorded
-means, and the convolutions refused, is in docs/workloads.md ("Layer records").
-A model that fx cannot trace (data-dependent control flow) falls back to
+pool of a plane other layers read unpooled (`_input_pool`: an inception module's fourth branch).
+What a pool that is not recorded means, and the convolutions refused, is in docs/workloads.md
+("Layer records"). A model that fx cannot trace (data-dependent control flow) falls back to
 forward hooks, which see the same calls but not the graph, so ``activation`` is ``"unknown"``.
 
 References

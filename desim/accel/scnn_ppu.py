@@ -37,10 +37,10 @@ Energy. What the drain moves is counted where it happens: the accumulator read-o
 region entry and the halo adds' read-modify-writes (`desim.accel.scnn`), the halo messages on the
 network, the compressed outputs written to the OARAM (the PE agent). `count_output_logic` adds
 the PPU's own logic: the ReLU (a compare with zero) per output read out, the pool's compares (one
-per value a window reads, padding excluded, for an input pool too) and the compressor's zero test and 4-bit zero-run
-counter per value written. No energy for them is published; each is priced as a 24-bit add from
-the energy table (Horowitz [3]_; a comparator and a counter are at most an adder of their width,
-so an upper bound): without a pool, two adds per output.
+per value a window reads, padding excluded, for an input pool too) and the compressor's zero test
+and 4-bit zero-run counter per value written. No energy for them is published; each is priced
+as a 24-bit add from the energy table (Horowitz [3]_; a comparator and a counter are at most an
+adder of their width, so an upper bound): without a pool, two adds per output.
 
 References
 ----------

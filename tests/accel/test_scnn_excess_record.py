@@ -439,4 +439,3 @@ def test_branch_pools_are_the_simulated_layers_and_the_page_quotes_them():
     )
     assert quoted in text
     assert with_["1"] <= 1.15 * 2.19 < with_["none"]
-
