@@ -66,7 +66,6 @@ def measure() -> dict[str, Any]:
             a / b for a, b in zip(dcnn["per_layer_pj"], run["per_layer_pj"], strict=True)
         ]
     conv1 = Scnn().run_layer(layers[0], input_in_dram=True)
-    image_bits = layers[0].input.size * 16
     return {
         "network": "alexnet",
         "layers": [x.name for x in layers],
@@ -74,7 +73,6 @@ def measure() -> dict[str, Any]:
         "scnn_conv1": {
             "by_component_pj": _by_component([EnergyReport.from_counts(conv1.counts, table)]),
             "useful_macs": int(conv1.useful_macs),
-            "dcnn_image_read_pj": image_bits * table.energy_pj("dram"),
         },
         "dense_macs_conv1": layers[0].dense_macs,
     }

@@ -72,10 +72,7 @@ def run(design: Any, layers: list[Any]) -> dict[str, float]:
     """Cycles, energy (pJ, 45 nm table) and CPU seconds of ``design`` over ``layers``."""
     table = horowitz45()
     start = time.process_time()
-    if isinstance(design, Scnn):
-        results = [design.run_layer(layer, input_in_dram=False) for layer in layers]
-    else:
-        results = design.run(layers, {"model": "googlenet"}).layers
+    results = [design.run_layer(layer, input_in_dram=False) for layer in layers]
     return {
         "cycles": sum(r.cycles for r in results),
         "energy_pj": sum(EnergyReport.from_counts(r.counts, table).total_pj for r in results),

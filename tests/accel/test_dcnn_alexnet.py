@@ -1,5 +1,5 @@
 """DCNN on AlexNet's five convolutions (calibrated): within 1.2x of the dense MACs / 1,024 (the
-issue's bound), at the 1.06x README and docs/accel.md quote; every layer above its compute bound
+issue's bound), at the 1.08x README and docs/accel.md quote; every layer above its compute bound
 (the busiest PE's positions x ceil(channels / 4) x ceil(filter / 4) on the 4 x 4 NFU)."""
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from desim.accel.dcnn import Dcnn
 from workloads.workload import WorkloadSpec, build_workload
 
 
-def test_alexnet_convolutions_take_1_06x_the_ideal_dense_time():
+def test_alexnet_convolutions_take_1_08x_the_ideal_dense_time():
     layers = [
         x for x in build_workload(WorkloadSpec("alexnet", batch=1)).layers if x.kind == "conv"
     ]
     result = Dcnn().run(layers, {"model": "alexnet"})
     ideal = sum(x.dense_macs for x in layers) / 1024
     assert ideal < result.cycles <= 1.2 * ideal
-    assert result.cycles / ideal == pytest.approx(1.06, abs=0.005)
+    assert result.cycles / ideal == pytest.approx(1.08, abs=0.005)
     # the busiest PE's compute, by hand: (positions, channels, filter length) of the busiest PE
     # (conv1: 55 x 55 positions in 16 runs, at most 190, x 96 / 4 channels; conv2: 27 x 27 in
     # 4 runs, 183, x 256 / 16; conv3-5: 13 x 13 in 2 or 4 runs x 384 / 32 or 256 / 16) on 4 x 4

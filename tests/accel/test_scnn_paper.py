@@ -60,8 +60,8 @@ def _check_against(doc: dict) -> None:
 def test_docs_table_is_the_recorded_run_and_meets_its_claims():
     doc = json.loads(RECORD.read_text())
     _check_against(doc)
-    # AlexNet: just under the 15 % band around the paper's 2.37x, as the page says (0.3 %)
-    assert 0.845 * 2.37 <= doc["speedup"] < 0.85 * 2.37
+    # AlexNet: inside the 15 % band around the paper's 2.37x, near its edge, as the page says
+    assert 0.85 * 2.37 <= doc["speedup"] < 0.87 * 2.37
     assert abs(doc["energy_ratio"] - 2.3) <= 0.15 * 2.3  # the paper's mean 2.3x
     assert doc["dcnn-opt"]["dcnn_energy_ratio"] < 0.85 * 2.0  # the gap the page names
     assert doc["dcnn-opt"]["dcnn_energy_ratio"] > 1
@@ -149,7 +149,10 @@ def _check_dcnn_opt_table(doc: dict) -> None:
         assert ratios == pytest.approx(
             [*run["per_layer_ratio"], run["dcnn_energy_ratio"]], abs=0.006
         )
-        assert run["cycles"] == doc["variants"]["dcnn"]["cycles"]  # energy only, no cycles saved
+        # energy only, no cycle saved: the variants' cycles are one, and DCNN's but for conv1's
+        # image, which DCNN-opt reads from DRAM compressed (20 bits a value at density 1)
+        assert run["cycles"] == doc["variants"]["gating"]["cycles"]
+        assert 0 <= run["cycles"] - doc["variants"]["dcnn"]["cycles"] < 0.01 * run["cycles"]
 
 
 def test_dcnn_opt_table_is_the_record_and_meets_its_claims():
@@ -254,14 +257,10 @@ def test_conv1_energy_in_the_docs_is_the_record():
     per_mac = dcnn_conv1 / doc["dense_macs_conv1"]
     assert f"useful product {per_product:.1f} pJ" in section
     assert f"DCNN's {per_mac:.1f} pJ per dense MAC ({dcnn_conv1 / 1e6:.0f} uJ)" in section
-    # the two modelling choices, as counterfactuals on the recorded counts
-    image = doc["scnn_conv1"]["dcnn_image_read_pj"]
-    crossbar = scnn["crossbar/wire"]
-    assert f"if DCNN read it too, {image / 1e6:.0f} uJ, conv1 would be " in section
-    assert f"{(dcnn_conv1 + image) / scnn_total:.2f}x)" in section
-    half_column = scnn_total - crossbar / 4  # half of one of the two sides
+    # the crossbar's pricing, as a counterfactual on the recorded counts
+    half_column = scnn_total - scnn["crossbar/wire"] / 4  # half of one of the two sides
     assert f"0.75 of it, conv1 would be {dcnn_conv1 / half_column:.2f}x" in section
-    assert f"both together {(dcnn_conv1 + image) / half_column:.2f}x" in section
+    assert f"**AlexNet conv1 (SCNN / DCNN energy {dcnn_conv1 / scnn_total:.2f}x" in text
 
 
 def _compare_record(network: str) -> dict:
@@ -282,7 +281,7 @@ def test_three_network_table_is_the_records() -> None:
     records = {name: _compare_record(name) for name in ("alexnet", "googlenet", "vgg16")}
     google = records["googlenet"]
     row = re.search(
-        r"\| GoogLeNet \| 2\.19x \| ([\d.]+)x \(SCNN ([\d,]+) cycles; DCNN ([\d,]+)\) \| \*\*no",
+        r"\| GoogLeNet \| 2\.19x \| ([\d.]+)x \(SCNN ([\d,]+) cycles; DCNN ([\d,]+)\) \| yes",
         page,
     )
     assert _number(row.group(1)) == pytest.approx(google["speedup"], abs=0.006)
@@ -290,7 +289,7 @@ def test_three_network_table_is_the_records() -> None:
         google["cycles"],
         google["dcnn"]["cycles"],
     )
-    assert google["speedup"] > 1.15 * 2.19  # outside the band, as the page says
+    assert 1.13 * 2.19 < google["speedup"] <= 1.15 * 2.19  # inside the band, near its edge
     assert len(google["per_layer"]) == 57
     speedups = [records[n]["speedup"] for n in records]
     energies = [records[n]["energy_ratio"] for n in records]
@@ -372,7 +371,7 @@ def test_readme_quotes_googlenet_and_the_mean_energy() -> None:
     readme = " ".join((ROOT / "README.md").read_text().split())
     records = [_compare_record(name) for name in ("alexnet", "googlenet", "vgg16")]
     claims = re.search(
-        r"whole GoogLeNet ([\d.]+)x \(paper 2\.19x: outside.*?([\d.]+)x less energy over the three",
+        r"whole GoogLeNet ([\d.]+)x \(paper 2\.19x: inside.*?([\d.]+)x less energy over the three",
         readme,
     )
     mean_energy = sum(r["energy_ratio"] for r in records) / 3
