@@ -153,7 +153,7 @@ def test_docs_network_totals_are_the_records():
     # back the input its predecessor wrote to DRAM and both designs pooled); the comparison,
     # re-run since, as the page says
     after = layers["cycles"]
-    placeholders = re.search(r"pooling in both designs: ([\d,]+) cycles, \+([\d.]+) %", page)
+    placeholders = re.search(r"DCNN.s image read: ([\d,]+) cycles, \+([\d.]+) %", page)
     assert float(placeholders.group(1).replace(",", "")) == compare["cycles"]
     assert float(placeholders.group(2)) == pytest.approx(
         100 * (compare["cycles"] / after - 1), abs=0.005
