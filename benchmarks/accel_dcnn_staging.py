@@ -63,10 +63,11 @@ DESIGNS = {
 }
 
 
-def staging_change_pj(layer: LayerRecord, config: DcnnConfig) -> float:
-    """DCNN's energy with ``config``'s NBin minus without it (no simulation)."""
+def staging_change_pj(layer: LayerRecord, config: DcnnConfig, input_in_dram: bool) -> float:
+    """DCNN's energy with ``config``'s NBin minus without it (no simulation; ``input_in_dram``:
+    the layer is a network's first, as `Dcnn.run_layer`'s)."""
     table = horowitz45()
-    plan = DcnnLayer(Simulator(), layer, config)
+    plan = DcnnLayer(Simulator(), layer, config, input_in_dram)
     staging, g = plan.staging, plan.g
     assert staging is not None
     kg = g.K // g.groups
@@ -141,7 +142,7 @@ def measure() -> dict[str, Any]:
                 "by_component_pj": _by_component(report),
                 "cpu_s": round(time.process_time() - t, 2),
             }
-            row["estimated_change_pj"] = staging_change_pj(x, DcnnConfig())
+            row["estimated_change_pj"] = staging_change_pj(x, DcnnConfig(), first)
             runs[x.name] = row
             print(
                 network,
@@ -150,7 +151,7 @@ def measure() -> dict[str, Any]:
                 flush=True,
             )
         record = json.loads((RESULTS / f"accel_scnn_compare_{network}.json").read_text())
-        change = {x.name: staging_change_pj(x, DcnnConfig()) for x in layers}
+        change = {x.name: staging_change_pj(x, DcnnConfig(), x is layers[0]) for x in layers}
         delta = sum(change.values())
         # DCNN and DCNN-opt without NBin: the record's, less the change if it has the NBin
         recorded_with_nbin = "nbin" in record["dcnn"].get("energy_by_component_pj", {})

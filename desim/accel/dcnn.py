@@ -247,6 +247,8 @@ class Dcnn:
             error = max(error, plan.pooling.check(layer))
         noc = plan.fabric.snapshot()
         plan.fabric.count_energy(noc, plan.counts)
+        if layer.input_pool is not None:  # the holders' pooling units, on the read path
+            plan.counts.add("pool_unit", "add24", plan.g.C * layer.input_pool.window_taps())
         cycles = max(plan.last_write, int(sim.now))
         return LayerResult(
             name=layer.name,

@@ -131,8 +131,6 @@ class DcnnLayer(Module):
         #: zero flags (one bit per value) of NBin, when DCNN-opt keeps them
         self.nbin_flag_bytes = max(1, config.input_buffer_bytes // config.value_bits)
         self.counts = ActionCounts()
-        if layer.input_pool is not None:  # the holders' pooling units, on the read path
-            self.counts.add("pool_unit", "add24", g.C * layer.input_pool.window_taps())
         self.result = np.zeros((g.K, g.P * g.Q))
         self.useful_macs = 0
         self.last_write = 0
