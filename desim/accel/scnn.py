@@ -109,7 +109,8 @@ class ScnnConfig:
     ppu_reads_per_cycle, ppu_adds_per_cycle, ppu_compares_per_cycle : int
         The post-processing unit's rates in values per cycle (`desim.accel.scnn_ppu`):
         read-out of the accumulators (halos to send; own outputs through ReLU and compression),
-        halo adds at the owner, and the pool's compares of outputs received from other PEs.
+        halo adds at the owner, and a pool's compares of values received from other PEs (a
+        pool after the layer, or an input pool as the layer starts).
         1 each: DNNsim's halo rate (one partial sum per cycle), applied to all the PPU's work;
         0 makes that work free.
     """

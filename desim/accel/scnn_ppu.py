@@ -91,8 +91,9 @@ class PostProcessing:
     adds_per_cycle : int
         Incoming halo partial sums added into the owned outputs per cycle.
     compares_per_cycle : int
-        Outputs received from other PEs for the pool's windows compared into the pooled values
-        per cycle (1 by default, as the adds: no rate is published).
+        Values received from other PEs for a pool's windows (a pool after the layer, or an
+        input pool as it starts) compared into the pooled values per cycle (1 by default, as
+        the adds: no rate is published).
     """
 
     reads_per_cycle: int = 1

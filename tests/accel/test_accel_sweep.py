@@ -47,9 +47,12 @@ def test_compare_points_record_speedup_and_energy_ratio(tmp_path, capsys):
     code, _ = sweep(tmp_path, capsys, kind="compare", arch="dcnn-opt", extra='baseline = "dcnn"')
     assert code == 0
     frame = load(tmp_path / "out")
-    assert frame["speedup"].tolist() == pytest.approx([1.0, 1.0])
+    # gating saves energy, not cycles: DCNN-opt differs only by reading the first layer's input
+    # from DRAM compressed (a synthetic density of 0.5: fewer bytes than DCNN's 16-bit values)
+    assert all(1.0 < s < 1.02 for s in frame["speedup"])
     assert (frame["energy_ratio"] > 1).all()
-    assert frame["dcnn.cycles"].tolist() == frame["cycles"].tolist()  # per-baseline columns
+    # per-baseline columns
+    assert (frame["dcnn.cycles"] / frame["cycles"]).tolist() == pytest.approx(frame["speedup"])
     from desim.sweep.plots import plot_sweep
 
     assert [p.name for p in plot_sweep(tmp_path / "out")] == ["comparison.png"]
