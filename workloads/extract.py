@@ -226,15 +226,29 @@ def _pool(node: Any, modules: dict[str, Any]) -> MaxPool | None:
 
 
 def _input_pool(
-    node: Any, modules: dict[str, Any], shapes: dict[Any, tuple[int, ...]]
+    node: Any,
+    modules: dict[str, Any],
+    shapes: dict[Any, tuple[int, ...]],
+    claimed: set[Any],
 ) -> InputPool | None:
-    """The max pool ``node`` reads its input through, when the pooled plane's other uses read it
-    unpooled (so no producer's output path writes it pooled: `_pool` gives the producers None);
-    ``shapes`` holds the shapes of the values the interpreter computed."""
+    """The max pool ``node`` reads its input through (directly, or through ReLUs,
+    normalisations and dropout, which keep the pooled plane's zeros), when the plane it pools
+    has other uses that read it unpooled (so no producer's output path writes it pooled:
+    `_pool` gives the producers None). Only the first layer to read a pool gets it: later
+    readers find the plane pooled. ``shapes`` holds the shapes of the values the interpreter
+    computed; ``claimed`` the pool nodes already taken (updated)."""
     source = node.args[0] if node.args else None
+    while (
+        hasattr(source, "op")
+        and max_pool(source, modules) is None
+        and keeps_zeros(source, modules)
+        and not (source.op == "call_function" and source.target in _concatenations())
+    ):
+        source = source.args[0]
     pool = None if not hasattr(source, "op") else max_pool(source, modules)
-    if pool is None or _pool_nodes(source.args[0], modules) is not None:
+    if pool is None or source in claimed or _pool_nodes(source.args[0], modules) is not None:
         return None
+    claimed.add(source)
     height, width = shapes[source.args[0]][-2:]
     return InputPool(pool, (height, width))
 
@@ -252,6 +266,7 @@ def _extract_fx(
     class Recorder(fx.Interpreter):
         node: Any = None  # the node being run: a module called twice has two, with their own uses
         shapes: dict[Any, tuple[int, ...]] = {}  # noqa: RUF012 - one interpreter, one run
+        pooled: set[Any] = set()  # noqa: RUF012 - the input pools already taken
 
         def run_node(self, n: Any) -> Any:
             self.node = n
@@ -275,7 +290,7 @@ def _extract_fx(
                     y,
                     _activation(node, modules),
                     _pool(node, modules),
-                    _input_pool(node, modules, self.shapes),
+                    _input_pool(node, modules, self.shapes, self.pooled),
                 )
             )
             return y

@@ -229,12 +229,12 @@ class Dcnn:
         self.name = "dcnn-opt" if self.config.zero_gating else "dcnn"
 
     def run_layer(
-        self, layer: LayerRecord, vcd: str | Path | None = None, input_in_dram: bool = False
+        self, layer: LayerRecord, input_in_dram: bool = False, vcd: str | Path | None = None
     ) -> LayerResult:
-        """Simulate one layer on a fresh fabric; check its outputs against torch's; with ``vcd``,
-        trace every PE's state to that file. ``input_in_dram``: the layer's input is read from
-        DRAM (a network's first layer: the image), not from the activation SRAM where the
-        previous layer left it."""
+        """Simulate one layer on a fresh fabric; check its outputs against torch's.
+        ``input_in_dram``: the layer's input is read from DRAM (a network's first layer: the
+        image; `run` says which), not from the activation SRAM where the previous layer left
+        it, as SCNN's `run_layer`; with ``vcd``, trace every PE's state to that file."""
         sim = Simulator(seed=self.seed)
         plan = DcnnLayer(sim, layer, self.config, input_in_dram)
         sim.elaborate()
@@ -280,7 +280,7 @@ class Dcnn:
         reads its input from DRAM, as SCNN's does."""
         results = []
         for i, layer in enumerate(layers):
-            results.append(self.run_layer(layer, vcd and f"{vcd}.{i}.vcd", input_in_dram=i == 0))
+            results.append(self.run_layer(layer, i == 0, vcd and f"{vcd}.{i}.vcd"))
             if progress is not None:
                 progress(i + 1, len(layers), layer.name)
         return AccelResult(self.name, dict(workload), results, self.config.clock_ghz)

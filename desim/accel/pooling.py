@@ -169,6 +169,12 @@ class InputPool:
     pool: MaxPool
     plane: Pair
 
+    def __post_init__(self) -> None:
+        require(
+            _is_pair(self.plane, 1),
+            f"an input pool's plane must be two integers >= 1, got {self.plane!r}",
+        )
+
     def window_taps(self) -> int:
         """Values the windows read per channel (`MaxPool.window_taps`): the pool's compares."""
         return self.pool.window_taps(*self.plane)

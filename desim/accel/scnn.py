@@ -290,12 +290,13 @@ class Scnn:
                 progress(i + 1, len(layers), layer.name)
         return AccelResult(self.arch, dict(workload), results)
 
-    def run_layer(self, layer: LayerRecord, input_in_dram: bool = True) -> LayerResult:
+    def run_layer(self, layer: LayerRecord, input_in_dram: bool = False) -> LayerResult:
         """One layer in its own simulator: plan, bulk PE work, events, check, counts.
 
         ``input_in_dram``: the layer's input is read from DRAM before it starts (a network's
-        first layer, or one whose input the previous layer wrote to DRAM); otherwise it is in
-        the IARAMs (the previous layer's OARAMs), unless it does not fit them either.
+        first layer, or one whose input the previous layer wrote to DRAM; `run` says which);
+        otherwise it is in the IARAMs (the previous layer's OARAMs), unless it does not fit
+        them either. The default is DCNN's (`desim.accel.dcnn.Dcnn.run_layer`).
         """
         cfg = self.config
         sim = Simulator(seed=self.seed, name=layer.name.replace(".", "_"))

@@ -222,7 +222,14 @@ def plan_conv(
         written, pool_areas = pool_exchange(layer.pool, grid, p_out, q_out)
     input_pool_areas = None
     if layer.input_pool is not None:
-        _, input_pool_areas = pool_exchange(layer.input_pool.pool, grid, *layer.input_pool.plane)
+        pool, plane = layer.input_pool.pool, layer.input_pool.plane
+        require(
+            pool.output_size(*plane) == (h_in, w_in),
+            f"{layer.name}: its input pool makes a {plane[0]} x {plane[1]} plane "
+            f"{pool.output_size(*plane)[0]} x {pool.output_size(*plane)[1]}, but its input is "
+            f"{h_in} x {w_in}",
+        )
+        _, input_pool_areas = pool_exchange(pool, grid, *plane)
     return ConvPlan(
         grid,
         inputs,

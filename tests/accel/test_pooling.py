@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from desim.accel.pooling import MaxPool
+from desim.accel.pooling import InputPool, MaxPool
 from desim.kernel.errors import ConfigError
 from workloads.extract import extract
 from workloads.zoo.imagenet import VGG16, AlexNet
@@ -130,3 +130,9 @@ def test_functional_pool_with_keywords() -> None:
     (record,) = extract(Net(), torch.randn(1, 1, 9, 9))
     assert record.pool == MaxPool((3, 3), (2, 2), (1, 1))
     assert record.written(record.output[0]).shape == (2, 4, 4)
+
+
+@pytest.mark.parametrize("plane", [(0, 0), (3,), (2.0, 2), "28x28"])
+def test_an_input_pools_plane_must_be_two_positive_integers(plane):
+    with pytest.raises(ConfigError, match="input pool's plane must be two integers >= 1"):
+        InputPool(MaxPool((3, 3), (1, 1), (1, 1)), plane)

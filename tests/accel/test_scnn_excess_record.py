@@ -439,3 +439,12 @@ def test_branch_pools_are_the_simulated_layers_and_the_page_quotes_them():
     )
     assert quoted in text
     assert with_["1"] <= 1.15 * 2.19 < with_["none"]
+    # overlapped at best: each layer the longer of its multiplies and its pool
+    others = compare["cycles"] - sum(row["cycles"]["1"] for row in part["layers"])
+    overlapped = sum(
+        max(row["cycles"]["none"], row["input_pool_cycles_max"]["1"]) for row in part["layers"]
+    )
+    bound = compare["dcnn"]["cycles"] / (others + overlapped)
+    assert part["speedup_overlapped_bound"] == pytest.approx(bound, abs=1e-4)
+    assert with_["1"] < bound <= with_["none"]
+    assert f"GoogLeNet would be at {bound:.2f}x." in text

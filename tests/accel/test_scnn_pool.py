@@ -18,6 +18,7 @@ from desim.accel.pooling import InputPool, MaxPool
 from desim.accel.scnn import Scnn, ScnnConfig, output_tile_bits
 from desim.accel.scnn_func import conv_outputs
 from desim.accel.scnn_plan import plan_conv, split
+from desim.kernel.errors import ConfigError
 
 POOL_3S2 = MaxPool((3, 3), (2, 2))
 
@@ -269,3 +270,11 @@ def test_input_pool_energy_hand_counted():
     pooled, unpooled = (Dcnn(config).run_layer(r).counts for r in (layer, plain))
     assert pooled.total("add24", "pool_unit") == 2 * 2 * 6
     assert unpooled.total("add24", "pool_unit") == 0
+
+
+def test_an_input_pool_that_does_not_make_the_layers_input_is_refused():
+    """A 10 x 10 plane pooled 2 x 2 is 5 x 5; a layer whose input is 8 x 8 cannot read it."""
+    layer = _input_pooled(8, BRANCH_POOL)
+    wrong = replace(layer, input_pool=InputPool(MaxPool((2, 2), (2, 2)), (10, 10)))
+    with pytest.raises(ConfigError, match=r"b4: its input pool makes a 10 x 10 plane 5 x 5, but"):
+        plan_conv(wrong, (2, 2), 1024)

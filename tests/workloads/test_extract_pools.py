@@ -230,3 +230,51 @@ def test_a_pool_on_the_producers_only_path_is_the_producers_not_an_input_pool():
     c0, c1 = records(net)
     assert c0.pool == POOL2 and c1.input_pool is None
     feeds(c0, c1)
+
+
+def test_a_pool_read_through_a_relu_is_still_an_input_pool():
+    """``conv(relu(max_pool2d(y)))`` with ``y`` also read unpooled: the ReLU keeps the pooled
+    plane's zeros, so the pool is the layer's input pool, not lost."""
+    net = Net(
+        lambda s, x: torch.cat([s.b1(y := F.relu(s.c0(x))), s.b4(F.relu(s.bp(y)))], 1),
+        c0=conv(), b1=nn.Conv2d(4, 2, 1), bp=nn.MaxPool2d(3, 1, padding=1), b4=nn.Conv2d(4, 2, 1),
+    )  # fmt: skip
+    _, _, b4 = records(net, side=10)
+    assert b4.input_pool is not None and b4.input_pool.pool == BRANCH_POOL
+
+
+def test_only_the_first_reader_of_a_shared_pool_pools_it():
+    """Two convolutions read one pool node of a plane a third reads unpooled: the first pools
+    it (its input pool), the second finds the plane pooled (the pool counted once)."""
+    net = Net(
+        lambda s, x: torch.cat(
+            [s.b1(y := F.relu(s.c0(x))), s.b4(p := s.bp(y)), s.b5(p)], 1
+        ),
+        c0=conv(), b1=nn.Conv2d(4, 2, 1), bp=nn.MaxPool2d(3, 1, padding=1),
+        b4=nn.Conv2d(4, 2, 1), b5=nn.Conv2d(4, 2, 1),
+    )  # fmt: skip
+    _, b1, b4, b5 = records(net, side=10)
+    assert (b1.input_pool, b5.input_pool) == (None, None)
+    assert b4.input_pool is not None and b4.input_pool.plane == (10, 10)
+    np.testing.assert_array_equal(b4.input, b5.input)
+
+
+def test_the_zoo_googlenet_has_nine_input_pools_before_its_fourth_branches():
+    """GoogLeNet (Szegedy et al. 2015, fig. 2b): each of its nine inception modules pools its
+    input 3 x 3 / 1 for the fourth branch, on the module's plane (28, 14 or 7 rows at 224 x 224);
+    AlexNet and VGG-16 pool only whole outputs."""
+    from desim.registry import MODEL
+
+    def extracted(name: str):
+        torch.manual_seed(0)
+        shape = MODEL.metadata(name)["input_shape"]
+        return extract(MODEL.get(name)(shape).eval(), torch.rand(1, *shape))
+
+    pooled = [(r.name, r.input_pool) for r in extracted("googlenet") if r.input_pool]
+    assert [name.split(".")[-2:] for name, _ in pooled] == [
+        [f"inception{m}", "b4"] for m in ("3a", "3b", "4a", "4b", "4c", "4d", "4e", "5a", "5b")
+    ]
+    assert all(p.pool == BRANCH_POOL for _, p in pooled)
+    assert [p.plane[0] for _, p in pooled] == [28] * 2 + [14] * 5 + [7] * 2
+    for name in ("alexnet", "vgg16"):
+        assert not any(r.input_pool for r in extracted(name)), name
