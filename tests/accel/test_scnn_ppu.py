@@ -133,14 +133,14 @@ def test_docs_breakdown_table_is_the_record(network):
 
 
 def test_docs_network_totals_are_the_records():
-    """The PPU's effect on GoogLeNet in docs/scnn.md: SCNN alone over the whole network
+    """The PPU's effect on GoogLeNet in docs/scnn_history.md: SCNN alone over the whole network
     (`benchmarks/accel_scnn_layers.py`) against DCNN's recorded cycles."""
     import json
     import re
     from pathlib import Path
 
     results = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
-    page = (results.parents[1] / "docs" / "scnn.md").read_text()
+    page = (results.parents[1] / "docs" / "scnn_history.md").read_text()
     layers = json.loads((results / "accel_scnn_layers_googlenet.json").read_text())
     compare = json.loads((results / "accel_scnn_compare_googlenet.json").read_text())
     assert [r["layer"] for r in layers["per_layer"]] == [r["layer"] for r in compare["per_layer"]]
