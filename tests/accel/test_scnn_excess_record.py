@@ -448,3 +448,17 @@ def test_branch_pools_are_the_simulated_layers_and_the_page_quotes_them():
     assert part["speedup_overlapped_bound"] == pytest.approx(bound, abs=1e-4)
     assert with_["1"] < bound <= with_["none"]
     assert f"GoogLeNet would be at {bound:.2f}x." in text
+    # DCNN's holders under SCNN's rule: a bank holds fewer lines than a row has channels, so each
+    # of its lines needs the lines above and below from other banks: 2 x lines x width
+    for row in part["layers"]:
+        channels, (height, width) = row["channels"], row["plane"]
+        lines = -(-channels * height // 64)  # the most lines a bank holds (LineStore: even)
+        assert lines < channels and row["dcnn_neighbour_values"] == 2 * lines * width
+    added = sum(row["dcnn_neighbour_values"] for row in part["layers"])
+    dcnn_bound = (compare["dcnn"]["cycles"] + added) / compare["cycles"]
+    assert part["speedup_dcnn_compares_bound"] == pytest.approx(dcnn_bound, abs=1e-4)
+    assert with_["1"] <= 1.15 * 2.19 < dcnn_bound
+    assert (
+        f"DCNN would take up to {added:,} cycles more and GoogLeNet would be at {dcnn_bound:.2f}x"
+        in text
+    )
