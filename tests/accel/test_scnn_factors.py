@@ -56,7 +56,7 @@ def test_where_and_why_we_differ_quotes_the_factors():
     """The claims of "Where and why we differ" that read this table: conv3-5's fragmentation
     2.0-2.2 and imbalance 1.3-1.5, conv2's imbalance 1.61x, conv3-5's events 1.00-1.02, the
     events' range 1.00-1.14 with conv1's 1.14 its DRAM input."""
-    page = " ".join(PAGE.read_text().split())
+    page = " ".join(PAGE.split())
     rows = {r["layer"].split(".")[-1]: r for r in RECORD["layers"]}
     late = [rows[f"conv{i}"] for i in (3, 4, 5)]
     assert all(2.0 <= round(r["frag"], 1) <= 2.2 for r in late)
