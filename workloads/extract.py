@@ -264,7 +264,7 @@ def _computed(value: Any) -> bool:
     return isinstance(value, fx.Node)
 
 
-def _on_channels(node: Any) -> bool:
+def on_channels(node: Any) -> bool:
     """Whether a concatenation joins along the batch or channel axis of ``(B, C, H, W)``
     tensors, so that a max pool after it pools each input's plane on its own (joined along the
     height or width, windows would straddle two inputs)."""
@@ -291,7 +291,7 @@ def _pool_nodes(node: Any, modules: dict[str, Any]) -> list[Any] | None:
         seen.add(user)
         if max_pool(user, modules) is not None:
             pools.append(user)
-        elif keeps_zeros(user, modules) and _on_channels(user) and user.users:
+        elif keeps_zeros(user, modules) and on_channels(user) and user.users:
             frontier.extend(user.users)
         else:
             return None
