@@ -310,7 +310,7 @@ def compared_baselines(arch: str, baseline: str | None, option: str = "--baselin
     (``option`` names where the baseline was given). A design with its own comparison checks
     its baselines itself."""
     entry = ACCELERATOR.metadata(arch)
-    baselines = [baseline] if baseline else list(entry.get("baselines", ()))
+    baselines = list(entry.get("baselines", ())) if baseline is None else [baseline]
     if "compare" in entry:
         return baselines
     if not baselines:
@@ -425,9 +425,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--network", required=True, help="a registered model (desim list model)")
     parser.add_argument("--dataset", help="a registered dataset (default: by the model's task)")
     parser.add_argument(
-        "--weight-density", type=float, help="synthetic workload of the same shapes"
+        "--weight-density",
+        type=float,
+        help="synthetic workload of the same shapes, its weights' density in [0, 1] "
+        "(0.5 when only --activation-density is given)",
     )
-    parser.add_argument("--activation-density", type=float, help="synthetic workload's inputs")
+    parser.add_argument(
+        "--activation-density",
+        type=float,
+        help="synthetic workload's inputs' density in [0, 1] "
+        "(0.5 when only --weight-density is given)",
+    )
     parser.add_argument("--layers", type=int, help="simulate only the first N layers")
     parser.add_argument("--config", help="TOML file with an [accel] section")
     parser.add_argument(

@@ -153,6 +153,12 @@ def files(tmp_path, monkeypatch):
         ([*ACCEL, "--seed", "4294967296"], "--seed must be in 0..4294967295, got 4294967296"),
         ([*ACCEL, "--seed", "-1"], "--seed must be in 0..4294967295, got -1"),
         ([*ACCEL, "--seed", "1e3"], "argument --seed: invalid int value: '1e3'"),
+        # an empty --baseline is not "no baseline": it names no design
+        (["compare", "--arch", "scnn", *SYNTH, "--baseline", ""], "unknown accelerator ''"),
+        (
+            ["compare", "--arch", "sparsenn", "--network", "mlp", "--baseline", ""],
+            "--baseline '' unknown; valid: input-sparse, dense",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, files, argv, message):
@@ -206,3 +212,12 @@ def test_any_design_against_any_baseline_reports_that_pair_only(capsys, arch, ba
     code, out, _ = run(capsys, *argv)
     assert code == 0 and out.splitlines()[0].startswith(f"{arch} vs {baseline}: speedup")
     assert sum(" vs " in line for line in out.splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["accel", "compare"])
+def test_help_says_what_the_density_not_given_is(capsys, command):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(0.5 when only --activation-density is given)" in text
+    assert "(0.5 when only --weight-density is given)" in text
