@@ -47,6 +47,7 @@ __all__ = [
     "check_fields",
     "KeyedConfigError",
     "API_ONLY",
+    "describe",
 ]
 
 C = TypeVar("C")
@@ -118,6 +119,45 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+_WORDS: dict[Any, str] = {
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    bool: "true or false",
+    type(None): "left out",
+    dict: "a table",
+}
+
+
+def describe(tp: Any) -> str:
+    """What a value of the annotation ``tp`` is, in a config file's words, never a class name.
+
+    Examples
+    --------
+    >>> describe(int | None)
+    'an integer or left out'
+    >>> describe(typing.Literal["mesh", "torus"])
+    "one of 'mesh', 'torus'"
+    """
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return f"a table of keys ({', '.join(sorted(_file_fields(tp)))})"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(describe(option) for option in typing.get_args(tp))
+    if origin is typing.Literal:
+        return f"one of {', '.join(map(repr, typing.get_args(tp)))}"
+    if origin in (tuple, list) or tp in (tuple, list):
+        return "a list"
+    if origin is dict:
+        return "a table"
+    return _WORDS.get(tp, "any value" if tp is Any else f"a {getattr(tp, '__name__', tp)}")
+
+
+def _file_fields(cls: type) -> list[str]:
+    """The keys a file or ``--set`` may give ``cls``: its init fields not set from Python only."""
+    return [f.name for f in dataclasses.fields(cls) if f.init and not _api_only(f)]
+
+
 def _coerce(tp: Any, value: Any, path: str) -> Any:
     """Check ``value`` against the annotation ``tp``; build nested dataclasses."""
     origin = typing.get_origin(tp)
@@ -127,7 +167,7 @@ def _coerce(tp: Any, value: Any, path: str) -> Any:
         if isinstance(value, tp):
             return value
         if not isinstance(value, dict):
-            raise ConfigError(f"'{path}' must be a table of {tp.__name__} keys, got {value!r}")
+            raise ConfigError(f"'{path}' must be {describe(tp)}, got {value!r}")
         return from_mapping(tp, value, path)
     if origin in (typing.Union, types.UnionType):
         errors = []
@@ -138,7 +178,7 @@ def _coerce(tp: Any, value: Any, path: str) -> Any:
                 return _coerce(option, value, path)
             except ConfigError as exc:
                 errors.append(str(exc))
-        raise ConfigError(f"'{path}' = {value!r} matches none of {tp}")
+        raise ConfigError(f"'{path}' must be {describe(tp)}, got {value!r}")
     if origin is typing.Literal:
         allowed = typing.get_args(tp)
         if value not in allowed:
@@ -165,7 +205,7 @@ def _coerce(tp: Any, value: Any, path: str) -> Any:
             raise ConfigError(f"'{path}' must be an integer, got {value!r}{hint}")
         return value
     if isinstance(tp, type) and not isinstance(value, tp):
-        raise ConfigError(f"'{path}' must be {tp.__name__}, got {value!r}")
+        raise ConfigError(f"'{path}' must be {describe(tp)}, got {value!r}")
     return value
 
 
@@ -178,8 +218,7 @@ def from_mapping(cls: type[C], data: dict[str, Any], path: str = "") -> C:
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls!r} is not a dataclass")
     if not isinstance(data, dict):  # a TOML key or an array of tables where a table belongs
-        name = cls.__name__.lstrip("_")
-        raise ConfigError(f"'{path or name}' must be a table of {name} keys, got {data!r}")
+        raise ConfigError(f"'{path or 'the config'}' must be {describe(cls)}, got {data!r}")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     for key in sorted(set(data) & {name for name, f in fields.items() if _api_only(f)}):
@@ -188,16 +227,22 @@ def from_mapping(cls: type[C], data: dict[str, Any], path: str = "") -> C:
         )
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise ConfigError(
-            f"unknown key '{_join(path, unknown[0])}'; allowed: {', '.join(sorted(fields))}"
-        )
+        allowed = ", ".join(sorted(_file_fields(cls)))
+        raise ConfigError(f"unknown key '{_join(path, unknown[0])}'; allowed: {allowed}")
+    missing = [
+        name
+        for name, f in fields.items()
+        if name not in data
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ConfigError(f"'{_join(path, missing[0])}' is required; it has no default")
     kwargs = {key: _coerce(hints[key], value, _join(path, key)) for key, value in data.items()}
     try:
         return cls(**kwargs)
     except KeyedConfigError as exc:  # from __post_init__: name the key with its full path
         raise exc.under(path) from None
-    except TypeError as exc:  # a required field is missing
-        raise ConfigError(f"'{path or cls.__name__}': {exc}") from None
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:

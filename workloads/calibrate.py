@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from workloads.extract import keeps_zeros, max_pool
+from workloads.extract import keeps_zeros, max_pool, on_channels
 from workloads.pruning import apply_masks, magnitude_masks
 from workloads.published import LayerTarget
 
@@ -46,7 +46,11 @@ def _pool(node: Any, modules: dict[str, Any]) -> Callable[[Any], Any] | None:
 
 
 def consumers(graph_module: Any) -> dict[str, Probe]:
-    """For each conv, the nearest conv fed by its ReLU output and the max pools in between."""
+    """For each conv, the nearest conv fed by its ReLU output and the max pools in between.
+
+    The walk goes through ReLUs, normalisations, dropout, max pools and concatenations along
+    the batch or channel axis; like extraction (`workloads.extract.on_channels`), a
+    concatenation along the height or width ends it (a pool after it would straddle inputs)."""
     modules = dict(graph_module.named_modules())
     found: dict[str, Probe] = {}
     for start in graph_module.graph.nodes:
@@ -59,7 +63,7 @@ def consumers(graph_module: Any) -> dict[str, Probe]:
                 found[start.target] = (node.target, pools)
                 break
             pool = _pool(node, modules)
-            if pool is not None or keeps_zeros(node, modules):
+            if (pool is not None or keeps_zeros(node, modules)) and on_channels(node):
                 queue.extend((user, pools + [pool] if pool else pools) for user in node.users)
     return found
 

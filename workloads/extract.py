@@ -6,8 +6,9 @@ whether a ReLU follows (or follows the max pool it feeds) and whether a max pool
 of the output (`_pool`), for each call of a module on its own; and whether the layer reads a max
 pool of a plane other layers read unpooled (`_input_pool`: an inception module's fourth branch).
 What a pool that is not recorded means, and the convolutions refused, is in docs/workloads.md
-("Layer records"). A model that fx cannot trace (data-dependent control flow) falls back to
-forward hooks, which see the same calls but not the graph, so ``activation`` is ``"unknown"``.
+("Layer records"). In-place ReLUs are read as out-of-place ones (`read_in_place`). A model that
+fx cannot trace (data-dependent control flow) falls back to forward hooks, which see the same
+calls but not the graph, so ``activation`` is ``"unknown"``.
 
 References
 ----------
@@ -25,7 +26,7 @@ import numpy as np
 from desim.accel.pooling import InputPool, MaxPool
 from workloads.records import LayerRecord
 
-__all__ = ["extract", "trace", "InputTransform"]
+__all__ = ["extract", "trace", "read_in_place", "InputTransform"]
 
 # (layer name, input tensor) -> the tensor the layer should receive instead (synthetic workloads)
 InputTransform = Callable[[str, Any], Any]
@@ -114,6 +115,87 @@ def _is_relu(node: Any, modules: dict[str, Any]) -> bool:
     return node.op == "call_method" and node.target in ("relu", "relu_")
 
 
+def _in_place(node: Any, modules: dict[str, Any]) -> bool:
+    """Whether ``node`` overwrites its first argument: ``F.relu(y, inplace=True)``,
+    ``torch.relu_(y)``, ``y.relu_()``, ``nn.ReLU(inplace=True)(y)`` and any other method whose
+    name ends in ``_``, function called with ``inplace=True`` or module built with it."""
+    if node.op == "call_module":
+        return bool(getattr(modules[node.target], "inplace", False))
+    if node.op == "call_method":
+        return node.target.endswith("_") and not node.target.startswith("_")
+    if node.op != "call_function":
+        return False
+    name = getattr(node.target, "__name__", "")
+    return bool(node.kwargs.get("inplace")) or (name.endswith("_") and not name.startswith("_"))
+
+
+def _mutated(node: Any) -> Any:
+    """The value an in-place node overwrites: its first argument."""
+    return node.args[0] if node.args else next(iter(node.kwargs.values()), None)
+
+
+def read_in_place(graph: Any, modules: dict[str, Any]) -> None:
+    """Rewrite ``graph`` so that it says what its in-place ReLUs do: every use of a value after
+    an in-place ReLU of it reads the ReLU's node (the same tensor, now rectified), so that
+    ``F.relu(y, inplace=True)`` as a statement, ``y`` used after it, reads as ``y = F.relu(y)``.
+    Uses before the ReLU keep reading the value (they ran before it was rectified). Any other
+    in-place operation on a value read after it is refused (`ConfigError`, naming the node):
+    its effect is not modelled. Aliases the graph does not show are checked as the graph runs
+    (`_refuse_aliases`).
+
+    Examples
+    --------
+    >>> import torch, torch.fx as fx
+    >>> class Net(torch.nn.Module):
+    ...     def forward(self, x):
+    ...         torch.nn.functional.relu(x, inplace=True)
+    ...         return x * 2
+    >>> traced = fx.symbolic_trace(Net())
+    >>> read_in_place(traced.graph, {})
+    >>> [(n.name, list(n.users)) for n in traced.graph.nodes][1:3]
+    [('relu', [mul]), ('mul', [output])]
+    """
+    from desim.kernel.errors import ConfigError
+
+    order = {node: index for index, node in enumerate(graph.nodes)}
+    for node in list(graph.nodes):
+        source = _mutated(node) if _in_place(node, modules) else None
+        if not hasattr(source, "users"):
+            continue
+        later = [user for user in source.users if order[user] > order[node]]
+        if later and not _is_relu(node, modules):
+            raise ConfigError(
+                f"in-place {node.name!r} changes {source.name!r}, which is read after it; "
+                "the change is not modelled; allowed: an out-of-place operation or an in-place ReLU"
+            )
+        for user in later:
+            user.replace_input_with(source, node)
+
+
+def _refuse_aliases(node: Any, env: dict[Any, Any], modules: dict[str, Any]) -> None:
+    """Refuse an in-place ReLU whose value shares memory with another value still to be read
+    (a view, or a dropout's or flatten's result): the ReLU changes that one too, which the
+    graph does not show (`read_in_place` follows the graph's edges only)."""
+    from desim.kernel.errors import ConfigError
+
+    source = _mutated(node) if _in_place(node, modules) else None
+    target = env.get(source) if hasattr(source, "users") else None
+    if target is None or not hasattr(target, "untyped_storage") or target.numel() == 0:
+        return
+    memory = target.untyped_storage().data_ptr()
+    for other, value in env.items():
+        if (
+            other is not source
+            and hasattr(value, "untyped_storage")
+            and value.numel() > 0
+            and value.untyped_storage().data_ptr() == memory
+        ):
+            raise ConfigError(
+                f"in-place ReLU {node.name!r} also changes {other.name!r} (the same memory as "
+                f"{source.name!r}), which the graph does not show; allowed: an out-of-place ReLU"
+            )
+
+
 def _all_relu(nodes: Any, modules: dict[str, Any]) -> bool:
     nodes = list(nodes)
     return bool(nodes) and all(_is_relu(n, modules) for n in nodes)
@@ -182,7 +264,7 @@ def _computed(value: Any) -> bool:
     return isinstance(value, fx.Node)
 
 
-def _on_channels(node: Any) -> bool:
+def on_channels(node: Any) -> bool:
     """Whether a concatenation joins along the batch or channel axis of ``(B, C, H, W)``
     tensors, so that a max pool after it pools each input's plane on its own (joined along the
     height or width, windows would straddle two inputs)."""
@@ -209,7 +291,7 @@ def _pool_nodes(node: Any, modules: dict[str, Any]) -> list[Any] | None:
         seen.add(user)
         if max_pool(user, modules) is not None:
             pools.append(user)
-        elif keeps_zeros(user, modules) and _on_channels(user) and user.users:
+        elif keeps_zeros(user, modules) and on_channels(user) and user.users:
             frontier.extend(user.users)
         else:
             return None
@@ -261,6 +343,7 @@ def _extract_fx(
     from workloads.zoo.layers import is_layer
 
     modules = dict(graph_module.named_modules())
+    read_in_place(graph_module.graph, modules)
     records: list[LayerRecord] = []
 
     class Recorder(fx.Interpreter):
@@ -270,6 +353,7 @@ def _extract_fx(
 
         def run_node(self, n: Any) -> Any:
             self.node = n
+            _refuse_aliases(n, self.env, modules)
             value = super().run_node(n)
             if hasattr(value, "shape"):
                 self.shapes[n] = tuple(value.shape)

@@ -28,6 +28,7 @@ __all__ = [
     "design_config",
     "compare_designs",
     "comparison",
+    "run_comparison",
     "first_layers",
     "design_layers",
     "check_arguments",
@@ -309,7 +310,7 @@ def compared_baselines(arch: str, baseline: str | None, option: str = "--baselin
     (``option`` names where the baseline was given). A design with its own comparison checks
     its baselines itself."""
     entry = ACCELERATOR.metadata(arch)
-    baselines = [baseline] if baseline else list(entry.get("baselines", ()))
+    baselines = list(entry.get("baselines", ())) if baseline is None else [baseline]
     if "compare" in entry:
         return baselines
     if not baselines:
@@ -327,23 +328,30 @@ def compared_baselines(arch: str, baseline: str | None, option: str = "--baselin
 
 def comparison(args: argparse.Namespace) -> dict[str, Any]:
     """The comparison ``desim compare`` prints, from its parsed arguments."""
+    return run_comparison(args)[0]
+
+
+def run_comparison(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+    """The comparison document and the baselines it ran, in the order they were requested (a
+    design with its own comparison, SparseNN, runs the one its document names ``baseline``)."""
     entry = ACCELERATOR.metadata(args.arch)
     if "compare" in entry:  # a design with its own comparison (SparseNN: accuracy, power)
         config = design_config(args.arch, args.config, args.set)
         check_memory(args, {args.arch: config}, "desim compare")
-        return entry["compare"](args)
+        document = entry["compare"](args)
+        return document, [document["baseline"]]
     baselines = compared_baselines(args.arch, args.baseline)
     configs = {name: design_config(name, args.config, args.set) for name in [args.arch, *baselines]}
     check_memory(args, configs, "desim compare")
     layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
-    return compare_designs(args.arch, baselines, configs, layers, info, args.seed)
+    return compare_designs(args.arch, baselines, configs, layers, info, args.seed), baselines
 
 
 def _compare(args: argparse.Namespace) -> int:
     check_arguments(args)
-    document = comparison(args)
+    document, baselines = run_comparison(args)
     if args.csv:
-        _write_csv(args.csv, _comparison_rows(document))
+        _write_csv(args.csv, _comparison_rows(document, baselines))
     if args.plot:
         _plot(args.plot, document)
     if args.json:
@@ -366,13 +374,14 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _comparison_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every baseline's per-layer rows, each naming its baseline (the first baseline's first)."""
-    first = document.get("baseline")
-    rows = [{"baseline": first, **row} for row in document["per_layer"]]
-    for name, entry in document.items():
-        if name != first and name in ACCELERATOR and isinstance(entry, dict):
-            rows += [{"baseline": name, **row} for row in entry.get("per_layer", ())]
+def _comparison_rows(document: dict[str, Any], baselines: list[str]) -> list[dict[str, Any]]:
+    """Each of ``baselines``' per-layer rows, in that order, each naming its baseline: the rows
+    at the top level are those of the baseline the document names ``baseline``; any other's are
+    under its name (`compare_designs`)."""
+    rows = []
+    for name in baselines:
+        source = document if name == document["baseline"] else document[name]
+        rows += [{"baseline": name, **row} for row in source["per_layer"]]
     return rows
 
 
@@ -416,9 +425,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--network", required=True, help="a registered model (desim list model)")
     parser.add_argument("--dataset", help="a registered dataset (default: by the model's task)")
     parser.add_argument(
-        "--weight-density", type=float, help="synthetic workload of the same shapes"
+        "--weight-density",
+        type=float,
+        help="synthetic workload of the same shapes, its weights' density in [0, 1] "
+        "(0.5 when only --activation-density is given)",
     )
-    parser.add_argument("--activation-density", type=float, help="synthetic workload's inputs")
+    parser.add_argument(
+        "--activation-density",
+        type=float,
+        help="synthetic workload's inputs' density in [0, 1] "
+        "(0.5 when only --weight-density is given)",
+    )
     parser.add_argument("--layers", type=int, help="simulate only the first N layers")
     parser.add_argument("--config", help="TOML file with an [accel] section")
     parser.add_argument(

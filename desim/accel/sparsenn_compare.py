@@ -339,7 +339,7 @@ def check_compare_args(args: Any) -> tuple[str, str, str]:
         args.layers is None,
         "--layers is not supported by the SparseNN comparison (accuracy is the whole network's)",
     )
-    baseline = args.baseline or "input-sparse"
+    baseline = "input-sparse" if args.baseline is None else args.baseline
     require(
         baseline in BASELINES, f"--baseline {baseline!r} unknown; valid: {', '.join(BASELINES)}"
     )

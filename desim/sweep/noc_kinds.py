@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from desim.config import from_mapping, to_mapping
+from desim.config import describe, from_mapping, to_mapping
 from desim.kernel.errors import ConfigError, DesimError
 from desim.registry import INJECTION, ROUTER, ROUTING, TOPOLOGY, TRAFFIC, Registry
 from desim.sweep.kinds import register_kind
@@ -83,7 +83,7 @@ def _noc_section(config: dict[str, Any]) -> dict[str, Any]:
 
     section = config.get("noc", {})
     if not isinstance(section, dict):
-        raise ConfigError(f"'noc' must be a table of NocConfig keys, got {section!r}")
+        raise ConfigError(f"'noc' must be {describe(NocConfig)}, got {section!r}")
     data = dict(section)
     if "seed" in data:
         raise ConfigError("'noc.seed' is not allowed in a sweep; give the seeds in 'sweep.seeds'")

@@ -120,6 +120,10 @@ def config_hash(kind: str, config: dict[str, Any]) -> str:
 
 def _flatten(table: dict[str, Any], name: str, prefix: str = "") -> dict[str, list[Any]]:
     """Nested TOML tables of a grid -> ``{dotted key: non-empty list of values}``."""
+    if not isinstance(table, dict):  # ``grid = 3`` or ``[[grid]]``
+        raise ConfigError(
+            f"'{name}' must be a table of dotted keys, each with a list of values, got {table!r}"
+        )
     out: dict[str, list[Any]] = {}
     for key, value in table.items():
         dotted = f"{prefix}{key}"

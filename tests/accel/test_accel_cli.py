@@ -100,6 +100,39 @@ def test_compare_csv_has_every_baselines_rows_each_named(capsys, tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("argv", "baselines"),
+    [
+        (["--arch", "scnn"], ["dcnn", "dcnn-opt", "scnn-sparsea", "scnn-sparsew"]),
+        (["--arch", "scnn", "--baseline", "dcnn-opt"], ["dcnn-opt"]),
+        (["--arch", "dcnn-opt", "--baseline", "dcnn"], ["dcnn"]),
+    ],
+)
+def test_compare_csv_rows_are_the_baselines_run_not_the_documents_keys(
+    capsys, tmp_path, monkeypatch, argv, baselines
+):
+    """A top-level key of the document that looks like a baseline (a design's name holding
+    per-layer rows, as a future summary might) is not one: the table follows the baselines run."""
+    import desim.accel.cli as accel_cli
+
+    original = accel_cli.compare_designs
+
+    def with_a_future_key(*args, **kwargs):
+        document = original(*args, **kwargs)
+        document["dense"] = {"per_layer": [{"layer": "conv1", "speedup": 1.0}]}
+        document["scnn-sparsew"] = document.get("scnn-sparsew", document["dense"])
+        return document
+
+    monkeypatch.setattr(accel_cli, "compare_designs", with_a_future_key)
+    table = tmp_path / "layers.csv"
+    code, _, _ = run(
+        capsys, "compare", *argv, *SYNTH, *SMALL, "--layers", "1", "--json", "--csv", str(table)
+    )
+    assert code == 0
+    with open(table) as handle:
+        assert [row["baseline"] for row in csv.DictReader(handle)] == baselines
+
+
+@pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["accel", "--arch", "tpu", *SYNTH], "unknown accelerator 'tpu'"),

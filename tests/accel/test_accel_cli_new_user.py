@@ -87,7 +87,10 @@ def files(tmp_path, monkeypatch):
         ([*ACCEL, "--set", "multipliers=true"], "'multipliers' must be an integer, got True"),
         ([*ACCEL, "--set", "multipliers=-4"], "multipliers"),
         ([*ACCEL, "--set", "clock_ghz=nan"], "clock_ghz"),
-        ([*ACCEL, "--set", "fabric=3"], "'fabric' must be a table of FabricConfig keys, got 3"),
+        (
+            [*ACCEL, "--set", "fabric=3"],
+            "'fabric' must be a table of keys (deadlock_cycles, flit_width_bits, ",
+        ),
         ([*ACCEL, "--set", "=3"], "--set takes KEY=VALUE, got '=3'"),
         ([*ACCEL, "--set", "multipliers.x=2"], "'multipliers' is not a table"),
         ([*ACCEL, "--set", "fabric.topology_args.rows.x=2"], "goes too deep"),
@@ -120,9 +123,18 @@ def files(tmp_path, monkeypatch):
         ([*ACCEL, "--config", "unknown_key.toml"], "unknown key 'accel.foo'"),
         ([*ACCEL, "--config", "truncated.toml"], "is not valid TOML"),
         ([*ACCEL, "--config", "fabric_not_a_table.toml"], "'accel.fabric' must be a table"),
-        ([*ACCEL, "--config", "accel_not_a_table.toml"], "'accel' must be a table of DcnnConfig"),
-        ([*ACCEL, "--config", "accel_an_array.toml"], "'accel' must be a table of DcnnConfig"),
-        ([*ACCEL, "--config", "wrong_type.toml"], "'accel.fabric.multicast' must be str, got 5"),
+        (
+            [*ACCEL, "--config", "accel_not_a_table.toml"],
+            "'accel' must be a table of keys (activation_sram_bytes, ",
+        ),
+        (
+            [*ACCEL, "--config", "accel_an_array.toml"],
+            "'accel' must be a table of keys (activation_sram_bytes, ",
+        ),
+        (
+            [*ACCEL, "--config", "wrong_type.toml"],
+            "'accel.fabric.multicast' must be a string, got 5",
+        ),
         ([*ACCEL, "--config", "not_utf8.toml"], "is not UTF-8 text"),
         ([*ACCEL, "--config", "bad_topology_arg.toml"], "'accel.fabric.topology_args.x'"),
         # outputs and seeds
@@ -141,6 +153,12 @@ def files(tmp_path, monkeypatch):
         ([*ACCEL, "--seed", "4294967296"], "--seed must be in 0..4294967295, got 4294967296"),
         ([*ACCEL, "--seed", "-1"], "--seed must be in 0..4294967295, got -1"),
         ([*ACCEL, "--seed", "1e3"], "argument --seed: invalid int value: '1e3'"),
+        # an empty --baseline is not "no baseline": it names no design
+        (["compare", "--arch", "scnn", *SYNTH, "--baseline", ""], "unknown accelerator ''"),
+        (
+            ["compare", "--arch", "sparsenn", "--network", "mlp", "--baseline", ""],
+            "--baseline '' unknown; valid: input-sparse, dense",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, files, argv, message):
@@ -194,3 +212,12 @@ def test_any_design_against_any_baseline_reports_that_pair_only(capsys, arch, ba
     code, out, _ = run(capsys, *argv)
     assert code == 0 and out.splitlines()[0].startswith(f"{arch} vs {baseline}: speedup")
     assert sum(" vs " in line for line in out.splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["accel", "compare"])
+def test_help_says_what_the_density_not_given_is(capsys, command):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(0.5 when only --activation-density is given)" in text
+    assert "(0.5 when only --weight-density is given)" in text

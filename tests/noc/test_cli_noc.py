@@ -342,7 +342,10 @@ def test_bad_input_is_one_line_and_exit_2(capsys, case: str) -> None:
         ("traffic arg naming the node count", "allowed: (none)"),
         ("vcs given twice", "--vcs and --router-arg vcs"),
         ("routing that is not a policy", "'os:getcwd'"),
-        ("tail credit not a bool (1)", "'router.wait_for_tail_credit' must be bool, got 1"),
+        (
+            "tail credit not a bool (1)",
+            "'router.wait_for_tail_credit' must be true or false, got 1",
+        ),
         ("grid size given twice", "--rows and --topology-arg rows"),
         ("word as a grid size", "'rows' must be an int >= 1, got 'abc'"),
         ("word as terminals", "'terminals' must be an int >= 1, got 'abc'"),

@@ -18,7 +18,7 @@ HEAD = (
         ({}, 'dataset = "nosuch"\n', "accel: unknown dataset 'nosuch'; valid names:"),
         ({}, "layers = 0\n", "accel: layers must be >= 1"),
         ({}, "layers = -3\n", "accel: layers must be >= 1"),
-        ({}, "layers = 1.5\n", "'accel.layers' = 1.5 matches none of int | None"),
+        ({}, "layers = 1.5\n", "'accel.layers' must be an integer or left out, got 1.5"),
         ({"arch": "scnn"}, "weight_density = -0.5\n", "must be in [0, 1]"),
         ({"arch": "scnn"}, "weight_density = nan\n", "got nan"),
         ({"arch": "scnn"}, "activation_density = inf\n", "got inf"),

@@ -210,3 +210,60 @@ def test_a_spec_of_too_many_runs_is_refused_before_any_point_is_resolved(tables,
     data = {"sweep": {"kind": "noc", **tables.pop("sweep", {})}, **tables}
     with pytest.raises(ConfigError, match=rf"too many runs .*an estimated {re.escape(runs)},"):
         spec_from_mapping(data)
+
+
+SPEC_FILES = [  # a malformed spec file -> the whole one-line message: the key path, what is allowed
+    (
+        "sweep = 3\n[grid]\nnoc.injection_rate = [0.1]\n",
+        "'sweep' must be a table of keys (description, kind, name, seeds), got 3",
+    ),
+    (
+        '[[sweep]]\nkind = "noc"\n[grid]\nnoc.injection_rate = [0.1]\n',
+        "'sweep' must be a table of keys (description, kind, name, seeds), got [{'kind': 'noc'}]",
+    ),
+    (
+        "[sweep]\nworkers = 3\n[grid]\nnoc.injection_rate = [0.1]\n",
+        "unknown key 'sweep.workers'; allowed: description, kind, name, seeds",
+    ),
+    (
+        "[sweep]\nname = 3\n[grid]\nnoc.injection_rate = [0.1]\n",
+        "'sweep.name' must be a string, got 3",
+    ),
+    (
+        "[sweep.kind]\nx = 1\n[grid]\nnoc.injection_rate = [0.1]\n",
+        "'sweep.kind' must be a string, got {'x': 1}",
+    ),
+    (
+        "[sweep]\n[[grid]]\nnoc = 3\n",
+        "'grid' must be a table of dotted keys, each with a list of values, got [{'noc': 3}]",
+    ),
+    (
+        "grid = 3\n[sweep]\n",
+        "'grid' must be a table of dotted keys, each with a list of values, got 3",
+    ),
+    (
+        "[sweep]\n[[zip]]\nnoc = 3\n",
+        "'zip' must be a table of dotted keys, each with a list of values, got [{'noc': 3}]",
+    ),
+    (
+        '[sweep]\nkind = "latency_load"\n[grid]\nnoc.routing = ["xy"]\n[[latency_load]]\n',
+        "'latency_load' must be a table of keys (",
+    ),
+    (
+        "[sweep]\n[grid]\nnoc.router_args.wait_for_tail_credit = [1]\n",
+        "must be true or false, got 1",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), SPEC_FILES)
+def test_a_malformed_spec_file_names_the_key_path_and_what_is_allowed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err
+    # no Python class name (CamelCase, or a bare builtin type) is shown to the user
+    assert not re.search(r"\b_?[A-Z][a-z]+[A-Z]\w*|\bmust be (str|int|bool|float)\b", err), err

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import torch
+import torch.fx
 
+from workloads.calibrate import consumers
 from workloads.published import targets
 from workloads.workload import WorkloadSpec, build_workload
 
@@ -54,3 +57,24 @@ def test_trained_model_has_no_table() -> None:
 
     with pytest.raises(ConfigError, match="calibrated models: alexnet"):
         build_workload(WorkloadSpec("lenet5", provenance="calibrated", dataset="digits"))
+
+
+class _Joined(torch.nn.Module):
+    """conv1's ReLU output concatenated with itself along ``dim``, then read by conv2."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.dim = dim
+        self.conv1, self.conv2 = torch.nn.Conv2d(1, 2, 3), torch.nn.Conv2d(2, 2, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = torch.relu(self.conv1(x))
+        return self.conv2(torch.cat([y, y], dim=self.dim))
+
+
+@pytest.mark.parametrize(
+    ("dim", "walked"), [(1, True), (-3, True), (2, False), (3, False), (-1, False)]
+)
+def test_the_walk_ends_at_a_concatenation_along_height_or_width(dim: int, walked: bool) -> None:
+    found = consumers(torch.fx.symbolic_trace(_Joined(dim)))
+    assert found == ({"conv1": ("conv2", [])} if walked else {})
