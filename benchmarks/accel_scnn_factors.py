@@ -22,8 +22,9 @@ Usage::
 
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_factors.py
 
-Writes ``benchmarks/results/accel_scnn_factors.{json,md}`` (the network's first layer reads its
-input from DRAM, as in `desim.accel.scnn.Scnn.run`).
+Also conv1's cycles with the weights in ``rsk`` and ``krs`` order under each conflict model
+(``conv1_weight_order``). Writes ``benchmarks/results/accel_scnn_factors.{json,md}`` (the
+network's first layer reads its input from DRAM, as in `desim.accel.scnn.Scnn.run`).
 """
 
 from __future__ import annotations
@@ -77,6 +78,20 @@ def factors(layer: Any, first: bool) -> dict[str, Any]:
     }
 
 
+def weight_orders(layer: Any) -> dict[str, dict[str, int]]:
+    """``layer``'s cycles (the network's first: its input from DRAM) with the weights in ``rsk``
+    and ``krs`` order, under each conflict model that charges conflicts."""
+    return {
+        model: {
+            order: Scnn(ScnnConfig(conflict_model=model, weight_order=order))
+            .run_layer(layer, input_in_dram=True)
+            .cycles
+            for order in ("rsk", "krs")
+        }
+        for model in ("queue", "max")
+    }
+
+
 def report(rows: list[dict[str, Any]]) -> str:
     """The factors as the Markdown table docs/scnn.md shows."""
     lines = [
@@ -98,7 +113,13 @@ def main() -> None:
 
     convs = [x for x in build_workload(WorkloadSpec("alexnet", batch=1)).layers if x.kind == "conv"]
     rows = [factors(layer, layer is convs[0]) for layer in convs]
-    write_record(RECORD, {"network": "alexnet", "machine": machine(), "layers": rows}, report(rows))
+    record = {
+        "network": "alexnet",
+        "machine": machine(),
+        "layers": rows,
+        "conv1_weight_order": weight_orders(convs[0]),
+    }
+    write_record(RECORD, record, report(rows))
 
 
 if __name__ == "__main__":

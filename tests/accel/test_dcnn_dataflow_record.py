@@ -87,9 +87,12 @@ def test_the_estimate_leaves_out_little():
 
 
 def test_scnn_breakdown_against_the_paper_is_the_record():
-    by = json.loads(RECORD.read_text())["scnn_alexnet"]["by_component_pj"]
+    """SCNN's energy by component on AlexNet: the comparison record's (`desim compare`)."""
+    compare = ROOT / "benchmarks" / "results" / "accel_scnn_compare_alexnet.json"
+    by = json.loads(compare.read_text())["energy_by_component_pj"]
     total = sum(by.values())
     section = _section("### SCNN's energy by component")
+    assert f"{total / 1e6:,.0f} uJ" in " ".join(section.split())
     shares = {}
     for key, pj in by.items():
         component = key.split("/")[0]

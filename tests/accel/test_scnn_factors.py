@@ -66,3 +66,23 @@ def test_where_and_why_we_differ_quotes_the_factors():
     assert f"conv1's {rows['conv1']['events']:.2f} is its input arriving from DRAM" in page
     for quoted in ("`frag` 2.0-2.2 above", "`imbalance` 1.3-1.5", "now 1.00-1.02)"):
         assert quoted in page, quoted
+
+
+def test_the_weight_order_matters_only_under_dnnsims_charge():
+    """conv1 with the weights in ``krs`` against ``rsk`` order: the queue absorbs the conflicts
+    (within 1 %), DNNsim's ``max`` charge does not; the page quotes the cycles and the ratios."""
+    orders = RECORD["conv1_weight_order"]
+    compare = json.loads(
+        (ROOT / "benchmarks" / "results" / "accel_scnn_compare_alexnet.json").read_text()
+    )
+    assert orders["queue"]["rsk"] == compare["per_layer"][0]["cycles"]  # the default run
+    assert orders["queue"]["krs"] / orders["queue"]["rsk"] < 1.01
+    ratio = orders["max"]["krs"] / orders["max"]["rsk"]
+    assert ratio > 1.5
+    page = " ".join(PAGE.split())
+    assert (
+        f"AlexNet conv1 {orders['max']['krs']:,} cycles with `krs`, {orders['max']['rsk']:,} "
+        f"with `rsk`); the banks' queues (`queue`, the default) absorb it "
+        f"({orders['queue']['krs']:,} against {orders['queue']['rsk']:,};"
+    ) in page
+    assert f"takes {ratio:.2f}x the cycles of `rsk` there" in page
