@@ -26,3 +26,28 @@ def test_alexnet_convolutions_take_1_08x_the_ideal_dense_time():
     busiest = [(190, 24, 363), (183, 16, 1200), (85, 12, 2304), (85, 12, 1728), (43, 16, 1728)]
     for r, (positions, channels, length) in zip(result.layers, busiest, strict=True):
         assert r.cycles >= positions * -(-channels // 4) * -(-length // 4)
+
+
+def test_docs_accel_tables_are_the_record():
+    """docs/accel.md's AlexNet table and VGG-16 figures are `benchmarks/accel_dcnn.py`'s record
+    (benchmarks/results/accel_dcnn.md)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    record = (root / "benchmarks" / "results" / "accel_dcnn.md").read_text()
+    page = (root / "docs" / "accel.md").read_text()
+    alexnet, vgg16 = record.split("## vgg16")
+    for line in alexnet.splitlines():
+        if line.startswith("| features."):
+            assert line.replace("| features.", "| ") in page, line
+    total = re.search(r"^\| total \| \| ([\d,]+) \| ([\d,]+) \(MACs", alexnet, re.M)
+    assert f"| total | | {total.group(1)} | {total.group(2)} (dense MACs / 1,024)" in page
+    ratios = [
+        float(x)
+        for x in re.findall(r"^\| features\.\S+ \|[^|]*\|[^|]*\|[^|]*\| ([\d.]+) \|", vgg16, re.M)
+    ]
+    whole = re.search(r"vgg16: ([\d.]+)x the ideal", record).group(1)
+    text = " ".join(page.split())
+    low, high = min(ratios), max(ratios)
+    assert f"{whole}x the ideal dense time, every layer between {low:.3f}x and {high:.3f}x" in text
