@@ -458,3 +458,57 @@ def test_at_a_glance_is_the_records() -> None:
     mean_opt, verdict = ours("DCNN-opt's energy improvement over DCNN, mean")
     assert mean_opt == pytest.approx(opt, abs=0.006)
     assert verdict == ("yes" if abs(opt / 2.0 - 1) <= 0.15 else "no")
+
+
+def test_against_the_paper_prose_is_the_records() -> None:
+    """The sentences around the AlexNet and three-network tables: the three designs' energies,
+    the per-layer range on conv2-5 and conv1, SparseA's and SparseW's cycles and ratios, each
+    network's distance from the paper and from its band's edge, DCNN's image read on conv1 (the
+    staging record's DRAM energy of conv1, the DCNN record's cycles), the fourth branches'
+    factor (the excess record), and At a glance's margins."""
+    text = " ".join(PAGE.read_text().split())
+    records = {n: _compare_record(n) for n in ("alexnet", "googlenet", "vgg16")}
+    alexnet = records["alexnet"]
+    energies = [alexnet[d]["energy_pj"] / 1e6 for d in ("dcnn", "dcnn-opt")] + [
+        alexnet["energy_pj"] / 1e6
+    ]
+    assert (
+        "Energy at 45 nm: DCNN {:,.0f} uJ, DCNN-opt {:,.0f} uJ, SCNN {:,.0f} uJ".format(*energies)
+        in text
+    )
+    ratios = [r["energy_ratio"] for r in alexnet["per_layer"]]
+    assert (
+        f"is {min(ratios[1:]):.2f}-{max(ratios[1:]):.2f}x on conv2-5 and {ratios[0]:.2f}x" in text
+    )
+    a, w = alexnet["scnn-sparsea"], alexnet["scnn-sparsew"]
+    assert (
+        f"SCNN-SparseA takes {a['cycles']:,} cycles and SCNN-SparseW {w['cycles']:,} (SCNN is "
+        f"{a['speedup']:.2f}x and {w['speedup']:.2f}x faster, with {a['energy_ratio']:.2f}x and "
+        f"{w['energy_ratio']:.2f}x less energy)"
+    ) in text
+    for network, paper, side in (("alexnet", 2.37, "low"), ("googlenet", 2.19, "high")):
+        s = records[network]["speedup"]
+        edge = paper * (0.85 if side == "low" else 1.15)
+        off = 100 * abs(s / paper - 1)
+        inside = 100 * (s / edge - 1 if side == "low" else edge / s - 1)
+        assert f"yes ({off:.1f}% {side}: {inside:.1f}% inside the band's edge" in text, network
+    for network, label in (("alexnet", "AlexNet"), ("googlenet", "GoogLeNet")):
+        glance = text[text.index("**At a glance**") : text.index("## Modules")]
+        s = records[network]["speedup"]
+        paper = {"alexnet": 2.37, "googlenet": 2.19}[network]
+        edge = paper * (0.85 if network == "alexnet" else 1.15)
+        margin = 100 * (s / edge - 1 if network == "alexnet" else edge / s - 1)
+        assert f"yes ({margin:.1f} % inside" in glance, label
+    mean = sum(r["energy_ratio"] for r in records.values()) / 3
+    assert f"yes ({100 * (2.3 * 1.15 / mean - 1):.1f} % inside the edge)" in text
+    excess = json.loads((ROOT / "benchmarks/results/accel_scnn_excess.json").read_text())
+    pools = excess["branch_pools"]
+    factor = [r["cycles"]["1"] / r["cycles"]["none"] for r in pools["layers"]]
+    assert f"nine layers take {min(factor):.1f}-{max(factor):.1f} times their cycles" in text
+    low = min(pools["speedup_dcnn_compares_bound"], pools["speedup_overlapped_bound"])
+    assert f"fragile: {low:.2f}-{pools['speedup_with']['none']:.2f}x under" in text
+    dcnn = (ROOT / "benchmarks/results/accel_dcnn.md").read_text()
+    conv1 = int(
+        re.search(r"\| features\.conv1 \| \S+ \| ([\d,]+) \|", dcnn).group(1).replace(",", "")
+    )
+    assert f"costs DCNN {conv1 - 105655:,} cycles on AlexNet's conv1" in text  # 105,655 in SRAM
