@@ -141,3 +141,43 @@ def test_a_smaller_weight_buffer_counterfactual_is_the_record():
         f"AlexNet DCNN / SCNN would be {cheaper['dcnn'] / total['scnn']:.2f}x and DCNN / "
         f"DCNN-opt {cheaper['dcnn'] / cheaper['dcnn-opt']:.2f}x" in text
     )
+
+
+def test_the_gap_paragraph_is_the_record():
+    """ "Which components make the gap": DCNN's energy over SCNN's on AlexNet, component by
+    component (the component table's groups), what the NBin takes off, what gating removes."""
+    by = {d: {} for d in DESIGNS}
+    for row in RECORD["alexnet"]["layers"].values():
+        for d in DESIGNS:
+            for key, pj in row[d]["by_component_pj"].items():
+                by[d][key] = by[d].get(key, 0.0) + pj
+
+    def uj(design: str, *prefixes: str) -> float:
+        return sum(pj for key, pj in by[design].items() if key.startswith(prefixes)) / 1e6
+
+    total = {d: uj(d, "") for d in DESIGNS}
+    activation = ("act_sram/sram_read", "iaram/", "nbin/", "nbout/")
+    gap = {
+        "weights": uj("dcnn", "weight_buf/sram_read") - uj("scnn", "weight_fifo/sram_read"),
+        "with": uj("dcnn", *activation) - uj("scnn", *activation),
+        "without": uj("dcnn, no NBin", *activation) - uj("scnn", *activation),
+        "multiplies": uj("dcnn", "pe/mul16") - uj("scnn", "multipliers/mul16"),
+        "dram": uj("dcnn", "dram/") - uj("scnn", "dram/"),
+        "psums": -uj("scnn", "accumulator/", "crossbar/"),
+        "noc": uj("dcnn", "noc/") - uj("scnn", "noc/"),
+    }
+    text = " ".join(SECTION.split())
+    saved = total["dcnn, no NBin"] - total["dcnn"]
+    for quoted in (
+        f"DCNN spends {total['dcnn'] - total['scnn']:,.0f} uJ more than SCNN",
+        f"(+{gap['weights']:,.0f}: a 16-bit read",
+        f"(+{gap['with']:,.0f} with the NBin, +{gap['without']:,.0f} without)",
+        f"multiplies (+{gap['multiplies']:,.0f}) and DRAM (+{gap['dram']:,.0f}:",
+        f"partial-sum path ({gap['psums']:,.0f}:",
+        f"and NoC ({gap['noc']:,.0f}:",
+        f"the NBin takes {saved:,.0f} uJ ({100 * saved / total['dcnn, no NBin']:.1f} %) off DCNN",
+        f"weight reads of zero activations "
+        f"({uj('dcnn', 'weight_buf/sram_read') - uj('dcnn-opt', 'weight_buf/sram_read'):,.0f} uJ)",
+        f"(most of the {uj('dcnn-opt', 'weight_buf/sram_read'):,.0f} uJ left)",
+    ):
+        assert quoted in text, quoted
