@@ -347,9 +347,11 @@ def _extract_fx(
     records: list[LayerRecord] = []
 
     class Recorder(fx.Interpreter):
-        node: Any = None  # the node being run: a module called twice has two, with their own uses
-        shapes: dict[Any, tuple[int, ...]] = {}  # noqa: RUF012 - one interpreter, one run
-        pooled: set[Any] = set()  # noqa: RUF012 - the input pools already taken
+        def __init__(self, module: Any) -> None:
+            super().__init__(module)
+            self.node: Any = None  # the node being run: a module called twice has two
+            self.shapes: dict[Any, tuple[int, ...]] = {}  # of every value computed
+            self.pooled: set[Any] = set()  # the input pools already taken
 
         def run_node(self, n: Any) -> Any:
             self.node = n

@@ -248,7 +248,7 @@ class Dcnn:
         noc = plan.fabric.snapshot()
         plan.fabric.count_energy(noc, plan.counts)
         if layer.input_pool is not None:  # the holders' pooling units, on the read path
-            plan.counts.add("pool_unit", "add24", plan.g.C * layer.input_pool.window_taps())
+            plan.counts.add("pool_unit", "add24", layer.input_pool_compares)
         cycles = max(plan.last_write, int(sim.now))
         return LayerResult(
             name=layer.name,

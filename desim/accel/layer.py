@@ -120,6 +120,11 @@ class LayerRecord:
         return kept if self.pool is None else self.pool.apply(kept)
 
     @property
+    def input_pool_compares(self) -> int:
+        """Values the input pool's windows read, all channels (0 without an input pool)."""
+        return 0 if self.input_pool is None else self.input_shape[0] * self.input_pool.window_taps()
+
+    @property
     def dense_macs(self) -> int:
         """Multiply-accumulates of one sample, dense: outputs x weights feeding each output."""
         per_output = int(np.prod(self.weight.shape[1:]))

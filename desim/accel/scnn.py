@@ -337,8 +337,7 @@ class Scnn:
         self._count_work(work, counts)
         channels, *plane = layer.output_shape
         compares = 0 if layer.pool is None else channels * layer.pool.window_taps(*plane)
-        if layer.input_pool is not None:
-            compares += layer.input_shape[0] * layer.input_pool.window_taps()
+        compares += layer.input_pool_compares
         count_output_logic(counts, layer.output[0].size, written.size, compares)
         useful = nonzero_macs(layer)
         return LayerResult(
