@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib.util
+import inspect
 import json
 import sys
 from pathlib import Path
@@ -72,6 +73,11 @@ def check_arguments(args: argparse.Namespace) -> None:
                 "the table: give two paths"
             )
     entry = ACCELERATOR.metadata(args.arch)
+    if getattr(args, "vcd", None) is not None and not _traces(args.arch):
+        tracing = ", ".join(name for name in ACCELERATOR.names() if _traces(name))
+        raise ConfigError(
+            f"--vcd: {args.arch} does not trace its PEs' states; allowed with: {tracing}"
+        )
     for option in ("weight_density", "activation_density"):
         density = getattr(args, option)
         if density is None:
@@ -175,6 +181,11 @@ def _progress(total_label: str) -> Any:
             bar.close()
 
     return update
+
+
+def _traces(arch: str) -> bool:
+    """Whether design ``arch`` can write its PEs' states as VCD (its ``run`` takes ``vcd``)."""
+    return "vcd" in inspect.signature(ACCELERATOR.get(arch).run).parameters
 
 
 def _run(

@@ -148,6 +148,10 @@ def test_compare_csv_rows_are_the_baselines_run_not_the_documents_keys(
         (["accel", "--arch", "dcnn", *SYNTH, "--csv", "/"], "--csv '/' is a directory"),
         (["compare", "--arch", "scnn", *SYNTH, "--plot", "/nonexistent/x.png"], "'/nonexistent'"),
         (["accel", "--arch", "dcnn", *SYNTH, "--vcd", "/nonexistent/x"], "'/nonexistent'"),
+        (
+            ["accel", "--arch", "scnn", *SYNTH, "--vcd", "waves"],
+            "--vcd: scnn does not trace its PEs' states; allowed with: dcnn, dcnn-opt, dense",
+        ),
         (["accel", "--arch", "dcnn", *SYNTH, "--set", "multipliers=8"], "must be a square"),
         (["accel", "--arch", "dcnn", *SYNTH, "--set", "dataflow=systolic"], "one of nfu, dot"),
         (
