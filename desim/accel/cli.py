@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import importlib.util
 import inspect
 import json
@@ -129,6 +130,34 @@ def design_config(arch: str, config_file: str | None, assignments: list[str]) ->
             raise ConfigError(f"--set takes KEY=VALUE, got {item!r}")
         pairs.append((key, _parse_value(value)))
     return replace_all_dotted(config, pairs)  # validated together: --set a=.. --set b=.. agree
+
+
+def compared_configs(
+    names: list[str], config_file: str | None, assignments: list[str]
+) -> dict[str, Any]:
+    """Each compared design's config (`design_config`), with the ``--set`` keys it has: a key
+    of one design (SCNN's ``ppu_compares_per_cycle``) leaves the others alone; a key none of
+    them has is refused, naming the keys they have."""
+    fields = {
+        name: {f.name for f in dataclasses.fields(ACCELERATOR.get(name).Config)} for name in names
+    }
+
+    def top(item: str) -> str:
+        return item.partition("=")[0].split(".")[0]
+
+    known = set().union(*fields.values())
+    for item in assignments:
+        if "=" in item and top(item) not in known:
+            raise ConfigError(
+                f"--set {top(item)!r}: none of {', '.join(names)} has it; allowed: "
+                + ", ".join(sorted(known))
+            )
+    return {
+        name: design_config(
+            name, config_file, [a for a in assignments if "=" not in a or top(a) in fields[name]]
+        )
+        for name in names
+    }
 
 
 def build_layers(args: argparse.Namespace, kinds: tuple[str, ...]) -> tuple[list[Any], dict]:
@@ -352,7 +381,7 @@ def run_comparison(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]
         document = entry["compare"](args)
         return document, [document["baseline"]]
     baselines = compared_baselines(args.arch, args.baseline)
-    configs = {name: design_config(name, args.config, args.set) for name in [args.arch, *baselines]}
+    configs = compared_configs([args.arch, *baselines], args.config, args.set)
     check_memory(args, configs, "desim compare")
     layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
     return compare_designs(args.arch, baselines, configs, layers, info, args.seed), baselines

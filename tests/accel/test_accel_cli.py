@@ -231,3 +231,26 @@ def test_a_topology_without_its_arguments_is_told_the_defaults_are_a_mesh(capsys
     err = capsys.readouterr().err
     assert code == 2
     assert "unknown parameter of topology 'ring'" in err and "defaults to the 8 x 8 mesh's" in err
+
+
+def test_compare_gives_each_design_the_set_keys_it_has(capsys):
+    """SCNN's PPU rate set in a comparison reaches SCNN and leaves DCNN alone (DCNN has no such
+    key); a shared key (the fabric) reaches both; a key neither has is refused in one line."""
+    from desim.accel.cli import compared_configs
+
+    mesh = 'fabric.topology_args={"rows": 2, "cols": 2}'
+    configs = compared_configs(["scnn", "dcnn"], None, ["ppu_compares_per_cycle=2", mesh])
+    assert configs["scnn"].ppu_compares_per_cycle == 2
+    assert not hasattr(configs["dcnn"], "ppu_compares_per_cycle")
+    assert configs["scnn"].fabric.topology_args == configs["dcnn"].fabric.topology_args
+    assert configs["dcnn"].fabric.topology_args == {"rows": 2, "cols": 2}
+    code, out, _ = run(
+        capsys, "compare", "--arch", "scnn", "--baseline", "dcnn", *SYNTH, *SMALL,
+        "--layers", "1", "--set", "ppu_compares_per_cycle=2", "--json",
+    )  # fmt: skip
+    assert code == 0 and json.loads(out)["dcnn"]["cycles"] > 0
+    code, _, err = run(
+        capsys, "compare", "--arch", "scnn", "--baseline", "dcnn", *SYNTH, "--set", "nosuch=1"
+    )
+    assert code == 2 and "--set 'nosuch': none of scnn, dcnn has it; allowed:" in err
+    assert "Traceback" not in err
