@@ -55,7 +55,8 @@ and block of positions, the partial sums of footprints larger than NBin kept in 
 chunks (`desim.accel.dcnn_staging`; ``input_buffer_bytes=0``: the NFU reads the bank); with sliced
 rounds, 24 bits of partial sum written and read back per output between slices; DCNN-opt: a
 zero activation gates the weight reads, the multiplies and the adds it feeds, a zero weight the
-multiply and the add. Plus bank writes of received lines and reads of sent ones, DRAM bits, and
+multiply and the add, and its flag (``weight_zero_flags``, DCNN-opt's default) its own read, a
+flag bit read instead. Plus bank writes of received lines and reads of sent ones, DRAM bits, and
 the network's router and link traversals. With a pool, one compare per conv value entering a
 window, priced as a 24-bit add (``pool_unit``: an upper bound, a comparator being at most an
 adder of its width), and bank or DRAM writes of the pooled values only; with an input pool, one
@@ -66,7 +67,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -128,8 +129,10 @@ class DcnnConfig:
         With ``zero_gating``: a zero detector on the fill path of the weight buffer (of the PE's
         input window) keeps a 1-bit zero flag per value, read before the value, so a zero
         operand's own 16-bit read is gated too (Eyeriss's zero buffer, Chen et al., JSSC 2017,
-        applied to each operand). Off by default: what the paper's DCNN-opt gates is not
-        published (docs/scnn.md, "DCNN-opt").
+        applied to each operand). DCNN-opt keeps the weight flags by default (a zero weight is
+        known from its flag, not read): what the paper's DCNN-opt gates is not published, and
+        this reading is the one its published behaviours agree with (docs/scnn.md,
+        "DCNN-opt"); ``weight_zero_flags=false`` is Eyeriss's gating alone.
     clock_ghz : float
         Accelerator clock (for times and throughput).
     output_block : int
@@ -288,22 +291,41 @@ class Dcnn:
 
 @dataclass(frozen=True)
 class DcnnOptConfig(DcnnConfig):
-    """DCNN-opt's parameters: DCNN's, with its two optimisations on (so ``--set`` can add the
-    zero flags)."""
+    """DCNN-opt's parameters: DCNN's, with its two optimisations on and the weight buffer's zero
+    flags (so ``--set`` can change the flags)."""
 
     zero_gating: bool = True
     compressed_dram: bool = True
+    weight_zero_flags: bool = True
+
+    def __post_init__(self) -> None:
+        require(
+            self.zero_gating and self.compressed_dram,
+            "dcnn-opt is DCNN with zero_gating and compressed_dram: neither can be false "
+            "(--arch dcnn has neither)",
+        )
+        super().__post_init__()
 
 
 class DcnnOpt(Dcnn):
-    """DCNN-opt: DCNN with zero-gated multiplies and compressed activations in DRAM."""
+    """DCNN-opt: DCNN with zero-gated multiplies and compressed activations in DRAM.
+
+    A `DcnnOptConfig` is taken with its zero flags as set; a plain `DcnnConfig` (a DCNN's
+    parameters) gets DCNN-opt's defaults for them."""
 
     Config = DcnnOptConfig
 
     def __init__(self, config: DcnnConfig | None = None, seed: int = 0) -> None:
-        super().__init__(
-            replace(config or DcnnOptConfig(), zero_gating=True, compressed_dram=True), seed
-        )
+        if not isinstance(config, DcnnOptConfig):
+            base = config or DcnnConfig()
+            config = DcnnOptConfig(
+                **{f.name: getattr(base, f.name) for f in fields(DcnnConfig) if f.name not in _OPT}
+            )
+        super().__init__(config, seed)
+
+
+#: DCNN-opt's own fields, which a DCNN's config leaves at DCNN's values.
+_OPT = ("zero_gating", "compressed_dram", "weight_zero_flags", "activation_zero_flags")
 
 
 ACCELERATOR.register("dcnn", Dcnn, kinds=("conv", "linear"), source="SCNN.md DCNN baseline")

@@ -8,9 +8,10 @@ import torch
 from torch import nn
 
 from desim.accel import FabricConfig, FunctionalMismatch
-from desim.accel.dcnn import Dcnn, DcnnConfig, DcnnOpt
+from desim.accel.dcnn import Dcnn, DcnnConfig, DcnnOpt, DcnnOptConfig
 from desim.accel.dense_plan import ConvGeometry, partition
 from desim.accel.layer import LayerRecord
+from desim.cli import main
 from desim.energy import EnergyReport, horowitz45
 from desim.kernel.errors import ConfigError
 from workloads.extract import extract
@@ -108,9 +109,15 @@ def test_cycles_are_the_busiest_pe_plus_the_delivery_it_cannot_hide(c, k, h, r, 
     assert compute + delivery <= cycles <= 1.05 * (compute + delivery)
 
 
+def gating_only(rows: int, cols: int) -> DcnnOptConfig:
+    """DCNN-opt with Eyeriss's gating alone: no zero flags."""
+    fabric = FabricConfig(topology_args={"rows": rows, "cols": cols})
+    return DcnnOptConfig(fabric=fabric, weight_zero_flags=False)
+
+
 def test_dcnn_opt_saves_energy_not_cycles_and_gates_on_zero_operands():
     layer = conv(16, 16, 8, 3, weight_density=0.5)
-    plain, opt = Dcnn(mesh(2, 2)).run_layer(layer), DcnnOpt(mesh(2, 2)).run_layer(layer)
+    plain, opt = Dcnn(mesh(2, 2)).run_layer(layer), DcnnOpt(gating_only(2, 2)).run_layer(layer)
     assert plain.cycles == opt.cycles
     x = layer.input[0]
     # per filter tap, the non-zero inputs it reads and the non-zero weights at that tap
@@ -147,11 +154,15 @@ def test_zero_flags_gate_a_zero_operands_own_read():
     reads are gated too: each read becomes one flag bit, and only non-zero values are read."""
     layer = conv(16, 16, 8, 3, weight_density=0.5)
     flagged = mesh(2, 2, zero_gating=True, weight_zero_flags=True, activation_zero_flags=True)
-    opt, flags = DcnnOpt(mesh(2, 2)).run_layer(layer), Dcnn(flagged).run_layer(layer)
+    opt, flags = DcnnOpt(gating_only(2, 2)).run_layer(layer), Dcnn(flagged).run_layer(layer)
     assert flags.cycles == opt.cycles
     useful = opt.counts.total("mul16")
     live = opt.counts.total("sram_read", "weight_buf") // 16  # MACs of non-zero activations
     assert flags.counts.total("sram_read", "weight_buf") == 16 * useful + live
+    # DCNN-opt's default keeps the weight flags (a DCNN's config given to it gets them too)
+    default = DcnnOpt(mesh(2, 2)).run_layer(layer)
+    assert default.counts.total("sram_read", "weight_buf") == 16 * useful + live
+    assert default.counts.total("sram_read", "nbin") == opt.counts.total("sram_read", "nbin")
     x = layer.input[0]
     part = partition(ConvGeometry.of(layer), 4, lanes=4)
     assert part.n_k == 4  # one group of 4 output channels per PE: patches read once
@@ -172,6 +183,15 @@ def test_zero_flags_gate_a_zero_operands_own_read():
 def test_zero_flags_need_zero_gating():
     with pytest.raises(ConfigError, match="weight_zero_flags .*needs zero_gating"):
         DcnnConfig(weight_zero_flags=True)
+
+
+@pytest.mark.parametrize("key", ["zero_gating", "compressed_dram"])
+def test_dcnn_opt_refuses_its_optimisations_off(capsys, key):
+    """DCNN-opt without its optimisations was silently DCNN-opt: now one line naming DCNN."""
+    argv = ["accel", "--arch", "dcnn-opt", "--network", "lenet5", "--set", f"{key}=false"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "neither can be false (--arch dcnn has neither)" in err and err.count("\n") == 1
 
 
 def test_a_filter_larger_than_the_weight_buffer_is_refused_by_name():
