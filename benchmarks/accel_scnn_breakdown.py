@@ -7,7 +7,9 @@ Per layer: the non-zero work's ideal (non-zero MACs / 1,024), the mean PE's mult
 cycles (above the ideal: fragmentation and bank conflicts), the busiest PE's per Kc group summed
 (above the mean: imbalance the barriers expose), the busiest PE's waits for weights and
 for the double buffer (a drain of group g - 2 still running), the longest drain, the last
-group's drain (after the last barrier: nothing overlaps it), and the cycles. DCNN's cycles come
+group's drain (after the last barrier: nothing overlaps it), the largest compressed input tile
+of a PE (bytes: over the IARAM, more than one input pass), the longest input pool of a PE (its
+exchange and compares before the first group; 0 without one), and the cycles. DCNN's cycles come
 from the recorded comparison (``benchmarks/results/accel_scnn_compare_<network>.json``), so the
 speedup per layer is shown without running DCNN.
 
@@ -66,7 +68,8 @@ def breakdown(
     workload = build_workload(spec)
     convs = [layer for layer in workload.layers if layer.kind == "conv"]
     dcnn = recorded_dcnn(network) if density is None else {}
-    in_dram = inputs_in_dram(conv_rows(convs, ScnnConfig()))
+    tiling = conv_rows(convs, ScnnConfig())
+    in_dram = inputs_in_dram(tiling)
     rows = []
     for index, layer in enumerate(convs):
         if not any(p in layer.name for p in patterns):
@@ -93,6 +96,8 @@ def breakdown(
             "drain_max": extra["drain_cycles_max"],
             "last_drain": extra["last_drain_cycles"],
             "input_passes": extra["input_passes"],
+            "input_tile_bytes": tiling[index]["input_tile_bytes"],
+            "input_pool_cycles": extra["input_pool_cycles_max"],
             "cycles_no_ppu": off.cycles,
             "cycles": on.cycles,
             "dcnn_cycles": dcnn.get(layer.name),

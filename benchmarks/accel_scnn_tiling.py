@@ -21,7 +21,9 @@ Usage::
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_tiling.py            # about a minute of CPU
     OMP_NUM_THREADS=1 python benchmarks/accel_scnn_tiling.py --energy   # about 6 min of CPU
 
-Writes ``benchmarks/results/accel_scnn_tiling.json`` and ``.md``, each replaced whole.
+Writes ``benchmarks/results/accel_scnn_tiling.json`` and ``.md``, each replaced whole (a layer
+followed by a pool also records its largest output per PE unpooled: what the PPU would write
+without pooling first).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +67,8 @@ def layer_rows(network: str, config: ScnnConfig) -> list[dict[str, Any]]:
 
 
 def conv_rows(layers: list[Any], config: ScnnConfig) -> list[dict[str, Any]]:
-    """Per convolution of ``layers``: its largest compressed input tile and output per PE."""
+    """Per convolution of ``layers``: its largest compressed input tile and output per PE (and,
+    for a layer followed by a pool, its largest output per PE were it written unpooled)."""
     streams = config.streams()
     pe = config.pe_array()
     grid = grid_shape(Fabric(Simulator(), config.fabric).pes)
@@ -74,16 +78,22 @@ def conv_rows(layers: list[Any], config: ScnnConfig) -> list[dict[str, Any]]:
             continue
         plan = plan_conv(layer, grid, pe.accumulator_entries, config.kc)
         inputs = input_tile_bits(layer, plan, streams)
-        outputs = output_tile_bits(layer, plan, conv_outputs(layer, plan), streams)
-        rows.append(
-            {
-                "layer": layer.name,
-                "input_tile_bytes": int(inputs.max()) // 8,
-                "output_bytes": int(outputs.sum(axis=0).max()) // 8,
-                "input_passes": config.input_passes(inputs),
-                "output_to_dram": config.output_to_dram(outputs),
-            }
-        )
+        plane = conv_outputs(layer, plan)
+        outputs = output_tile_bits(layer, plan, plane, streams)
+        row = {
+            "layer": layer.name,
+            "input_tile_bytes": int(inputs.max()) // 8,
+            "output_bytes": int(outputs.sum(axis=0).max()) // 8,
+            "input_passes": config.input_passes(inputs),
+            "output_to_dram": config.output_to_dram(outputs),
+        }
+        if layer.pool is not None:  # what the largest PE would write without the pool
+            whole = replace(layer, pool=None)
+            unpooled = output_tile_bits(
+                whole, plan_conv(whole, grid, pe.accumulator_entries, config.kc), plane, streams
+            )
+            row["unpooled_output_bytes"] = int(unpooled.sum(axis=0).max()) // 8
+        rows.append(row)
     return rows
 
 
@@ -151,9 +161,13 @@ def report(record: dict[str, Any]) -> str:
     for network, rows in record["networks"].items():
         for row in rows:
             if row["input_passes"] > 1 or row["output_to_dram"]:
+                unpooled = row.get("unpooled_output_bytes")
+                written = f"{row['output_bytes']:,}" + (
+                    "" if unpooled is None else f" ({unpooled:,} unpooled)"
+                )
                 lines.append(
                     f"| {network} | {row['layer']} | {row['input_tile_bytes']:,} "
-                    f"| {row['input_passes']} | {row['output_bytes']:,} "
+                    f"| {row['input_passes']} | {written} "
                     f"| {'yes' if row['output_to_dram'] else 'no'} |"
                 )
     if "energy" in record:
