@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import numbers
 import tomllib
 import types
@@ -31,6 +32,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from desim.kernel.checks import MAX_VALUE_BITS, VALUE_BITS_RULE
 from desim.kernel.errors import ConfigError
 
 __all__ = [
@@ -43,6 +45,10 @@ __all__ = [
     "replace_all_dotted",
     "config_hash",
     "require",
+    "require_key",
+    "check_key_int",
+    "check_key_number",
+    "check_key_value_bits",
     "distinct_indices",
     "check_fields",
     "KeyedConfigError",
@@ -67,6 +73,67 @@ def require(condition: bool, message: str) -> None:
         raise ConfigError(message)
 
 
+def require_key(condition: bool, key: str, message: str) -> None:
+    """Raise `KeyedConfigError` about field ``key`` unless ``condition`` holds (for
+    ``__post_init__``: `from_mapping` puts the config's path in front of ``key``).
+
+    Examples
+    --------
+    >>> require_key(False, "kc", "must be an integer >= 1, got 0")
+    Traceback (most recent call last):
+    ...
+    desim.config.KeyedConfigError: 'kc' must be an integer >= 1, got 0
+    """
+    if not condition:
+        raise KeyedConfigError(key, message)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_key_int(key: str, value: Any, minimum: int, maximum: int | None = None) -> None:
+    """Require field ``key``'s ``value`` to be an ``int`` (not a bool, not a float) of at least
+    ``minimum`` (and at most ``maximum``); else `KeyedConfigError` naming the key and the range.
+
+    Examples
+    --------
+    >>> check_key_int("index_bits", 9, 1, 8)
+    Traceback (most recent call last):
+    ...
+    desim.config.KeyedConfigError: 'index_bits' must be an integer in 1..8, got 9
+    """
+    rule = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
+    require_key(
+        _is_int(value) and value >= minimum and (maximum is None or value <= maximum),
+        key,
+        f"must be an integer {rule}, got {value!r}",
+    )
+
+
+def check_key_number(key: str, value: Any) -> None:
+    """Require field ``key``'s ``value`` to be a finite number > 0 (a bool is not a number);
+    else `KeyedConfigError`."""
+    require_key(
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > 0,
+        key,
+        f"must be a finite number > 0, got {value!r}",
+    )
+
+
+def check_key_value_bits(key: str, value: Any) -> None:
+    """Require field ``key``'s ``value`` to be a value field's width (`VALUE_BITS_RULE`); else
+    `KeyedConfigError`."""
+    require_key(
+        _is_int(value) and 1 <= value <= MAX_VALUE_BITS,
+        key,
+        f"must be {VALUE_BITS_RULE}, got {value!r}",
+    )
+
+
 def distinct_indices(value: Any) -> bool:
     """Whether ``value`` is a non-empty sequence of distinct integers >= 0 (booleans are not
     integers here), e.g. a selection of layers."""
@@ -80,10 +147,13 @@ def distinct_indices(value: Any) -> bool:
 
 class KeyedConfigError(ConfigError):
     """A `ConfigError` about one dotted key of a config, raised while the config validates
-    itself; `from_mapping` names the key with its full path (``noc.topology_args.rowz``)."""
+    itself; `from_mapping` names the key with its full path (``noc.topology_args.rowz``), as a
+    file or ``--set`` spells it. A message that is a rule about the key (``"must be ..."``)
+    follows it as a sentence, ``'rows' must be ...``; any other follows a colon."""
 
     def __init__(self, key: str, message: str) -> None:
-        super().__init__(f"'{key}': {message}")
+        joiner = " " if message.startswith("must ") else ": "
+        super().__init__(f"'{key}'{joiner}{message}")
         self.key = key
         self.message = message
 
@@ -107,7 +177,7 @@ def check_fields(config: Any, path: str = "") -> None:
     >>> Link(1.5)
     Traceback (most recent call last):
     ...
-    desim.kernel.errors.ConfigError: 'link.latency_cycles' must be an integer, got 1.5
+    desim.config.KeyedConfigError: 'link.latency_cycles' must be an integer, got 1.5
     """
     hints = typing.get_type_hints(type(config))
     for item in dataclasses.fields(config):
@@ -127,6 +197,13 @@ _WORDS: dict[Any, str] = {
     type(None): "left out",
     dict: "a table",
 }
+_PLURALS: dict[Any, str] = {
+    int: "integers",
+    float: "numbers",
+    str: "strings",
+    bool: "true or false values",
+    dict: "tables",
+}
 
 
 def describe(tp: Any) -> str:
@@ -136,6 +213,8 @@ def describe(tp: Any) -> str:
     --------
     >>> describe(int | None)
     'an integer or left out'
+    >>> describe(tuple[int, ...] | None)
+    'a list of integers or left out'
     >>> describe(typing.Literal["mesh", "torus"])
     "one of 'mesh', 'torus'"
     """
@@ -147,8 +226,10 @@ def describe(tp: Any) -> str:
     if origin is typing.Literal:
         return f"one of {', '.join(map(repr, typing.get_args(tp)))}"
     if origin in (tuple, list) or tp in (tuple, list):
-        return "a list"
-    if origin is dict:
+        items = {arg for arg in typing.get_args(tp) if arg is not Ellipsis}
+        kind = _PLURALS.get(items.pop()) if len(items) == 1 else None
+        return f"a list of {kind}" if kind else "a list"
+    if origin in (dict, Mapping):
         return "a table"
     return _WORDS.get(tp, "any value" if tp is Any else f"a {getattr(tp, '__name__', tp)}")
 
@@ -159,53 +240,53 @@ def _file_fields(cls: type) -> list[str]:
 
 
 def _coerce(tp: Any, value: Any, path: str) -> Any:
-    """Check ``value`` against the annotation ``tp``; build nested dataclasses."""
+    """Check ``value`` against the annotation ``tp``; build nested dataclasses. A wrong value
+    raises `KeyedConfigError` naming ``path``."""
     origin = typing.get_origin(tp)
     if tp is Any:
         return value
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         if isinstance(value, tp):
             return value
-        if not isinstance(value, dict):
-            raise ConfigError(f"'{path}' must be {describe(tp)}, got {value!r}")
+        require_key(isinstance(value, dict), path, f"must be {describe(tp)}, got {value!r}")
         return from_mapping(tp, value, path)
     if origin in (typing.Union, types.UnionType):
-        errors = []
         for option in typing.get_args(tp):
             if option is type(None) and value is None:
                 return None
             try:
                 return _coerce(option, value, path)
-            except ConfigError as exc:
-                errors.append(str(exc))
-        raise ConfigError(f"'{path}' must be {describe(tp)}, got {value!r}")
+            except ConfigError:
+                pass
+        raise KeyedConfigError(path, f"must be {describe(tp)}, got {value!r}")
     if origin is typing.Literal:
-        allowed = typing.get_args(tp)
-        if value not in allowed:
-            raise ConfigError(f"'{path}' = {value!r}; allowed: {', '.join(map(repr, allowed))}")
+        require_key(value in typing.get_args(tp), path, f"must be {describe(tp)}, got {value!r}")
         return value
     if origin in (tuple, list):
-        if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"'{path}' must be a list, got {value!r}")
+        require_key(
+            isinstance(value, (list, tuple)), path, f"must be {describe(tp)}, got {value!r}"
+        )
         args = typing.get_args(tp)
         item = args[0] if args else Any
         return tuple(_coerce(item, v, f"{path}[{i}]") for i, v in enumerate(value))
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ConfigError(f"'{path}' must be a table, got {value!r}")
+    if origin in (dict, Mapping):
+        require_key(isinstance(value, dict), path, f"must be a table, got {value!r}")
         return dict(value)
     if tp is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"'{path}' must be a number, got {value!r}")
+        require_key(
+            isinstance(value, (int, float)) and not isinstance(value, bool),
+            path,
+            f"must be a number, got {value!r}",
+        )
         return float(value)
     if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
+        if not _is_int(value):
             numpy_int = isinstance(value, numbers.Integral) and not isinstance(value, bool)
             hint = ": a Python int (int(value) converts a numpy one)" if numpy_int else ""
-            raise ConfigError(f"'{path}' must be an integer, got {value!r}{hint}")
+            raise KeyedConfigError(path, f"must be an integer, got {value!r}{hint}")
         return value
-    if isinstance(tp, type) and not isinstance(value, tp):
-        raise ConfigError(f"'{path}' must be {describe(tp)}, got {value!r}")
+    if isinstance(tp, type):
+        require_key(isinstance(value, tp), path, f"must be {describe(tp)}, got {value!r}")
     return value
 
 

@@ -43,9 +43,8 @@ from typing import Any
 import simpy
 
 from desim.accel.footprint import MAX_ACCEL_BYTES, PE_BYTES, pe_bytes
-from desim.config import API_ONLY, KeyedConfigError, require
+from desim.config import API_ONLY, KeyedConfigError, check_key_int, require, require_key
 from desim.energy import ActionCounts
-from desim.kernel.checks import check_int
 from desim.kernel.simulator import Simulator
 from desim.limits import check_limit
 from desim.noc.interface import NetworkInterface
@@ -114,22 +113,20 @@ class FabricConfig:
     interface_cls: type[NetworkInterface] = field(default=NetworkInterface, metadata=API_ONLY)
 
     def __post_init__(self) -> None:
-        require(
+        require_key(
             self.multicast in SCHEMES,
-            f"fabric.multicast {self.multicast!r} unknown; valid: {', '.join(SCHEMES)}",
-        )
-        require(
-            "flit_width_bits" not in self.router_args,
-            "set the flit width as fabric.flit_width_bits, not in router_args",
+            "multicast",
+            f"must be one of {', '.join(SCHEMES)}, got {self.multicast!r}",
         )
         for name in ("flit_width_bits", "max_packet_flits", "deadlock_cycles"):
-            check_int("fabric", name, getattr(self, name), 1)
-        check_int("fabric", "memory_router", self.memory_router, 0)
+            check_key_int(name, getattr(self, name), 1)
+        check_key_int("memory_router", self.memory_router, 0)
         for name, base in (("router_cls", Router), ("interface_cls", NetworkInterface)):
             cls = getattr(self, name)
-            require(
+            require_key(
                 isinstance(cls, type) and issubclass(cls, base),
-                f"fabric.{name} must be desim.noc.{base.__name__} or a subclass of it, got {cls!r}",
+                name,
+                f"must be desim.noc.{base.__name__} or a subclass of it, got {cls!r}",
             )
         try:
             check_topology(self.topology, self.topology_args)  # before anything is built
@@ -150,14 +147,20 @@ class FabricConfig:
         )
         check_routing(self.routing)
         check_router(self.router, self.router_args)
+        require_key(
+            "flit_width_bits" not in self.router_args,
+            "router_args.flit_width_bits",
+            "the flit width is a key of its own: set flit_width_bits, not an entry of router_args",
+        )
         FlitFormat(self.flit_width_bits, self.header_bits, self.max_packet_flits)  # validates
         if self.multicast == "tree":
             depth = router_params(self.router, **self.router_args).vc_buffer_flits
-            require(
+            require_key(
                 self.max_packet_flits <= depth,
-                f"fabric.max_packet_flits {self.max_packet_flits} exceeds the router's "
-                f"vc_buffer_flits {depth}: multicast 'tree' packets must fit in one VC buffer; "
-                f"set max_packet_flits <= {depth} (or use multicast 'umesh' or 'direct')",
+                "max_packet_flits",
+                f"must be at most the router's vc_buffer_flits {depth} with multicast 'tree' "
+                f"(its packets must fit in one VC buffer), got {self.max_packet_flits}; or use "
+                "multicast 'umesh' or 'direct'",
             )
 
     @property

@@ -97,7 +97,7 @@ def files(tmp_path, monkeypatch):
         ([*ACCEL, "--set", "fabric.router_args.nosuch=2"], "'fabric.router_args.nosuch'"),
         ([*ACCEL, "--set", 'fabric.router_args={"nosuch": 2}'], "unknown parameter of the router"),
         ([*ACCEL, "--set", "fabric.router_args.vcs=0"], "vcs"),
-        ([*ACCEL, "--set", "fabric.multicast=nosuch"], "valid: umesh, direct, tree"),
+        ([*ACCEL, "--set", "fabric.multicast=nosuch"], "must be one of umesh, direct, tree"),
         ([*ACCEL, "--set", "fabric.memory_router=1000"], "not a router of the 64-router mesh"),
         # the accelerator's network
         (

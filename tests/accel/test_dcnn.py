@@ -170,7 +170,7 @@ def test_zero_flags_gate_a_zero_operands_own_read():
 
 
 def test_zero_flags_need_zero_gating():
-    with pytest.raises(ConfigError, match="weight_zero_flags .*needs zero_gating"):
+    with pytest.raises(ConfigError, match="weight_zero_flags.*needs zero_gating"):
         DcnnConfig(weight_zero_flags=True)
 
 
@@ -269,9 +269,9 @@ def test_nfu_slices_filters_that_do_not_fit_four_at_a_time():
 
 
 def test_bad_staging_buffers_are_named():
-    with pytest.raises(ConfigError, match="input_buffer_bytes must be an integer >= 0, got -1"):
+    with pytest.raises(ConfigError, match="'input_buffer_bytes' must be an integer >= 0, got -1"):
         DcnnConfig(input_buffer_bytes=-1)
-    with pytest.raises(ConfigError, match="output_buffer_bytes must be an integer >= 1, got 0"):
+    with pytest.raises(ConfigError, match="'output_buffer_bytes' must be an integer >= 1, got 0"):
         DcnnConfig(output_buffer_bytes=0)
     with pytest.raises(ConfigError, match="hold one NFU read of 4 16-bit values .8 bytes"):
         DcnnConfig(input_buffer_bytes=1)
@@ -281,8 +281,8 @@ def test_bad_staging_buffers_are_named():
 
 
 def test_nfu_needs_a_square_array():
-    with pytest.raises(ConfigError, match="multipliers must be a square"):
+    with pytest.raises(ConfigError, match="'multipliers' must be a square"):
         DcnnConfig(multipliers=8)
-    with pytest.raises(ConfigError, match="dataflow must be one of nfu, dot"):
+    with pytest.raises(ConfigError, match="'dataflow' must be one of nfu, dot"):
         DcnnConfig(dataflow="systolic")
     DcnnConfig(multipliers=8, dataflow="dot")

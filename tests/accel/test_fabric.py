@@ -119,8 +119,8 @@ def test_a_terminal_refuses_a_packet_from_another_source():
         ({"flit_width_bits": 0}, "flit_width_bits"),
         ({"flit_width_bits": True}, "flit_width_bits"),
         ({"header_bits": 600}, "header_bits"),
-        ({"router_args": {"flit_width_bits": 64}}, "fabric.flit_width_bits"),
-        ({"max_packet_flits": 32}, "max_packet_flits 32 exceeds the router's vc_buffer_flits 8"),
+        ({"router_args": {"flit_width_bits": 64}}, "set flit_width_bits, not an entry of"),
+        ({"max_packet_flits": 32}, "'max_packet_flits' must be at most the router's vc_buffer_"),
     ],
 )
 def test_bad_fabric_configs_name_the_field(kw, message):

@@ -30,7 +30,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         ),
         (
             ["accel", "--arch", "sparsenn", "--network", "mlp", "--set", "row_mapping=diag"],
-            "row_mapping 'diag' unknown",
+            "'row_mapping' must be one of interleaved, block, frequency, got 'diag'",
         ),
         (
             ["compare", "--arch", "sparsenn", "--network", "mlp", "--layers", "1"],
@@ -38,11 +38,11 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         ),
         (
             ["compare", "--arch", "sparsenn", "--network", "mlp", "--set", "predictor_budget=all"],
-            "sparsenn.predictor_budget 'all' unknown; valid: cost, layer, network",
+            "'predictor_budget' must be one of cost, layer, network, got 'all'",
         ),
         (
             ["accel", "--arch", "sparsenn", "--network", "mlp", "--set", "predicted_layers=[0,0]"],
-            "sparsenn.predicted_layers must be distinct layer indices >= 0",
+            "'predicted_layers' must be a non-empty list of distinct integers >= 0",
         ),
         (
             [
