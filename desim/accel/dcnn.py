@@ -165,6 +165,8 @@ class DcnnConfig:
         check_key_value_bits("value_bits", self.value_bits)
         check_key_int("input_buffer_bytes", self.input_buffer_bytes, 0)
         check_key_number("clock_ghz", self.clock_ghz)
+        check_key_number("dram_bandwidth_bytes_per_cycle", self.dram_bandwidth_bytes_per_cycle)
+        check_key_int("dram_latency_cycles", self.dram_latency_cycles, 0)
         require_key(
             self.dataflow in DATAFLOWS,
             "dataflow",
@@ -177,6 +179,13 @@ class DcnnConfig:
             f"got {self.multipliers}",
         )
         outputs, width = self.lanes
+        require_key(
+            self.weight_buffer_bytes * 8 // 2 >= self.multipliers * self.value_bits,
+            "weight_buffer_bytes",
+            f"must hold, in each half, one cycle's {self.multipliers} {self.value_bits}-bit "
+            f"weights ({-(-self.multipliers * self.value_bits // 4)} bytes or more), "
+            f"got {self.weight_buffer_bytes}",
+        )
         require_key(
             self.input_buffer_bytes == 0 or self.input_buffer_bytes * 8 >= width * self.value_bits,
             "input_buffer_bytes",

@@ -43,7 +43,7 @@ from typing import Any
 import simpy
 
 from desim.accel.footprint import MAX_ACCEL_BYTES, PE_BYTES, pe_bytes
-from desim.config import API_ONLY, KeyedConfigError, check_key_int, require, require_key
+from desim.config import API_ONLY, KeyedConfigError, check_key_int, require_key
 from desim.energy import ActionCounts
 from desim.kernel.simulator import Simulator
 from desim.limits import check_limit
@@ -54,6 +54,7 @@ from desim.noc.packets import FlitFormat, StreamPacket
 from desim.noc.presets import router_params
 from desim.noc.router import Router
 from desim.noc.validation import (
+    built_topology,
     check_network_size,
     check_router,
     check_routing,
@@ -145,6 +146,14 @@ class FabricConfig:
             min(pe_bytes(pes, figures) for figures in PE_BYTES.values()),
             MAX_ACCEL_BYTES,
         )
+        if self.memory_router > 0:  # router 0 is in every network; another, counted exactly
+            routers = built_topology(self.topology, self.topology_args).number_of_nodes()
+            require_key(
+                self.memory_router < routers,
+                "memory_router",
+                f"{self.memory_router} is not a router of the {routers}-router "
+                f"{self.topology}; allowed: 0..{routers - 1}",
+            )
         check_routing(self.routing)
         check_router(self.router, self.router_args)
         require_key(
@@ -271,11 +280,6 @@ class Fabric:
     def __init__(self, sim: Simulator, config: FabricConfig | None = None) -> None:
         self.config = config = config or FabricConfig()
         graph = TOPOLOGY.get(config.topology)(**config.topology_args)
-        require(
-            config.memory_router < graph.number_of_nodes(),
-            f"fabric.memory_router {config.memory_router} is not a router of the "
-            f"{graph.number_of_nodes()}-router {config.topology}",
-        )
         graph.nodes[config.memory_router]["terminals"] += 1  # the memory port
         params = router_params(
             config.router, flit_width_bits=config.flit_width_bits, **config.router_args

@@ -61,6 +61,7 @@ from desim.accel.scnn_work import (
 from desim.config import (
     KeyedConfigError,
     check_key_int,
+    check_key_number,
     check_key_value_bits,
     require_key,
 )
@@ -177,6 +178,8 @@ class ScnnConfig:
         if self.kc is not None:
             check_key_int("kc", self.kc, 1)
         check_key_int("index_bits", self.index_bits, 1, 8)
+        check_key_number("dram_bandwidth_bytes_per_cycle", self.dram_bandwidth_bytes_per_cycle)
+        check_key_int("dram_latency_cycles", self.dram_latency_cycles, 0)
         for name in ("exploit_weight_sparsity", "exploit_activation_sparsity"):
             value = getattr(self, name)
             require_key(isinstance(value, bool), name, f"must be true or false, got {value!r}")

@@ -54,6 +54,7 @@ __all__ = [
     "check_limit",
     "check_run_length",
     "routers_of",
+    "built_topology",
     "network_shape",
     "run_work",
     "NetworkShape",

@@ -174,9 +174,12 @@ def test_zero_flags_need_zero_gating():
         DcnnConfig(weight_zero_flags=True)
 
 
-def test_a_filter_larger_than_the_weight_buffer_is_refused_by_name():
-    with pytest.raises(Exception, match="weight_buffer_bytes"):
-        Dcnn(mesh(2, 2, weight_buffer_bytes=16)).run_layer(conv(16, 4, 4, 3))
+def test_a_weight_buffer_short_of_one_cycles_weights_is_refused_by_its_config():
+    """Half the buffer must hold the 16 multipliers' 16-bit weights (32 bytes): refused when
+    the config is made, before any layer is built, naming the key."""
+    with pytest.raises(ConfigError, match=r"'weight_buffer_bytes' must hold.* \(64 bytes or more"):
+        DcnnConfig(weight_buffer_bytes=16)
+    assert DcnnConfig(weight_buffer_bytes=64).weight_buffer_bytes == 64
 
 
 def test_same_seed_same_numbers():

@@ -139,9 +139,12 @@ def test_a_fabric_beyond_reason_is_refused_before_it_is_built(monkeypatch):
     FabricConfig(topology_args={"rows": 220, "cols": 220})
 
 
-def test_memory_router_out_of_range_is_refused():
-    with pytest.raises(ConfigError, match="memory_router 9"):
-        Fabric(Simulator(seed=0), small(memory_router=9))
+def test_memory_router_out_of_range_is_refused_by_the_config():
+    with pytest.raises(
+        ConfigError, match=r"'memory_router': 9 is not a router of the 4-router mesh"
+    ):
+        small(memory_router=9)
+    assert Fabric(Simulator(seed=0), small(memory_router=3)).memory_tid > 0
 
 
 def test_placement_one_pe_per_router_and_the_memory_port_beside_pe0():
