@@ -141,6 +141,21 @@ def test_a_key_in_a_config_file_is_named_with_its_table(capsys, nothing_built, t
             "fabric.memory_router=64",
             "'fabric.memory_router': 64 is not a router of the 64-router mesh; allowed: 0..63",
         ),
+        # refused once the network was built: a routing policy or a multicast the topology
+        # does not support
+        (
+            "accel",
+            "dcnn",
+            "fabric.topology=torus",
+            "'fabric.multicast': multicast 'tree' is not defined for routing 'xy' on topology "
+            "'torus'",
+        ),
+        (
+            "compare",
+            "scnn",
+            ("fabric.topology=star", 'fabric.topology_args={"n": 4}'),
+            "'fabric.routing': routing 'xy' does not support topology 'star'; it supports: mesh",
+        ),
         # refused once a layer's weight rounds were planned
         (
             "accel",
@@ -154,7 +169,9 @@ def test_a_key_in_a_config_file_is_named_with_its_table(capsys, nothing_built, t
 def test_a_value_refused_only_by_a_built_part_is_refused_by_the_config(
     capsys, nothing_built, command, arch, assignment, message
 ):
-    err = refusal(capsys, command, "--arch", arch, *SYNTH, "--set", assignment)
+    assignments = (assignment,) if isinstance(assignment, str) else assignment
+    sets = [item for pair in assignments for item in ("--set", pair)]
+    err = refusal(capsys, command, "--arch", arch, *SYNTH, *sets)
     assert message in err
 
 
