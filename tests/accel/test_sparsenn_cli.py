@@ -68,6 +68,26 @@ def test_bad_input_is_one_line_and_exit_2(
     assert err.count("\n") == 1 and message in err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["accel", "--arch", "dense", "--network", "alexnet"],
+        ["accel", "--arch", "input-sparse", "--network", "lenet5"],
+        ["compare", "--arch", "sparsenn", "--network", "vgg16"],
+    ],
+)
+def test_another_network_is_refused_naming_the_designs_that_run_it(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """A new user's ``--arch dense --network alexnet`` (DCNN meant): the refusal says what the
+    design runs and which --arch values run other networks, not that a predictor is missing."""
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"--arch {argv[2]} runs SparseNN's trained fully connected network only" in err
+    assert "allowed: mlp (--arch values for other networks: dcnn, dcnn-opt, scnn, " in err
+    assert "predictor" not in err
+
+
 @pytest.mark.slow
 def test_compare_document_on_digits(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(

@@ -39,8 +39,8 @@ HEAD = (
             "accel.baseline sparsenn brings its own comparison",
         ),
         # SparseNN's own checks, registered with the design (each ran and failed as a point)
-        ({"arch": "sparsenn", "network": "alexnet"}, "", "SparseNN's trained predictor exists"),
-        ({"arch": "dense", "network": "alexnet"}, "", "SparseNN's trained predictor exists"),
+        ({"arch": "sparsenn", "network": "alexnet"}, "", "SparseNN's trained fully connected"),
+        ({"arch": "dense", "network": "alexnet"}, "", "SparseNN's trained fully connected"),
         (
             {"kind": "compare", "arch": "sparsenn", "network": "mlp"},
             "layers = 1\n",
