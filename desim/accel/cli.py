@@ -274,13 +274,20 @@ def _accel(args: argparse.Namespace) -> int:
         f"useful-MAC utilisation {document['multiplier_utilisation']:.3f} (non-zero products per "
         "multiplier-cycle), outputs match torch"
     )
+    width = _name_width(document["per_layer"])
     for row in document["per_layer"]:
         print(
-            f"  {row['layer']:28s} {row['cycles']:>11,} cycles  useful util "
+            f"  {row['layer']:{width}s} {row['cycles']:>11,} cycles  useful util "
             f"{row['multiplier_utilisation']:.3f}  {row['energy_pj'] / 1e6:9.3f} uJ  "
             f"{row['noc_flit_hops']:>10,} flit-hops"
         )
     return 0
+
+
+def _name_width(rows: list[dict[str, Any]]) -> int:
+    """The width of a text table's layer-name column: the longest name's (GoogLeNet's run to
+    32 characters)."""
+    return max(len(row["layer"]) for row in rows)
 
 
 def compare_designs(
@@ -408,9 +415,10 @@ def _compare(args: argparse.Namespace) -> int:
                 f"{entry['energy_ratio']:.2f}x ({name} vs dcnn: energy ratio "
                 f"{entry['dcnn_energy_ratio']:.2f}x)"
             )
+    width = _name_width(document["per_layer"])
     for row in document["per_layer"]:
         speedup, energy = row["speedup"], row["energy_ratio"]
-        print(f"  {row['layer']:28s} speedup {speedup:6.2f}x  energy {energy:6.2f}x")
+        print(f"  {row['layer']:{width}s} speedup {speedup:6.2f}x  energy {energy:6.2f}x")
     return 0
 
 
