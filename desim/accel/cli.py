@@ -416,9 +416,12 @@ def _compare(args: argparse.Namespace) -> int:
                 f"{entry['dcnn_energy_ratio']:.2f}x)"
             )
     width = _name_width(document["per_layer"])
-    for row in document["per_layer"]:
+    for row in document["per_layer"]:  # against the headline baseline (all: --json, --csv)
         speedup, energy = row["speedup"], row["energy_ratio"]
-        print(f"  {row['layer']:{width}s} speedup {speedup:6.2f}x  energy {energy:6.2f}x")
+        print(
+            f"  {row['layer']:{width}s}  vs {document['baseline']}: speedup {speedup:6.2f}x  "
+            f"energy {energy:6.2f}x"
+        )
     return 0
 
 

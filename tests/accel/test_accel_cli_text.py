@@ -1,5 +1,5 @@
 """The text tables of ``desim accel`` and ``desim compare``: columns aligned whatever the
-layer names' lengths."""
+layer names' lengths, and each per-layer ratio labelled with the baseline it is against."""
 
 from __future__ import annotations
 
@@ -47,3 +47,19 @@ def test_compare_columns_line_up_past_a_long_layer_name(capsys, long_names):
     assert [line.split()[0] for line in lines] == list(NAMES)
     for word in (" speedup", " energy"):
         assert len({line.index(word) for line in lines}) == 1, lines
+
+
+def test_compare_labels_each_layer_with_its_baseline(capsys):
+    """SCNN against its four baselines: the summary names each; the per-layer ratios are
+    against the headline baseline (DCNN), and each line says so."""
+    assert main(["compare", "--arch", "scnn", *SYNTH, *SMALL]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    summary = [line.split(":")[0] for line in lines if not line.startswith("  ")]
+    assert summary == [
+        f"scnn vs {name}" for name in ("dcnn", "dcnn-opt", "scnn-sparsea", "scnn-sparsew")
+    ]
+    layers = [line.split() for line in lines if line.startswith("  ")]
+    assert [(row[0], row[1], row[2], row[3]) for row in layers] == [
+        ("conv1", "vs", "dcnn:", "speedup"),
+        ("conv2", "vs", "dcnn:", "speedup"),
+    ]
