@@ -436,14 +436,35 @@ def _comparison_rows(document: dict[str, Any], baselines: list[str]) -> list[dic
     return rows
 
 
+def _csv_cells(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``row`` as CSV cells a pandas user reads as they are: a table's entries become columns
+    of their own named ``key.entry`` (as the energy's ``energy_pj.dram``), a list a JSON array.
+
+    Examples
+    --------
+    >>> _csv_cells({"busiest_pe_waits_cycles": {"weights": 3, "buffer": 0}, "runs": [1, 2]})
+    {'busiest_pe_waits_cycles.weights': 3, 'busiest_pe_waits_cycles.buffer': 0, 'runs': '[1, 2]'}
+    """
+    cells: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            cells.update(_csv_cells(value, f"{prefix}{key}."))
+        elif isinstance(value, list | tuple):
+            cells[f"{prefix}{key}"] = json.dumps(value)
+        else:
+            cells[f"{prefix}{key}"] = value
+    return cells
+
+
 def _write_csv(path: str, rows: list[dict[str, Any]]) -> None:
     target = Path(path)
     tmp = target.with_suffix(target.suffix + ".tmp")
+    cells = [_csv_cells(row) for row in rows]
     try:
         with open(tmp, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer = csv.DictWriter(handle, fieldnames=list(cells[0]))
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(cells)
         tmp.replace(target)
     except OSError as exc:  # e.g. the file system filled up or was unmounted during the run
         tmp.unlink(missing_ok=True)

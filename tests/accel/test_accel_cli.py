@@ -99,6 +99,22 @@ def test_compare_csv_has_every_baselines_rows_each_named(capsys, tmp_path):
         assert float(row["speedup"]) == pytest.approx(doc[name]["per_layer"][0]["speedup"])
 
 
+def test_accel_csv_gives_a_tables_entries_columns_of_their_own(capsys, tmp_path):
+    """SCNN's ``busiest_pe_waits_cycles`` (a table in --json) was written as a Python dict's
+    repr, a string pandas cannot use; its entries are now numeric columns, named as the
+    energy's are (``energy_pj.dram``), and every cell is a plain value."""
+    table = tmp_path / "layers.csv"
+    argv = ["accel", "--arch", "scnn", *SYNTH, *SMALL, "--layers", "1", "--json", "--csv"]
+    code, out, _ = run(capsys, *argv, str(table))
+    assert code == 0
+    waits = json.loads(out)["per_layer"][0]["busiest_pe_waits_cycles"]
+    with open(table) as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert {k: int(row[f"busiest_pe_waits_cycles.{k}"]) for k in waits} == waits
+    assert "busiest_pe_waits_cycles" not in row
+    assert not [v for v in row.values() if v.startswith(("{", "["))]
+
+
 @pytest.mark.parametrize(
     ("argv", "baselines"),
     [
