@@ -161,7 +161,8 @@ def compared_configs(
 
 
 def build_layers(args: argparse.Namespace, kinds: tuple[str, ...]) -> tuple[list[Any], dict]:
-    """The workload's layers of the kinds a design runs, and the workload's description."""
+    """The workload's layers of the kinds a design runs, and the workload's description (a
+    synthetic one's with the densities it was drawn at, given or defaulted)."""
     import torch
 
     from workloads.workload import WorkloadSpec, build_workload
@@ -181,6 +182,8 @@ def build_layers(args: argparse.Namespace, kinds: tuple[str, ...]) -> tuple[list
     layers = first_layers([layer for layer in workload.layers if layer.kind in kinds], args.layers)
     info = {"model": args.network, "provenance": workload.provenance}
     info["dataset"] = spec.resolved_dataset
+    if synthetic:
+        info.update(weight_density=spec.weight_density, activation_density=spec.activation_density)
     return layers, info
 
 

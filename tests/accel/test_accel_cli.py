@@ -38,6 +38,24 @@ def test_accel_json_reports_every_layer_with_the_workloads_macs(capsys):
         assert 0 < row["multiplier_utilisation"] <= 1
 
 
+@pytest.mark.parametrize(
+    ("command", "given", "densities"),
+    [
+        (["accel", "--arch", "dcnn"], ["--weight-density", "0.3"], (0.3, 0.5)),
+        (["compare", "--arch", "dcnn-opt", "--baseline", "dcnn"], SYNTH[2:], (0.5, 0.5)),
+        (["accel", "--arch", "scnn"], ["--activation-density", "0"], (0.5, 0.0)),
+    ],
+)
+def test_json_records_the_synthetic_densities_used(capsys, command, given, densities):
+    """Beside ``workload.provenance``, the densities the synthetic workload was drawn at, the
+    one not given (0.5) included."""
+    argv = [*command, "--network", "lenet5", *given, *SMALL, "--layers", "1", "--json"]
+    code, out, _ = run(capsys, *argv)
+    doc = json.loads(out)
+    assert code == 0 and doc["workload.provenance"] == "synthetic"
+    assert (doc["workload.weight_density"], doc["workload.activation_density"]) == densities
+
+
 def test_compare_writes_csv_and_plot_and_ratios_are_consistent(capsys, tmp_path):
     table, plot = tmp_path / "layers.csv", tmp_path / "bars.png"
     code, out, _ = run(
