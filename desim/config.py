@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 import numbers
 import tomllib
 import types
@@ -32,7 +31,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from desim.kernel.checks import MAX_VALUE_BITS, VALUE_BITS_RULE
 from desim.kernel.errors import ConfigError
 
 __all__ = [
@@ -45,10 +43,6 @@ __all__ = [
     "replace_all_dotted",
     "config_hash",
     "require",
-    "require_key",
-    "check_key_int",
-    "check_key_number",
-    "check_key_value_bits",
     "distinct_indices",
     "check_fields",
     "KeyedConfigError",
@@ -71,67 +65,6 @@ def require(condition: bool, message: str) -> None:
     """Raise `ConfigError` with ``message`` unless ``condition`` holds (for ``__post_init__``)."""
     if not condition:
         raise ConfigError(message)
-
-
-def require_key(condition: bool, key: str, message: str) -> None:
-    """Raise `KeyedConfigError` about field ``key`` unless ``condition`` holds (for
-    ``__post_init__``: `from_mapping` puts the config's path in front of ``key``).
-
-    Examples
-    --------
-    >>> require_key(False, "kc", "must be an integer >= 1, got 0")
-    Traceback (most recent call last):
-    ...
-    desim.config.KeyedConfigError: 'kc' must be an integer >= 1, got 0
-    """
-    if not condition:
-        raise KeyedConfigError(key, message)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def check_key_int(key: str, value: Any, minimum: int, maximum: int | None = None) -> None:
-    """Require field ``key``'s ``value`` to be an ``int`` (not a bool, not a float) of at least
-    ``minimum`` (and at most ``maximum``); else `KeyedConfigError` naming the key and the range.
-
-    Examples
-    --------
-    >>> check_key_int("index_bits", 9, 1, 8)
-    Traceback (most recent call last):
-    ...
-    desim.config.KeyedConfigError: 'index_bits' must be an integer in 1..8, got 9
-    """
-    rule = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
-    require_key(
-        _is_int(value) and value >= minimum and (maximum is None or value <= maximum),
-        key,
-        f"must be an integer {rule}, got {value!r}",
-    )
-
-
-def check_key_number(key: str, value: Any) -> None:
-    """Require field ``key``'s ``value`` to be a finite number > 0 (a bool is not a number);
-    else `KeyedConfigError`."""
-    require_key(
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value > 0,
-        key,
-        f"must be a finite number > 0, got {value!r}",
-    )
-
-
-def check_key_value_bits(key: str, value: Any) -> None:
-    """Require field ``key``'s ``value`` to be a value field's width (`VALUE_BITS_RULE`); else
-    `KeyedConfigError`."""
-    require_key(
-        _is_int(value) and 1 <= value <= MAX_VALUE_BITS,
-        key,
-        f"must be {VALUE_BITS_RULE}, got {value!r}",
-    )
 
 
 def distinct_indices(value: Any) -> bool:
@@ -239,6 +172,10 @@ def _file_fields(cls: type) -> list[str]:
     return [f.name for f in dataclasses.fields(cls) if f.init and not _api_only(f)]
 
 
+def _wrong(tp: Any, value: Any, path: str) -> KeyedConfigError:
+    return KeyedConfigError(path, f"must be {describe(tp)}, got {value!r}")
+
+
 def _coerce(tp: Any, value: Any, path: str) -> Any:
     """Check ``value`` against the annotation ``tp``; build nested dataclasses. A wrong value
     raises `KeyedConfigError` naming ``path``."""
@@ -248,7 +185,8 @@ def _coerce(tp: Any, value: Any, path: str) -> Any:
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         if isinstance(value, tp):
             return value
-        require_key(isinstance(value, dict), path, f"must be {describe(tp)}, got {value!r}")
+        if not isinstance(value, dict):
+            raise _wrong(tp, value, path)
         return from_mapping(tp, value, path)
     if origin in (typing.Union, types.UnionType):
         for option in typing.get_args(tp):
@@ -258,35 +196,33 @@ def _coerce(tp: Any, value: Any, path: str) -> Any:
                 return _coerce(option, value, path)
             except ConfigError:
                 pass
-        raise KeyedConfigError(path, f"must be {describe(tp)}, got {value!r}")
+        raise _wrong(tp, value, path)
     if origin is typing.Literal:
-        require_key(value in typing.get_args(tp), path, f"must be {describe(tp)}, got {value!r}")
+        if value not in typing.get_args(tp):
+            raise _wrong(tp, value, path)
         return value
     if origin in (tuple, list):
-        require_key(
-            isinstance(value, (list, tuple)), path, f"must be {describe(tp)}, got {value!r}"
-        )
+        if not isinstance(value, (list, tuple)):
+            raise _wrong(tp, value, path)
         args = typing.get_args(tp)
         item = args[0] if args else Any
         return tuple(_coerce(item, v, f"{path}[{i}]") for i, v in enumerate(value))
     if origin in (dict, Mapping):
-        require_key(isinstance(value, dict), path, f"must be a table, got {value!r}")
+        if not isinstance(value, dict):
+            raise _wrong(tp, value, path)
         return dict(value)
     if tp is float:
-        require_key(
-            isinstance(value, (int, float)) and not isinstance(value, bool),
-            path,
-            f"must be a number, got {value!r}",
-        )
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _wrong(tp, value, path)
         return float(value)
     if tp is int:
-        if not _is_int(value):
+        if isinstance(value, bool) or not isinstance(value, int):
             numpy_int = isinstance(value, numbers.Integral) and not isinstance(value, bool)
             hint = ": a Python int (int(value) converts a numpy one)" if numpy_int else ""
             raise KeyedConfigError(path, f"must be an integer, got {value!r}{hint}")
         return value
-    if isinstance(tp, type):
-        require_key(isinstance(value, tp), path, f"must be {describe(tp)}, got {value!r}")
+    if isinstance(tp, type) and not isinstance(value, tp):
+        raise _wrong(tp, value, path)
     return value
 
 

@@ -75,7 +75,7 @@ from desim.accel.dcnn_agents import DcnnLayer
 from desim.accel.fabric import FabricConfig
 from desim.accel.layer import LayerRecord
 from desim.accel.result import AccelResult, LayerResult, check_outputs
-from desim.config import check_key_int, check_key_number, check_key_value_bits, require_key
+from desim.config_checks import check_key_int, check_key_number, check_key_value_bits, require_key
 from desim.kernel.simulator import Simulator
 from desim.registry import ACCELERATOR
 

@@ -43,7 +43,8 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from desim.accel.footprint import MAX_ACCEL_BYTES, PE_BYTES, pe_bytes
-from desim.config import API_ONLY, KeyedConfigError, check_key_int, require_key
+from desim.config import API_ONLY, KeyedConfigError
+from desim.config_checks import check_key_int, require_key
 from desim.energy import ActionCounts
 from desim.kernel.errors import ConfigError
 from desim.kernel.simulator import Simulator

@@ -58,13 +58,8 @@ from desim.accel.scnn_work import (
     fc_work,
     nonzero_macs,
 )
-from desim.config import (
-    KeyedConfigError,
-    check_key_int,
-    check_key_number,
-    check_key_value_bits,
-    require_key,
-)
+from desim.config import KeyedConfigError
+from desim.config_checks import check_key_int, check_key_number, check_key_value_bits, require_key
 from desim.energy import ActionCounts
 from desim.kernel.simulator import Simulator
 from desim.registry import ACCELERATOR

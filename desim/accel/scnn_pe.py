@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from desim.accel.scnn_queue import queue_cycles, queue_segments
-from desim.config import check_key_int, require_key
+from desim.config_checks import check_key_int, require_key
 
 __all__ = [
     "BANK_HASHES",

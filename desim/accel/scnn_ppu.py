@@ -66,7 +66,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from desim.config import check_key_int
+from desim.config_checks import check_key_int
 from desim.energy import ActionCounts
 
 __all__ = ["PostProcessing", "count_output_logic"]

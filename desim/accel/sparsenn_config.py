@@ -28,13 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from desim.accel.fabric import FabricConfig
-from desim.config import (
-    check_key_int,
-    check_key_number,
-    check_key_value_bits,
-    distinct_indices,
-    require_key,
-)
+from desim.config import distinct_indices
+from desim.config_checks import check_key_int, check_key_number, check_key_value_bits, require_key
 
 __all__ = [
     "SparseNNConfig",

@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from desim.config import require_key
+from desim.config_checks import require_key
 
 __all__ = ["FlitFormat", "StreamPacket", "packetise"]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from desim.config import check_fields, check_key_int, require_key
+from desim.config import check_fields
+from desim.config_checks import check_key_int, require_key
 from desim.kernel.errors import ConfigError
 
 __all__ = ["RouterParams"]

@@ -32,7 +32,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from desim.config import KeyedConfigError, check_fields, require, require_key
+from desim.config import KeyedConfigError, check_fields, require
+from desim.config_checks import require_key
 from desim.kernel.errors import ConfigError
 from desim.limits import check_limit
 from desim.registry import INJECTION, ROUTER, ROUTING, TOPOLOGY, TRAFFIC, Registry
