@@ -80,10 +80,13 @@ def distinct_indices(value: Any) -> bool:
 
 class KeyedConfigError(ConfigError):
     """A `ConfigError` about one dotted key of a config, raised while the config validates
-    itself; `from_mapping` names the key with its full path (``noc.topology_args.rowz``)."""
+    itself; `from_mapping` names the key with its full path (``noc.topology_args.rowz``), as a
+    file or ``--set`` spells it. A message that is a rule about the key (``"must be ..."``)
+    follows it as a sentence, ``'rows' must be ...``; any other follows a colon."""
 
     def __init__(self, key: str, message: str) -> None:
-        super().__init__(f"'{key}': {message}")
+        joiner = " " if message.startswith("must ") else ": "
+        super().__init__(f"'{key}'{joiner}{message}")
         self.key = key
         self.message = message
 
@@ -107,7 +110,7 @@ def check_fields(config: Any, path: str = "") -> None:
     >>> Link(1.5)
     Traceback (most recent call last):
     ...
-    desim.kernel.errors.ConfigError: 'link.latency_cycles' must be an integer, got 1.5
+    desim.config.KeyedConfigError: 'link.latency_cycles' must be an integer, got 1.5
     """
     hints = typing.get_type_hints(type(config))
     for item in dataclasses.fields(config):
@@ -127,6 +130,13 @@ _WORDS: dict[Any, str] = {
     type(None): "left out",
     dict: "a table",
 }
+_PLURALS: dict[Any, str] = {
+    int: "integers",
+    float: "numbers",
+    str: "strings",
+    bool: "true or false values",
+    dict: "tables",
+}
 
 
 def describe(tp: Any) -> str:
@@ -136,6 +146,8 @@ def describe(tp: Any) -> str:
     --------
     >>> describe(int | None)
     'an integer or left out'
+    >>> describe(tuple[int, ...] | None)
+    'a list of integers or left out'
     >>> describe(typing.Literal["mesh", "torus"])
     "one of 'mesh', 'torus'"
     """
@@ -147,8 +159,10 @@ def describe(tp: Any) -> str:
     if origin is typing.Literal:
         return f"one of {', '.join(map(repr, typing.get_args(tp)))}"
     if origin in (tuple, list) or tp in (tuple, list):
-        return "a list"
-    if origin is dict:
+        items = {arg for arg in typing.get_args(tp) if arg is not Ellipsis}
+        kind = _PLURALS.get(items.pop()) if len(items) == 1 else None
+        return f"a list of {kind}" if kind else "a list"
+    if origin in (dict, Mapping):
         return "a table"
     return _WORDS.get(tp, "any value" if tp is Any else f"a {getattr(tp, '__name__', tp)}")
 
@@ -158,8 +172,13 @@ def _file_fields(cls: type) -> list[str]:
     return [f.name for f in dataclasses.fields(cls) if f.init and not _api_only(f)]
 
 
+def _wrong(tp: Any, value: Any, path: str) -> KeyedConfigError:
+    return KeyedConfigError(path, f"must be {describe(tp)}, got {value!r}")
+
+
 def _coerce(tp: Any, value: Any, path: str) -> Any:
-    """Check ``value`` against the annotation ``tp``; build nested dataclasses."""
+    """Check ``value`` against the annotation ``tp``; build nested dataclasses. A wrong value
+    raises `KeyedConfigError` naming ``path``."""
     origin = typing.get_origin(tp)
     if tp is Any:
         return value
@@ -167,45 +186,43 @@ def _coerce(tp: Any, value: Any, path: str) -> Any:
         if isinstance(value, tp):
             return value
         if not isinstance(value, dict):
-            raise ConfigError(f"'{path}' must be {describe(tp)}, got {value!r}")
+            raise _wrong(tp, value, path)
         return from_mapping(tp, value, path)
     if origin in (typing.Union, types.UnionType):
-        errors = []
         for option in typing.get_args(tp):
             if option is type(None) and value is None:
                 return None
             try:
                 return _coerce(option, value, path)
-            except ConfigError as exc:
-                errors.append(str(exc))
-        raise ConfigError(f"'{path}' must be {describe(tp)}, got {value!r}")
+            except ConfigError:
+                pass
+        raise _wrong(tp, value, path)
     if origin is typing.Literal:
-        allowed = typing.get_args(tp)
-        if value not in allowed:
-            raise ConfigError(f"'{path}' = {value!r}; allowed: {', '.join(map(repr, allowed))}")
+        if value not in typing.get_args(tp):
+            raise _wrong(tp, value, path)
         return value
     if origin in (tuple, list):
         if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"'{path}' must be a list, got {value!r}")
+            raise _wrong(tp, value, path)
         args = typing.get_args(tp)
         item = args[0] if args else Any
         return tuple(_coerce(item, v, f"{path}[{i}]") for i, v in enumerate(value))
-    if origin is dict:
+    if origin in (dict, Mapping):
         if not isinstance(value, dict):
-            raise ConfigError(f"'{path}' must be a table, got {value!r}")
+            raise _wrong(tp, value, path)
         return dict(value)
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"'{path}' must be a number, got {value!r}")
+            raise _wrong(tp, value, path)
         return float(value)
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             numpy_int = isinstance(value, numbers.Integral) and not isinstance(value, bool)
             hint = ": a Python int (int(value) converts a numpy one)" if numpy_int else ""
-            raise ConfigError(f"'{path}' must be an integer, got {value!r}{hint}")
+            raise KeyedConfigError(path, f"must be an integer, got {value!r}{hint}")
         return value
     if isinstance(tp, type) and not isinstance(value, tp):
-        raise ConfigError(f"'{path}' must be {describe(tp)}, got {value!r}")
+        raise _wrong(tp, value, path)
     return value
 
 

@@ -124,7 +124,8 @@ def test_settings_that_only_make_sense_together_are_validated_together() -> None
 
     base = ScnnConfig()
     ring = [("fabric.topology", "ring"), ("fabric.topology_args", {"n": 16})]
-    for items in (ring, ring[::-1]):
+    direct = ("fabric.multicast", "direct")  # the default tree multicast is a mesh's
+    for items in ([*ring, direct], [direct, *ring[::-1]]):
         config = replace_all_dotted(base, items)
         assert (config.fabric.topology, dict(config.fabric.topology_args)) == ("ring", {"n": 16})
     for key, value in ring:

@@ -161,7 +161,8 @@ def compared_configs(
 
 
 def build_layers(args: argparse.Namespace, kinds: tuple[str, ...]) -> tuple[list[Any], dict]:
-    """The workload's layers of the kinds a design runs, and the workload's description."""
+    """The workload's layers of the kinds a design runs, and the workload's description (a
+    synthetic one's with the densities it was drawn at, given or defaulted)."""
     import torch
 
     from workloads.workload import WorkloadSpec, build_workload
@@ -181,6 +182,8 @@ def build_layers(args: argparse.Namespace, kinds: tuple[str, ...]) -> tuple[list
     layers = first_layers([layer for layer in workload.layers if layer.kind in kinds], args.layers)
     info = {"model": args.network, "provenance": workload.provenance}
     info["dataset"] = spec.resolved_dataset
+    if synthetic:
+        info.update(weight_density=spec.weight_density, activation_density=spec.activation_density)
     return layers, info
 
 
@@ -274,13 +277,20 @@ def _accel(args: argparse.Namespace) -> int:
         f"useful-MAC utilisation {document['multiplier_utilisation']:.3f} (non-zero products per "
         "multiplier-cycle), outputs match torch"
     )
+    width = _name_width(document["per_layer"])
     for row in document["per_layer"]:
         print(
-            f"  {row['layer']:28s} {row['cycles']:>11,} cycles  useful util "
+            f"  {row['layer']:{width}s} {row['cycles']:>11,} cycles  useful util "
             f"{row['multiplier_utilisation']:.3f}  {row['energy_pj'] / 1e6:9.3f} uJ  "
             f"{row['noc_flit_hops']:>10,} flit-hops"
         )
     return 0
+
+
+def _name_width(rows: list[dict[str, Any]]) -> int:
+    """The width of a text table's layer-name column: the longest name's (GoogLeNet's run to
+    32 characters)."""
+    return max(len(row["layer"]) for row in rows)
 
 
 def compare_designs(
@@ -408,9 +418,13 @@ def _compare(args: argparse.Namespace) -> int:
                 f"{entry['energy_ratio']:.2f}x ({name} vs dcnn: energy ratio "
                 f"{entry['dcnn_energy_ratio']:.2f}x)"
             )
-    for row in document["per_layer"]:
+    width = _name_width(document["per_layer"])
+    for row in document["per_layer"]:  # against the headline baseline (all: --json, --csv)
         speedup, energy = row["speedup"], row["energy_ratio"]
-        print(f"  {row['layer']:28s} speedup {speedup:6.2f}x  energy {energy:6.2f}x")
+        print(
+            f"  {row['layer']:{width}s}  vs {document['baseline']}: speedup {speedup:6.2f}x  "
+            f"energy {energy:6.2f}x"
+        )
     return 0
 
 
@@ -425,14 +439,35 @@ def _comparison_rows(document: dict[str, Any], baselines: list[str]) -> list[dic
     return rows
 
 
+def _csv_cells(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``row`` as CSV cells a pandas user reads as they are: a table's entries become columns
+    of their own named ``key.entry`` (as the energy's ``energy_pj.dram``), a list a JSON array.
+
+    Examples
+    --------
+    >>> _csv_cells({"busiest_pe_waits_cycles": {"weights": 3, "buffer": 0}, "runs": [1, 2]})
+    {'busiest_pe_waits_cycles.weights': 3, 'busiest_pe_waits_cycles.buffer': 0, 'runs': '[1, 2]'}
+    """
+    cells: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            cells.update(_csv_cells(value, f"{prefix}{key}."))
+        elif isinstance(value, list | tuple):
+            cells[f"{prefix}{key}"] = json.dumps(value)
+        else:
+            cells[f"{prefix}{key}"] = value
+    return cells
+
+
 def _write_csv(path: str, rows: list[dict[str, Any]]) -> None:
     target = Path(path)
     tmp = target.with_suffix(target.suffix + ".tmp")
+    cells = [_csv_cells(row) for row in rows]
     try:
         with open(tmp, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer = csv.DictWriter(handle, fieldnames=list(cells[0]))
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(cells)
         tmp.replace(target)
     except OSError as exc:  # e.g. the file system filled up or was unmounted during the run
         tmp.unlink(missing_ok=True)

@@ -76,8 +76,7 @@ from desim.accel.dcnn_agents import DcnnLayer
 from desim.accel.fabric import FabricConfig
 from desim.accel.layer import LayerRecord
 from desim.accel.result import AccelResult, LayerResult, check_outputs
-from desim.config import require
-from desim.kernel.checks import check_int, check_value_bits
+from desim.config_checks import check_key_int, check_key_number, check_key_value_bits, require_key
 from desim.kernel.simulator import Simulator
 from desim.registry import ACCELERATOR
 
@@ -165,36 +164,48 @@ class DcnnConfig:
             "output_buffer_bytes",
             "output_block",
         ):
-            check_int("dcnn", name, getattr(self, name), 1)
-        check_value_bits("dcnn", "value_bits", self.value_bits)
-        check_int("dcnn", "input_buffer_bytes", self.input_buffer_bytes, 0)
-        require(self.clock_ghz > 0, f"dcnn.clock_ghz must be > 0, got {self.clock_ghz!r}")
-        require(
+            check_key_int(name, getattr(self, name), 1)
+        check_key_value_bits("value_bits", self.value_bits)
+        check_key_int("input_buffer_bytes", self.input_buffer_bytes, 0)
+        check_key_number("clock_ghz", self.clock_ghz)
+        check_key_number("dram_bandwidth_bytes_per_cycle", self.dram_bandwidth_bytes_per_cycle)
+        check_key_int("dram_latency_cycles", self.dram_latency_cycles, 0)
+        require_key(
             self.dataflow in DATAFLOWS,
-            f"dcnn.dataflow must be one of {', '.join(DATAFLOWS)}, got {self.dataflow!r}",
+            "dataflow",
+            f"must be one of {', '.join(DATAFLOWS)}, got {self.dataflow!r}",
         )
-        require(
+        require_key(
             self.dataflow != "nfu" or math.isqrt(self.multipliers) ** 2 == self.multipliers,
-            f"dcnn.dataflow='nfu' is a square Tn x Tn array: multipliers must be a square "
-            f"(4, 9, 16, ...), got {self.multipliers}",
+            "multipliers",
+            "must be a square (4, 9, 16, ...) with dataflow 'nfu', a square Tn x Tn array, "
+            f"got {self.multipliers}",
         )
         outputs, width = self.lanes
-        require(
-            self.input_buffer_bytes == 0 or self.input_buffer_bytes * 8 >= width * self.value_bits,
-            f"dcnn.input_buffer_bytes must be 0 (no NBin) or hold one NFU read of {width} "
-            f"{self.value_bits}-bit values ({width * self.value_bits // 8} bytes or more), "
-            f"got {self.input_buffer_bytes}",
+        require_key(
+            self.weight_buffer_bytes * 8 // 2 >= self.multipliers * self.value_bits,
+            "weight_buffer_bytes",
+            f"must hold, in each half, one cycle's {self.multipliers} {self.value_bits}-bit "
+            f"weights ({-(-self.multipliers * self.value_bits // 4)} bytes or more), "
+            f"got {self.weight_buffer_bytes}",
         )
-        require(
+        require_key(
+            self.input_buffer_bytes == 0 or self.input_buffer_bytes * 8 >= width * self.value_bits,
+            "input_buffer_bytes",
+            f"must be 0 (no NBin) or hold one NFU read of {width} {self.value_bits}-bit values "
+            f"({width * self.value_bits // 8} bytes or more), got {self.input_buffer_bytes}",
+        )
+        require_key(
             self.output_buffer_bytes * 8 >= outputs * 24,
-            f"dcnn.output_buffer_bytes must hold the {outputs} 24-bit partial sums of one NFU "
-            f"cycle ({outputs * 3} bytes or more), got {self.output_buffer_bytes}",
+            "output_buffer_bytes",
+            f"must hold the {outputs} 24-bit partial sums of one NFU cycle ({outputs * 3} bytes "
+            f"or more), got {self.output_buffer_bytes}",
         )
         for name in ("weight_zero_flags", "activation_zero_flags"):
-            require(
+            require_key(
                 not getattr(self, name) or self.zero_gating,
-                f"dcnn.{name} gates reads of zero operands: it needs zero_gating=true "
-                "(use dcnn-opt)",
+                name,
+                "gates reads of zero operands: it needs zero_gating=true (use dcnn-opt)",
             )
 
     @property
@@ -299,11 +310,12 @@ class DcnnOptConfig(DcnnConfig):
     weight_zero_flags: bool = True
 
     def __post_init__(self) -> None:
-        require(
-            self.zero_gating and self.compressed_dram,
-            "dcnn-opt is DCNN with zero_gating and compressed_dram: neither can be false "
-            "(--arch dcnn has neither)",
-        )
+        for name in ("zero_gating", "compressed_dram"):
+            require_key(
+                getattr(self, name),
+                name,
+                "must be true: it makes DCNN-opt (--arch dcnn has neither)",
+            )
         super().__post_init__()
 
 

@@ -24,7 +24,6 @@ from desim.accel.dense_plan import (
 from desim.accel.fabric import Fabric
 from desim.accel.layer import LayerRecord
 from desim.accel.memory import Dram
-from desim.config import require
 from desim.energy import ActionCounts
 from desim.kernel.module import Module
 from desim.kernel.simulator import Simulator
@@ -71,11 +70,6 @@ class DcnnLayer(Module):
         half = config.weight_buffer_bytes * 8 // 2
         plan = WeightRounds.plan(
             g.filter_size, config.value_bits, half, lanes=self.lanes, width=self.width
-        )
-        require(
-            plan.filters > 0,
-            f"{layer.name}: one cycle's {self.lanes * self.width} weights do not fit half the "
-            f"{config.weight_buffer_bytes}-byte weight buffer; raise dcnn.weight_buffer_bytes",
         )
         #: filters per round, and the slices of the dot product a round of them is cut into
         self.kg, self.slices = plan.filters, plan.slices

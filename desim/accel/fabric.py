@@ -38,30 +38,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
 from desim.accel.footprint import MAX_ACCEL_BYTES, PE_BYTES, pe_bytes
-from desim.config import API_ONLY, KeyedConfigError, require
+from desim.config import API_ONLY, KeyedConfigError
+from desim.config_checks import check_key_int, require_key
 from desim.energy import ActionCounts
-from desim.kernel.checks import check_int
+from desim.kernel.errors import ConfigError
 from desim.kernel.simulator import Simulator
 from desim.limits import check_limit
 from desim.noc.interface import NetworkInterface
-from desim.noc.multicast import SCHEMES
+from desim.noc.multicast import SCHEMES, check_tree_support
 from desim.noc.network import Network
 from desim.noc.packets import FlitFormat, StreamPacket
+from desim.noc.params import RouterParams
 from desim.noc.presets import router_params
 from desim.noc.router import Router
+from desim.noc.routing.base import check_routing_support, recorded_topology
 from desim.noc.validation import (
+    built_topology,
     check_network_size,
     check_router,
     check_routing,
     check_topology,
     routers_of,
 )
-from desim.registry import TOPOLOGY
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["FabricConfig", "Fabric", "Terminal", "NocSnapshot"]
 
@@ -114,25 +120,37 @@ class FabricConfig:
     interface_cls: type[NetworkInterface] = field(default=NetworkInterface, metadata=API_ONLY)
 
     def __post_init__(self) -> None:
-        require(
+        require_key(
             self.multicast in SCHEMES,
-            f"fabric.multicast {self.multicast!r} unknown; valid: {', '.join(SCHEMES)}",
-        )
-        require(
-            "flit_width_bits" not in self.router_args,
-            "set the flit width as fabric.flit_width_bits, not in router_args",
+            "multicast",
+            f"must be one of {', '.join(SCHEMES)}, got {self.multicast!r}",
         )
         for name in ("flit_width_bits", "max_packet_flits", "deadlock_cycles"):
-            check_int("fabric", name, getattr(self, name), 1)
-        check_int("fabric", "memory_router", self.memory_router, 0)
+            check_key_int(name, getattr(self, name), 1)
+        check_key_int("memory_router", self.memory_router, 0)
         for name, base in (("router_cls", Router), ("interface_cls", NetworkInterface)):
             cls = getattr(self, name)
-            require(
+            require_key(
                 isinstance(cls, type) and issubclass(cls, base),
-                f"fabric.{name} must be desim.noc.{base.__name__} or a subclass of it, got {cls!r}",
+                name,
+                f"must be desim.noc.{base.__name__} or a subclass of it, got {cls!r}",
             )
+        self._check_size()
+        check_routing(self.routing)
+        check_router(self.router, self.router_args)
+        require_key(
+            "flit_width_bits" not in self.router_args,
+            "router_args.flit_width_bits",
+            "the flit width is a key of its own: set flit_width_bits, not an entry of router_args",
+        )
+        FlitFormat(self.flit_width_bits, self.header_bits, self.max_packet_flits)  # validates
+        self._check_network(self.graph(), self.router_params())
+
+    def _check_size(self) -> None:
+        """The topology and its arguments, and a network small enough for some design, before
+        its graph is built."""
         try:
-            check_topology(self.topology, self.topology_args)  # before anything is built
+            check_topology(self.topology, self.topology_args)
         except KeyedConfigError as exc:
             if self.topology == "mesh" or dict(self.topology_args) != DEFAULT_TOPOLOGY_ARGS:
                 raise
@@ -148,17 +166,47 @@ class FabricConfig:
             min(pe_bytes(pes, figures) for figures in PE_BYTES.values()),
             MAX_ACCEL_BYTES,
         )
-        check_routing(self.routing)
-        check_router(self.router, self.router_args)
-        FlitFormat(self.flit_width_bits, self.header_bits, self.max_packet_flits)  # validates
+
+    def _check_network(self, graph: nx.Graph, params: RouterParams) -> None:
+        """What building the network would refuse: a routing policy or a tree multicast the
+        topology does not support, a tree packet longer than a VC buffer, too large a router
+        state."""
+        topology = recorded_topology(graph)
+        try:
+            check_routing_support(self.routing, topology, params.vcs)
+        except ConfigError as exc:
+            raise KeyedConfigError("routing", str(exc)) from None
         if self.multicast == "tree":
-            depth = router_params(self.router, **self.router_args).vc_buffer_flits
-            require(
-                self.max_packet_flits <= depth,
-                f"fabric.max_packet_flits {self.max_packet_flits} exceeds the router's "
-                f"vc_buffer_flits {depth}: multicast 'tree' packets must fit in one VC buffer; "
-                f"set max_packet_flits <= {depth} (or use multicast 'umesh' or 'direct')",
+            require_key(
+                self.max_packet_flits <= params.vc_buffer_flits,
+                "max_packet_flits",
+                f"must be at most the router's vc_buffer_flits {params.vc_buffer_flits} with "
+                f"multicast 'tree' (its packets must fit in one VC buffer), got "
+                f"{self.max_packet_flits}; or use multicast 'umesh' or 'direct'",
             )
+            try:
+                check_tree_support(topology, self.routing)
+            except ConfigError as exc:
+                raise KeyedConfigError("multicast", str(exc)) from None
+        check_network_size(graph, params)
+
+    def graph(self) -> nx.Graph:
+        """The network's graph: the topology's routers and links, and the memory port's terminal
+        on `memory_router` (refused by name if the topology has no such router)."""
+        graph = built_topology(self.topology, self.topology_args)
+        routers = graph.number_of_nodes()
+        require_key(
+            self.memory_router < routers,
+            "memory_router",
+            f"{self.memory_router} is not a router of the {routers}-router {self.topology}; "
+            f"allowed: 0..{routers - 1}",
+        )
+        graph.nodes[self.memory_router]["terminals"] += 1
+        return graph
+
+    def router_params(self) -> RouterParams:
+        """The routers' parameters: the preset, its overrides and the flit width."""
+        return router_params(self.router, flit_width_bits=self.flit_width_bits, **self.router_args)
 
     @property
     def flit_format(self) -> FlitFormat:
@@ -267,22 +315,11 @@ class Fabric:
 
     def __init__(self, sim: Simulator, config: FabricConfig | None = None) -> None:
         self.config = config = config or FabricConfig()
-        graph = TOPOLOGY.get(config.topology)(**config.topology_args)
-        require(
-            config.memory_router < graph.number_of_nodes(),
-            f"fabric.memory_router {config.memory_router} is not a router of the "
-            f"{graph.number_of_nodes()}-router {config.topology}",
-        )
-        graph.nodes[config.memory_router]["terminals"] += 1  # the memory port
-        params = router_params(
-            config.router, flit_width_bits=config.flit_width_bits, **config.router_args
-        )
-        check_network_size(graph, params)
         self.network = Network(
             sim,
-            graph,
+            config.graph(),
             config.routing,
-            params,
+            config.router_params(),
             deadlock_cycles=config.deadlock_cycles,
             multicast=config.multicast,
             router_cls=config.router_cls,

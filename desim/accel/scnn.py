@@ -33,7 +33,8 @@ A 4-channel 6 x 6 layer on a 2 x 2 mesh (the outputs are checked against the lay
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -57,9 +58,9 @@ from desim.accel.scnn_work import (
     fc_work,
     nonzero_macs,
 )
-from desim.config import require
+from desim.config import KeyedConfigError
+from desim.config_checks import check_key_int, check_key_number, check_key_value_bits, require_key
 from desim.energy import ActionCounts
-from desim.kernel.checks import check_int, check_value_bits
 from desim.kernel.simulator import Simulator
 from desim.registry import ACCELERATOR
 
@@ -69,6 +70,25 @@ ACC_BITS = 24  # accumulator width (SCNN: 24-bit accumulate)
 #: SCNN's 16 x 32 scatter crossbar occupies 0.026 mm^2 at 16 nm (Parashar et al. 2017, SCNN.md);
 #: its side scaled to the energy table's 45 nm by feature size, in micrometres.
 CROSSBAR_SIDE_UM_45NM = math.sqrt(0.026) * 45 / 16 * 1000
+#: `PeArray`'s fields under the names `ScnnConfig` gives them (the others are the same)
+_PE_ARRAY_KEYS = {
+    "f": "multipliers_f",
+    "i": "multipliers_i",
+    "banks": "accumulator_banks",
+    "queue_depth": "bank_queue_depth",
+}
+#: the post-processing unit's kinds of work (`PostProcessing`'s ``*_per_cycle`` fields)
+_PPU_WORK = ("reads", "adds", "compares")
+
+
+@contextmanager
+def _renamed(keys: dict[str, str]) -> Iterator[None]:
+    """Re-raise a part's `KeyedConfigError` under the config's name of its key (``keys``: the
+    part's field -> the config's), so that an error names the key a user set."""
+    try:
+        yield
+    except KeyedConfigError as exc:
+        raise KeyedConfigError(keys.get(exc.key, exc.key), exc.message) from None
 
 
 @dataclass(frozen=True)
@@ -142,47 +162,42 @@ class ScnnConfig:
     def __post_init__(self) -> None:
         self.pe_array()  # validates the array fields
         self.ppu()
-        require(
+        require_key(
             self.weight_order in WEIGHT_ORDERS,
-            f"weight_order {self.weight_order!r} unknown; valid: {', '.join(WEIGHT_ORDERS)}",
+            "weight_order",
+            f"must be one of {', '.join(WEIGHT_ORDERS)}, got {self.weight_order!r}",
         )
-        for name in (
-            "iaram_bytes",
-            "oaram_bytes",
-            "weight_fifo_entries",
-            "crossbar_wire_um",
-        ):
-            check_int("scnn", name, getattr(self, name), 1)
-        check_value_bits("scnn", "value_bits", self.value_bits)
+        for name in ("iaram_bytes", "oaram_bytes", "weight_fifo_entries", "crossbar_wire_um"):
+            check_key_int(name, getattr(self, name), 1)
+        check_key_value_bits("value_bits", self.value_bits)
         if self.kc is not None:
-            check_int("scnn", "kc", self.kc, 1)
-        require(
-            isinstance(self.index_bits, int) and 1 <= self.index_bits <= 8,
-            f"index_bits must be an integer in [1, 8], got {self.index_bits!r}",
-        )
+            check_key_int("kc", self.kc, 1)
+        check_key_int("index_bits", self.index_bits, 1, 8)
+        check_key_number("dram_bandwidth_bytes_per_cycle", self.dram_bandwidth_bytes_per_cycle)
+        check_key_int("dram_latency_cycles", self.dram_latency_cycles, 0)
         for name in ("exploit_weight_sparsity", "exploit_activation_sparsity"):
-            require(
-                isinstance(getattr(self, name), bool),
-                f"{name} must be true or false, got {getattr(self, name)!r}",
-            )
+            value = getattr(self, name)
+            require_key(isinstance(value, bool), name, f"must be true or false, got {value!r}")
 
     def pe_array(self) -> PeArray:
-        """The PE's arithmetic parameters."""
-        return PeArray(
-            self.multipliers_f,
-            self.multipliers_i,
-            self.accumulator_banks,
-            self.bank_entries,
-            self.bank_hash,
-            self.conflict_model,
-            self.bank_queue_depth,
-        )
+        """The PE's arithmetic parameters (an error names this config's keys)."""
+        with _renamed(_PE_ARRAY_KEYS):
+            return PeArray(
+                self.multipliers_f,
+                self.multipliers_i,
+                self.accumulator_banks,
+                self.bank_entries,
+                self.bank_hash,
+                self.conflict_model,
+                self.bank_queue_depth,
+            )
 
     def ppu(self) -> PostProcessing:
-        """The post-processing unit's rates."""
-        return PostProcessing(
-            self.ppu_reads_per_cycle, self.ppu_adds_per_cycle, self.ppu_compares_per_cycle
-        )
+        """The post-processing unit's rates (an error names this config's keys)."""
+        with _renamed({f"{name}_per_cycle": f"ppu_{name}_per_cycle" for name in _PPU_WORK}):
+            return PostProcessing(
+                self.ppu_reads_per_cycle, self.ppu_adds_per_cycle, self.ppu_compares_per_cycle
+            )
 
     def input_passes(self, input_bits: np.ndarray) -> int:
         """Parts a layer's input is tiled into through DRAM.

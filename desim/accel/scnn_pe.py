@@ -47,8 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from desim.accel.scnn_queue import queue_cycles, queue_segments
-from desim.config import require
-from desim.kernel.checks import check_int
+from desim.config_checks import check_key_int, require_key
 
 __all__ = [
     "BANK_HASHES",
@@ -106,20 +105,23 @@ class PeArray:
     queue_depth: int = 8
 
     def __post_init__(self) -> None:
-        check_int("scnn", "queue_depth", self.queue_depth, 0)
+        check_key_int("queue_depth", self.queue_depth, 0)
         for name in ("f", "i", "banks", "bank_entries"):
-            check_int("scnn", name, getattr(self, name), 1)
-        require(
+            check_key_int(name, getattr(self, name), 1)
+        require_key(
             self.bank_hash in BANK_HASHES,
-            f"bank_hash {self.bank_hash!r} unknown; valid: {', '.join(BANK_HASHES)}",
+            "bank_hash",
+            f"must be one of {', '.join(BANK_HASHES)}, got {self.bank_hash!r}",
         )
-        require(
+        require_key(
             self.bank_hash != "xor" or self.banks == 32,
-            f"bank_hash 'xor' is defined for 32 banks, got banks={self.banks}; use 'linear'",
+            "bank_hash",
+            f"'xor' is defined for 32 accumulator banks, got {self.banks}; use 'linear'",
         )
-        require(
+        require_key(
             self.conflict_model in CONFLICT_MODELS,
-            f"conflict_model {self.conflict_model!r} unknown; valid: {', '.join(CONFLICT_MODELS)}",
+            "conflict_model",
+            f"must be one of {', '.join(CONFLICT_MODELS)}, got {self.conflict_model!r}",
         )
 
     @property

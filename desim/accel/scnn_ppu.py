@@ -66,8 +66,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from desim.config_checks import check_key_int
 from desim.energy import ActionCounts
-from desim.kernel.checks import check_int
 
 __all__ = ["PostProcessing", "count_output_logic"]
 
@@ -101,9 +101,8 @@ class PostProcessing:
     compares_per_cycle: int = 1
 
     def __post_init__(self) -> None:
-        check_int("scnn", "ppu_reads_per_cycle", self.reads_per_cycle, 0)
-        check_int("scnn", "ppu_adds_per_cycle", self.adds_per_cycle, 0)
-        check_int("scnn", "ppu_compares_per_cycle", self.compares_per_cycle, 0)
+        for name in ("reads_per_cycle", "adds_per_cycle", "compares_per_cycle"):
+            check_key_int(name, getattr(self, name), 0)
 
     @property
     def modelled(self) -> bool:

@@ -145,7 +145,7 @@ class SparseNN:
             beyond = sorted(i for i in chosen_indices if i >= len(layers))
             require(
                 not beyond,
-                f"sparsenn.predicted_layers {beyond} beyond the {len(layers)} layers run "
+                f"predicted_layers {beyond} beyond the {len(layers)} layers run "
                 f"(valid: 0..{len(layers) - 1})",
             )
         if trained_for is not None:  # a trained predictor's budget may give a layer rank 0
@@ -160,7 +160,7 @@ class SparseNN:
             explicit = chosen_indices is not None and index in chosen_indices
             require(
                 not explicit or layer.activation == "relu",
-                f"sparsenn.predicted_layers: layer {index} ({layer.name}) has no ReLU to predict",
+                f"predicted_layers: layer {index} ({layer.name}) has no ReLU to predict",
             )
             left_out = chosen_indices is not None and not explicit
             if not self.config.predictor or layer.activation != "relu" or left_out:
@@ -172,7 +172,7 @@ class SparseNN:
                     isinstance(given, Mapping) and layer.name in given,
                     f"layer {index} ({layer.name}) is predicted but the workload has no "
                     "predictor for it; give one, ask for workload predictors = 'svd', or "
-                    "leave the layer out of sparsenn.predicted_layers",
+                    "leave the layer out of predicted_layers",
                 )
                 chosen[layer.name] = given[layer.name]  # type: ignore[index]
         return chosen
@@ -380,7 +380,7 @@ class _MemoryPlan:
         pes = Fabric(Simulator(), config.fabric).pes
         if config.row_mapping == "frequency" and frequency is None:
             raise ConfigError(
-                "sparsenn.row_mapping 'frequency' needs the workload's row_frequency (each "
+                "row_mapping 'frequency' needs the workload's row_frequency (each "
                 "row's kept frequency on training images: desim compare and desim accel give it)"
             )
         self.out_owners: list[np.ndarray] = []

@@ -286,13 +286,16 @@ def compare_sparsenn(
 
 
 def _spec_args(args: Any) -> tuple[str, str]:
-    """The network and dataset of a ``desim`` command, checked: SparseNN's predictor is an MLP's."""
+    """The network and dataset of a ``desim`` command, checked: SparseNN's designs run its
+    trained MLP; another network is refused naming the designs that run any network."""
     from workloads.workload import WorkloadSpec
 
+    others = [name for name in ACCELERATOR.names() if "build" not in ACCELERATOR.metadata(name)]
     require(
         args.network == "mlp",
-        f"--network {args.network!r}: SparseNN's trained predictor "
-        "exists for fully connected networks; allowed: mlp",
+        f"--network {args.network!r}: --arch {args.arch} runs SparseNN's trained fully "
+        f"connected network only; allowed: mlp (--arch values for other networks: "
+        f"{', '.join(others)})",
     )
     return args.network, WorkloadSpec(args.network, args.dataset).resolved_dataset
 

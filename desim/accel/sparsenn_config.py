@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from desim.accel.fabric import FabricConfig
-from desim.config import distinct_indices, require
-from desim.kernel.checks import check_value_bits
+from desim.config import distinct_indices
+from desim.config_checks import check_key_int, check_key_number, check_key_value_bits, require_key
 
 __all__ = [
     "SparseNNConfig",
@@ -61,18 +61,6 @@ REDUCTIONS = ("dedicated", "noc")
 #: they save (``cost``) or where the low-rank residual is largest (``network``), or each layer's
 #: predictor under the share of that layer's dense MACs (``layer``); `workloads.predictor.budget`.
 PREDICTOR_BUDGETS = ("cost", "layer", "network")
-
-
-def _positive_int(name: str, value: object, low: int = 1) -> None:
-    require(
-        isinstance(value, int) and not isinstance(value, bool) and value >= low,
-        f"sparsenn.{name} must be an integer >= {low}, got {value!r}",
-    )
-
-
-def _optional_size(name: str, value: object) -> None:
-    if value is not None:
-        _positive_int(name, value)
 
 
 def mesh_fabric(rows: int, cols: int | None = None, **options: object) -> FabricConfig:
@@ -167,53 +155,48 @@ class SparseNNConfig:
     samples: int = 4
 
     def __post_init__(self) -> None:
-        require(
+        require_key(
             isinstance(self.fabric, FabricConfig),
-            f"sparsenn.fabric must be a FabricConfig, got {type(self.fabric).__name__}",
+            "fabric",
+            f"must be a FabricConfig, got {type(self.fabric).__name__}",
         )
         for name in ("predictor", "skip_zero_inputs"):
             value = getattr(self, name)
-            require(
-                isinstance(value, bool), f"sparsenn.{name} must be true or false, got {value!r}"
-            )
-        require(
+            require_key(isinstance(value, bool), name, f"must be true or false, got {value!r}")
+        require_key(
             self.skip_zero_inputs or not self.predictor,
-            "sparsenn.predictor needs sparsenn.skip_zero_inputs (SparseNN exploits both)",
+            "predictor",
+            "needs skip_zero_inputs=true (SparseNN exploits both sparsities)",
         )
         chosen = self.predicted_layers
-        require(
+        require_key(
             chosen is None or distinct_indices(chosen),
-            "sparsenn.predicted_layers must be distinct layer indices >= 0 (or unset: every "
+            "predicted_layers",
+            "must be a non-empty list of distinct integers >= 0 (layer indices; left out: every "
             f"ReLU layer), got {chosen!r}",
         )
-        require(
-            self.predictor_budget in PREDICTOR_BUDGETS,
-            f"sparsenn.predictor_budget {self.predictor_budget!r} unknown; "
-            f"valid: {', '.join(PREDICTOR_BUDGETS)}",
-        )
-        for name in ("multipliers_per_pe", "accumulator_bits", "samples"):
-            _positive_int(name, getattr(self, name))
-        check_value_bits("sparsenn", "value_bits", self.value_bits)
-        _positive_int("sram_latency_cycles", self.sram_latency_cycles)
-        _positive_int("dram_latency_cycles", self.dram_latency_cycles, low=0)
-        for name in ("weight_sram_bytes", "predictor_sram_bytes", "input_buffer_bytes"):
-            _optional_size(name, getattr(self, name))
-        _optional_size("sram_width_bits", self.sram_width_bits)
-        require(
-            isinstance(self.clock_ghz, int | float)
-            and not isinstance(self.clock_ghz, bool)
-            and self.clock_ghz > 0,
-            f"sparsenn.clock_ghz must be a number > 0, got {self.clock_ghz!r}",
-        )
-        require(
-            self.row_mapping in ROW_MAPPINGS,
-            f"sparsenn.row_mapping {self.row_mapping!r} unknown; valid: {', '.join(ROW_MAPPINGS)}",
-        )
-        require(
-            self.reduction_network in REDUCTIONS,
-            f"sparsenn.reduction_network {self.reduction_network!r} unknown; "
-            f"valid: {', '.join(REDUCTIONS)}",
-        )
+        for name, allowed in (
+            ("predictor_budget", PREDICTOR_BUDGETS),
+            ("row_mapping", ROW_MAPPINGS),
+            ("reduction_network", REDUCTIONS),
+        ):
+            value = getattr(self, name)
+            require_key(
+                value in allowed, name, f"must be one of {', '.join(allowed)}, got {value!r}"
+            )
+        for name in ("multipliers_per_pe", "accumulator_bits", "samples", "sram_latency_cycles"):
+            check_key_int(name, getattr(self, name), 1)
+        check_key_value_bits("value_bits", self.value_bits)
+        check_key_int("dram_latency_cycles", self.dram_latency_cycles, 0)
+        for name in (
+            "weight_sram_bytes",
+            "predictor_sram_bytes",
+            "input_buffer_bytes",
+            "sram_width_bits",
+        ):
+            if getattr(self, name) is not None:
+                check_key_int(name, getattr(self, name), 1)
+        check_key_number("clock_ghz", self.clock_ghz)
 
     @property
     def width_bits(self) -> int:

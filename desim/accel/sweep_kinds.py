@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from desim.config import from_mapping, to_mapping
+from desim.config import KeyedConfigError, from_mapping, to_mapping
 from desim.kernel.errors import ConfigError, DesimError
 from desim.registry import ACCELERATOR, DATASET, MODEL
 from desim.sweep.kinds import register_kind
@@ -114,7 +116,8 @@ def resolve_accel(config: dict[str, Any]) -> dict[str, Any]:
         )
     args = _namespace(point, 0)
     _check_design_args(point.arch, "check_build", args)
-    design = design_config(point.arch, None, args.set)
+    with _named_as_params():
+        design = design_config(point.arch, None, args.set)
     check_memory(args, {point.arch: design}, "a sweep of kind 'accel'")
     full = to_mapping(design)
     return {"accel": {**to_mapping(point), "params": _flatten(full)}}
@@ -124,7 +127,7 @@ def resolve_compare(config: dict[str, Any]) -> dict[str, Any]:
     """A comparison's ``accel`` section: ``params`` (applied to every design compared) checked
     against the design and each of its baselines, and kept as given, since the designs' full
     configs differ."""
-    from desim.accel.cli import check_memory, compared_baselines, design_config, require_torch
+    from desim.accel.cli import check_memory, compared_baselines, compared_configs, require_torch
 
     require_torch("a sweep of kind 'compare'")
     point = _point(config)
@@ -134,9 +137,20 @@ def resolve_compare(config: dict[str, Any]) -> dict[str, Any]:
         raise ConfigError(f"accel: {exc}") from None
     args = _namespace(point, 0)
     _check_design_args(point.arch, "check_compare", args)
-    configs = {name: design_config(name, None, args.set) for name in [point.arch, *baselines]}
+    with _named_as_params():  # each design takes the keys it has, as desim compare gives them
+        configs = compared_configs([point.arch, *baselines], None, args.set)
     check_memory(args, configs, "a sweep of kind 'compare'")
     return {"accel": to_mapping(point)}
+
+
+@contextmanager
+def _named_as_params() -> Iterator[None]:
+    """A value a design's config refuses is named as the spec spells its key
+    (``accel.params.accumulator_banks``)."""
+    try:
+        yield
+    except KeyedConfigError as exc:
+        raise exc.under("accel.params") from None
 
 
 def _check_design_args(arch: str, hook: str, args: argparse.Namespace) -> None:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from desim.kernel.errors import ConfigError
 
-__all__ = ["check_int", "check_local_name", "check_value_bits", "MAX_VALUE_BITS"]
+__all__ = ["check_int", "check_local_name", "check_value_bits", "MAX_VALUE_BITS", "VALUE_BITS_RULE"]
 
 MAX_VALUE_BITS = 32
 """The widest value field of a compressed format or an accelerator's datapath: workloads record
 float32 values (torch's default dtype), so a wider field stores no more of them. SCNN stores
 16-bit values, DCNN-opt 12-bit ones, and 8-bit quantised networks need 8."""
+
+VALUE_BITS_RULE = (
+    f"an integer in 1..{MAX_VALUE_BITS} (bits per stored value; workloads record 32-bit floats)"
+)
+"""What a value field's width must be, in an error message."""
 
 
 def check_local_name(name: object, what: str) -> str:
@@ -57,7 +62,4 @@ def check_value_bits(owner: str, field: str, value: object) -> None:
     desim.kernel.errors.ConfigError: scnn: value_bits must be an integer in 1..32 ...got 1000
     """
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VALUE_BITS:
-        raise ConfigError(
-            f"{owner}: {field} must be an integer in 1..{MAX_VALUE_BITS} (bits per stored "
-            f"value; workloads record 32-bit floats), got {value!r}"
-        )
+        raise ConfigError(f"{owner}: {field} must be {VALUE_BITS_RULE}, got {value!r}")

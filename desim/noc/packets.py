@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from desim.config import require
+from desim.config_checks import require_key
 
 __all__ = ["FlitFormat", "StreamPacket", "packetise"]
 
@@ -46,14 +46,21 @@ class FlitFormat:
     max_packet_flits: int | None = None
 
     def __post_init__(self) -> None:
-        require(self.flit_width_bits > 0, f"flit_width_bits must be > 0: {self.flit_width_bits}")
-        require(
-            0 <= self.header_bits < self.flit_width_bits,
-            f"header_bits must be in [0, flit_width_bits), got {self.header_bits}",
+        require_key(
+            self.flit_width_bits > 0,
+            "flit_width_bits",
+            f"must be > 0, got {self.flit_width_bits}",
         )
-        require(
+        require_key(
+            0 <= self.header_bits < self.flit_width_bits,
+            "header_bits",
+            f"must be in 0..{self.flit_width_bits - 1} (less than flit_width_bits), "
+            f"got {self.header_bits}",
+        )
+        require_key(
             self.max_packet_flits is None or self.max_packet_flits > 0,
-            f"max_packet_flits must be > 0, got {self.max_packet_flits}",
+            "max_packet_flits",
+            f"must be > 0, got {self.max_packet_flits}",
         )
 
     def packet_bits(self, size_bits: int) -> int:

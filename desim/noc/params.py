@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from desim.config import check_fields, require
+from desim.config import check_fields
+from desim.config_checks import check_key_int, require_key
 from desim.kernel.errors import ConfigError
 
 __all__ = ["RouterParams"]
@@ -66,7 +67,7 @@ class RouterParams:
     selection: str = "most_credits"
 
     def __post_init__(self) -> None:
-        check_fields(self, "router")
+        check_fields(self)
         self._check_ranges()
         self._check_plugins()
 
@@ -101,22 +102,12 @@ class RouterParams:
             "ejection_latency_cycles",
             "flit_width_bits",
         ):
-            value = getattr(self, name)
-            require(
-                isinstance(value, int) and value >= 1,
-                f"router.{name} must be an integer >= 1, got {value!r}",
-            )
+            check_key_int(name, getattr(self, name), 1)
         for name in ("input_speedup", "output_speedup"):
             value = getattr(self, name)
-            require(
-                value == 1, f"router.{name}: only 1 is modelled (a plain crossbar), got {value!r}"
-            )
+            require_key(value == 1, name, f"only 1 is modelled (a plain crossbar), got {value!r}")
         for name in ("routing_delay_cycles", "credit_delay_cycles"):
-            value = getattr(self, name)
-            require(
-                isinstance(value, int) and value >= 0,
-                f"router.{name} must be an integer >= 0, got {value!r}",
-            )
+            check_key_int(name, getattr(self, name), 0)
 
     @property
     def hop_delay_cycles(self) -> int:

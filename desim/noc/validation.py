@@ -18,7 +18,7 @@ Examples
 >>> NocConfig(injection_rate=True)
 Traceback (most recent call last):
 ...
-desim.kernel.errors.ConfigError: 'injection_rate' must be a number, got True
+desim.config.KeyedConfigError: 'injection_rate' must be a number, got True
 >>> NocConfig(traffic_args={"nodes": 5})
 Traceback (most recent call last):
 ...
@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from desim.config import KeyedConfigError, check_fields, require
+from desim.config_checks import require_key
 from desim.kernel.errors import ConfigError
 from desim.limits import check_limit
 from desim.registry import INJECTION, ROUTER, ROUTING, TOPOLOGY, TRAFFIC, Registry
@@ -54,6 +55,7 @@ __all__ = [
     "check_limit",
     "check_run_length",
     "routers_of",
+    "built_topology",
     "network_shape",
     "run_work",
     "NetworkShape",
@@ -375,7 +377,7 @@ def check_topology(topology: Any, args: Any) -> None:
     """A registered ``topology`` whose builder takes ``args`` (every key named, none missing),
     of at most `MAX_ROUTERS` routers (the fields ``topology`` and ``topology_args`` of a config:
     `desim.config.from_mapping` puts the config's own path in front of the keys it names)."""
-    require(isinstance(args, Mapping), "topology_args must be a table")
+    require_key(isinstance(args, Mapping), "topology_args", f"must be a table, got {args!r}")
     builder = _plugin(TOPOLOGY, "topology", topology)
     try:
         parameters = inspect.signature(builder).parameters
@@ -390,13 +392,17 @@ def check_topology(topology: Any, args: Any) -> None:
 
 
 def check_router(router: Any, args: Any) -> None:
-    """A registered router preset and overrides naming `RouterParams` fields, valid together."""
+    """A registered router preset and overrides naming `RouterParams` fields, valid together
+    (an error names the entry of ``router_args``)."""
     from desim.noc.presets import router_params
 
     _plugin(ROUTER, "router", router)
-    require(isinstance(args, Mapping), "router_args must be a table")
+    require_key(isinstance(args, Mapping), "router_args", f"must be a table, got {args!r}")
     _reject_unknown(args, _router_fields(), "router_args", "the router")
-    router_params(router, **args)
+    try:
+        router_params(router, **args)
+    except KeyedConfigError as exc:  # a field of the router's: an entry of router_args
+        raise exc.under("router_args") from None
 
 
 def check_routing(routing: Any) -> None:

@@ -38,6 +38,24 @@ def test_accel_json_reports_every_layer_with_the_workloads_macs(capsys):
         assert 0 < row["multiplier_utilisation"] <= 1
 
 
+@pytest.mark.parametrize(
+    ("command", "given", "densities"),
+    [
+        (["accel", "--arch", "dcnn"], ["--weight-density", "0.3"], (0.3, 0.5)),
+        (["compare", "--arch", "dcnn-opt", "--baseline", "dcnn"], SYNTH[2:], (0.5, 0.5)),
+        (["accel", "--arch", "scnn"], ["--activation-density", "0"], (0.5, 0.0)),
+    ],
+)
+def test_json_records_the_synthetic_densities_used(capsys, command, given, densities):
+    """Beside ``workload.provenance``, the densities the synthetic workload was drawn at, the
+    one not given (0.5) included."""
+    argv = [*command, "--network", "lenet5", *given, *SMALL, "--layers", "1", "--json"]
+    code, out, _ = run(capsys, *argv)
+    doc = json.loads(out)
+    assert code == 0 and doc["workload.provenance"] == "synthetic"
+    assert (doc["workload.weight_density"], doc["workload.activation_density"]) == densities
+
+
 def test_compare_writes_csv_and_plot_and_ratios_are_consistent(capsys, tmp_path):
     table, plot = tmp_path / "layers.csv", tmp_path / "bars.png"
     code, out, _ = run(
@@ -97,6 +115,22 @@ def test_compare_csv_has_every_baselines_rows_each_named(capsys, tmp_path):
     assert [(r["baseline"], r["layer"]) for r in rows] == [(n, "conv1") for n in names]
     for row, name in zip(rows, names, strict=True):
         assert float(row["speedup"]) == pytest.approx(doc[name]["per_layer"][0]["speedup"])
+
+
+def test_accel_csv_gives_a_tables_entries_columns_of_their_own(capsys, tmp_path):
+    """SCNN's ``busiest_pe_waits_cycles`` (a table in --json) was written as a Python dict's
+    repr, a string pandas cannot use; its entries are now numeric columns, named as the
+    energy's are (``energy_pj.dram``), and every cell is a plain value."""
+    table = tmp_path / "layers.csv"
+    argv = ["accel", "--arch", "scnn", *SYNTH, *SMALL, "--layers", "1", "--json", "--csv"]
+    code, out, _ = run(capsys, *argv, str(table))
+    assert code == 0
+    waits = json.loads(out)["per_layer"][0]["busiest_pe_waits_cycles"]
+    with open(table) as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert {k: int(row[f"busiest_pe_waits_cycles.{k}"]) for k in waits} == waits
+    assert "busiest_pe_waits_cycles" not in row
+    assert not [v for v in row.values() if v.startswith(("{", "["))]
 
 
 @pytest.mark.parametrize(

@@ -181,7 +181,7 @@ def test_zero_flags_gate_a_zero_operands_own_read():
 
 
 def test_zero_flags_need_zero_gating():
-    with pytest.raises(ConfigError, match="weight_zero_flags .*needs zero_gating"):
+    with pytest.raises(ConfigError, match="weight_zero_flags.*needs zero_gating"):
         DcnnConfig(weight_zero_flags=True)
 
 
@@ -191,12 +191,16 @@ def test_dcnn_opt_refuses_its_optimisations_off(capsys, key):
     argv = ["accel", "--arch", "dcnn-opt", "--network", "lenet5", "--set", f"{key}=false"]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "neither can be false (--arch dcnn has neither)" in err and err.count("\n") == 1
+    assert f"'{key}' must be true: it makes DCNN-opt (--arch dcnn has neither)" in err
+    assert err.count("\n") == 1
 
 
-def test_a_filter_larger_than_the_weight_buffer_is_refused_by_name():
-    with pytest.raises(Exception, match="weight_buffer_bytes"):
-        Dcnn(mesh(2, 2, weight_buffer_bytes=16)).run_layer(conv(16, 4, 4, 3))
+def test_a_weight_buffer_short_of_one_cycles_weights_is_refused_by_its_config():
+    """Half the buffer must hold the 16 multipliers' 16-bit weights (32 bytes): refused when
+    the config is made, before any layer is built, naming the key."""
+    with pytest.raises(ConfigError, match=r"'weight_buffer_bytes' must hold.* \(64 bytes or more"):
+        DcnnConfig(weight_buffer_bytes=16)
+    assert DcnnConfig(weight_buffer_bytes=64).weight_buffer_bytes == 64
 
 
 def test_same_seed_same_numbers():
@@ -289,9 +293,9 @@ def test_nfu_slices_filters_that_do_not_fit_four_at_a_time():
 
 
 def test_bad_staging_buffers_are_named():
-    with pytest.raises(ConfigError, match="input_buffer_bytes must be an integer >= 0, got -1"):
+    with pytest.raises(ConfigError, match="'input_buffer_bytes' must be an integer >= 0, got -1"):
         DcnnConfig(input_buffer_bytes=-1)
-    with pytest.raises(ConfigError, match="output_buffer_bytes must be an integer >= 1, got 0"):
+    with pytest.raises(ConfigError, match="'output_buffer_bytes' must be an integer >= 1, got 0"):
         DcnnConfig(output_buffer_bytes=0)
     with pytest.raises(ConfigError, match="hold one NFU read of 4 16-bit values .8 bytes"):
         DcnnConfig(input_buffer_bytes=1)
@@ -301,8 +305,8 @@ def test_bad_staging_buffers_are_named():
 
 
 def test_nfu_needs_a_square_array():
-    with pytest.raises(ConfigError, match="multipliers must be a square"):
+    with pytest.raises(ConfigError, match="'multipliers' must be a square"):
         DcnnConfig(multipliers=8)
-    with pytest.raises(ConfigError, match="dataflow must be one of nfu, dot"):
+    with pytest.raises(ConfigError, match="'dataflow' must be one of nfu, dot"):
         DcnnConfig(dataflow="systolic")
     DcnnConfig(multipliers=8, dataflow="dot")

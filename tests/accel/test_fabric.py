@@ -119,8 +119,8 @@ def test_a_terminal_refuses_a_packet_from_another_source():
         ({"flit_width_bits": 0}, "flit_width_bits"),
         ({"flit_width_bits": True}, "flit_width_bits"),
         ({"header_bits": 600}, "header_bits"),
-        ({"router_args": {"flit_width_bits": 64}}, "fabric.flit_width_bits"),
-        ({"max_packet_flits": 32}, "max_packet_flits 32 exceeds the router's vc_buffer_flits 8"),
+        ({"router_args": {"flit_width_bits": 64}}, "set flit_width_bits, not an entry of"),
+        ({"max_packet_flits": 32}, "'max_packet_flits' must be at most the router's vc_buffer_"),
     ],
 )
 def test_bad_fabric_configs_name_the_field(kw, message):
@@ -139,9 +139,12 @@ def test_a_fabric_beyond_reason_is_refused_before_it_is_built(monkeypatch):
     FabricConfig(topology_args={"rows": 220, "cols": 220})
 
 
-def test_memory_router_out_of_range_is_refused():
-    with pytest.raises(ConfigError, match="memory_router 9"):
-        Fabric(Simulator(seed=0), small(memory_router=9))
+def test_memory_router_out_of_range_is_refused_by_the_config():
+    with pytest.raises(
+        ConfigError, match=r"'memory_router': 9 is not a router of the 4-router mesh"
+    ):
+        small(memory_router=9)
+    assert Fabric(Simulator(seed=0), small(memory_router=3)).memory_tid > 0
 
 
 def test_placement_one_pe_per_router_and_the_memory_port_beside_pe0():

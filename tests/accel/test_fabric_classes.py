@@ -74,9 +74,9 @@ def test_the_users_classes_build_and_step_the_accelerators_network(design, confi
 
 
 def test_the_classes_are_checked_kept_and_left_out_of_files_and_hashes():
-    with pytest.raises(ConfigError, match="fabric.router_cls must be desim.noc.Router or a sub"):
+    with pytest.raises(ConfigError, match="'router_cls' must be desim.noc.Router or a sub"):
         FabricConfig(router_cls=dict)
-    with pytest.raises(ConfigError, match="fabric.interface_cls must be desim.noc.NetworkInt"):
+    with pytest.raises(ConfigError, match="'interface_cls' must be desim.noc.NetworkInt"):
         FabricConfig(interface_cls="mine:Interface")
     counted = DcnnConfig(fabric=FabricConfig(router_cls=CountingRouter))
     assert "router_cls" not in to_mapping(counted)["fabric"]

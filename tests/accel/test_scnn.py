@@ -145,12 +145,12 @@ def test_same_config_and_seed_same_result():
 
 
 def test_bad_parameters_are_named():
-    with pytest.raises(ConfigError, match="bank_hash 'crc'.*valid: xor, linear"):
+    with pytest.raises(ConfigError, match="'bank_hash' must be one of xor, linear, got 'crc'"):
         ScnnConfig(bank_hash="crc")
-    with pytest.raises(ConfigError, match="xor.*32 banks"):
+    with pytest.raises(ConfigError, match="xor.*32 accumulator banks"):
         ScnnConfig(accumulator_banks=16)
     for kc in (0, -3, True, 2.5):
-        with pytest.raises(ConfigError, match=f"scnn: kc must be an integer >= 1, got {kc}"):
+        with pytest.raises(ConfigError, match=f"'kc' must be an integer >= 1, got {kc}"):
             ScnnConfig(kc=kc)
     layer = conv_layer(np.random.default_rng(7), hw=(40, 40))
     with pytest.raises(ConfigError, match="accumulator region needs"):

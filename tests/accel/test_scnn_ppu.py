@@ -25,9 +25,9 @@ def test_adds_follow_arrivals_one_message_at_a_time():
 
 
 def test_bad_rates_are_named():
-    with pytest.raises(ConfigError, match="ppu_reads_per_cycle must be an integer >= 0"):
+    with pytest.raises(ConfigError, match="'ppu_reads_per_cycle' must be an integer >= 0"):
         ScnnConfig(ppu_reads_per_cycle=-1)
-    with pytest.raises(ConfigError, match="ppu_adds_per_cycle must be an integer >= 0, got 0.5"):
+    with pytest.raises(ConfigError, match="'ppu_adds_per_cycle' must be an integer >= 0, got 0.5"):
         ScnnConfig(ppu_adds_per_cycle=0.5)
 
 

@@ -57,11 +57,11 @@ def test_registered_with_compare() -> None:
 
 
 def test_config_errors_name_value_and_choices() -> None:
-    with pytest.raises(ConfigError, match="row_mapping 'diagonal' unknown; valid: interleaved"):
+    with pytest.raises(ConfigError, match="'row_mapping' must be one of interleaved, block, freq"):
         SparseNNConfig(row_mapping="diagonal")
-    with pytest.raises(ConfigError, match="multipliers_per_pe must be an integer >= 1, got True"):
+    with pytest.raises(ConfigError, match="'multipliers_per_pe' must be an integer >= 1, got True"):
         SparseNNConfig(multipliers_per_pe=True)
-    with pytest.raises(ConfigError, match="needs sparsenn.skip_zero_inputs"):
+    with pytest.raises(ConfigError, match="'predictor': needs skip_zero_inputs=true"):
         SparseNNConfig(skip_zero_inputs=False)
 
 
@@ -313,9 +313,9 @@ def test_layers_the_trained_predictor_gave_rank_0_compute_every_row(asked) -> No
 @pytest.mark.parametrize(
     ("predicted", "message"),
     [
-        ((0, 0), "distinct layer indices >= 0"),
-        ((-1,), "distinct layer indices >= 0"),
-        ((), "distinct layer indices >= 0"),
+        ((0, 0), "non-empty list of distinct integers >= 0"),
+        ((-1,), "non-empty list of distinct integers >= 0"),
+        ((), "non-empty list of distinct integers >= 0"),
     ],
 )
 def test_predicted_layers_config_errors(predicted: tuple[int, ...], message: str) -> None:

@@ -30,7 +30,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         ),
         (
             ["accel", "--arch", "sparsenn", "--network", "mlp", "--set", "row_mapping=diag"],
-            "row_mapping 'diag' unknown",
+            "'row_mapping' must be one of interleaved, block, frequency, got 'diag'",
         ),
         (
             ["compare", "--arch", "sparsenn", "--network", "mlp", "--layers", "1"],
@@ -38,11 +38,11 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         ),
         (
             ["compare", "--arch", "sparsenn", "--network", "mlp", "--set", "predictor_budget=all"],
-            "sparsenn.predictor_budget 'all' unknown; valid: cost, layer, network",
+            "'predictor_budget' must be one of cost, layer, network, got 'all'",
         ),
         (
             ["accel", "--arch", "sparsenn", "--network", "mlp", "--set", "predicted_layers=[0,0]"],
-            "sparsenn.predicted_layers must be distinct layer indices >= 0",
+            "'predicted_layers' must be a non-empty list of distinct integers >= 0",
         ),
         (
             [
@@ -66,6 +66,26 @@ def test_bad_input_is_one_line_and_exit_2(
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and message in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["accel", "--arch", "dense", "--network", "alexnet"],
+        ["accel", "--arch", "input-sparse", "--network", "lenet5"],
+        ["compare", "--arch", "sparsenn", "--network", "vgg16"],
+    ],
+)
+def test_another_network_is_refused_naming_the_designs_that_run_it(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """A new user's ``--arch dense --network alexnet`` (DCNN meant): the refusal says what the
+    design runs and which --arch values run other networks, not that a predictor is missing."""
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"--arch {argv[2]} runs SparseNN's trained fully connected network only" in err
+    assert "allowed: mlp (--arch values for other networks: dcnn, dcnn-opt, scnn, " in err
+    assert "predictor" not in err
 
 
 @pytest.mark.slow

@@ -22,8 +22,7 @@ CONFIGS = {
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 @pytest.mark.parametrize("bits", [0, 33, 1000, True, 16.0])
 def test_a_value_width_outside_1_to_32_bits_is_refused(name: str, bits: object) -> None:
-    owner = name.split("-")[0]
-    with pytest.raises(ConfigError, match=rf"{owner}: value_bits must be an integer in 1\.\.32"):
+    with pytest.raises(ConfigError, match=r"'value_bits' must be an integer in 1\.\.32"):
         CONFIGS[name](value_bits=bits)
 
 

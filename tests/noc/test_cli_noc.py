@@ -344,7 +344,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys, case: str) -> None:
         ("routing that is not a policy", "'os:getcwd'"),
         (
             "tail credit not a bool (1)",
-            "'router.wait_for_tail_credit' must be true or false, got 1",
+            "'router_args.wait_for_tail_credit' must be true or false, got 1",
         ),
         ("grid size given twice", "--rows and --topology-arg rows"),
         ("word as a grid size", "'rows' must be an int >= 1, got 'abc'"),

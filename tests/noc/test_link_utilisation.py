@@ -76,7 +76,7 @@ def test_unmodelled_speedups_are_rejected_not_ignored() -> None:
     from desim.kernel.errors import ConfigError
     from desim.noc import router_params
 
-    with pytest.raises(ConfigError, match="input_speedup: only 1 is modelled"):
+    with pytest.raises(ConfigError, match="'input_speedup': only 1 is modelled"):
         router_params("booksim", input_speedup=2)
-    with pytest.raises(ConfigError, match="output_speedup: only 1 is modelled"):
+    with pytest.raises(ConfigError, match="'output_speedup': only 1 is modelled"):
         router_params("booksim", output_speedup=2)

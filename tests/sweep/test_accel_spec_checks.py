@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from desim.cli import main
+from desim.kernel.errors import ConfigError
 
 HEAD = (
     '[sweep]\nkind = "{kind}"\nseeds = {seeds}\n[accel]\narch = "{arch}"\nnetwork = "{network}"\n'
@@ -39,8 +40,8 @@ HEAD = (
             "accel.baseline sparsenn brings its own comparison",
         ),
         # SparseNN's own checks, registered with the design (each ran and failed as a point)
-        ({"arch": "sparsenn", "network": "alexnet"}, "", "SparseNN's trained predictor exists"),
-        ({"arch": "dense", "network": "alexnet"}, "", "SparseNN's trained predictor exists"),
+        ({"arch": "sparsenn", "network": "alexnet"}, "", "SparseNN's trained fully connected"),
+        ({"arch": "dense", "network": "alexnet"}, "", "SparseNN's trained fully connected"),
         (
             {"kind": "compare", "arch": "sparsenn", "network": "mlp"},
             "layers = 1\n",
@@ -53,6 +54,17 @@ HEAD = (
         ),
         ({}, 'params = { "fabric.topology" = "ring" }\n', "unknown parameter of topology 'ring'"),
         ({}, 'params = { "fabric.topology_args.rows" = 0 }\n', "rows"),
+        # a value the design's config refuses, named as the spec spells its key
+        (
+            {"arch": "scnn"},
+            "params = { accumulator_banks = 0 }\n",
+            "'accel.params.accumulator_banks' must be an integer >= 1, got 0",
+        ),
+        (
+            {"kind": "compare", "arch": "scnn"},
+            'params = { "fabric.router_args.vcs" = 0 }\n',
+            "'accel.params.fabric.router_args.vcs' must be an integer >= 1, got 0",
+        ),
     ],
 )
 def test_a_bad_accelerator_point_is_refused_before_any_run(
@@ -84,3 +96,16 @@ def test_layers_beyond_the_network_are_refused_naming_the_point(
     assert f"grid point {{'accel.layers': {layers}}}: accel: layers = {layers} is more than" in err
     assert f"allowed: 1..{count}" in err
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_compare_point_gives_each_design_the_params_it_has():
+    """As ``desim compare --set`` does: SCNN's ``ppu_compares_per_cycle`` changes SCNN and
+    leaves its DCNN baselines alone (it was refused by DCNN's config); a key none of the
+    compared designs has is still refused."""
+    from desim.accel.sweep_kinds import resolve_compare
+
+    point = {"arch": "scnn", "network": "lenet5", "weight_density": 0.5, "layers": 1}
+    resolved = resolve_compare({"accel": {**point, "params": {"ppu_compares_per_cycle": 2}}})
+    assert resolved["accel"]["params"] == {"ppu_compares_per_cycle": 2}
+    with pytest.raises(ConfigError, match="none of scnn, dcnn, dcnn-opt, .* has it"):
+        resolve_compare({"accel": {**point, "params": {"nosuch": 2}}})

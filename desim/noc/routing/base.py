@@ -41,8 +41,16 @@ __all__ = [
     "UnsupportedTopologyError",
     "routing_policy",
     "resolve_routing",
+    "check_routing_support",
+    "recorded_topology",
     "by_destination",
 ]
+
+
+def recorded_topology(graph: nx.Graph) -> str:
+    """The builder name a topology's graph records (``"custom"`` for user graphs): what routing
+    policies declare support for."""
+    return str(graph.graph.get("topology", "custom"))
 
 
 class UnsupportedTopologyError(ConfigError):
@@ -206,8 +214,8 @@ class RoutingContext:
 
     @property
     def topology(self) -> str:
-        """The builder name recorded in the graph (``"custom"`` for user graphs)."""
-        return str(self.graph.graph.get("topology", "custom"))
+        """The builder name recorded in the graph (`recorded_topology`)."""
+        return recorded_topology(self.graph)
 
     @property
     def hops(self) -> np.ndarray:
@@ -282,19 +290,26 @@ def routing_policy(
     return register
 
 
-def resolve_routing(policy: str | RoutingFactory, ctx: RoutingContext) -> Route:
-    """Look ``policy`` up, check it supports ``ctx``'s topology and VC count, and build its route
-    (with its declared attributes, `Route.of`)."""
+def check_routing_support(policy: str | RoutingFactory, topology: str, vcs: int) -> None:
+    """Raise `UnsupportedTopologyError` unless routing ``policy`` declares support for
+    ``topology`` (a graph's recorded builder name, `RoutingContext.topology`) with ``vcs`` VCs
+    per port: a check of names and numbers, made before any network is built."""
     entry = ROUTING.entry(policy)
     meta = entry.metadata
     supported = meta.get("topologies")
-    if supported is not None and ctx.topology not in supported:
+    if supported is not None and topology not in supported:
         raise UnsupportedTopologyError(
-            f"routing {entry.name!r} does not support topology {ctx.topology!r}; "
+            f"routing {entry.name!r} does not support topology {topology!r}; "
             f"it supports: {', '.join(supported)} (use 'table' for any graph)"
         )
-    if ctx.vcs < meta.get("min_vcs", 1):
+    if vcs < meta.get("min_vcs", 1):
         raise UnsupportedTopologyError(
-            f"routing {entry.name!r} needs at least {meta['min_vcs']} VCs per port, got {ctx.vcs}"
+            f"routing {entry.name!r} needs at least {meta['min_vcs']} VCs per port, got {vcs}"
         )
-    return Route.of(entry.obj(ctx))
+
+
+def resolve_routing(policy: str | RoutingFactory, ctx: RoutingContext) -> Route:
+    """Look ``policy`` up, check it supports ``ctx``'s topology and VC count
+    (`check_routing_support`), and build its route (with its declared attributes, `Route.of`)."""
+    check_routing_support(policy, ctx.topology, ctx.vcs)
+    return Route.of(ROUTING.entry(policy).obj(ctx))
