@@ -12,9 +12,9 @@ same cycles: DCNN's, but for conv1, whose input image every design reads from DR
 reads compressed. Also recorded: each variant's energy by component and action, and SCNN's on
 conv1 (the layer where SCNN spends more than DCNN).
 
-With ``--networks``: DCNN and DCNN-opt under both readings of its gating (``gating`` and the
-default ``weight flags``) on the three networks' convolutions, the comparisons' workloads, and
-the means the paper's 2.0x is one of (about 4 minutes).
+With ``--networks``: DCNN and DCNN-opt's ``gating``, ``weight flags`` (the default) and ``both``
+on the three networks' convolutions, the comparisons' workloads, and the means the paper's 2.0x
+is one of (about 5 minutes).
 
 Writes ``benchmarks/results/accel_dcnn_opt.json`` (``--networks``:
 ``benchmarks/results/accel_dcnn_opt_networks.json``).
@@ -46,7 +46,7 @@ VARIANTS: dict[str, DcnnConfig] = {
 
 
 NETWORKS = ("alexnet", "googlenet", "vgg16")
-READINGS = ("dcnn", "gating", "weight flags")
+READINGS = ("dcnn", "gating", "weight flags", "both")
 
 
 def conv_layers(network: str) -> list[Any]:
@@ -57,8 +57,8 @@ def conv_layers(network: str) -> list[Any]:
 
 
 def measure_networks() -> dict[str, Any]:
-    """Per network: cycles and energy (pJ) of DCNN and of DCNN-opt under both readings of its
-    gating; DCNN / DCNN-opt per network and its mean over the networks."""
+    """Per network: cycles and energy (pJ) of DCNN and of DCNN-opt's variants `READINGS`; DCNN /
+    DCNN-opt's mean over the networks."""
     table = horowitz45()
     out: dict[str, Any] = {}
     for network in NETWORKS:

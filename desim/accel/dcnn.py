@@ -76,6 +76,7 @@ from desim.accel.dcnn_agents import DcnnLayer
 from desim.accel.fabric import FabricConfig
 from desim.accel.layer import LayerRecord
 from desim.accel.result import AccelResult, LayerResult, check_outputs
+from desim.config import require
 from desim.config_checks import check_key_int, check_key_number, check_key_value_bits, require_key
 from desim.kernel.simulator import Simulator
 from desim.registry import ACCELERATOR
@@ -130,8 +131,9 @@ class DcnnConfig:
         operand's own 16-bit read is gated too (Eyeriss's zero buffer, Chen et al., JSSC 2017,
         applied to each operand). DCNN-opt keeps the weight flags by default (a zero weight is
         known from its flag, not read): what the paper's DCNN-opt gates is not published, and
-        this reading is the one its published behaviours agree with (docs/scnn.md,
-        "DCNN-opt"); ``weight_zero_flags=false`` is Eyeriss's gating alone.
+        Eyeriss's gating alone saves too little to reach the paper's figure; the weight flags
+        are the smallest step beyond it that does (docs/scnn.md, "DCNN-opt");
+        ``weight_zero_flags=false`` is Eyeriss's gating alone.
     clock_ghz : float
         Accelerator clock (for times and throughput).
     output_block : int
@@ -314,7 +316,7 @@ class DcnnOptConfig(DcnnConfig):
             require_key(
                 getattr(self, name),
                 name,
-                "must be true: it makes DCNN-opt (--arch dcnn has neither)",
+                "must be true: it makes DCNN-opt (--arch dcnn runs without it)",
             )
         super().__post_init__()
 
@@ -322,22 +324,28 @@ class DcnnOptConfig(DcnnConfig):
 class DcnnOpt(Dcnn):
     """DCNN-opt: DCNN with zero-gated multiplies and compressed activations in DRAM.
 
-    A `DcnnOptConfig` is taken with its zero flags as set; a plain `DcnnConfig` (a DCNN's
-    parameters) gets DCNN-opt's defaults for them."""
+    A `DcnnOptConfig` is taken as it is; a plain `DcnnConfig` (a DCNN's parameters) gets
+    DCNN-opt's defaults for DCNN-opt's own fields (`OPT_FIELDS`), and is refused if it sets any
+    of them away from DCNN's (they are set in a `DcnnOptConfig`)."""
 
     Config = DcnnOptConfig
 
     def __init__(self, config: DcnnConfig | None = None, seed: int = 0) -> None:
         if not isinstance(config, DcnnOptConfig):
             base = config or DcnnConfig()
-            config = DcnnOptConfig(
-                **{f.name: getattr(base, f.name) for f in fields(DcnnConfig) if f.name not in _OPT}
+            dcnn = DcnnConfig()
+            changed = [n for n in OPT_FIELDS if getattr(base, n) != getattr(dcnn, n)]
+            require(
+                not changed,
+                f"DcnnOpt takes {', '.join(changed)} from a DcnnOptConfig, not a DcnnConfig",
             )
+            kept = {f.name: getattr(base, f.name) for f in fields(DcnnConfig)}
+            config = DcnnOptConfig(**{k: v for k, v in kept.items() if k not in OPT_FIELDS})
         super().__init__(config, seed)
 
 
-#: DCNN-opt's own fields, which a DCNN's config leaves at DCNN's values.
-_OPT = ("zero_gating", "compressed_dram", "weight_zero_flags", "activation_zero_flags")
+#: DCNN-opt's own fields: a DCNN's config leaves them at DCNN's values.
+OPT_FIELDS = ("zero_gating", "compressed_dram", "weight_zero_flags", "activation_zero_flags")
 
 
 ACCELERATOR.register("dcnn", Dcnn, kinds=("conv", "linear"), source="SCNN.md DCNN baseline")

@@ -159,9 +159,17 @@ def test_zero_flags_gate_a_zero_operands_own_read():
     useful = opt.counts.total("mul16")
     live = opt.counts.total("sram_read", "weight_buf") // 16  # MACs of non-zero activations
     assert flags.counts.total("sram_read", "weight_buf") == 16 * useful + live
+    weights_in = opt.counts.total("sram_write", "weight_buf") // 16
     # DCNN-opt's default keeps the weight flags (a DCNN's config given to it gets them too)
     default = DcnnOpt(mesh(2, 2)).run_layer(layer)
     assert default.counts.total("sram_read", "weight_buf") == 16 * useful + live
+    # the flags are an array a sixteenth of the 16 KB half: one bit read per live lane, one
+    # written per weight received; the values' reads and writes at the half itself
+    record = default.counts.record()
+    assert record["weight_buf.sram_read.1KB"] == live
+    assert record["weight_buf.sram_read.16KB"] == 16 * useful
+    assert record["weight_buf.sram_write.1KB"] == weights_in
+    assert record["weight_buf.sram_write.16KB"] == 16 * weights_in
     assert default.counts.total("sram_read", "nbin") == opt.counts.total("sram_read", "nbin")
     x = layer.input[0]
     part = partition(ConvGeometry.of(layer), 4, lanes=4)
@@ -176,7 +184,6 @@ def test_zero_flags_gate_a_zero_operands_own_read():
     assert flags.counts.total("sram_read", "act_sram") == 16 * (staged + x.size)
     assert flags.counts.total("sram_write", "nbin") == 17 * staged
     # one flag written per weight received and per activation placed in a window
-    weights_in = opt.counts.total("sram_write", "weight_buf") // 16
     assert flags.counts.total("sram_write", "weight_buf") == 17 * weights_in
 
 
@@ -191,8 +198,17 @@ def test_dcnn_opt_refuses_its_optimisations_off(capsys, key):
     argv = ["accel", "--arch", "dcnn-opt", "--network", "lenet5", "--set", f"{key}=false"]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert f"'{key}' must be true: it makes DCNN-opt (--arch dcnn has neither)" in err
+    assert f"'{key}' must be true: it makes DCNN-opt (--arch dcnn runs without it)" in err
     assert err.count("\n") == 1
+
+
+def test_dcnn_opt_refuses_a_dcnn_config_that_sets_its_fields():
+    """A plain DCNN config gets DCNN-opt's defaults for DCNN-opt's fields; one that sets them
+    (they would be replaced) is refused, naming them."""
+    gated = mesh(2, 2, zero_gating=True, activation_zero_flags=True)
+    with pytest.raises(ConfigError, match="takes zero_gating, activation_zero_flags from a Dcnn"):
+        DcnnOpt(gated)
+    assert DcnnOpt(mesh(2, 2)).config == DcnnOptConfig(fabric=mesh(2, 2).fabric)
 
 
 def test_a_weight_buffer_short_of_one_cycles_weights_is_refused_by_its_config():
