@@ -69,14 +69,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from desim.accel.base import Progress, trace_pe_states
 from desim.accel.dcnn_agents import DcnnLayer
 from desim.accel.fabric import FabricConfig
 from desim.accel.layer import LayerRecord
 from desim.accel.result import AccelResult, LayerResult, check_outputs
-from desim.config import require
 from desim.config_checks import check_key_int, check_key_number, check_key_value_bits, require_key
 from desim.kernel.simulator import Simulator
 from desim.registry import ACCELERATOR
@@ -124,16 +123,17 @@ class DcnnConfig:
     value_bits : int
         Activation and weight width (16-bit fixed point in SCNN).
     zero_gating, compressed_dram : bool
-        DCNN-opt's two optimisations.
+        DCNN-opt's two optimisations: set in a `DcnnOptConfig` (DCNN's config refuses them,
+        so a run named ``dcnn`` is DCNN and one named ``dcnn-opt`` is DCNN-opt).
     weight_zero_flags, activation_zero_flags : bool
-        With ``zero_gating``: a zero detector on the fill path of the weight buffer (of the PE's
-        input window) keeps a 1-bit zero flag per value, read before the value, so a zero
-        operand's own 16-bit read is gated too (Eyeriss's zero buffer, Chen et al., JSSC 2017,
-        applied to each operand). DCNN-opt keeps the weight flags by default (a zero weight is
-        known from its flag, not read): what the paper's DCNN-opt gates is not published, and
-        Eyeriss's gating alone saves too little to reach the paper's figure; the weight flags
-        are the smallest step beyond it that does (docs/scnn.md, "DCNN-opt");
-        ``weight_zero_flags=false`` is Eyeriss's gating alone.
+        DCNN-opt's (a `DcnnOptConfig`): a zero detector on the fill path of the weight buffer
+        (of the PE's input window) keeps a 1-bit zero flag per value, read before the value, so
+        a zero operand's own 16-bit read is gated too (Eyeriss's zero buffer, Chen et al., JSSC
+        2017, which flags activations, applied to each operand). DCNN-opt keeps the weight
+        flags by default (a zero weight is known from its flag, not read): what the paper's
+        DCNN-opt gates is not published, and Eyeriss's gating alone saves too little to reach
+        the paper's figure; the weight flags are the smallest step beyond it that does
+        (docs/scnn.md, "DCNN-opt"); ``weight_zero_flags=false`` is Eyeriss's gating alone.
     clock_ghz : float
         Accelerator clock (for times and throughput).
     output_block : int
@@ -157,6 +157,8 @@ class DcnnConfig:
     activation_zero_flags: bool = False
     clock_ghz: float = 1.0
     output_block: int = 32
+    #: whether DCNN-opt's own fields (`OPT_FIELDS`) may be set
+    OPTIMISED: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         for name in (
@@ -203,11 +205,11 @@ class DcnnConfig:
             f"must hold the {outputs} 24-bit partial sums of one NFU cycle ({outputs * 3} bytes "
             f"or more), got {self.output_buffer_bytes}",
         )
-        for name in ("weight_zero_flags", "activation_zero_flags"):
+        for name in OPT_FIELDS if not self.OPTIMISED else ():
             require_key(
-                not getattr(self, name) or self.zero_gating,
+                not getattr(self, name),
                 name,
-                "gates reads of zero operands: it needs zero_gating=true (use dcnn-opt)",
+                "must be false for dcnn: it is DCNN-opt's (use --arch dcnn-opt)",
             )
 
     @property
@@ -310,6 +312,7 @@ class DcnnOptConfig(DcnnConfig):
     zero_gating: bool = True
     compressed_dram: bool = True
     weight_zero_flags: bool = True
+    OPTIMISED: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         for name in ("zero_gating", "compressed_dram"):
@@ -324,27 +327,21 @@ class DcnnOptConfig(DcnnConfig):
 class DcnnOpt(Dcnn):
     """DCNN-opt: DCNN with zero-gated multiplies and compressed activations in DRAM.
 
-    A `DcnnOptConfig` is taken as it is; a plain `DcnnConfig` (a DCNN's parameters) gets
-    DCNN-opt's defaults for DCNN-opt's own fields (`OPT_FIELDS`), and is refused if it sets any
-    of them away from DCNN's (they are set in a `DcnnOptConfig`)."""
+    A `DcnnOptConfig` is taken as it is; a plain `DcnnConfig` (a DCNN's parameters, which
+    leaves DCNN-opt's own fields `OPT_FIELDS` at DCNN's values) gets DCNN-opt's defaults for
+    them."""
 
     Config = DcnnOptConfig
 
     def __init__(self, config: DcnnConfig | None = None, seed: int = 0) -> None:
         if not isinstance(config, DcnnOptConfig):
             base = config or DcnnConfig()
-            dcnn = DcnnConfig()
-            changed = [n for n in OPT_FIELDS if getattr(base, n) != getattr(dcnn, n)]
-            require(
-                not changed,
-                f"DcnnOpt takes {', '.join(changed)} from a DcnnOptConfig, not a DcnnConfig",
-            )
             kept = {f.name: getattr(base, f.name) for f in fields(DcnnConfig)}
             config = DcnnOptConfig(**{k: v for k, v in kept.items() if k not in OPT_FIELDS})
         super().__init__(config, seed)
 
 
-#: DCNN-opt's own fields: a DCNN's config leaves them at DCNN's values.
+#: DCNN-opt's own fields: a DCNN's config refuses them set.
 OPT_FIELDS = ("zero_gating", "compressed_dram", "weight_zero_flags", "activation_zero_flags")
 
 

@@ -81,7 +81,7 @@ def test_a_negative_number_is_refused_naming_the_key_as_typed(capsys, nothing_bu
         ("dcnn", "clock_ghz=0", "'clock_ghz' must be a finite number > 0, got 0.0"),
         ("dcnn", "dataflow=systolic", "'dataflow' must be one of nfu, dot, got 'systolic'"),
         ("dcnn", "multipliers=8", "'multipliers' must be a square (4, 9, 16, ...)"),
-        ("dcnn", "weight_zero_flags=true", "'weight_zero_flags': gates reads of zero operands"),
+        ("dcnn", "weight_zero_flags=true", "'weight_zero_flags' must be false for dcnn"),
         # SparseNN's family: no "sparsenn." in front of a key of dense's
         ("dense", "predictor=true", "'predictor': needs skip_zero_inputs=true"),
         ("input-sparse", "samples=0", "'samples' must be an integer >= 1, got 0"),

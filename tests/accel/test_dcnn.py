@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from desim.accel import FabricConfig, FunctionalMismatch
-from desim.accel.dcnn import Dcnn, DcnnConfig, DcnnOpt, DcnnOptConfig
+from desim.accel.dcnn import OPT_FIELDS, Dcnn, DcnnConfig, DcnnOpt, DcnnOptConfig
 from desim.accel.dense_plan import ConvGeometry, partition
 from desim.accel.layer import LayerRecord
 from desim.cli import main
@@ -153,7 +155,8 @@ def test_zero_flags_gate_a_zero_operands_own_read():
     """With zero flags (set as the buffers fill) a zero weight's and a zero activation's 16-bit
     reads are gated too: each read becomes one flag bit, and only non-zero values are read."""
     layer = conv(16, 16, 8, 3, weight_density=0.5)
-    flagged = mesh(2, 2, zero_gating=True, weight_zero_flags=True, activation_zero_flags=True)
+    fabric = FabricConfig(topology_args={"rows": 2, "cols": 2})
+    flagged = DcnnOptConfig(fabric=fabric, activation_zero_flags=True)
     opt, flags = DcnnOpt(gating_only(2, 2)).run_layer(layer), Dcnn(flagged).run_layer(layer)
     assert flags.cycles == opt.cycles
     useful = opt.counts.total("mul16")
@@ -187,9 +190,17 @@ def test_zero_flags_gate_a_zero_operands_own_read():
     assert flags.counts.total("sram_write", "weight_buf") == 17 * weights_in
 
 
-def test_zero_flags_need_zero_gating():
-    with pytest.raises(ConfigError, match="weight_zero_flags.*needs zero_gating"):
-        DcnnConfig(weight_zero_flags=True)
+@pytest.mark.parametrize("key", OPT_FIELDS)
+def test_dcnn_refuses_dcnn_opts_fields(capsys, key):
+    """DCNN with gating was reported as DCNN-opt without being it: DCNN-opt's fields are set
+    in DCNN-opt's config only."""
+    message = f"'{key}' must be false for dcnn: it is DCNN-opt's (use --arch dcnn-opt)"
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        DcnnConfig(**{key: True})
+    argv = ["accel", "--arch", "dcnn", "--network", "lenet5", "--set", f"{key}=true"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("key", ["zero_gating", "compressed_dram"])
@@ -202,12 +213,8 @@ def test_dcnn_opt_refuses_its_optimisations_off(capsys, key):
     assert err.count("\n") == 1
 
 
-def test_dcnn_opt_refuses_a_dcnn_config_that_sets_its_fields():
-    """A plain DCNN config gets DCNN-opt's defaults for DCNN-opt's fields; one that sets them
-    (they would be replaced) is refused, naming them."""
-    gated = mesh(2, 2, zero_gating=True, activation_zero_flags=True)
-    with pytest.raises(ConfigError, match="takes zero_gating, activation_zero_flags from a Dcnn"):
-        DcnnOpt(gated)
+def test_dcnn_opt_gives_a_dcnn_config_its_defaults():
+    """A plain DCNN config (DCNN-opt's fields at DCNN's values) gets DCNN-opt's defaults."""
     assert DcnnOpt(mesh(2, 2)).config == DcnnOptConfig(fabric=mesh(2, 2).fabric)
 
 
