@@ -36,6 +36,7 @@ __all__ = [
     "check_arguments",
     "compared_baselines",
     "check_memory",
+    "check_layers",
     "require_torch",
 ]
 
@@ -259,11 +260,21 @@ def check_memory(args: argparse.Namespace, configs: dict[str, Any], what: str) -
         check_design_memory(arch, config, samples * per_sample + weights)
 
 
+def check_layers(configs: dict[str, Any], layers: list[Any]) -> None:
+    """Let each design of ``configs`` (name -> config) that checks a workload's layers (its
+    ``check_layers``: SCNN's work memory and forced ``kc``) refuse ``layers`` before any runs."""
+    for arch, config in configs.items():
+        cls = ACCELERATOR.get(arch)
+        if hasattr(cls, "check_layers"):
+            cls(config).check_layers(layers)
+
+
 def _accel(args: argparse.Namespace) -> int:
     check_arguments(args)
     config = design_config(args.arch, args.config, args.set)
     check_memory(args, {args.arch: config}, "desim accel")
     layers, info = design_layers(args)
+    check_layers({args.arch: config}, layers)
     result = _run(args.arch, config, layers, info, args.seed, args.vcd)
     document = result.to_json()
     if args.csv:
@@ -394,6 +405,7 @@ def run_comparison(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]
     configs = compared_configs([args.arch, *baselines], args.config, args.set)
     check_memory(args, configs, "desim compare")
     layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
+    check_layers(configs, layers)
     return compare_designs(args.arch, baselines, configs, layers, info, args.seed), baselines
 
 
