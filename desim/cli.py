@@ -62,7 +62,7 @@ class _Parser(argparse.ArgumentParser):
 
 def check_output_path(option: str, path: str | None, prefix: bool = False) -> None:
     """Raise `CommandLineError` unless ``path``, given to ``option``, can take an output file
-    (or, with ``prefix``, name files ``PATH.<suffix>``): not a directory (a prefix not ending in
+    (or, with ``prefix``, name files ``PATH.<suffix>``): not empty, not a directory (a prefix not ending in
     a separator), in a directory that exists and takes new files. Checked before a run, not
     after it."""
     import tempfile
@@ -70,6 +70,9 @@ def check_output_path(option: str, path: str | None, prefix: bool = False) -> No
 
     if path is None:
         return
+    if not path:
+        what = "a file-name prefix" if prefix else "a file path"
+        raise CommandLineError(f"{option} is empty; give {what}")
     target = Path(path)
     if prefix and path.endswith((os.sep, "/")):
         raise CommandLineError(

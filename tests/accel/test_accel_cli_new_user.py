@@ -142,6 +142,10 @@ def files(tmp_path, monkeypatch):
         ([*ACCEL, "--json", "--csv", "/proc/x.csv"], "--csv: cannot write in directory '/proc'"),
         ([*ACCEL, "--json", "--csv", "a_directory"], "is a directory; give a file path"),
         ([*ACCEL, "--vcd", "a_directory/"], "ends in a directory; give a file-name prefix"),
+        # empty paths: named as empty, before the run (an empty --vcd crashed after it)
+        ([*ACCEL, "--vcd", ""], "--vcd is empty; give a file-name prefix"),
+        ([*ACCEL, "--json", "--csv", ""], "--csv is empty; give a file path"),
+        (["compare", *SYNTH, "--plot", ""], "--plot is empty; give a file path"),
         (["compare", *SYNTH, "--plot", "/proc/x.png"], "--plot: cannot write in directory"),
         (["compare", *SYNTH, "--plot", "bars.txt"], "format is its file's suffix; allowed: ."),
         (["compare", *SYNTH, "--plot", "bars"], "format is its file's suffix; allowed: ."),
