@@ -65,6 +65,8 @@ def check_arguments(args: argparse.Namespace) -> None:
     range, the output paths, and no option the design would ignore."""
     if not 0 <= args.seed <= MAX_SEED:
         raise ConfigError(f"--seed must be in 0..{MAX_SEED}, got {args.seed}")
+    if args.config == "":
+        raise ConfigError("--config is empty; give a TOML file with an [accel] section")
     for option in ("csv", "plot", "vcd"):
         check_output_path(f"--{option}", getattr(args, option, None), prefix=option == "vcd")
     if getattr(args, "plot", None) is not None:
@@ -117,7 +119,7 @@ def design_config(arch: str, config_file: str | None, assignments: list[str]) ->
     """The config of design ``arch``: defaults, the file's ``[accel]`` table, then ``--set``."""
     cls = ACCELERATOR.get(arch).Config
     data: dict[str, Any] = {}
-    if config_file:
+    if config_file is not None:
         document = read_toml(config_file)
         unknown = sorted(set(document) - {"accel"})
         if unknown:

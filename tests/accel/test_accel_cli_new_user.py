@@ -146,6 +146,8 @@ def files(tmp_path, monkeypatch):
         ([*ACCEL, "--vcd", ""], "--vcd is empty; give a file-name prefix"),
         ([*ACCEL, "--json", "--csv", ""], "--csv is empty; give a file path"),
         (["compare", *SYNTH, "--plot", ""], "--plot is empty; give a file path"),
+        ([*ACCEL, "--config", ""], "--config is empty; give a TOML file with an [accel] section"),
+        (["compare", *SYNTH, "--config", ""], "--config is empty; give a TOML file"),
         (["compare", *SYNTH, "--plot", "/proc/x.png"], "--plot: cannot write in directory"),
         (["compare", *SYNTH, "--plot", "bars.txt"], "format is its file's suffix; allowed: ."),
         (["compare", *SYNTH, "--plot", "bars"], "format is its file's suffix; allowed: ."),
