@@ -62,9 +62,9 @@ class _Parser(argparse.ArgumentParser):
 
 def check_output_path(option: str, path: str | None, prefix: bool = False) -> None:
     """Raise `CommandLineError` unless ``path``, given to ``option``, can take an output file
-    (or, with ``prefix``, name files ``PATH.<suffix>``): not empty, not a directory (a prefix not ending in
-    a separator), in a directory that exists and takes new files. Checked before a run, not
-    after it."""
+    (or, with ``prefix``, name files ``PATH.<suffix>``): not empty, not a directory (a prefix
+    not ending in a separator), in a directory that exists and takes new files. Checked before
+    a run, not after it."""
     import tempfile
     from pathlib import Path
 

@@ -115,16 +115,24 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def design_config(arch: str, config_file: str | None, assignments: list[str]) -> Any:
-    """The config of design ``arch``: defaults, the file's ``[accel]`` table, then ``--set``."""
+def _accel_table(config_file: str | None) -> dict[str, Any]:
+    """The ``[accel]`` table of TOML file ``config_file`` (empty without a file)."""
+    if config_file is None:
+        return {}
+    document = read_toml(config_file)
+    unknown = sorted(set(document) - {"accel"})
+    if unknown:
+        raise ConfigError(f"{config_file}: unknown sections {unknown}; allowed: accel")
+    return document.get("accel", {})
+
+
+def design_config(
+    arch: str, config_file: str | None, assignments: list[str], table: Any = None
+) -> Any:
+    """The config of design ``arch``: defaults, the file's ``[accel]`` table (or ``table``,
+    already read), then ``--set``."""
     cls = ACCELERATOR.get(arch).Config
-    data: dict[str, Any] = {}
-    if config_file is not None:
-        document = read_toml(config_file)
-        unknown = sorted(set(document) - {"accel"})
-        if unknown:
-            raise ConfigError(f"{config_file}: unknown sections {unknown}; allowed: accel")
-        data = document.get("accel", {})
+    data = _accel_table(config_file) if table is None else table
     config = from_mapping(cls, data, path="accel")
     pairs = []
     for item in assignments:
@@ -138,9 +146,9 @@ def design_config(arch: str, config_file: str | None, assignments: list[str]) ->
 def compared_configs(
     names: list[str], config_file: str | None, assignments: list[str]
 ) -> dict[str, Any]:
-    """Each compared design's config (`design_config`), with the ``--set`` keys it has: a key
-    of one design (SCNN's ``ppu_compares_per_cycle``) leaves the others alone; a key none of
-    them has is refused, naming the keys they have."""
+    """Each compared design's config (`design_config`), with the keys it has of the file's
+    ``[accel]`` table and of ``--set``: a key of one design (SCNN's ``ppu_compares_per_cycle``)
+    leaves the others alone; a key none of them has is refused, naming the keys they have."""
     fields = {
         name: {f.name for f in dataclasses.fields(ACCELERATOR.get(name).Config)} for name in names
     }
@@ -149,15 +157,31 @@ def compared_configs(
         return item.partition("=")[0].split(".")[0]
 
     known = set().union(*fields.values())
+
+    def refuse(where: str, key: str) -> None:
+        raise ConfigError(
+            f"{where} {key!r}: none of {', '.join(names)} has it; allowed: "
+            + ", ".join(sorted(known))
+        )
+
+    table = _accel_table(config_file)
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f"{config_file}: 'accel' must be a table of the keys of {', '.join(names)}, got "
+            f"{table!r}"
+        )
+    for key in table:
+        if key not in known:
+            refuse(f"{config_file}: [accel]", key)
     for item in assignments:
         if "=" in item and top(item) not in known:
-            raise ConfigError(
-                f"--set {top(item)!r}: none of {', '.join(names)} has it; allowed: "
-                + ", ".join(sorted(known))
-            )
+            refuse("--set", top(item))
     return {
         name: design_config(
-            name, config_file, [a for a in assignments if "=" not in a or top(a) in fields[name]]
+            name,
+            None,
+            [a for a in assignments if "=" not in a or top(a) in fields[name]],
+            {key: value for key, value in table.items() if key in fields[name]},
         )
         for name in names
     }
