@@ -94,6 +94,32 @@ def check_arguments(args: argparse.Namespace) -> None:
             )
         if not 0.0 <= density <= 1.0:  # NaN included
             raise ConfigError(f"{flag} must be in [0, 1] (a fraction of non-zeros), got {density}")
+    _check_synthetic_dataset(args)
+
+
+def _check_synthetic_dataset(args: argparse.Namespace) -> None:
+    """A synthetic workload draws its inputs: ``--dataset`` then sets only the input's shape,
+    of a model without its own (an MLP); with a model of fixed input shape it would be ignored."""
+    from desim.registry import DATASET, MODEL
+
+    synthetic = args.weight_density is not None or args.activation_density is not None
+    if not synthetic or args.dataset is None:
+        return
+    DATASET.entry(args.dataset)  # an unknown name first, with the valid ones
+    shape = MODEL.metadata(args.network)["input_shape"]
+    if shape is not None:
+        raise ConfigError(
+            f"--dataset {args.dataset}: a synthetic workload (--weight-density, "
+            f"--activation-density) draws its own inputs, and {args.network}'s input shape is "
+            f"fixed ({'x'.join(map(str, shape))}); drop --dataset (it sets only the input shape "
+            "of a model without one: " + ", ".join(_shapeless_models()) + ")"
+        )
+
+
+def _shapeless_models() -> list[str]:
+    from desim.registry import MODEL
+
+    return [name for name in MODEL.names() if MODEL.metadata(name)["input_shape"] is None]
 
 
 def require_torch(what: str) -> None:

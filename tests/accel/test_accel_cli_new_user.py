@@ -142,6 +142,16 @@ def files(tmp_path, monkeypatch):
         ([*ACCEL, "--json", "--csv", "/proc/x.csv"], "--csv: cannot write in directory '/proc'"),
         ([*ACCEL, "--json", "--csv", "a_directory"], "is a directory; give a file path"),
         ([*ACCEL, "--vcd", "a_directory/"], "ends in a directory; give a file-name prefix"),
+        # a synthetic workload draws its inputs: --dataset would be ignored on a fixed shape
+        (
+            [*ACCEL, "--dataset", "photos"],
+            "--dataset photos: a synthetic workload (--weight-density, --activation-density) "
+            "draws its own inputs, and lenet5's input shape is fixed (1x32x32); drop --dataset",
+        ),
+        (
+            ["compare", "--network", "alexnet", "--weight-density", "0.5", "--dataset", "mnist"],
+            "alexnet's input shape is fixed (3x227x227)",
+        ),
         # empty paths: named as empty, before the run (an empty --vcd crashed after it)
         ([*ACCEL, "--vcd", ""], "--vcd is empty; give a file-name prefix"),
         ([*ACCEL, "--json", "--csv", ""], "--csv is empty; give a file path"),
@@ -228,3 +238,22 @@ def test_help_says_what_the_density_not_given_is(capsys, command):
     text = " ".join(capsys.readouterr().out.split())
     assert "(0.5 when only --activation-density is given)" in text
     assert "(0.5 when only --weight-density is given)" in text
+
+
+def test_a_synthetic_mlp_takes_its_input_shape_from_the_dataset(capsys):
+    argv = ["accel", "--arch", "dcnn", "--network", "mlp", "--weight-density", "0.5"]
+    code, out, _ = run(capsys, *argv, "--dataset", "mnist", "--layers", "1", "--json", *SMALL)
+    assert code == 0
+    document = json.loads(out)
+    assert document["workload.dataset"] == "mnist"
+
+
+def test_a_sweep_of_a_synthetic_workload_refuses_a_dataset_it_would_ignore(capsys, tmp_path):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        '[sweep]\nkind = "accel"\nseeds = [0]\n[accel]\narch = "dcnn"\nnetwork = "lenet5"\n'
+        'weight_density = 0.5\ndataset = "photos"\n'
+    )
+    code, out, err = run(capsys, "sweep", str(spec), "--out", str(tmp_path / "out"))
+    assert (code, out, err.count("\n")) == (2, "", 1)
+    assert "--dataset photos: a synthetic workload" in err
