@@ -19,7 +19,18 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
-__all__ = ["plot_sweep", "latency_load_axes", "size_axes", "varied_keys", "network_size"]
+__all__ = [
+    "FIGURE_KINDS",
+    "plot_sweep",
+    "latency_load_axes",
+    "size_axes",
+    "varied_keys",
+    "network_size",
+]
+
+FIGURE_KINDS = ("latency_load", "noc", "compare")
+"""The point kinds a standard figure is drawn for (``accel`` points have none: compare designs
+with a ``compare`` sweep, or plot the CSV)."""
 
 _ROWS, _COLS, _RATE = "noc.topology_args.rows", "noc.topology_args.cols", "noc.injection_rate"
 _SIZE_METRICS = {
