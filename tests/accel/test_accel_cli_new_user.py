@@ -10,7 +10,8 @@ import pytest
 
 from desim.cli import main
 
-SYNTH = ["--network", "lenet5", "--weight-density", "0.5", "--activation-density", "0.5"]
+LENET = ["--network", "lenet5"]
+SYNTH = [*LENET, "--weight-density", "0.5", "--activation-density", "0.5"]
 SMALL = ["--set", 'fabric.topology_args={"rows": 2, "cols": 2}']
 ACCEL = ["accel", "--arch", "dcnn", *SYNTH]
 
@@ -72,12 +73,12 @@ def files(tmp_path, monkeypatch):
         ([*ACCEL, "--layers", "99999999999999999999"], "--layers must be in 1..5"),
         ([*ACCEL, "--layers", "1.5"], "argument --layers: invalid int value: '1.5'"),
         # synthetic densities
-        (["accel", "--arch", "scnn", *SYNTH, "--weight-density", "1.5"], "--weight-density must"),
-        (["accel", "--arch", "scnn", *SYNTH, "--weight-density", "nan"], "in [0, 1]"),
-        (["accel", "--arch", "scnn", *SYNTH, "--weight-density=-inf"], "got -inf"),
-        (["accel", "--arch", "scnn", *SYNTH, "--activation-density", "-0.1"], "got -0.1"),
-        (["compare", *SYNTH, "--activation-density", "inf"], "--activation-density must be in"),
-        (["accel", "--arch", "scnn", *SYNTH, "--weight-density", "half"], "invalid float value"),
+        (["accel", "--arch", "scnn", *LENET, "--weight-density", "1.5"], "--weight-density must"),
+        (["accel", "--arch", "scnn", *LENET, "--weight-density", "nan"], "in [0, 1]"),
+        (["accel", "--arch", "scnn", *LENET, "--weight-density=-inf"], "got -inf"),
+        (["accel", "--arch", "scnn", *LENET, "--activation-density", "-0.1"], "got -0.1"),
+        (["compare", *LENET, "--activation-density", "inf"], "--activation-density must be in"),
+        (["accel", "--arch", "scnn", *LENET, "--weight-density", "half"], "invalid float value"),
         # --set: unknown keys, wrong types, nested keys
         ([*ACCEL, "--set", "foo=1"], "unknown key 'foo'; allowed at this level:"),
         ([*ACCEL, "--set", "fabric.foo=1"], "unknown key 'fabric.foo'"),
@@ -209,7 +210,7 @@ def test_a_byte_order_mark_in_a_toml_file_is_ignored(capsys, tmp_path):
 def test_a_zero_density_runs_and_matches_torch(capsys, density):
     """Density 0 (all zeros) is a valid synthetic workload: every output equals torch's, and no
     multiplier does useful work."""
-    argv = ["accel", "--arch", "scnn", *SYNTH, *SMALL, "--layers", "1", "--json", *density]
+    argv = ["accel", "--arch", "scnn", *LENET, *SMALL, "--layers", "1", "--json", *density]
     code, out, _ = run(capsys, *argv)
     doc = json.loads(out)
     assert code == 0 and doc["check_passed"]

@@ -159,7 +159,8 @@ def test_cli_executor_options_are_checked_before_anything_is_written(
     tiny_spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], options, message
 ) -> None:
     out = tmp_path / "out"
-    assert main(["sweep", str(tiny_spec), "--out", str(out), *options]) == 2
+    given = [] if "--out" in options else ["--out", str(out)]  # given once
+    assert main(["sweep", str(tiny_spec), *given, *options]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err
     assert not out.exists()
