@@ -277,3 +277,34 @@ def test_plot_that_draws_nothing_says_so(
     assert main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--plot"]) == 0
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "nothing to plot in " in err
+
+
+def test_comparison_bars_are_labelled_with_the_varied_keys() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from desim.sweep.plots import comparison_axes
+
+    frame = pd.DataFrame(
+        {
+            "accel.params.value_bits": [8, 16, 8],
+            "accel.network": ["lenet5"] * 3,
+            "seed": [0, 0, 1],
+            "arch": ["scnn"] * 3,
+            "baseline": ["dcnn"] * 3,
+            "speedup": [1.0, 2.0, 1.5],
+            "energy_ratio": [1.0, 2.0, 1.5],
+        }
+    )
+    fig, ax = plt.subplots()
+    comparison_axes(frame, ax)
+    labels = [tick.get_text() for tick in ax.get_xticklabels()]
+    plt.close(fig)
+    assert labels == [
+        "scnn vs dcnn\nlenet5\nvalue_bits=8\nseed=0",
+        "scnn vs dcnn\nlenet5\nvalue_bits=16\nseed=0",
+        "scnn vs dcnn\nlenet5\nvalue_bits=8\nseed=1",
+    ]
