@@ -27,6 +27,7 @@ from desim.accel.sparsenn_config import SparseNNConfig
 from desim.accel.sparsenn_metrics import summarize
 from desim.accel.sparsenn_plan import Predictor
 from desim.config import require
+from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
 
 __all__ = [
@@ -343,6 +344,11 @@ def check_compare_args(args: Any) -> tuple[str, str, str]:
         "--layers is not supported by the SparseNN comparison (accuracy is the whole network's)",
     )
     baseline = "input-sparse" if args.baseline is None else args.baseline
+    if baseline not in BASELINES and baseline in ACCELERATOR.names():
+        raise ConfigError(
+            f"--baseline {baseline} is not a baseline of {args.arch}; allowed: "
+            + ", ".join(BASELINES)
+        )
     require(
         baseline in BASELINES, f"--baseline {baseline!r} unknown; valid: {', '.join(BASELINES)}"
     )

@@ -26,7 +26,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         (["compare", "--arch", "sparsenn", "--network", "lenet5"], "allowed: mlp"),
         (
             ["compare", "--arch", "sparsenn", "--network", "mlp", "--baseline", "scnn"],
-            "--baseline 'scnn' unknown; valid: input-sparse, dense",
+            "--baseline scnn is not a baseline of sparsenn; allowed: input-sparse, dense",
         ),
         (
             ["accel", "--arch", "sparsenn", "--network", "mlp", "--set", "row_mapping=diag"],
@@ -172,3 +172,10 @@ def test_accel_with_layer_0_computed_in_full(capsys: pytest.CaptureFixture[str])
     assert kept < 1000
     assert second["feed_forward_macs_per_inference"] == kept * np.count_nonzero(x.numpy())
     assert last["predictor_rank"] == 0
+
+
+def test_a_design_that_is_not_a_sparsenn_baseline_is_named_as_such(capsys):
+    code = main(["compare", "--arch", "sparsenn", "--network", "mlp", "--baseline", "dcnn"])
+    out, err = capsys.readouterr()
+    assert (code, out, err.count("\n")) == (2, "", 1)
+    assert "--baseline dcnn is not a baseline of sparsenn; allowed: input-sparse, dense" in err
