@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from desim.cli import SUBCOMMANDS, check_output_path
-from desim.config import from_mapping, read_toml, replace_all_dotted
+from desim.config import KeyedConfigError, from_mapping, read_toml, replace_all_dotted
 from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
 
@@ -202,15 +202,23 @@ def compared_configs(
     for item in assignments:
         if "=" in item and top(item) not in known:
             refuse("--set", top(item))
-    return {
-        name: design_config(
-            name,
-            None,
-            [a for a in assignments if "=" not in a or top(a) in fields[name]],
-            {key: value for key, value in table.items() if key in fields[name]},
-        )
-        for name in names
-    }
+    configs = {}
+    for name in names:
+        try:
+            configs[name] = design_config(
+                name,
+                None,
+                [a for a in assignments if "=" not in a or top(a) in fields[name]],
+                {key: value for key, value in table.items() if key in fields[name]},
+            )
+        except ConfigError as exc:  # which of the compared designs refuses it
+            if len(names) == 1:
+                raise
+            said = f"{name} refuses it, of the compared {', '.join(names)}"
+            if isinstance(exc, KeyedConfigError):  # still named as the user spelt the key
+                raise KeyedConfigError(exc.key, f"{exc.message} ({said})") from None
+            raise ConfigError(f"{exc} ({said})") from None
+    return configs
 
 
 def build_layers(args: argparse.Namespace, kinds: tuple[str, ...]) -> tuple[list[Any], dict]:

@@ -221,3 +221,9 @@ def test_compare_config_file_key_none_has_is_refused_naming_the_designs(
     path.write_text("accel = 3\n")
     err = refusal(capsys, "compare", "--baseline", "dcnn", *SYNTH, "--config", str(path))
     assert "'accel' must be a table of the keys of scnn, dcnn, got 3" in err
+
+
+def test_compare_names_the_design_that_refuses_a_key(capsys, nothing_built):
+    err = refusal(capsys, "compare", *SYNTH, "--set", "activation_zero_flags=true")
+    assert err.startswith("desim: error: 'activation_zero_flags': ")
+    assert "(dcnn refuses it, of the compared scnn, dcnn, dcnn-opt, scnn-sparsea, " in err
