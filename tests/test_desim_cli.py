@@ -263,3 +263,13 @@ def test_set_is_repeatable_and_an_abbreviated_option_is_not_taken(capsys):
         ["accel", "--arch", "dcnn", "--network", "lenet5", "--set", "a=1", "--set", "b=2"]
     )
     assert args.set == ["a=1", "b=2"] and not hasattr(args, "_desim_given_once")
+
+
+def test_a_count_beyond_a_limit_is_given_in_full(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("DESIM_NO_SIZE_LIMIT", raising=False)
+    spec = tmp_path / "s.toml"
+    spec.write_text('[sweep]\nkind = "noc"\n')
+    code = main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--workers", "1000"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "more processes than this machine can run: an estimated 1000, beyond the limit" in err
