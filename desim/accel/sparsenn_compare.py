@@ -131,6 +131,12 @@ def predicted_workload(
         )
     )
     base = trained.base
+    held_out = len(base.test_indices)
+    require(
+        batch <= held_out,
+        f"samples = {batch} is more than the {held_out} held-out samples of {dataset} a run "
+        f"draws from; allowed: 1..{held_out}",
+    )
     images = base.data.images[base.test_indices[:batch]]
     predictors = {
         f"mlp.layers.{i}": Predictor(p.u.detach().numpy().copy(), p.v.detach().numpy().copy())
