@@ -53,8 +53,45 @@ class CommandLineError(DesimError):
     """Bad command-line input."""
 
 
+_GIVEN = "_desim_given_once"
+"""The namespace attribute where `_StoreOnce` notes the options given while a parse lasts."""
+
+
+class _StoreOnce(argparse._StoreAction):
+    """A single-value option (argparse's default ``store``) given twice is an error naming it,
+    not a silent last-one-wins (``--set`` and the other repeatable options ``append``)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        given = namespace.__dict__.setdefault(_GIVEN, set())
+        if option_string is not None and self.dest in given:
+            parser.error(f"{'/'.join(self.option_strings)} given twice; give it once")
+        given.add(self.dest)
+        super().__call__(parser, namespace, values, option_string)
+
+
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line and exit code 2."""
+    """An argument parser whose errors are one line and exit code 2, whose single-value options
+    are given at most once (`_StoreOnce`), and which takes no abbreviated option (``--net`` is
+    not ``--network``: a later option could make it mean another)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.register("action", None, _StoreOnce)
+        self.register("action", "store", _StoreOnce)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, rest = super().parse_known_args(args, namespace)
+        parsed.__dict__.pop(_GIVEN, None)
+        return parsed, rest
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -62,14 +99,17 @@ class _Parser(argparse.ArgumentParser):
 
 def check_output_path(option: str, path: str | None, prefix: bool = False) -> None:
     """Raise `CommandLineError` unless ``path``, given to ``option``, can take an output file
-    (or, with ``prefix``, name files ``PATH.<suffix>``): not a directory (a prefix not ending in
-    a separator), in a directory that exists and takes new files. Checked before a run, not
-    after it."""
+    (or, with ``prefix``, name files ``PATH.<suffix>``): not empty, not a directory (a prefix
+    not ending in a separator), in a directory that exists and takes new files. Checked before
+    a run, not after it."""
     import tempfile
     from pathlib import Path
 
     if path is None:
         return
+    if not path:
+        what = "a file-name prefix" if prefix else "a file path"
+        raise CommandLineError(f"{option} is empty; give {what}")
     target = Path(path)
     if prefix and path.endswith((os.sep, "/")):
         raise CommandLineError(

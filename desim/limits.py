@@ -33,6 +33,20 @@ def check_limit(what: str, estimate: float, limit: float) -> None:
     """Raise `ConfigError` with the estimate and the override when ``estimate > limit``."""
     if estimate > limit and _limited():
         raise ConfigError(
-            f"{what}: an estimated {estimate:.3g}, beyond the limit of {limit:.3g}; set "
-            f"{OVERRIDE}=1 to run it anyway"
+            f"{what}: an estimated {_number(estimate)}, beyond the limit of {_number(limit)}; "
+            f"set {OVERRIDE}=1 to run it anyway"
         )
+
+
+def _number(value: float) -> str:
+    """``value`` to 3 significant figures, but a whole number below a million in full (a count
+    of 1000 workers is not ``1e+03``).
+
+    Examples
+    --------
+    >>> _number(1000), _number(2.16e9), _number(0.5)
+    ('1000', '2.16e+09', '0.5')
+    """
+    if float(value).is_integer() and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.3g}"

@@ -232,3 +232,44 @@ def test_the_help_says_how_to_see_a_plugins_traceback(capsys: pytest.CaptureFixt
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "DESIM_DEBUG=1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["accel", "--arch", "scnn", "--arch", "dcnn", "--network", "lenet5"], "--arch"),
+        (["accel", "--arch", "dcnn", "--network", "a", "--network", "b"], "--network"),
+        (["compare", "--network", "lenet5", "--layers", "1", "--layers=2"], "--layers"),
+        (["noc", "--rows", "2", "--rows", "3"], "--rows"),
+        (["sweep", "spec.toml", "--out", "a", "--out", "b"], "--out"),
+    ],
+)
+def test_a_single_value_option_given_twice_is_refused_naming_it(capsys, argv, option):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    out, err = capsys.readouterr()
+    assert (exit_.value.code, out, err.count("\n")) == (2, "", 1)
+    assert f"error: {option} given twice; give it once" in err
+
+
+def test_set_is_repeatable_and_an_abbreviated_option_is_not_taken(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["accel", "--arch", "dcnn", "--net", "lenet5"])
+    assert exit_.value.code == 2
+    assert "--network" in capsys.readouterr().err  # --net is not --network
+    from desim.cli import build_parser
+
+    args = build_parser("accel").parse_args(
+        ["accel", "--arch", "dcnn", "--network", "lenet5", "--set", "a=1", "--set", "b=2"]
+    )
+    assert args.set == ["a=1", "b=2"] and not hasattr(args, "_desim_given_once")
+
+
+def test_a_count_beyond_a_limit_is_given_in_full(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("DESIM_NO_SIZE_LIMIT", raising=False)
+    spec = tmp_path / "s.toml"
+    spec.write_text('[sweep]\nkind = "noc"\n')
+    code = main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--workers", "1000"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "more processes than this machine can run: an estimated 1000, beyond the limit" in err

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from desim.cli import SUBCOMMANDS, check_output_path
-from desim.config import from_mapping, read_toml, replace_all_dotted
+from desim.config import KeyedConfigError, from_mapping, read_toml, replace_all_dotted
 from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
 
@@ -36,6 +36,7 @@ __all__ = [
     "check_arguments",
     "compared_baselines",
     "check_memory",
+    "check_layers",
     "require_torch",
 ]
 
@@ -64,6 +65,8 @@ def check_arguments(args: argparse.Namespace) -> None:
     range, the output paths, and no option the design would ignore."""
     if not 0 <= args.seed <= MAX_SEED:
         raise ConfigError(f"--seed must be in 0..{MAX_SEED}, got {args.seed}")
+    if args.config == "":
+        raise ConfigError("--config is empty; give a TOML file with an [accel] section")
     for option in ("csv", "plot", "vcd"):
         check_output_path(f"--{option}", getattr(args, option, None), prefix=option == "vcd")
     if getattr(args, "plot", None) is not None:
@@ -91,6 +94,32 @@ def check_arguments(args: argparse.Namespace) -> None:
             )
         if not 0.0 <= density <= 1.0:  # NaN included
             raise ConfigError(f"{flag} must be in [0, 1] (a fraction of non-zeros), got {density}")
+    _check_synthetic_dataset(args)
+
+
+def _check_synthetic_dataset(args: argparse.Namespace) -> None:
+    """A synthetic workload draws its inputs: ``--dataset`` then sets only the input's shape,
+    of a model without its own (an MLP); with a model of fixed input shape it would be ignored."""
+    from desim.registry import DATASET, MODEL
+
+    synthetic = args.weight_density is not None or args.activation_density is not None
+    if not synthetic or args.dataset is None:
+        return
+    DATASET.entry(args.dataset)  # an unknown name first, with the valid ones
+    shape = MODEL.metadata(args.network)["input_shape"]
+    if shape is not None:
+        raise ConfigError(
+            f"--dataset {args.dataset}: a synthetic workload (--weight-density, "
+            f"--activation-density) draws its own inputs, and {args.network}'s input shape is "
+            f"fixed ({'x'.join(map(str, shape))}); drop --dataset (it sets only the input shape "
+            "of a model without one: " + ", ".join(_shapeless_models()) + ")"
+        )
+
+
+def _shapeless_models() -> list[str]:
+    from desim.registry import MODEL
+
+    return [name for name in MODEL.names() if MODEL.metadata(name)["input_shape"] is None]
 
 
 def require_torch(what: str) -> None:
@@ -112,16 +141,24 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def design_config(arch: str, config_file: str | None, assignments: list[str]) -> Any:
-    """The config of design ``arch``: defaults, the file's ``[accel]`` table, then ``--set``."""
+def _accel_table(config_file: str | None) -> dict[str, Any]:
+    """The ``[accel]`` table of TOML file ``config_file`` (empty without a file)."""
+    if config_file is None:
+        return {}
+    document = read_toml(config_file)
+    unknown = sorted(set(document) - {"accel"})
+    if unknown:
+        raise ConfigError(f"{config_file}: unknown sections {unknown}; allowed: accel")
+    return document.get("accel", {})
+
+
+def design_config(
+    arch: str, config_file: str | None, assignments: list[str], table: Any = None
+) -> Any:
+    """The config of design ``arch``: defaults, the file's ``[accel]`` table (or ``table``,
+    already read), then ``--set``."""
     cls = ACCELERATOR.get(arch).Config
-    data: dict[str, Any] = {}
-    if config_file:
-        document = read_toml(config_file)
-        unknown = sorted(set(document) - {"accel"})
-        if unknown:
-            raise ConfigError(f"{config_file}: unknown sections {unknown}; allowed: accel")
-        data = document.get("accel", {})
+    data = _accel_table(config_file) if table is None else table
     config = from_mapping(cls, data, path="accel")
     pairs = []
     for item in assignments:
@@ -135,9 +172,9 @@ def design_config(arch: str, config_file: str | None, assignments: list[str]) ->
 def compared_configs(
     names: list[str], config_file: str | None, assignments: list[str]
 ) -> dict[str, Any]:
-    """Each compared design's config (`design_config`), with the ``--set`` keys it has: a key
-    of one design (SCNN's ``ppu_compares_per_cycle``) leaves the others alone; a key none of
-    them has is refused, naming the keys they have."""
+    """Each compared design's config (`design_config`), with the keys it has of the file's
+    ``[accel]`` table and of ``--set``: a key of one design (SCNN's ``ppu_compares_per_cycle``)
+    leaves the others alone; a key none of them has is refused, naming the keys they have."""
     fields = {
         name: {f.name for f in dataclasses.fields(ACCELERATOR.get(name).Config)} for name in names
     }
@@ -146,18 +183,42 @@ def compared_configs(
         return item.partition("=")[0].split(".")[0]
 
     known = set().union(*fields.values())
+
+    def refuse(where: str, key: str) -> None:
+        raise ConfigError(
+            f"{where} {key!r}: none of {', '.join(names)} has it; allowed: "
+            + ", ".join(sorted(known))
+        )
+
+    table = _accel_table(config_file)
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f"{config_file}: 'accel' must be a table of the keys of {', '.join(names)}, got "
+            f"{table!r}"
+        )
+    for key in table:
+        if key not in known:
+            refuse(f"{config_file}: [accel]", key)
     for item in assignments:
         if "=" in item and top(item) not in known:
-            raise ConfigError(
-                f"--set {top(item)!r}: none of {', '.join(names)} has it; allowed: "
-                + ", ".join(sorted(known))
+            refuse("--set", top(item))
+    configs = {}
+    for name in names:
+        try:
+            configs[name] = design_config(
+                name,
+                None,
+                [a for a in assignments if "=" not in a or top(a) in fields[name]],
+                {key: value for key, value in table.items() if key in fields[name]},
             )
-    return {
-        name: design_config(
-            name, config_file, [a for a in assignments if "=" not in a or top(a) in fields[name]]
-        )
-        for name in names
-    }
+        except ConfigError as exc:  # which of the compared designs refuses it
+            if len(names) == 1:
+                raise
+            said = f"{name} refuses it, of the compared {', '.join(names)}"
+            if isinstance(exc, KeyedConfigError):  # still named as the user spelt the key
+                raise KeyedConfigError(exc.key, f"{exc.message} ({said})") from None
+            raise ConfigError(f"{exc} ({said})") from None
+    return configs
 
 
 def build_layers(args: argparse.Namespace, kinds: tuple[str, ...]) -> tuple[list[Any], dict]:
@@ -259,11 +320,21 @@ def check_memory(args: argparse.Namespace, configs: dict[str, Any], what: str) -
         check_design_memory(arch, config, samples * per_sample + weights)
 
 
+def check_layers(configs: dict[str, Any], layers: list[Any]) -> None:
+    """Let each design of ``configs`` (name -> config) that checks a workload's layers (its
+    ``check_layers``: SCNN's work memory and forced ``kc``) refuse ``layers`` before any runs."""
+    for arch, config in configs.items():
+        cls = ACCELERATOR.get(arch)
+        if hasattr(cls, "check_layers"):
+            cls(config).check_layers(layers)
+
+
 def _accel(args: argparse.Namespace) -> int:
     check_arguments(args)
     config = design_config(args.arch, args.config, args.set)
     check_memory(args, {args.arch: config}, "desim accel")
     layers, info = design_layers(args)
+    check_layers({args.arch: config}, layers)
     result = _run(args.arch, config, layers, info, args.seed, args.vcd)
     document = result.to_json()
     if args.csv:
@@ -394,6 +465,7 @@ def run_comparison(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]
     configs = compared_configs([args.arch, *baselines], args.config, args.set)
     check_memory(args, configs, "desim compare")
     layers, info = build_layers(args, entry.get("kinds", ("conv", "linear")))
+    check_layers(configs, layers)
     return compare_designs(args.arch, baselines, configs, layers, info, args.seed), baselines
 
 

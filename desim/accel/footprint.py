@@ -74,9 +74,14 @@ def _figures(arch: str) -> tuple[float, float, float]:
 
 
 def design_bytes(arch: str, config: Any, workload_bytes: float = 0.0) -> float:
-    """Bytes design ``arch`` with ``config`` needs: one PE per router, plus the workload's
-    tensors (``workload_bytes``) when known."""
-    return pe_bytes(_pes(config), _figures(arch)) + workload_bytes
+    """Bytes design ``arch`` with ``config`` needs: one PE per router, each with the least
+    work memory its config implies (``config.least_work_bytes()`` where it has one: SCNN's
+    multiplier array and banks, `desim.accel.scnn_footprint`), plus the workload's tensors
+    (``workload_bytes``) when known."""
+    least = getattr(config, "least_work_bytes", None)
+    pes = _pes(config)
+    work = pes * least() if least is not None else 0.0
+    return pe_bytes(pes, _figures(arch)) + work + workload_bytes
 
 
 def check_design_memory(arch: str, config: Any, workload_bytes: float = 0.0) -> None:
@@ -84,10 +89,16 @@ def check_design_memory(arch: str, config: Any, workload_bytes: float = 0.0) -> 
     fabric = config.fabric
     pes = _pes(config)
     tensors = f" and {workload_bytes / 1e9:.3g} GB of workload tensors" if workload_bytes else ""
+    least = getattr(config, "least_work_bytes", None)
+    work = (
+        f", their work at least {pes * least() / 1e9:.3g} GB ({config.WORK_KEYS})"
+        if least is not None
+        else ""
+    )
     check_limit(
         f"{arch} on fabric.topology {fabric.topology!r} {dict(fabric.topology_args)} needs too "
-        f"much memory: {pes:.0f} PEs ({pe_bytes(pes, _figures(arch)) / 1e9:.3g} GB){tensors}, "
-        "in bytes",
+        f"much memory: {pes:.0f} PEs ({pe_bytes(pes, _figures(arch)) / 1e9:.3g} GB{work})"
+        f"{tensors}, in bytes",
         design_bytes(arch, config, workload_bytes),
         MAX_ACCEL_BYTES,
     )

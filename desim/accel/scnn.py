@@ -36,7 +36,7 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -192,6 +192,19 @@ class ScnnConfig:
                 self.bank_queue_depth,
             )
 
+    WORK_KEYS: ClassVar[str] = "multipliers_f x multipliers_i, accumulator_banks"
+    """The keys `least_work_bytes` grows with (an error about it names them)."""
+
+    def least_work_bytes(self) -> float:
+        """Bytes a PE's bulk work holds at least on any layer: one activation vector against
+        one weight vector, product by product, and its bank loads
+        (`desim.accel.scnn_footprint.work_bytes`); the layers' own bound is
+        `Scnn.check_layers`."""
+        from desim.accel.scnn_footprint import work_bytes
+
+        pe = self.pe_array()
+        return work_bytes(1, pe.f, pe)
+
     def ppu(self) -> PostProcessing:
         """The post-processing unit's rates (an error names this config's keys)."""
         with _renamed({f"{name}_per_cycle": f"ppu_{name}_per_cycle" for name in _PPU_WORK}):
@@ -304,6 +317,26 @@ class Scnn:
             if progress is not None:
                 progress(i + 1, len(layers), layer.name)
         return AccelResult(self.arch, dict(workload), results)
+
+    def check_layers(self, layers: Sequence[LayerRecord]) -> None:
+        """Refuse, before any layer runs, ``layers`` whose bulk PE work would need more memory
+        than `desim.accel.footprint.MAX_ACCEL_BYTES` (`desim.accel.scnn_footprint`), or a
+        forced ``kc`` that does not fit one of them."""
+        from desim.accel.footprint import MAX_ACCEL_BYTES, design_bytes
+        from desim.accel.scnn_footprint import layer_work_bytes
+        from desim.limits import check_limit
+        from desim.noc.validation import routers_of
+
+        cfg, pe = self.config, self.config.pe_array()
+        grid = grid_shape(int(routers_of(cfg.fabric.topology, cfg.fabric.topology_args)))
+        worst, name = max((layer_work_bytes(x, grid, pe, cfg.kc), x.name) for x in layers)
+        check_limit(
+            f"{self.arch} on {name}: a {pe.f} x {pe.i} multiplier array "
+            f"(multipliers_f x multipliers_i) and {pe.banks} accumulator_banks hold too much "
+            f"at once for {grid[0] * grid[1]} PEs, in bytes",
+            design_bytes(self.arch, cfg) + worst,
+            MAX_ACCEL_BYTES,
+        )
 
     def run_layer(self, layer: LayerRecord, input_in_dram: bool = False) -> LayerResult:
         """One layer in its own simulator: plan, bulk PE work, events, check, counts.

@@ -45,7 +45,7 @@ from desim.accel.layer import LayerRecord
 from desim.accel.pooling import MaxPool
 from desim.config import require
 
-__all__ = ["split", "grid_shape", "ConvPlan", "plan_conv", "pool_exchange", "Box"]
+__all__ = ["split", "grid_shape", "ConvPlan", "fit_kc", "plan_conv", "pool_exchange", "Box"]
 
 #: ``(row start, row stop, column start, column stop)``, stops exclusive.
 Box = tuple[int, int, int, int]
@@ -159,6 +159,40 @@ def _kc_groups(channels: int, conv_groups: int, kc: int) -> list[tuple[int, int,
     ]
 
 
+def fit_kc(
+    layer: LayerRecord, grid: tuple[int, int], accumulator_entries: int, kc: int | None = None
+) -> tuple[list[Box], list[Box], int]:
+    """The input tiles, the accumulator regions and the Kc of `plan_conv` (cheap: no halos),
+    or the `ConfigError` it raises when a region or a forced ``kc`` does not fit."""
+    _, k_out, p_out, q_out = layer.output.shape
+    _, _, h_in, w_in = layer.input.shape
+    taps_r, taps_s = layer.weight.shape[2:]
+    (sr, ss), (pr, ps) = layer.stride, layer.padding
+    rows, cols = grid
+    inputs = _tiles(split(h_in, rows), split(w_in, cols))
+    regions = [
+        (
+            *_band_reach(b[0], b[1], pr, taps_r, sr, p_out),
+            *_band_reach(b[2], b[3], ps, taps_s, ss, q_out),
+        )
+        for b in inputs
+    ]
+    largest = max((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in regions)
+    per_group = k_out // layer.groups
+    require(
+        largest <= accumulator_entries,
+        f"{layer.name}: a PE's accumulator region needs {largest} partial sums per output "
+        f"channel, the accumulator holds {accumulator_entries}; use more PEs or larger banks",
+    )
+    fitting = min(per_group, accumulator_entries // max(largest, 1))
+    if kc is not None:
+        require(
+            isinstance(kc, int) and 1 <= kc <= fitting,
+            f"{layer.name}: kc={kc!r} must be an integer in [1, {fitting}] (accumulator fit)",
+        )
+    return inputs, regions, kc or fitting
+
+
 def plan_conv(
     layer: LayerRecord, grid: tuple[int, int], accumulator_entries: int, kc: int | None = None
 ) -> ConvPlan:
@@ -182,32 +216,9 @@ def plan_conv(
     """
     _, k_out, p_out, q_out = layer.output.shape
     _, _, h_in, w_in = layer.input.shape
-    taps_r, taps_s = layer.weight.shape[2:]
-    (sr, ss), (pr, ps) = layer.stride, layer.padding
     rows, cols = grid
-    inputs = _tiles(split(h_in, rows), split(w_in, cols))
+    inputs, regions, chosen = fit_kc(layer, grid, accumulator_entries, kc)
     outputs = _tiles(split(p_out, rows), split(q_out, cols))
-    regions = [
-        (
-            *_band_reach(b[0], b[1], pr, taps_r, sr, p_out),
-            *_band_reach(b[2], b[3], ps, taps_s, ss, q_out),
-        )
-        for b in inputs
-    ]
-    largest = max((r1 - r0) * (c1 - c0) for r0, r1, c0, c1 in regions)
-    per_group = k_out // layer.groups
-    require(
-        largest <= accumulator_entries,
-        f"{layer.name}: a PE's accumulator region needs {largest} partial sums per output "
-        f"channel, the accumulator holds {accumulator_entries}; use more PEs or larger banks",
-    )
-    fitting = min(per_group, accumulator_entries // max(largest, 1))
-    if kc is not None:
-        require(
-            isinstance(kc, int) and 1 <= kc <= fitting,
-            f"{layer.name}: kc={kc!r} must be an integer in [1, {fitting}] (accumulator fit)",
-        )
-    chosen = kc or fitting
     pes = rows * cols
     halo = np.array(
         [

@@ -27,6 +27,7 @@ from desim.accel.sparsenn_config import SparseNNConfig
 from desim.accel.sparsenn_metrics import summarize
 from desim.accel.sparsenn_plan import Predictor
 from desim.config import require
+from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
 
 __all__ = [
@@ -130,6 +131,12 @@ def predicted_workload(
         )
     )
     base = trained.base
+    held_out = len(base.test_indices)
+    require(
+        batch <= held_out,
+        f"samples = {batch} is more than the {held_out} held-out samples of {dataset} a run "
+        f"draws from; allowed: 1..{held_out}",
+    )
     images = base.data.images[base.test_indices[:batch]]
     predictors = {
         f"mlp.layers.{i}": Predictor(p.u.detach().numpy().copy(), p.v.detach().numpy().copy())
@@ -343,6 +350,11 @@ def check_compare_args(args: Any) -> tuple[str, str, str]:
         "--layers is not supported by the SparseNN comparison (accuracy is the whole network's)",
     )
     baseline = "input-sparse" if args.baseline is None else args.baseline
+    if baseline not in BASELINES and baseline in ACCELERATOR.names():
+        raise ConfigError(
+            f"--baseline {baseline} is not a baseline of {args.arch}; allowed: "
+            + ", ".join(BASELINES)
+        )
     require(
         baseline in BASELINES, f"--baseline {baseline!r} unknown; valid: {', '.join(BASELINES)}"
     )

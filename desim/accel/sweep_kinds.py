@@ -180,12 +180,14 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def run_accel(config: dict[str, Any], seed: int) -> dict[str, Any]:
     """One design on one network: the run's totals (`AccelResult.record`)."""
-    from desim.accel.cli import design_config, design_layers
+    from desim.accel.cli import check_layers, design_config, design_layers
 
     point = from_mapping(AccelPoint, config["accel"], path="accel")
     args = _namespace(point, seed)
     layers, info = design_layers(args)
-    design = ACCELERATOR.get(point.arch)(design_config(point.arch, None, args.set), seed)
+    params = design_config(point.arch, None, args.set)
+    check_layers({point.arch: params}, layers)
+    design = ACCELERATOR.get(point.arch)(params, seed)
     return design.run(layers, info).record()
 
 

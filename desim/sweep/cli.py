@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.out.strip():
         raise ConfigError("--out is empty; give the results directory")
     spec = load_spec(args.spec)
+    _check_plot(args.plot, spec.kind)
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         report = run_sweep(
@@ -70,8 +71,27 @@ def run(args: argparse.Namespace) -> int:
         print(f"{title}\n{summary_table(report.records, spec.keys)}\n{line}\nwrote {files}")
         for text in report.lost:
             print(f"lost: {text}")
+    if args.plot and not figures:
+        print(f"desim: {_NOTHING_TO_PLOT.format(directory=report.directory)}", file=sys.stderr)
     failed = any(r["status"] != "ok" for r in report.records)
     return 1 if failed or report.lost else 0
+
+
+_NOTHING_TO_PLOT = (
+    "nothing to plot in {directory}: no point finished ok yet, or no standard figure applies to "
+    "its kind and varied keys (docs/sweeps.md)"
+)
+
+
+def _check_plot(plot: bool, kind: str) -> None:
+    """Refuse ``--plot`` for a sweep whose kind no standard figure is drawn for."""
+    from desim.sweep.plots import FIGURE_KINDS
+
+    if plot and kind not in FIGURE_KINDS:
+        raise ConfigError(
+            f"--plot: a sweep of kind {kind!r} has no standard figure (kinds with one: "
+            f"{', '.join(FIGURE_KINDS)}; docs/sweeps.md); drop --plot, or plot results.csv"
+        )
 
 
 def _terminated(signum: int, frame: Any) -> None:
@@ -104,10 +124,7 @@ def plot(args: argparse.Namespace) -> int:
     """``desim plot``: write the standard figures of a sweep directory as PNG files."""
     written = _plots(args.directory)
     if not written:
-        raise ConfigError(
-            f"nothing to plot in {args.directory}: no point finished ok yet, or no standard "
-            "figure applies to its kind and varied keys (docs/sweeps.md)"
-        )
+        raise ConfigError(_NOTHING_TO_PLOT.format(directory=args.directory))
     for path in written:
         print(path)
     return 0

@@ -19,7 +19,18 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
-__all__ = ["plot_sweep", "latency_load_axes", "size_axes", "varied_keys", "network_size"]
+__all__ = [
+    "FIGURE_KINDS",
+    "plot_sweep",
+    "latency_load_axes",
+    "size_axes",
+    "varied_keys",
+    "network_size",
+]
+
+FIGURE_KINDS = ("latency_load", "noc", "compare")
+"""The point kinds a standard figure is drawn for (``accel`` points have none: compare designs
+with a ``compare`` sweep, or plot the CSV)."""
 
 _ROWS, _COLS, _RATE = "noc.topology_args.rows", "noc.topology_args.cols", "noc.injection_rate"
 _SIZE_METRICS = {
@@ -93,8 +104,8 @@ def comparison_axes(frame: Any, ax: Any) -> None:
 
     network = next(c for c in ("accel.network", "network", "workload.model") if c in frame)
     labels = [
-        f"{a} vs {b}\n{n}"
-        for a, b, n in zip(frame["arch"], frame["baseline"], frame[network], strict=True)
+        "\n".join([f"{row['arch']} vs {row['baseline']}", str(row[network]), *varied])
+        for (_, row), varied in zip(frame.iterrows(), _compare_varied(frame), strict=True)
     ]
     x = np.arange(len(frame))
     ax.bar(x - 0.2, frame["speedup"], 0.4, label="speedup")
@@ -103,6 +114,19 @@ def comparison_axes(frame: Any, ax: Any) -> None:
     ax.set_xticks(x, labels, fontsize="small")
     ax.set_ylabel("baseline / design")
     ax.legend(fontsize="small")
+
+
+def _compare_varied(frame: Any) -> list[list[str]]:
+    """Per point of a ``compare`` sweep, ``key=value`` of each grid key that varies but the
+    design, baseline and network (in the label already), and the seed when several: what tells
+    its bars from the others'."""
+    shown = {"accel.arch", "accel.baseline", "accel.network"}
+    keys = [c for c in frame.columns if c.startswith("accel.") and c not in shown] + ["seed"] * (
+        "seed" in frame
+    )
+    keys = [k for k in keys if frame[k].astype(str).nunique() > 1]
+    short = {k: k.removeprefix("accel.params.").removeprefix("accel.") for k in keys}
+    return [[f"{short[k]}={row[k]}" for k in keys] for _, row in frame.iterrows()]
 
 
 def plot_sweep(directory: str | Path) -> list[Path]:

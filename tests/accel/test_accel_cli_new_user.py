@@ -10,7 +10,8 @@ import pytest
 
 from desim.cli import main
 
-SYNTH = ["--network", "lenet5", "--weight-density", "0.5", "--activation-density", "0.5"]
+LENET = ["--network", "lenet5"]
+SYNTH = [*LENET, "--weight-density", "0.5", "--activation-density", "0.5"]
 SMALL = ["--set", 'fabric.topology_args={"rows": 2, "cols": 2}']
 ACCEL = ["accel", "--arch", "dcnn", *SYNTH]
 
@@ -72,12 +73,12 @@ def files(tmp_path, monkeypatch):
         ([*ACCEL, "--layers", "99999999999999999999"], "--layers must be in 1..5"),
         ([*ACCEL, "--layers", "1.5"], "argument --layers: invalid int value: '1.5'"),
         # synthetic densities
-        (["accel", "--arch", "scnn", *SYNTH, "--weight-density", "1.5"], "--weight-density must"),
-        (["accel", "--arch", "scnn", *SYNTH, "--weight-density", "nan"], "in [0, 1]"),
-        (["accel", "--arch", "scnn", *SYNTH, "--weight-density=-inf"], "got -inf"),
-        (["accel", "--arch", "scnn", *SYNTH, "--activation-density", "-0.1"], "got -0.1"),
-        (["compare", *SYNTH, "--activation-density", "inf"], "--activation-density must be in"),
-        (["accel", "--arch", "scnn", *SYNTH, "--weight-density", "half"], "invalid float value"),
+        (["accel", "--arch", "scnn", *LENET, "--weight-density", "1.5"], "--weight-density must"),
+        (["accel", "--arch", "scnn", *LENET, "--weight-density", "nan"], "in [0, 1]"),
+        (["accel", "--arch", "scnn", *LENET, "--weight-density=-inf"], "got -inf"),
+        (["accel", "--arch", "scnn", *LENET, "--activation-density", "-0.1"], "got -0.1"),
+        (["compare", *LENET, "--activation-density", "inf"], "--activation-density must be in"),
+        (["accel", "--arch", "scnn", *LENET, "--weight-density", "half"], "invalid float value"),
         # --set: unknown keys, wrong types, nested keys
         ([*ACCEL, "--set", "foo=1"], "unknown key 'foo'; allowed at this level:"),
         ([*ACCEL, "--set", "fabric.foo=1"], "unknown key 'fabric.foo'"),
@@ -142,6 +143,22 @@ def files(tmp_path, monkeypatch):
         ([*ACCEL, "--json", "--csv", "/proc/x.csv"], "--csv: cannot write in directory '/proc'"),
         ([*ACCEL, "--json", "--csv", "a_directory"], "is a directory; give a file path"),
         ([*ACCEL, "--vcd", "a_directory/"], "ends in a directory; give a file-name prefix"),
+        # a synthetic workload draws its inputs: --dataset would be ignored on a fixed shape
+        (
+            [*ACCEL, "--dataset", "photos"],
+            "--dataset photos: a synthetic workload (--weight-density, --activation-density) "
+            "draws its own inputs, and lenet5's input shape is fixed (1x32x32); drop --dataset",
+        ),
+        (
+            ["compare", "--network", "alexnet", "--weight-density", "0.5", "--dataset", "mnist"],
+            "alexnet's input shape is fixed (3x227x227)",
+        ),
+        # empty paths: named as empty, before the run (an empty --vcd crashed after it)
+        ([*ACCEL, "--vcd", ""], "--vcd is empty; give a file-name prefix"),
+        ([*ACCEL, "--json", "--csv", ""], "--csv is empty; give a file path"),
+        (["compare", *SYNTH, "--plot", ""], "--plot is empty; give a file path"),
+        ([*ACCEL, "--config", ""], "--config is empty; give a TOML file with an [accel] section"),
+        (["compare", *SYNTH, "--config", ""], "--config is empty; give a TOML file"),
         (["compare", *SYNTH, "--plot", "/proc/x.png"], "--plot: cannot write in directory"),
         (["compare", *SYNTH, "--plot", "bars.txt"], "format is its file's suffix; allowed: ."),
         (["compare", *SYNTH, "--plot", "bars"], "format is its file's suffix; allowed: ."),
@@ -193,7 +210,7 @@ def test_a_byte_order_mark_in_a_toml_file_is_ignored(capsys, tmp_path):
 def test_a_zero_density_runs_and_matches_torch(capsys, density):
     """Density 0 (all zeros) is a valid synthetic workload: every output equals torch's, and no
     multiplier does useful work."""
-    argv = ["accel", "--arch", "scnn", *SYNTH, *SMALL, "--layers", "1", "--json", *density]
+    argv = ["accel", "--arch", "scnn", *LENET, *SMALL, "--layers", "1", "--json", *density]
     code, out, _ = run(capsys, *argv)
     doc = json.loads(out)
     assert code == 0 and doc["check_passed"]
@@ -222,3 +239,22 @@ def test_help_says_what_the_density_not_given_is(capsys, command):
     text = " ".join(capsys.readouterr().out.split())
     assert "(0.5 when only --activation-density is given)" in text
     assert "(0.5 when only --weight-density is given)" in text
+
+
+def test_a_synthetic_mlp_takes_its_input_shape_from_the_dataset(capsys):
+    argv = ["accel", "--arch", "dcnn", "--network", "mlp", "--weight-density", "0.5"]
+    code, out, _ = run(capsys, *argv, "--dataset", "mnist", "--layers", "1", "--json", *SMALL)
+    assert code == 0
+    document = json.loads(out)
+    assert document["workload.dataset"] == "mnist"
+
+
+def test_a_sweep_of_a_synthetic_workload_refuses_a_dataset_it_would_ignore(capsys, tmp_path):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        '[sweep]\nkind = "accel"\nseeds = [0]\n[accel]\narch = "dcnn"\nnetwork = "lenet5"\n'
+        'weight_density = 0.5\ndataset = "photos"\n'
+    )
+    code, out, err = run(capsys, "sweep", str(spec), "--out", str(tmp_path / "out"))
+    assert (code, out, err.count("\n")) == (2, "", 1)
+    assert "--dataset photos: a synthetic workload" in err

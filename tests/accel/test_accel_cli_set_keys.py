@@ -196,3 +196,34 @@ def test_a_list_key_says_the_type_of_its_elements(capsys, nothing_built, value, 
         f"predicted_layers={value}",
     )
     assert message in err
+
+
+def test_compare_config_file_gives_each_design_the_keys_it_has(tmp_path):
+    """``--config`` follows ``--set``'s rule in ``desim compare``: each design takes the keys
+    of the file's ``[accel]`` table it has; a key none has is refused naming them all."""
+    path = tmp_path / "c.toml"
+    path.write_text("[accel]\nppu_compares_per_cycle = 2\nmultipliers = 4\n")
+    names = ["scnn", "dcnn"]
+    by_file = accel_cli.compared_configs(names, str(path), [])
+    by_set = accel_cli.compared_configs(names, None, ["ppu_compares_per_cycle=2", "multipliers=4"])
+    assert by_file == by_set
+    assert by_file["scnn"].ppu_compares_per_cycle == 2 and by_file["dcnn"].multipliers == 4
+
+
+def test_compare_config_file_key_none_has_is_refused_naming_the_designs(
+    capsys, nothing_built, tmp_path
+):
+    path = tmp_path / "c.toml"
+    path.write_text("[accel]\nnosuch = 2\n")
+    err = refusal(capsys, "compare", "--baseline", "dcnn", *SYNTH, "--config", str(path))
+    assert f"{path}: [accel] 'nosuch': none of scnn, dcnn has it; allowed: " in err
+    assert "multipliers, multipliers_f" in err  # DCNN's key and SCNN's
+    path.write_text("accel = 3\n")
+    err = refusal(capsys, "compare", "--baseline", "dcnn", *SYNTH, "--config", str(path))
+    assert "'accel' must be a table of the keys of scnn, dcnn, got 3" in err
+
+
+def test_compare_names_the_design_that_refuses_a_key(capsys, nothing_built):
+    err = refusal(capsys, "compare", *SYNTH, "--set", "activation_zero_flags=true")
+    assert err.startswith("desim: error: 'activation_zero_flags': ")
+    assert "(dcnn refuses it, of the compared scnn, dcnn, dcnn-opt, scnn-sparsea, " in err

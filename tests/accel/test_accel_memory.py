@@ -101,3 +101,47 @@ def test_an_accelerator_sweep_point_is_refused_by_its_memory(capsys, monkeypatch
     )
     err = _refusal(capsys, monkeypatch, ["sweep", str(spec), "--out", str(tmp_path / "out")])
     assert "sparsenn on fabric.topology 'mesh' {'rows': 92, 'cols': 92} needs too much" in err
+
+
+@pytest.mark.parametrize(
+    ("sets", "message"),
+    [  # beyond any layer: refused with the fabric, before torch is imported
+        (
+            ["multipliers_i=1000000000"],
+            "64 PEs (0.00539 GB, their work at least 8.19e+03 GB (multipliers_f x "
+            "multipliers_i, accumulator_banks))",
+        ),
+        (["accumulator_banks=100000000", "bank_hash=linear"], "their work at least 102 GB"),
+        # beyond what LeNet-5's conv1 allows: refused once its shape is known, before it runs
+        (["multipliers_i=100000"], "scnn on conv1: a 4 x 100000 multiplier array"),
+        (
+            ["accumulator_banks=1000000", "bank_hash=linear"],
+            "scnn on conv1: a 4 x 4 multiplier array (multipliers_f x multipliers_i) and "
+            "1000000 accumulator_banks hold too much at once for 64 PEs",
+        ),
+    ],
+)
+def test_scnn_work_memory_counts_its_array_and_banks(capsys, monkeypatch, sets, message):
+    argv = ["accel", "--arch", "scnn", "--network", "lenet5", "--layers", "1"]
+    err = _refusal(capsys, monkeypatch, argv + [a for s in sets for a in ("--set", s)])
+    assert message in err
+
+
+def test_a_forced_kc_that_fits_no_layer_is_refused_before_any_runs(capsys, monkeypatch):
+    monkeypatch.setattr("desim.accel.scnn.Scnn.run", lambda *a, **k: pytest.fail("it ran"))
+    code = main(["accel", "--arch", "scnn", "--network", "lenet5", "--set", "kc=7"])
+    out, err = capsys.readouterr()
+    assert (code, out, err.count("\n")) == (2, "", 1)
+    assert "conv1: kc=7 must be an integer in [1, 6] (accumulator fit)" in err
+
+
+def test_a_sweep_point_beyond_scnns_work_memory_is_an_error_not_a_run(capsys, tmp_path):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        '[sweep]\nkind = "accel"\nseeds = [0]\n[accel]\narch = "scnn"\nnetwork = "lenet5"\n'
+        'layers = 1\n[grid]\n"accel.params.multipliers_i" = [100000]\n'
+    )
+    code = main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--workers", "1"])
+    out, _ = capsys.readouterr()
+    assert code == 1
+    assert "ConfigError: scnn on conv1: a 4 x 100000 multiplier array" in out

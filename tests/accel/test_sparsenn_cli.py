@@ -26,7 +26,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         (["compare", "--arch", "sparsenn", "--network", "lenet5"], "allowed: mlp"),
         (
             ["compare", "--arch", "sparsenn", "--network", "mlp", "--baseline", "scnn"],
-            "--baseline 'scnn' unknown; valid: input-sparse, dense",
+            "--baseline scnn is not a baseline of sparsenn; allowed: input-sparse, dense",
         ),
         (
             ["accel", "--arch", "sparsenn", "--network", "mlp", "--set", "row_mapping=diag"],
@@ -172,3 +172,20 @@ def test_accel_with_layer_0_computed_in_full(capsys: pytest.CaptureFixture[str])
     assert kept < 1000
     assert second["feed_forward_macs_per_inference"] == kept * np.count_nonzero(x.numpy())
     assert last["predictor_rank"] == 0
+
+
+def test_a_design_that_is_not_a_sparsenn_baseline_is_named_as_such(capsys):
+    code = main(["compare", "--arch", "sparsenn", "--network", "mlp", "--baseline", "dcnn"])
+    out, err = capsys.readouterr()
+    assert (code, out, err.count("\n")) == (2, "", 1)
+    assert "--baseline dcnn is not a baseline of sparsenn; allowed: input-sparse, dense" in err
+
+
+def test_more_samples_than_the_held_out_set_are_refused_not_capped(capsys, monkeypatch):
+    monkeypatch.setattr("desim.accel.sparsenn.SparseNN.run", lambda *a, **k: pytest.fail("ran"))
+    argv = ["accel", "--arch", "sparsenn", "--network", "mlp", "--set", "samples=5000"]
+    code = main([*argv, "--set", 'fabric.topology_args={"rows": 2, "cols": 2}'])
+    out, err = capsys.readouterr()
+    assert (code, out, err.count("\n")) == (2, "", 1)
+    assert "samples = 5000 is more than the 360 held-out samples of digits" in err
+    assert "allowed: 1..360" in err

@@ -115,7 +115,8 @@ def test_single_run_table(capsys) -> None:
 
 def test_saturating_sweep_table(capsys) -> None:
     argv = [
-        *SMALL,
+        "noc",
+        *QUICK,
         "--rows",
         "2",
         "--cols",
@@ -320,11 +321,19 @@ BAD_INPUTS = {
 }
 
 
+def _base(extra: list[str]) -> list[str]:
+    """``noc``, `QUICK` and a 4 x 4 mesh, but for the options ``extra`` gives itself (a
+    single-value option is given once)."""
+    grid = [] if {"--topology", "--topology-file"} & set(extra) else ["--rows", "4", "--cols", "4"]
+    base = [*QUICK, *grid]
+    pairs = [base[i : i + 2] for i in range(0, len(base), 2)]
+    return ["noc", *(item for pair in pairs if pair[0] not in extra for item in pair)]
+
+
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
 def test_bad_input_is_one_line_and_exit_2(capsys, case: str) -> None:
     extra = BAD_INPUTS[case]
-    grid = [] if {"--topology", "--topology-file"} & set(extra) else ["--rows", "4", "--cols", "4"]
-    status, out, err = run(["noc", *QUICK, *grid, *extra], capsys)
+    status, out, err = run([*_base(extra), *extra], capsys)
     assert status == 2, (case, out, err)
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
     assert err.startswith("desim"), err
@@ -355,8 +364,7 @@ def test_bad_input_is_one_line_and_exit_2(capsys, case: str) -> None:
     ],
 )
 def test_bad_input_message_names_the_value_and_the_remedy(capsys, case: str, named: str) -> None:
-    grid = [] if "--topology" in BAD_INPUTS[case] else ["--rows", "4", "--cols", "4"]
-    status, _, err = run(["noc", *QUICK, *grid, *BAD_INPUTS[case]], capsys)
+    status, _, err = run([*_base(BAD_INPUTS[case]), *BAD_INPUTS[case]], capsys)
     assert status == 2 and named in err, err
 
 

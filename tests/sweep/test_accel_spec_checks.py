@@ -50,7 +50,7 @@ HEAD = (
         (
             {"kind": "compare", "arch": "sparsenn", "network": "mlp"},
             'baseline = "dcnn"\n',
-            "accel: --baseline 'dcnn' unknown; valid: input-sparse, dense",
+            "accel: --baseline dcnn is not a baseline of sparsenn; allowed: input-sparse, dense",
         ),
         ({}, 'params = { "fabric.topology" = "ring" }\n', "unknown parameter of topology 'ring'"),
         ({}, 'params = { "fabric.topology_args.rows" = 0 }\n', "rows"),

@@ -247,3 +247,64 @@ def test_workers_take_the_costliest_points_first_and_records_keep_spec_order(
     assert [r["noc.topology_args.rows"] for r in report.records] == sizes
     monkeypatch.setitem(KINDS.metadata("noc"), "cost", None)
     assert submission_order(spec, [2, 0, 1]) == [2, 0, 1]
+
+
+def test_plot_on_a_kind_with_no_figure_is_refused_before_it_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "a.toml"
+    spec.write_text(
+        '[sweep]\nkind = "accel"\n[accel]\narch = "dcnn"\nnetwork = "lenet5"\nlayers = 1\n'
+        'weight_density = 0.5\n[grid]\n"accel.params.value_bits" = [8, 16]\n'
+    )
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--plot"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert "--plot: a sweep of kind 'accel' has no standard figure (kinds with one: " in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_plot_that_draws_nothing_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("desim.sweep.plots.plot_sweep", lambda directory: [])
+    spec = tmp_path / "ll.toml"
+    spec.write_text(
+        '[sweep]\nkind = "latency_load"\n[noc]\nsample_period_cycles = 100\nwarmup_periods = 1\n'
+        "max_samples = 4\ntopology_args = {rows = 2, cols = 2}\n[latency_load]\n"
+        "rates = [0.1]\ntolerance = 0.2\n"
+    )
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--plot"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nothing to plot in " in err
+
+
+def test_comparison_bars_are_labelled_with_the_varied_keys() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from desim.sweep.plots import comparison_axes
+
+    frame = pd.DataFrame(
+        {
+            "accel.params.value_bits": [8, 16, 8],
+            "accel.network": ["lenet5"] * 3,
+            "seed": [0, 0, 1],
+            "arch": ["scnn"] * 3,
+            "baseline": ["dcnn"] * 3,
+            "speedup": [1.0, 2.0, 1.5],
+            "energy_ratio": [1.0, 2.0, 1.5],
+        }
+    )
+    fig, ax = plt.subplots()
+    comparison_axes(frame, ax)
+    labels = [tick.get_text() for tick in ax.get_xticklabels()]
+    plt.close(fig)
+    assert labels == [
+        "scnn vs dcnn\nlenet5\nvalue_bits=8\nseed=0",
+        "scnn vs dcnn\nlenet5\nvalue_bits=16\nseed=0",
+        "scnn vs dcnn\nlenet5\nvalue_bits=8\nseed=1",
+    ]

@@ -159,7 +159,8 @@ def test_cli_executor_options_are_checked_before_anything_is_written(
     tiny_spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], options, message
 ) -> None:
     out = tmp_path / "out"
-    assert main(["sweep", str(tiny_spec), "--out", str(out), *options]) == 2
+    given = [] if "--out" in options else ["--out", str(out)]  # given once
+    assert main(["sweep", str(tiny_spec), *given, *options]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err
     assert not out.exists()
@@ -198,9 +199,9 @@ def test_cli_results_directory_that_is_a_file(
         ({"grid": {"noc": {"injection_rate": [0.1] * 1000, "seed_unused": [1] * 1000}}}, "1e+06"),
         (
             {"sweep": {"seeds": list(range(101))}, "grid": {"noc": {"packet_size": [1] * 100}}},
-            "1.01e+04",
+            "10100",
         ),
-        ({"zip": {"noc": {"injection_rate": [0.1] * 20_000}}}, "2e+04"),
+        ({"zip": {"noc": {"injection_rate": [0.1] * 20_000}}}, "20000"),
     ],
 )
 def test_a_spec_of_too_many_runs_is_refused_before_any_point_is_resolved(tables, runs, monkeypatch):
