@@ -225,5 +225,5 @@ def test_compare_config_file_key_none_has_is_refused_naming_the_designs(
 
 def test_compare_names_the_design_that_refuses_a_key(capsys, nothing_built):
     err = refusal(capsys, "compare", *SYNTH, "--set", "activation_zero_flags=true")
-    assert err.startswith("desim: error: 'activation_zero_flags': ")
+    assert err.startswith("desim: error: 'activation_zero_flags' must be false for dcnn")
     assert "(dcnn refuses it, of the compared scnn, dcnn, dcnn-opt, scnn-sparsea, " in err
