@@ -169,15 +169,20 @@ def design_config(
     return replace_all_dotted(config, pairs)  # validated together: --set a=.. --set b=.. agree
 
 
+def _settable(config: type) -> set[str]:
+    """The keys a design's config takes in a comparison: its fields but those another design
+    sets (``FOREIGN_FIELDS``: DCNN-opt's zero gating and flags, which DCNN's config refuses)."""
+    foreign = set(getattr(config, "FOREIGN_FIELDS", ()))
+    return {f.name for f in dataclasses.fields(config)} - foreign
+
+
 def compared_configs(
     names: list[str], config_file: str | None, assignments: list[str]
 ) -> dict[str, Any]:
     """Each compared design's config (`design_config`), with the keys it has of the file's
     ``[accel]`` table and of ``--set``: a key of one design (SCNN's ``ppu_compares_per_cycle``)
     leaves the others alone; a key none of them has is refused, naming the keys they have."""
-    fields = {
-        name: {f.name for f in dataclasses.fields(ACCELERATOR.get(name).Config)} for name in names
-    }
+    fields = {name: _settable(ACCELERATOR.get(name).Config) for name in names}
 
     def top(item: str) -> str:
         return item.partition("=")[0].split(".")[0]

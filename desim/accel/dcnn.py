@@ -86,6 +86,10 @@ __all__ = ["DcnnConfig", "DcnnOptConfig", "Dcnn", "DcnnOpt", "DATAFLOWS"]
 DATAFLOWS = ("nfu", "dot")
 
 
+#: DCNN-opt's own fields: a DCNN's config refuses them set.
+OPT_FIELDS = ("zero_gating", "compressed_dram", "weight_zero_flags", "activation_zero_flags")
+
+
 @dataclass(frozen=True)
 class DcnnConfig:
     """DCNN's parameters (defaults: SCNN.md's DCNN on an 8 x 8 mesh).
@@ -159,6 +163,8 @@ class DcnnConfig:
     output_block: int = 32
     #: whether DCNN-opt's own fields (`OPT_FIELDS`) may be set
     OPTIMISED: ClassVar[bool] = False
+    #: fields another design sets (`desim compare` gives a ``--set`` of them to that one only)
+    FOREIGN_FIELDS: ClassVar[tuple[str, ...]] = OPT_FIELDS
 
     def __post_init__(self) -> None:
         for name in (
@@ -313,6 +319,7 @@ class DcnnOptConfig(DcnnConfig):
     compressed_dram: bool = True
     weight_zero_flags: bool = True
     OPTIMISED: ClassVar[bool] = True
+    FOREIGN_FIELDS: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
         for name in ("zero_gating", "compressed_dram"):
@@ -339,10 +346,6 @@ class DcnnOpt(Dcnn):
             kept = {f.name: getattr(base, f.name) for f in fields(DcnnConfig)}
             config = DcnnOptConfig(**{k: v for k, v in kept.items() if k not in OPT_FIELDS})
         super().__init__(config, seed)
-
-
-#: DCNN-opt's own fields: a DCNN's config refuses them set.
-OPT_FIELDS = ("zero_gating", "compressed_dram", "weight_zero_flags", "activation_zero_flags")
 
 
 ACCELERATOR.register("dcnn", Dcnn, kinds=("conv", "linear"), source="SCNN.md DCNN baseline")

@@ -6,6 +6,7 @@ built or any part of the design is made."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import typing
 
 import pytest
@@ -224,6 +225,18 @@ def test_compare_config_file_key_none_has_is_refused_naming_the_designs(
 
 
 def test_compare_names_the_design_that_refuses_a_key(capsys, nothing_built):
-    err = refusal(capsys, "compare", *SYNTH, "--set", "activation_zero_flags=true")
-    assert err.startswith("desim: error: 'activation_zero_flags' must be false for dcnn")
+    err = refusal(capsys, "compare", *SYNTH, "--set", "multipliers=8")
+    assert err.startswith("desim: error: 'multipliers' must be a square")
     assert "(dcnn refuses it, of the compared scnn, dcnn, dcnn-opt, scnn-sparsea, " in err
+
+
+def test_compare_gives_dcnn_opts_fields_to_dcnn_opt_only(capsys):
+    """DCNN refuses DCNN-opt's fields: in a comparison they go to DCNN-opt alone."""
+    small = ["--layers", "1", "--set", 'fabric.topology_args={"rows": 2, "cols": 2}']
+    flags = ["--set", "activation_zero_flags=true", "--json"]
+    assert main(["compare", "--arch", "scnn", *SYNTH, *small, "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["compare", "--arch", "scnn", *SYNTH, *small, *flags]) == 0
+    flagged = json.loads(capsys.readouterr().out)
+    assert flagged["dcnn"] == plain["dcnn"]  # DCNN untouched
+    assert flagged["dcnn-opt"]["energy_pj"] != plain["dcnn-opt"]["energy_pj"]
