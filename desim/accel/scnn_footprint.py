@@ -6,10 +6,10 @@ weight vector), product by product where the bank hash has no period (and at pla
 per-bank loads for every (activation vector, weight vector) step. So the multiplier array
 (``multipliers_f x multipliers_i``) and the bank count (``accumulator_banks``) scale what a
 layer allocates, by the layer's tiles and Kc: `layer_work_bytes` bounds it from above (dense
-tiles, all of a Kc group's ``R x S`` weights), at the bytes per product and per bank-step
-measured on LeNet-5 (26 and 7, rounded up). `desim.accel.scnn.Scnn.check_layers` refuses a
-workload beyond `desim.accel.footprint.MAX_ACCEL_BYTES` with it, and a forced ``kc`` that fits no
-selected layer, before the first layer runs.
+tiles, all of a Kc group's weights of the largest stride class), at the bytes per product and
+per bank-step measured on LeNet-5 (26 and 7, rounded up). `desim.accel.scnn.Scnn.check_layers`
+refuses a workload beyond `desim.accel.footprint.MAX_ACCEL_BYTES` with it, and a forced ``kc``
+that fits no selected layer, before the first layer runs.
 
 Examples
 --------
@@ -60,6 +60,10 @@ def layer_work_bytes(layer: LayerRecord, grid: tuple[int, int], pe: PeArray, kc:
         band = int(np.diff(split(outputs, rows * cols)).max())
         return inputs * -(-band // pe.f) * pe.banks * BANK_STEP_BYTES
     tiles, _, chosen = fit_kc(layer, grid, pe.accumulator_entries, kc)
-    taps = int(layer.weight.shape[2] * layer.weight.shape[3])
-    vectors = sum(-(-((r1 - r0) * (c1 - c0)) // pe.i) for r0, r1, c0, c1 in tiles)
+    # `conv_work` calls `step_cycles` per stride class: the largest class's taps and positions
+    (sr, ss), (taps_r, taps_s) = layer.stride, layer.weight.shape[2:]
+    taps = -(-int(taps_r) // sr) * -(-int(taps_s) // ss)
+    vectors = sum(
+        -(-(-(-(r1 - r0) // sr) * -(-(c1 - c0) // ss)) // pe.i) for r0, r1, c0, c1 in tiles
+    )
     return work_bytes(vectors, -(-chosen * taps // pe.f) * pe.f, pe)

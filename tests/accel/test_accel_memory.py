@@ -145,3 +145,23 @@ def test_a_sweep_point_beyond_scnns_work_memory_is_an_error_not_a_run(capsys, tm
     out, _ = capsys.readouterr()
     assert code == 1
     assert "ConfigError: scnn on conv1: a 4 x 100000 multiplier array" in out
+
+
+def test_scnns_work_bound_takes_the_stride_classes_its_work_is_split_into():
+    """AlexNet's conv1 (11 x 11 / 4): the work runs per stride class (16 of them, at most 9 taps
+    and a sixteenth of a tile's positions each), so the default design is far inside the limit
+    (a bound over all 121 taps and every position refused the README's main job)."""
+    import numpy as np
+
+    from desim.accel.footprint import MAX_ACCEL_BYTES
+    from desim.accel.layer import LayerRecord
+    from desim.accel.scnn import Scnn
+    from desim.accel.scnn_footprint import layer_work_bytes
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((1, 3, 227, 227))
+    w = rng.standard_normal((96, 3, 11, 11))
+    y = np.zeros((1, 96, 55, 55))
+    conv1 = LayerRecord("conv1", "conv", w, np.zeros(96), x, y, stride=(4, 4))
+    assert layer_work_bytes(conv1, (8, 8), Scnn().config.pe_array(), None) < MAX_ACCEL_BYTES / 50
+    Scnn().check_layers([conv1])  # not refused
