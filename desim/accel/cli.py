@@ -10,8 +10,6 @@ parameters come from an ``[accel]`` section of a TOML file (``--config``) and ``
 from __future__ import annotations
 
 import argparse
-import csv
-import dataclasses
 import importlib.util
 import inspect
 import json
@@ -19,15 +17,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from desim.accel.cli_output import comparison_rows, plot_bars, write_csv
+from desim.accel.design_configs import compared_configs, design_config
 from desim.cli import SUBCOMMANDS, check_output_path
-from desim.config import KeyedConfigError, from_mapping, read_toml, replace_all_dotted
 from desim.kernel.errors import ConfigError
 from desim.registry import ACCELERATOR
 
 __all__ = [
     "add_parser",
     "build_layers",
-    "design_config",
     "compare_designs",
     "comparison",
     "run_comparison",
@@ -132,98 +130,6 @@ def require_torch(what: str) -> None:
             f"{what} needs torch, which is not installed: pip install 'desim[torch]' "
             "(with -c constraints.txt for the CPU build)"
         ) from None
-
-
-def _parse_value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError:
-        return text
-
-
-def _accel_table(config_file: str | None) -> dict[str, Any]:
-    """The ``[accel]`` table of TOML file ``config_file`` (empty without a file)."""
-    if config_file is None:
-        return {}
-    document = read_toml(config_file)
-    unknown = sorted(set(document) - {"accel"})
-    if unknown:
-        raise ConfigError(f"{config_file}: unknown sections {unknown}; allowed: accel")
-    return document.get("accel", {})
-
-
-def design_config(
-    arch: str, config_file: str | None, assignments: list[str], table: Any = None
-) -> Any:
-    """The config of design ``arch``: defaults, the file's ``[accel]`` table (or ``table``,
-    already read), then ``--set``."""
-    cls = ACCELERATOR.get(arch).Config
-    data = _accel_table(config_file) if table is None else table
-    config = from_mapping(cls, data, path="accel")
-    pairs = []
-    for item in assignments:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--set takes KEY=VALUE, got {item!r}")
-        pairs.append((key, _parse_value(value)))
-    return replace_all_dotted(config, pairs)  # validated together: --set a=.. --set b=.. agree
-
-
-def _settable(config: type) -> set[str]:
-    """The keys a design's config takes in a comparison: its fields but those another design
-    sets (``FOREIGN_FIELDS``: DCNN-opt's zero gating and flags, which DCNN's config refuses)."""
-    foreign = set(getattr(config, "FOREIGN_FIELDS", ()))
-    return {f.name for f in dataclasses.fields(config)} - foreign
-
-
-def compared_configs(
-    names: list[str], config_file: str | None, assignments: list[str]
-) -> dict[str, Any]:
-    """Each compared design's config (`design_config`), with the keys it has of the file's
-    ``[accel]`` table and of ``--set``: a key of one design (SCNN's ``ppu_compares_per_cycle``)
-    leaves the others alone; a key none of them has is refused, naming the keys they have."""
-    fields = {name: _settable(ACCELERATOR.get(name).Config) for name in names}
-
-    def top(item: str) -> str:
-        return item.partition("=")[0].split(".")[0]
-
-    known = set().union(*fields.values())
-
-    def refuse(where: str, key: str) -> None:
-        raise ConfigError(
-            f"{where} {key!r}: none of {', '.join(names)} has it; allowed: "
-            + ", ".join(sorted(known))
-        )
-
-    table = _accel_table(config_file)
-    if not isinstance(table, dict):
-        raise ConfigError(
-            f"{config_file}: 'accel' must be a table of the keys of {', '.join(names)}, got "
-            f"{table!r}"
-        )
-    for key in table:
-        if key not in known:
-            refuse(f"{config_file}: [accel]", key)
-    for item in assignments:
-        if "=" in item and top(item) not in known:
-            refuse("--set", top(item))
-    configs = {}
-    for name in names:
-        try:
-            configs[name] = design_config(
-                name,
-                None,
-                [a for a in assignments if "=" not in a or top(a) in fields[name]],
-                {key: value for key, value in table.items() if key in fields[name]},
-            )
-        except ConfigError as exc:  # which of the compared designs refuses it
-            if len(names) == 1:
-                raise
-            said = f"{name} refuses it, of the compared {', '.join(names)}"
-            if isinstance(exc, KeyedConfigError):  # still named as the user spelt the key
-                raise KeyedConfigError(exc.key, f"{exc.message} ({said})") from None
-            raise ConfigError(f"{exc} ({said})") from None
-    return configs
 
 
 def build_layers(args: argparse.Namespace, kinds: tuple[str, ...]) -> tuple[list[Any], dict]:
@@ -343,7 +249,7 @@ def _accel(args: argparse.Namespace) -> int:
     result = _run(args.arch, config, layers, info, args.seed, args.vcd)
     document = result.to_json()
     if args.csv:
-        _write_csv(args.csv, document["per_layer"])
+        write_csv(args.csv, document["per_layer"])
     if args.json:
         print(json.dumps(document, indent=2))
         return 0
@@ -478,9 +384,9 @@ def _compare(args: argparse.Namespace) -> int:
     check_arguments(args)
     document, baselines = run_comparison(args)
     if args.csv:
-        _write_csv(args.csv, _comparison_rows(document, baselines))
+        write_csv(args.csv, comparison_rows(document, baselines))
     if args.plot:
-        _plot(args.plot, document)
+        plot_bars(args.plot, document)
     if args.json:
         print(json.dumps(document, indent=2))
         return 0
@@ -503,74 +409,6 @@ def _compare(args: argparse.Namespace) -> int:
             f"energy {energy:6.2f}x"
         )
     return 0
-
-
-def _comparison_rows(document: dict[str, Any], baselines: list[str]) -> list[dict[str, Any]]:
-    """Each of ``baselines``' per-layer rows, in that order, each naming its baseline: the rows
-    at the top level are those of the baseline the document names ``baseline``; any other's are
-    under its name (`compare_designs`)."""
-    rows = []
-    for name in baselines:
-        source = document if name == document["baseline"] else document[name]
-        rows += [{"baseline": name, **row} for row in source["per_layer"]]
-    return rows
-
-
-def _csv_cells(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``row`` as CSV cells a pandas user reads as they are: a table's entries become columns
-    of their own named ``key.entry`` (as the energy's ``energy_pj.dram``), a list a JSON array.
-
-    Examples
-    --------
-    >>> _csv_cells({"busiest_pe_waits_cycles": {"weights": 3, "buffer": 0}, "runs": [1, 2]})
-    {'busiest_pe_waits_cycles.weights': 3, 'busiest_pe_waits_cycles.buffer': 0, 'runs': '[1, 2]'}
-    """
-    cells: dict[str, Any] = {}
-    for key, value in row.items():
-        if isinstance(value, dict):
-            cells.update(_csv_cells(value, f"{prefix}{key}."))
-        elif isinstance(value, list | tuple):
-            cells[f"{prefix}{key}"] = json.dumps(value)
-        else:
-            cells[f"{prefix}{key}"] = value
-    return cells
-
-
-def _write_csv(path: str, rows: list[dict[str, Any]]) -> None:
-    target = Path(path)
-    tmp = target.with_suffix(target.suffix + ".tmp")
-    cells = [_csv_cells(row) for row in rows]
-    try:
-        with open(tmp, "w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(cells[0]))
-            writer.writeheader()
-            writer.writerows(cells)
-        tmp.replace(target)
-    except OSError as exc:  # e.g. the file system filled up or was unmounted during the run
-        tmp.unlink(missing_ok=True)
-        raise ConfigError(f"--csv: cannot write {path!r} ({exc.strerror})") from None
-
-
-def _plot(path: str, document: dict[str, Any]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    rows = document["per_layer"]
-    names = [row["layer"].split(".")[-1] for row in rows]
-    x = np.arange(len(rows))
-    fig, ax = plt.subplots(figsize=(max(6, len(rows) * 0.5), 4))
-    ax.bar(x - 0.2, [r["speedup"] for r in rows], 0.4, label="speedup")
-    ax.bar(x + 0.2, [r["energy_ratio"] for r in rows], 0.4, label="energy improvement")
-    ax.axhline(1, color="grey", linewidth=0.8)
-    ax.set_xticks(x, names, rotation=60, ha="right")
-    ax.set_ylabel(f"{document['baseline']} / {document['arch']}")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:

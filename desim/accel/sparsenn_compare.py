@@ -310,7 +310,8 @@ def _spec_args(args: Any) -> tuple[str, str]:
 def build_from_args(args: Any) -> tuple[list[LayerRecord], dict[str, Any]]:
     """``desim accel``'s workload for SparseNN's designs: the trained predictor's network (masked
     records and its predictors for ``sparsenn``, the plain records for the baselines)."""
-    from desim.accel.cli import design_config, first_layers
+    from desim.accel.cli import first_layers
+    from desim.accel.design_configs import design_config
 
     network, dataset = _spec_args(args)
     config = design_config(args.arch, args.config, args.set)
@@ -363,7 +364,7 @@ def check_compare_args(args: Any) -> tuple[str, str, str]:
 
 def compare_from_args(args: Any) -> dict[str, Any]:
     """``desim compare --arch sparsenn``: `compare_sparsenn` with the command's options."""
-    from desim.accel.cli import design_config
+    from desim.accel.design_configs import design_config
 
     network, dataset, baseline = check_compare_args(args)
     config = design_config(args.arch, args.config, args.set)

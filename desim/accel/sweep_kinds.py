@@ -105,7 +105,8 @@ def _check_layers(point: AccelPoint) -> None:
 
 def resolve_accel(config: dict[str, Any]) -> dict[str, Any]:
     """The point's full ``accel`` section: the design's whole config in ``params``."""
-    from desim.accel.cli import check_memory, design_config, require_torch
+    from desim.accel.cli import check_memory, require_torch
+    from desim.accel.design_configs import design_config
 
     require_torch("a sweep of kind 'accel'")
     point = _point(config)
@@ -127,7 +128,8 @@ def resolve_compare(config: dict[str, Any]) -> dict[str, Any]:
     """A comparison's ``accel`` section: ``params`` (applied to every design compared) checked
     against the design and each of its baselines, and kept as given, since the designs' full
     configs differ."""
-    from desim.accel.cli import check_memory, compared_baselines, compared_configs, require_torch
+    from desim.accel.cli import check_memory, compared_baselines, require_torch
+    from desim.accel.design_configs import compared_configs
 
     require_torch("a sweep of kind 'compare'")
     point = _point(config)
@@ -180,7 +182,8 @@ def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def run_accel(config: dict[str, Any], seed: int) -> dict[str, Any]:
     """One design on one network: the run's totals (`AccelResult.record`)."""
-    from desim.accel.cli import check_layers, design_config, design_layers
+    from desim.accel.cli import check_layers, design_layers
+    from desim.accel.design_configs import design_config
 
     point = from_mapping(AccelPoint, config["accel"], path="accel")
     args = _namespace(point, seed)

@@ -270,7 +270,7 @@ def test_a_topology_without_its_arguments_is_told_the_defaults_are_a_mesh(capsys
 def test_compare_gives_each_design_the_set_keys_it_has(capsys):
     """SCNN's PPU rate set in a comparison reaches SCNN and leaves DCNN alone (DCNN has no such
     key); a shared key (the fabric) reaches both; a key neither has is refused in one line."""
-    from desim.accel.cli import compared_configs
+    from desim.accel.design_configs import compared_configs
 
     mesh = 'fabric.topology_args={"rows": 2, "cols": 2}'
     configs = compared_configs(["scnn", "dcnn"], None, ["ppu_compares_per_cycle=2", mesh])

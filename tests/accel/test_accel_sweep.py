@@ -77,7 +77,7 @@ def test_a_nested_grid_key_sets_one_field_not_the_whole_table():
     """``accel.params.fabric.topology_args`` (a grid key nests it in ``params``) changes the
     mesh only: SparseNN's 128-bit flits stay (replacing ``fabric`` with its defaults would give
     `FabricConfig`'s 512)."""
-    from desim.accel.cli import design_config
+    from desim.accel.design_configs import design_config
     from desim.accel.sparsenn_config import FLIT_WIDTH_BITS
     from desim.accel.sweep_kinds import AccelPoint, _namespace
 

@@ -68,7 +68,8 @@ def test_docs_table_is_the_recorded_run_and_meets_its_claims():
 
 @pytest.mark.slow
 def test_alexnet_comparison_reproduces_the_record():
-    from desim.accel.cli import compare_designs, design_config
+    from desim.accel.cli import compare_designs
+    from desim.accel.design_configs import design_config
     from workloads.workload import WorkloadSpec, build_workload
 
     workload = build_workload(WorkloadSpec("alexnet", batch=1))
