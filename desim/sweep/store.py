@@ -214,18 +214,32 @@ def load(directory: str | Path) -> pd.DataFrame:
 
 
 def export(directory: str | Path) -> list[Path]:
-    """Write ``results.csv`` (and ``results.parquet`` when pyarrow is importable); the paths."""
+    """Write ``results.csv`` (and ``results.parquet`` when pyarrow is importable), each whole or
+    not at all; the paths. In the CSV a table or list value (a varied
+    ``accel.params.fabric.topology_args``) is JSON, which `json.loads` reads back."""
     directory = Path(directory)
     frame = load(directory)
     written = [directory / "results.csv"]
-    frame.to_csv(written[0], index=False)
+    cells = frame.map(lambda v: json.dumps(v) if isinstance(v, dict | list) else v)
+    _replace(written[0], lambda tmp: cells.to_csv(tmp, index=False))
     try:
         import pyarrow  # noqa: F401
     except ImportError:
         return written
     written.append(directory / "results.parquet")
-    frame.to_parquet(written[1], index=False)
+    _replace(written[1], lambda tmp: frame.to_parquet(tmp, index=False))
     return written
+
+
+def _replace(path: Path, write: Any) -> None:
+    """``write(tmp)`` to a file beside ``path``, then move it over ``path`` (a reader never sees
+    a half-written file)."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        write(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def stored_records(directory: str | Path) -> list[dict[str, Any]]:

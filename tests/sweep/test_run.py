@@ -308,3 +308,20 @@ def test_comparison_bars_are_labelled_with_the_varied_keys() -> None:
         "scnn vs dcnn\nlenet5\nvalue_bits=16\nseed=0",
         "scnn vs dcnn\nlenet5\nvalue_bits=8\nseed=1",
     ]
+
+
+def test_results_csv_writes_a_table_value_as_json(tmp_path: Path, monkeypatch) -> None:
+    """A varied table (``accel.params.fabric.topology_args``) was written as a Python repr a
+    CSV reader cannot parse; it is JSON, and no temporary file stays beside the export."""
+    import pandas as pd
+
+    from desim.sweep import store
+
+    table = {"rows": 2, "cols": 2}
+    frame = pd.DataFrame({"accel.params.fabric.topology_args": [table], "speedup": [1.5]})
+    monkeypatch.setattr(store, "load", lambda directory: frame)
+    store.export(tmp_path)
+    cells = pd.read_csv(tmp_path / "results.csv")
+    assert json.loads(cells["accel.params.fabric.topology_args"][0]) == table
+    assert cells["speedup"][0] == 1.5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv", "results.parquet"]
