@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from desim.accel.cli_output import comparison_rows, plot_bars, write_csv
+from desim.accel.cli_output import comparison_rows, design_rows, plot_bars, write_csv
 from desim.accel.design_configs import compared_configs, design_config
 from desim.cli import SUBCOMMANDS, check_output_path
 from desim.kernel.errors import ConfigError
@@ -249,7 +249,7 @@ def _accel(args: argparse.Namespace) -> int:
     result = _run(args.arch, config, layers, info, args.seed, args.vcd)
     document = result.to_json()
     if args.csv:
-        write_csv(args.csv, document["per_layer"])
+        write_csv(args.csv, design_rows(document))
     if args.json:
         print(json.dumps(document, indent=2))
         return 0

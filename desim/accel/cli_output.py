@@ -11,17 +11,25 @@ from typing import Any
 
 from desim.kernel.errors import ConfigError
 
-__all__ = ["comparison_rows", "csv_cells", "plot_bars", "write_csv"]
+__all__ = ["comparison_rows", "csv_cells", "design_rows", "plot_bars", "write_csv"]
+
+
+def design_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """``desim accel``'s per-layer rows, each naming the design and the network (so several
+    runs' files concatenated stay apart)."""
+    named = {"arch": document["arch"], "network": document["workload.model"]}
+    return [{**named, **row} for row in document["per_layer"]]
 
 
 def comparison_rows(document: dict[str, Any], baselines: list[str]) -> list[dict[str, Any]]:
-    """Each of ``baselines``' per-layer rows, in that order, each naming its baseline: the rows
-    at the top level are those of the baseline the document names ``baseline``; any other's are
-    under its name (`compare_designs`)."""
+    """Each of ``baselines``' per-layer rows, in that order, each naming its baseline, the
+    design and the network: the rows at the top level are those of the baseline the document
+    names ``baseline``; any other's are under its name (`compare_designs`)."""
+    named = {"arch": document["arch"], "network": document["workload.model"]}
     rows = []
     for name in baselines:
         source = document if name == document["baseline"] else document[name]
-        rows += [{"baseline": name, **row} for row in source["per_layer"]]
+        rows += [{"baseline": name, **named, **row} for row in source["per_layer"]]
     return rows
 
 

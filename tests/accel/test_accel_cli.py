@@ -113,6 +113,8 @@ def test_compare_csv_has_every_baselines_rows_each_named(capsys, tmp_path):
         rows = list(csv.DictReader(handle))
     names = ["dcnn", "dcnn-opt", "scnn-sparsea", "scnn-sparsew"]
     assert [(r["baseline"], r["layer"]) for r in rows] == [(n, "conv1") for n in names]
+    assert {(r["arch"], r["network"]) for r in rows} == {("scnn", "lenet5")}
+    assert list(rows[0])[:3] == ["baseline", "arch", "network"]
     for row, name in zip(rows, names, strict=True):
         assert float(row["speedup"]) == pytest.approx(doc[name]["per_layer"][0]["speedup"])
 
@@ -130,6 +132,7 @@ def test_accel_csv_gives_a_tables_entries_columns_of_their_own(capsys, tmp_path)
         (row,) = list(csv.DictReader(handle))
     assert {k: int(row[f"busiest_pe_waits_cycles.{k}"]) for k in waits} == waits
     assert "busiest_pe_waits_cycles" not in row
+    assert (row["arch"], row["network"]) == ("scnn", "lenet5")  # files concatenated stay apart
     assert not [v for v in row.values() if v.startswith(("{", "["))]
 
 
