@@ -249,7 +249,7 @@ def _accel(args: argparse.Namespace) -> int:
     result = _run(args.arch, config, layers, info, args.seed, args.vcd)
     document = result.to_json()
     if args.csv:
-        write_csv(args.csv, design_rows(document))
+        write_csv(args.csv, design_rows(document, args.network))
     if args.json:
         print(json.dumps(document, indent=2))
         return 0
@@ -384,7 +384,7 @@ def _compare(args: argparse.Namespace) -> int:
     check_arguments(args)
     document, baselines = run_comparison(args)
     if args.csv:
-        write_csv(args.csv, comparison_rows(document, baselines))
+        write_csv(args.csv, comparison_rows(document, baselines, args.network))
     if args.plot:
         plot_bars(args.plot, document)
     if args.json:

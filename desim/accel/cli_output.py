@@ -14,18 +14,20 @@ from desim.kernel.errors import ConfigError
 __all__ = ["comparison_rows", "csv_cells", "design_rows", "plot_bars", "write_csv"]
 
 
-def design_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
-    """``desim accel``'s per-layer rows, each naming the design and the network (so several
+def design_rows(document: dict[str, Any], network: str) -> list[dict[str, Any]]:
+    """``desim accel``'s per-layer rows, each naming the design and ``network`` (so several
     runs' files concatenated stay apart)."""
-    named = {"arch": document["arch"], "network": document["workload.model"]}
+    named = {"arch": document["arch"], "network": network}
     return [{**named, **row} for row in document["per_layer"]]
 
 
-def comparison_rows(document: dict[str, Any], baselines: list[str]) -> list[dict[str, Any]]:
+def comparison_rows(
+    document: dict[str, Any], baselines: list[str], network: str
+) -> list[dict[str, Any]]:
     """Each of ``baselines``' per-layer rows, in that order, each naming its baseline, the
-    design and the network: the rows at the top level are those of the baseline the document
+    design and ``network``: the rows at the top level are those of the baseline the document
     names ``baseline``; any other's are under its name (`compare_designs`)."""
-    named = {"arch": document["arch"], "network": document["workload.model"]}
+    named = {"arch": document["arch"], "network": network}
     rows = []
     for name in baselines:
         source = document if name == document["baseline"] else document[name]

@@ -291,3 +291,15 @@ def test_compare_gives_each_design_the_set_keys_it_has(capsys):
     )
     assert code == 2 and "--set 'nosuch': none of scnn, dcnn has it; allowed:" in err
     assert "Traceback" not in err
+
+
+def test_csv_rows_name_the_network_the_command_ran_whatever_the_document():
+    """SparseNN's comparison document names no ``workload.model`` (a KeyError wrote no file):
+    the rows take the design from the document and the network from the command."""
+    from desim.accel.cli_output import comparison_rows, design_rows
+
+    sparsenn = {"arch": "sparsenn", "baseline": "input-sparse", "per_layer": [{"layer": "l0"}]}
+    assert comparison_rows(sparsenn, ["input-sparse"], "mlp") == [
+        {"baseline": "input-sparse", "arch": "sparsenn", "network": "mlp", "layer": "l0"}
+    ]
+    assert design_rows(sparsenn, "mlp") == [{"arch": "sparsenn", "network": "mlp", "layer": "l0"}]

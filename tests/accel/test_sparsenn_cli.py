@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import numpy as np
@@ -89,7 +90,8 @@ def test_another_network_is_refused_naming_the_designs_that_run_it(
 
 
 @pytest.mark.slow
-def test_compare_document_on_digits(capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_document_on_digits(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    table = tmp_path / "layers.csv"
     code, out, _ = run(
         capsys,
         "compare",
@@ -101,9 +103,14 @@ def test_compare_document_on_digits(capsys: pytest.CaptureFixture[str]) -> None:
         "digits",
         *SMALL,
         "--json",
+        "--csv",
+        str(table),
     )
     assert code == 0
     doc = json.loads(out)
+    with open(table) as handle:  # the rows name the design and the network
+        rows = list(csv.DictReader(handle))
+    assert {(r["arch"], r["network"]) for r in rows} == {("sparsenn", "mlp")}
     for key in (
         "throughput_gain",
         "power_ratio",
