@@ -22,7 +22,7 @@ import math
 from typing import Any
 
 from desim.config import KeyedConfigError
-from desim.kernel.checks import MAX_VALUE_BITS, VALUE_BITS_RULE
+from desim.kernel.checks import MAX_VALUE_BITS, VALUE_BITS_RULE, is_int_in
 
 __all__ = ["require_key", "check_key_int", "check_key_number", "check_key_value_bits"]
 
@@ -42,10 +42,6 @@ def require_key(condition: bool, key: str, message: str) -> None:
         raise KeyedConfigError(key, message)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def check_key_int(key: str, value: Any, minimum: int, maximum: int | None = None) -> None:
     """Require field ``key``'s ``value`` to be an ``int`` (not a bool, not a float) of at least
     ``minimum`` (and at most ``maximum``); else `KeyedConfigError` naming the key and the range.
@@ -59,7 +55,7 @@ def check_key_int(key: str, value: Any, minimum: int, maximum: int | None = None
     """
     rule = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
     require_key(
-        _is_int(value) and value >= minimum and (maximum is None or value <= maximum),
+        is_int_in(value, minimum, maximum),
         key,
         f"must be an integer {rule}, got {value!r}",
     )
@@ -82,7 +78,7 @@ def check_key_value_bits(key: str, value: Any) -> None:
     """Require field ``key``'s ``value`` to be a value field's width (`VALUE_BITS_RULE`); else
     `KeyedConfigError`."""
     require_key(
-        _is_int(value) and 1 <= value <= MAX_VALUE_BITS,
+        is_int_in(value, 1, MAX_VALUE_BITS),
         key,
         f"must be {VALUE_BITS_RULE}, got {value!r}",
     )

@@ -161,9 +161,7 @@ class DcnnConfig:
     activation_zero_flags: bool = False
     clock_ghz: float = 1.0
     output_block: int = 32
-    #: whether DCNN-opt's own fields (`OPT_FIELDS`) may be set
-    OPTIMISED: ClassVar[bool] = False
-    #: fields another design sets (`desim compare` gives a ``--set`` of them to that one only)
+    #: fields another design sets, refused here (`desim compare` gives them to that one only)
     FOREIGN_FIELDS: ClassVar[tuple[str, ...]] = OPT_FIELDS
 
     def __post_init__(self) -> None:
@@ -211,7 +209,7 @@ class DcnnConfig:
             f"must hold the {outputs} 24-bit partial sums of one NFU cycle ({outputs * 3} bytes "
             f"or more), got {self.output_buffer_bytes}",
         )
-        for name in OPT_FIELDS if not self.OPTIMISED else ():
+        for name in self.FOREIGN_FIELDS:
             require_key(
                 not getattr(self, name),
                 name,
@@ -318,7 +316,6 @@ class DcnnOptConfig(DcnnConfig):
     zero_gating: bool = True
     compressed_dram: bool = True
     weight_zero_flags: bool = True
-    OPTIMISED: ClassVar[bool] = True
     FOREIGN_FIELDS: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:

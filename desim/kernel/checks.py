@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from desim.kernel.errors import ConfigError
 
-__all__ = ["check_int", "check_local_name", "check_value_bits", "MAX_VALUE_BITS", "VALUE_BITS_RULE"]
+__all__ = [
+    "check_int",
+    "check_local_name",
+    "check_value_bits",
+    "is_int_in",
+    "MAX_VALUE_BITS",
+    "VALUE_BITS_RULE",
+]
 
 MAX_VALUE_BITS = 32
 """The widest value field of a compressed format or an accelerator's datapath: workloads record
@@ -15,6 +22,23 @@ VALUE_BITS_RULE = (
     f"an integer in 1..{MAX_VALUE_BITS} (bits per stored value; workloads record 32-bit floats)"
 )
 """What a value field's width must be, in an error message."""
+
+
+def is_int_in(value: object, minimum: int, maximum: int | None = None) -> bool:
+    """Whether ``value`` is an ``int`` (not a bool, not a float) in ``minimum..maximum``
+    (unbounded above without ``maximum``): the test every integer check here makes.
+
+    Examples
+    --------
+    >>> is_int_in(3, 1), is_int_in(True, 0), is_int_in(2.0, 1), is_int_in(9, 1, 8)
+    (True, False, False, False)
+    """
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and value >= minimum
+        and (maximum is None or value <= maximum)
+    )
 
 
 def check_local_name(name: object, what: str) -> str:
@@ -47,7 +71,7 @@ def check_int(owner: str, field: str, value: object, minimum: int) -> None:
     ...
     desim.kernel.errors.ConfigError: clock 'clk': period_cycles must be an integer >= 1, got 2.5
     """
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if not is_int_in(value, minimum):
         raise ConfigError(f"{owner}: {field} must be an integer >= {minimum}, got {value!r}")
 
 
@@ -61,5 +85,5 @@ def check_value_bits(owner: str, field: str, value: object) -> None:
     ...
     desim.kernel.errors.ConfigError: scnn: value_bits must be an integer in 1..32 ...got 1000
     """
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VALUE_BITS:
+    if not is_int_in(value, 1, MAX_VALUE_BITS):
         raise ConfigError(f"{owner}: {field} must be {VALUE_BITS_RULE}, got {value!r}")
